@@ -1,0 +1,109 @@
+"""The rfm-excel command line: template, score and demo."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .core import Result
+from .errors import RfmError
+from .template import build_template
+from .workbook.headless import score_file
+
+SAMPLE = "online_retail_sample.csv.gz"
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-12-31") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rfm-excel", description="Score customers by Recency, Frequency and Monetary value in Excel workbooks.")
+    parser.add_argument("--version", action="version", version=f"rfm-excel {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    template = commands.add_parser("template", help="write a new template workbook to fill in",
+                                   description="Write a template workbook with Start Here, Orders and Settings sheets.")
+    template.add_argument("path", type=Path, help="where to write it, e.g. customers.xlsx")
+    template.add_argument("--force", action="store_true", help="overwrite the file if it exists")
+
+    score = commands.add_parser("score", help="score the orders in a workbook or CSV file",
+                                description="Score every customer and write the Scores, Segments and Data Issues "
+                                            "sheets. A workbook is updated in place unless --output is given.")
+    score.add_argument("book", type=Path, help="an .xlsx/.xlsm workbook, or a .csv file of orders")
+    score.add_argument("--output", "-o", type=Path, help="write the scored workbook here instead")
+    score.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="score as on this date (overrides Settings)")
+    score.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
+
+    demo = commands.add_parser("demo", help="score bundled sample orders into a demo workbook",
+                               description="Write a workbook of real sample orders and score it.")
+    demo.add_argument("path", type=Path, nargs="?", default=Path("rfm-demo.xlsx"),
+                      help="where to write it (default: rfm-demo.xlsx)")
+    return parser
+
+
+def _report(result: Result, path: Path) -> None:
+    print(result.summary())
+    segments = result.segments[result.segments["Customers"] > 0]
+    width = max(len(s) for s in segments["Segment"])
+    print(f"\n{'Segment':<{width}}  Customers  Revenue share")
+    for row in segments.itertuples(index=False):
+        print(f"{row.Segment:<{width}}  {row.Customers:>9,}  {row[4]:>12.1%}")
+    print(f"\nWrote {path}")
+
+
+def _template(args) -> None:
+    if args.path.exists() and not args.force:
+        raise RfmError(f"{args.path} already exists; choose another name or add --force to overwrite it.")
+    if args.path.suffix.lower() != ".xlsx":
+        raise RfmError(f"The template must be an .xlsx file; name it e.g. {args.path.stem}.xlsx.")
+    build_template(args.path)
+    print(f"Wrote {args.path}: paste your orders into its Orders sheet, then run: rfm-excel score \"{args.path}\"")
+
+
+def _score(args) -> None:
+    result, path = score_file(args.book, args.output, args.as_of, args.orders_sheet)
+    _report(result, path)
+
+
+def sample_orders() -> pd.DataFrame:
+    """The bundled sample: real order lines of a UK online gift shop (UCI Online Retail II, CC BY 4.0)."""
+    with resources.as_file(resources.files("rfm_excel.sample") / SAMPLE) as path:
+        return pd.read_csv(path, dtype=str, keep_default_na=False).astype(object).replace("", None)
+
+
+def _demo(args) -> None:
+    if args.path.suffix.lower() != ".xlsx":
+        raise RfmError(f"The demo workbook must be an .xlsx file; name it e.g. {args.path.stem}.xlsx.")
+    with tempfile.TemporaryDirectory(prefix="rfm-") as folder:
+        book = build_template(Path(folder) / "demo.xlsx", orders=sample_orders())
+        result, path = score_file(book, args.path)
+    _report(result, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        {"template": _template, "score": _score, "demo": _demo}[args.command](args)
+    except RfmError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Stopped; no file was changed.", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

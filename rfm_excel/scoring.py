@@ -1,0 +1,107 @@
+"""Recency, frequency and monetary per customer, and their scores.
+
+Scores are computed "higher is better" internally and flipped for display when the
+owner counts 1 as best, so the rules below are written once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from .settings import BEST_LOWEST, Settings
+
+DAY = pd.Timedelta(days=1)
+
+
+def default_as_of(order_dates: pd.Series) -> dt.date:
+    """The day after the latest order date."""
+    return (order_dates.max().normalize() + DAY).date()
+
+
+def group_orders(lines: pd.DataFrame) -> pd.DataFrame:
+    """Order lines -> orders: lines sharing a customer and Order ID are one order.
+
+    An order's date is its earliest line and its amount the sum of its lines; a line with no
+    Order ID is an order of its own.
+    """
+    if lines["order_id"].isna().all():
+        orders = lines[["customer_id", "order_date", "amount"]].copy()
+        orders["order_id"] = None
+        return orders
+    key = lines["order_id"].fillna("\0row" + lines["source_row"].astype(str))
+    grouped = lines.assign(order_key=key).groupby(["customer_id", "order_key"], sort=False)
+    orders = grouped.agg(order_date=("order_date", "min"), amount=("amount", "sum"), order_id=("order_id", "first"))
+    return orders.reset_index().drop(columns="order_key")
+
+
+def customer_values(orders: pd.DataFrame, as_of: dt.date, window_months: int | None) -> pd.DataFrame:
+    """Per customer with at least one purchase: first and last purchase, recency, frequency, monetary.
+
+    A purchase is an order with a net amount above zero; returns and credits (net <= 0) are
+    not purchases but are netted into Monetary. Frequency and Monetary count only orders inside
+    the time window when one is set; Recency always looks at all history.
+    """
+    day = orders["order_date"].dt.normalize()
+    purchase = orders["amount"] > 0
+    in_window = pd.Series(True, index=orders.index)
+    if window_months:
+        in_window = day > pd.Timestamp(as_of) - pd.DateOffset(months=window_months)
+    table = pd.DataFrame({
+        "customer_id": orders["customer_id"],
+        "purchase_day": day.where(purchase),
+        "counted": (purchase & in_window).astype(int),
+        "amount": orders["amount"].where(in_window, 0.0),
+    }).groupby("customer_id", sort=False).agg(
+        first_order=("purchase_day", "min"), last_order=("purchase_day", "max"),
+        frequency=("counted", "sum"), monetary=("amount", "sum"))
+    table = table[table["last_order"].notna()]
+    table["recency"] = (pd.Timestamp(as_of) - table["last_order"]).dt.days
+    return table
+
+
+def quantile_scores(values, bins: int, higher_is_better: bool = True) -> np.ndarray:
+    """Score each value 1..bins by where the middle of its group of equal values falls.
+
+    A value's position is (customers below it + half of those equal to it) / all customers;
+    its score is 1 + how many whole 1/bins steps that position has passed. Equal values share
+    a score, scores never go down as values get better, and with at least ``bins`` distinct
+    values every score is used.
+    """
+    x = np.asarray(values, dtype=float)
+    if not higher_is_better:
+        x = -x
+    ordered = np.sort(x)
+    below = np.searchsorted(ordered, x, side="left")
+    equal = np.searchsorted(ordered, x, side="right") - below
+    return ((2 * below + equal) * bins) // (2 * len(x)) + 1
+
+
+def breakpoint_scores(values, breakpoints: tuple[float, ...], higher_is_better: bool = True) -> np.ndarray:
+    """Score by fixed limits: a value up to the first limit is in the first band, and so on.
+
+    For "higher is better" the first band scores 1; otherwise it scores len(breakpoints) + 1.
+    """
+    passed = np.searchsorted(np.asarray(breakpoints, dtype=float), np.asarray(values, dtype=float), side="left")
+    return passed + 1 if higher_is_better else len(breakpoints) + 1 - passed
+
+
+def dimension_scores(values: pd.Series, dimension: str, settings: Settings) -> np.ndarray:
+    """Internal (higher is better) scores of one dimension as the settings ask."""
+    higher_is_better = dimension != "recency"
+    breakpoints = getattr(settings, f"{dimension}_breakpoints")
+    if breakpoints:
+        return breakpoint_scores(values, breakpoints, higher_is_better)
+    return quantile_scores(values, settings.bins(dimension), higher_is_better)
+
+
+def shown_scores(internal: np.ndarray, bins: int, settings: Settings) -> np.ndarray:
+    """Scores as the owner reads them: flipped when 1 counts as best."""
+    return bins + 1 - internal if settings.best_score == BEST_LOWEST else internal
+
+
+def on_five_point_scale(internal: np.ndarray, bins: int) -> np.ndarray:
+    """Stretch internal scores onto 1-5 (5 best), the scale the segment table is written on."""
+    return np.rint(1 + (internal - 1) * 4 / (bins - 1)).astype(int)

@@ -1,0 +1,47 @@
+"""Segment rules: the first matching row of the segment table names the customer's segment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .settings import UNMATCHED_SEGMENT, SegmentRule
+
+
+def assign(r: np.ndarray, f: np.ndarray, m: np.ndarray, rules: tuple[SegmentRule, ...]) -> np.ndarray:
+    """Segment name per customer from 1-5 scores (5 best); unmatched customers get UNMATCHED_SEGMENT."""
+    names = np.full(len(r), UNMATCHED_SEGMENT, dtype=object)
+    open_ = np.ones(len(r), dtype=bool)
+    for rule in rules:
+        match = (open_ & (r >= rule.r_min) & (r <= rule.r_max) & (f >= rule.f_min) & (f <= rule.f_max)
+                 & (m >= rule.m_min) & (m <= rule.m_max))
+        names[match] = rule.name
+        open_ &= ~match
+    return names
+
+
+def summary(scores: pd.DataFrame, rules: tuple[SegmentRule, ...]) -> pd.DataFrame:
+    """One row per segment, in the table's order (empty segments included), with shares and averages."""
+    names = list(dict.fromkeys(rule.name for rule in rules))
+    if (scores["Segment"] == UNMATCHED_SEGMENT).any():
+        names.append(UNMATCHED_SEGMENT)
+    actions = {}
+    for rule in rules:
+        actions.setdefault(rule.name, rule.action)
+    grouped = scores.groupby("Segment", sort=False).agg(
+        customers=("Customer ID", "size"), revenue=("Monetary", "sum"), recency=("Recency (days)", "mean"),
+        frequency=("Frequency", "mean"), monetary=("Monetary", "mean")).reindex(names)
+    customers = grouped["customers"].fillna(0).astype(int)
+    revenue = grouped["revenue"].fillna(0.0)
+    total_revenue = revenue.sum()
+    return pd.DataFrame({
+        "Segment": names,
+        "Customers": customers.to_numpy(),
+        "% of Customers": (customers / max(customers.sum(), 1)).to_numpy(),
+        "Revenue": revenue.to_numpy(),
+        "% of Revenue": (revenue / total_revenue if total_revenue else revenue * 0).to_numpy(),
+        "Avg Recency (days)": grouped["recency"].to_numpy(),
+        "Avg Frequency": grouped["frequency"].to_numpy(),
+        "Avg Monetary": grouped["monetary"].to_numpy(),
+        "Recommended Action": [actions.get(name, "Review the segment table in Settings.") for name in names],
+    })

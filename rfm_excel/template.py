@@ -1,0 +1,153 @@
+"""Builds the template workbook: Start Here, Orders and Settings sheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from .orders import map_columns, parse_dates, parse_numbers
+from .settings import SEGMENT_HEADER, SETTING_ROWS, Settings, setting_value_for_sheet
+from .workbook.render import Styles, printable
+
+ORDERS, SETTINGS, START_HERE = "Orders", "Settings", "Start Here"
+TEMPLATE_NAME = "rfm_template.xlsx"
+ORDER_COLUMNS = [("Customer ID", 14, None), ("Order ID", 14, None), ("Order Date", 13, "date"),
+                 ("Amount", 12, "money"), ("Customer Name", 24, None), ("Email", 28, None)]
+START_STEPS = [
+    "1.  Paste your orders into the Orders sheet under the headings: one row per order, or per order line.",
+    "     Customer ID, Order Date and Amount are needed; Order ID joins the lines of one order.",
+    "2.  Look over the Settings sheet. The defaults suit most shops; blank means \"use the default\".",
+    "3.  Save and close the file, then score it:   rfm-excel score \"your file.xlsx\"",
+    "4.  Open it again. Scores lists every customer with R, F and M scores and a segment.",
+    "5.  Segments says how many customers each group has, what they are worth and what to offer them.",
+]
+START_NOTES = [
+    "Scores go from 1 to 5; with the default settings 5 is best. R = how recently they bought, F = how often, "
+    "M = how much they spent.",
+    "Each run replaces the Scores, Segments and Data Issues sheets; your Orders and Settings are never changed.",
+]
+
+
+def write_settings_sheet(book: xlsxwriter.Workbook, styles: Styles, settings: Settings | None = None):
+    """A Settings sheet showing ``settings`` (defaults when None), with drop-downs and explanations."""
+    settings = settings or Settings()
+    sheet = book.add_worksheet(SETTINGS)
+    date_format = book.add_format({"num_format": "yyyy-mm-dd", "bg_color": "#FFF2CC", "border": 1,
+                                   "border_color": "#BFBFBF", "align": "left"})
+    cell = book.add_format({"bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF", "align": "left"})
+    sheet.set_column(0, 0, 32)
+    sheet.set_column(1, 1, 18)
+    sheet.set_column(2, 6, 9)
+    sheet.set_column(7, 7, 80)
+    sheet.write_string(0, 0, "Settings", styles.title)
+    sheet.write_string(1, 0, "Change the yellow cells. A blank cell uses the default.", styles.note)
+    sheet.write_row(3, 0, ["Setting", "Value"], styles.header)
+    sheet.merge_range(3, 2, 3, 7, "What it means", styles.header)
+    for offset, row in enumerate(SETTING_ROWS, start=4):
+        value = setting_value_for_sheet(settings, row.key)
+        sheet.write_string(offset, 0, row.label, styles.bold)
+        if isinstance(value, dt.date):
+            sheet.write_datetime(offset, 1, dt.datetime.combine(value, dt.time()), date_format)
+        elif isinstance(value, (int, float)):
+            sheet.write_number(offset, 1, value, cell)
+        else:
+            sheet.write_string(offset, 1, value or "", cell)
+        sheet.write_string(offset, 2, row.help)
+        if row.choices:
+            sheet.data_validation(offset, 1, offset, 1, {"validate": "list", "source": list(row.choices)})
+        elif row.key == "as_of":
+            sheet.data_validation(offset, 1, offset, 1, {
+                "validate": "date", "criteria": ">", "value": dt.date(1900, 1, 1),
+                "error_message": "Type a date such as 2024-12-31, or leave it blank."})
+    top = len(SETTING_ROWS) + 6
+    sheet.write_string(top - 1, 0, "Segments: the first row that matches a customer's scores names their segment. "
+                                   "Limits are on a 1-5 scale where 5 is best.", styles.note)
+    sheet.write_row(top, 0, SEGMENT_HEADER, styles.header)
+    sheet.set_row(top, 30)
+    for offset, rule in enumerate(settings.segments, start=top + 1):
+        sheet.write_string(offset, 0, rule.name, cell)
+        sheet.write_row(offset, 1, [rule.r_min, rule.r_max, rule.f_min, rule.f_max, rule.m_min, rule.m_max], cell)
+        sheet.write_string(offset, 7, rule.action, cell)
+    last = top + len(settings.segments) + 10
+    sheet.data_validation(top + 1, 1, last, 6, {
+        "validate": "integer", "criteria": "between", "minimum": 1, "maximum": 5,
+        "error_message": "Segment limits are whole numbers from 1 to 5."})
+    sheet.freeze_panes(4, 0)
+    printable(sheet)
+    return sheet
+
+
+def _write_start_here(book: xlsxwriter.Workbook, styles: Styles):
+    sheet = book.add_worksheet(START_HERE)
+    sheet.hide_gridlines(2)
+    printable(sheet)
+    sheet.set_column(0, 0, 110)
+    sheet.write_string(0, 0, "Score your customers in five steps", styles.title)
+    sheet.set_row(0, 24)
+    step = book.add_format({"font_size": 12})
+    for row, line in enumerate(START_STEPS, start=2):
+        sheet.write_string(row, 0, line, step)
+    for row, line in enumerate(START_NOTES, start=len(START_STEPS) + 3):
+        sheet.write_string(row, 0, line, styles.note)
+    return sheet
+
+
+def _write_orders(book: xlsxwriter.Workbook, styles: Styles, orders: pd.DataFrame | None):
+    """The Orders sheet as an Excel table named Orders: the template's headings, or those of ``orders``."""
+    sheet = book.add_worksheet(ORDERS)
+    if orders is None:
+        columns = [(name, width, kind) for name, width, kind in ORDER_COLUMNS]
+        values = []
+    else:
+        mapped = {header: column for column, header in map_columns(list(orders.columns)).items()}
+        kinds = {"order_date": "date", "amount": "money", "price": "money"}
+        columns = [(str(h), max(12, len(str(h)) + 4), kinds.get(mapped.get(h))) for h in orders.columns]
+        values = [_typed(orders[h], mapped.get(h)).tolist() for h in orders.columns]
+    for col, (_, width, kind) in enumerate(columns):
+        sheet.set_column(col, col, width, styles.kind(kind) if kind else None)
+    for col, column in enumerate(values):
+        for row, value in enumerate(column, start=1):
+            _write_value(sheet, row, col, value)
+    rows = len(values[0]) if values else 0
+    sheet.add_table(0, 0, max(rows, 1), len(columns) - 1, {
+        "name": "Orders", "style": "Table Style Light 9", "columns": [{"header": h} for h, _, _ in columns]})
+    sheet.freeze_panes(1, 0)
+    return sheet
+
+
+def _typed(values: pd.Series, column: str | None) -> pd.Series:
+    """Text from a CSV as the cell values Excel would hold: dates, numbers, or text (IDs stay text)."""
+    if column == "order_date":
+        return parse_dates(values).astype(object).where(values.notna(), None)
+    if column in ("customer_id", "order_id"):
+        return values
+    numbers = parse_numbers(values)
+    return numbers.astype(object) if numbers.notna().sum() == values.notna().sum() else values
+
+
+def _write_value(sheet, row: int, col: int, value):
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
+        sheet.write_datetime(row, col, pd.Timestamp(value).to_pydatetime())
+    elif isinstance(value, str):
+        sheet.write_string(row, col, value)
+    else:
+        sheet.write_number(row, col, float(value))
+
+
+def build_template(path: str | Path, orders: pd.DataFrame | None = None, settings: Settings | None = None) -> Path:
+    """Write a template workbook to ``path``; ``orders`` (with the template's headers) pre-fills Orders."""
+    path = Path(path)
+    book = xlsxwriter.Workbook(str(path), {"default_date_format": "yyyy-mm-dd", "strings_to_formulas": False,
+                                          "strings_to_numbers": False, "strings_to_urls": False})
+    book.set_properties({"title": "Customer scoring (RFM)", "created": dt.datetime(2026, 1, 1)})
+    styles = Styles(book, (settings or Settings()).currency_symbol)
+    _write_start_here(book, styles).activate()
+    _write_orders(book, styles, orders)
+    write_settings_sheet(book, styles, settings)
+    book.close()
+    return path
