@@ -45,9 +45,9 @@ class Result:
     def summary(self) -> str:
         """Two lines for a terminal or a status bar."""
         skipped = self.rows_read - self.lines_used
-        return (f"{self.rows_read:,} order rows read, {self.lines_used:,} used, {skipped:,} skipped "
-                f"(see Data Issues).\n{self.customers:,} customers scored from {self.orders:,} orders "
-                f"as of {self.as_of:%Y-%m-%d}.")
+        rows = f"{self.rows_read:,} order rows read, {self.lines_used:,} used"
+        rows += f", {skipped:,} skipped (see Data Issues)." if skipped else "."
+        return f"{rows}\n{self.customers:,} customers scored from {self.orders:,} orders as of {self.as_of:%Y-%m-%d}."
 
 
 def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date | None = None,

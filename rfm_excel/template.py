@@ -115,6 +115,7 @@ def _write_orders(book: xlsxwriter.Workbook, styles: Styles, orders: pd.DataFram
     sheet.add_table(0, 0, max(rows, 1), len(columns) - 1, {
         "name": "Orders", "style": "Table Style Light 9", "columns": [{"header": h} for h, _, _ in columns]})
     sheet.freeze_panes(1, 0)
+    printable(sheet, 1)
     return sheet
 
 

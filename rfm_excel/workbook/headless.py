@@ -93,7 +93,7 @@ def _write_result(book: Path, out: Path, result: core.Result, add_settings: bool
         styles = Styles(workbook, result.settings.currency_symbol)
         if add_settings:
             write_settings_sheet(workbook, styles, Settings())
-        for layout in output_sheets(result, dt.datetime.now()):
-            write_layout(workbook, styles, layout)
+        rows = {layout.name: write_layout(workbook, styles, layout)
+                for layout in output_sheets(result, dt.datetime.now())}
         workbook.close()
-        put_sheets(book, sheets, out)
+        put_sheets(book, sheets, out, rows)

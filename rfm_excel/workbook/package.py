@@ -273,12 +273,14 @@ def restyle_sheet(data: bytes, xf_map: list[int], dxf_map: list[int]) -> bytes:
 # ---------------------------------------------------------------- putting sheets in
 
 
-def put_sheets(book_path, sheets_path, out_path) -> None:
+def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None) -> None:
     """Write ``book_path`` to ``out_path`` with every sheet of ``sheets_path`` put in.
 
     A sheet whose name (ignoring case) already exists is replaced where it stands, with its
     drawings and charts; the others are added after the last sheet. Nothing else changes.
+    ``rows`` maps a sheet name to a RowBlock of data rows to add under what was rendered.
     """
+    rows = rows or {}
     book, new = Package(book_path), Package(sheets_path)
     workbook_part, new_workbook_part = book.main_part(), new.main_part()
     workbook, new_workbook = book.xml(workbook_part), new.xml(new_workbook_part)
@@ -303,7 +305,7 @@ def put_sheets(book_path, sheets_path, out_path) -> None:
     for position, new_sheet in enumerate(new_workbook.find(_q(MAIN, "sheets"))):
         name = new_sheet.get("name")
         source_part = new_by_id[new_sheet.get(_q(DOC_REL, "id"))].target
-        renamed = _copy_parts(book, new, source_part, types, added, xf_map, dxf_map)
+        renamed = _copy_parts(book, new, source_part, types, added, xf_map, dxf_map, rows.get(name))
         rid = f"rId{next_rid}"
         next_rid += 1
         etree.SubElement(rels_root, _q(PKG_REL, "Relationship"), Id=rid, Type=WORKSHEET,
@@ -331,7 +333,8 @@ def put_sheets(book_path, sheets_path, out_path) -> None:
     book.save(out_path, added)
 
 
-def _copy_parts(book: Package, new: Package, sheet_part: str, types, added: list[str], xf_map, dxf_map) -> str:
+def _copy_parts(book: Package, new: Package, sheet_part: str, types, added: list[str], xf_map, dxf_map,
+                block=None) -> str:
     """Copy a sheet and everything it refers to into ``book`` under fresh names; return the sheet's name."""
     parts = new.closure(sheet_part)
     names = {}
@@ -342,6 +345,8 @@ def _copy_parts(book: Package, new: Package, sheet_part: str, types, added: list
         data = new.read(part)
         if part == sheet_part:
             data = restyle_sheet(data, xf_map, dxf_map)
+            if block is not None:
+                data = _add_rows(data, block, xf_map)
         book.changed[names[part]] = data
         added.append(names[part])
         etree.SubElement(types, _q(TYPES, "Override"), PartName="/" + names[part], ContentType=new.content_type(part))
@@ -355,6 +360,15 @@ def _copy_parts(book: Package, new: Package, sheet_part: str, types, added: list
         book.set_xml(rels_name(names[part]), rels_root)
         added.append(rels_name(names[part]))
     return names[sheet_part]
+
+
+def _add_rows(data: bytes, block, xf_map: list[int]) -> bytes:
+    """Put a block's rows at the end of the sheet's data and widen its dimension to match."""
+    head, end, tail = data.rpartition(b"</sheetData>")
+    if not end:
+        raise ValueError("rendered sheet has no sheetData")
+    head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{block.last_cell}"/>'.encode(), head, count=1)
+    return b"".join((head, block.xml(xf_map), end, tail))
 
 
 def _defined_names(workbook) -> dict[int, list]:
@@ -379,7 +393,8 @@ def _put_defined_names(workbook, names: list, position: int):
         return
     if container is None:
         container = etree.Element(_q(MAIN, "definedNames"))
-        workbook.find(_q(MAIN, "sheets")).addnext(container)
+        before = [workbook.find(_q(MAIN, tag)) for tag in ("sheets", "functionGroups", "externalReferences")]
+        [e for e in before if e is not None][-1].addnext(container)
     for element in names:
         clone = _copy(element)
         clone.set("localSheetId", str(position))

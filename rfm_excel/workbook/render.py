@@ -1,15 +1,11 @@
-"""Render sheet layouts into an XlsxWriter workbook (streaming, so big tables stay cheap)."""
+"""Render sheet layouts with XlsxWriter: everything but the data rows, which sheetdata.py writes."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import xlsxwriter
 
+from .sheetdata import RowBlock
 from ..layout import BEST, HEADER_COLOUR, MIDDLE, TITLE_COLOUR, WORST, SheetLayout, number_format
-
-EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-
 
 class Styles:
     """The few cell formats every sheet shares, created once per workbook."""
@@ -36,18 +32,6 @@ class Styles:
         return self._kinds[kind]
 
 
-def _cells(series: pd.Series, kind: str) -> list:
-    """Column values ready for XlsxWriter: floats, str or None (blank); dates as Excel serials."""
-    if kind == "date":
-        days = (series.to_numpy(dtype="datetime64[D]") - EXCEL_EPOCH).astype(float)
-        days[pd.isna(series).to_numpy()] = np.nan
-        return [None if np.isnan(d) else d for d in days]
-    if series.dtype.kind in "iuf":
-        values = series.to_numpy(dtype=float)
-        return [None if np.isnan(v) else v for v in values]
-    return [None if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in series.tolist()]
-
-
 def printable(sheet, header_rows: int = 0):
     """Landscape, one page wide, header rows repeated on every printed page."""
     sheet.set_landscape()
@@ -57,8 +41,8 @@ def printable(sheet, header_rows: int = 0):
         sheet.repeat_rows(0, header_rows - 1)
 
 
-def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout):
-    """Write one output sheet; rows are streamed in order."""
+def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout) -> RowBlock:
+    """Write one output sheet but its data rows, which are returned to be put in at the XML level."""
     sheet = book.add_worksheet(layout.name)
     top = layout.header_row
     printable(sheet, top + 1)
@@ -70,15 +54,6 @@ def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout)
         sheet.set_row(0, 21)
     sheet.set_row(top, 30)
     sheet.write_row(top, 0, [c.header for c in layout.columns], styles.header)
-    columns = [_cells(layout.table[c.header], c.kind) for c in layout.columns]
-    for offset, values in enumerate(zip(*columns), start=top + 1):
-        for col, value in enumerate(values):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                sheet.write_string(offset, col, value)
-            else:
-                sheet.write_number(offset, col, value)
     last = top + max(len(layout.table), 1)
     sheet.freeze_panes(top + 1, 0)
     sheet.autofilter(top, 0, last, len(layout.columns) - 1)
@@ -91,7 +66,8 @@ def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout)
             "max_type": "num", "max_value": scale.best, "max_color": BEST})
     if layout.chart:
         _chart(book, sheet, layout, headers, top)
-    return sheet
+    return RowBlock(layout.table[headers], [c.kind for c in layout.columns],
+                    [styles.kind(c.kind) for c in layout.columns], top + 1)
 
 
 def _chart(book, sheet, layout: SheetLayout, headers: list[str], top: int):
