@@ -79,11 +79,14 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     if settings.as_of is None:
         settings = settings.with_as_of(scoring.default_as_of(clean.lines["order_date"]))
     lines, issues = _drop_after_as_of(clean, settings.as_of)
+    none_before = RfmError(f"No customer has a purchase on or before the as-of date {settings.as_of:%Y-%m-%d}; "
+                           "check the As-of date in Settings.")
+    if lines.empty:
+        raise none_before
     orders_table = scoring.group_orders(lines)
     values = scoring.customer_values(orders_table, settings.as_of, settings.window_months)
     if values.empty:
-        raise RfmError(f"No customer has a purchase on or before the as-of date {settings.as_of:%Y-%m-%d}; "
-                       "check the As-of date in Settings.")
+        raise none_before
     table = _score_table(values, lines, settings)
     return Result(scores=table, segments=segments.summary(table, settings.segments), issues=issues,
                   settings=settings, rows_read=clean.rows_read, lines_used=len(lines),

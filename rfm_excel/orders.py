@@ -110,13 +110,13 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders") -> C
     report(bad_amount, "amount" if "amount" in columns else "quantity", amount_raw, "not a number", "skipped")
     keep = ~(no_customer | bad_date | bad_amount)
 
-    key = customer.str.replace(r"\s+", "", regex=True).str.casefold()
+    key = _customer_key(customer)
     lines = pd.DataFrame({"customer_id": key, "customer": customer, "order_date": order_date, "amount": amount,
                           "source_row": rows})
     lines["order_id"] = _id_text(raw[columns["order_id"]]) if "order_id" in columns else None
     for extra in ("customer_name", "email"):
         if extra in columns:
-            lines[extra] = raw[columns[extra]].map(lambda v: None if v is None else str(v).strip() or None)
+            lines[extra] = _text(raw[columns[extra]])
     table = pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(columns=ISSUE_COLUMNS)
     return CleanOrders(lines[keep].reset_index(drop=True), table.sort_values("Row", kind="stable"),
                        len(raw), columns)
@@ -128,7 +128,26 @@ def _shown(value) -> str:
     return text[:200]
 
 
-def _id_text(values: pd.Series) -> pd.Series:
+def _per_distinct(convert, missing):
+    """Make a column cleaner work on distinct values only, then spread the results back.
+
+    A million order lines hold far fewer distinct IDs, dates and amounts, so the per-value
+    Python work is done once per distinct value.
+    """
+    def cleaner(values: pd.Series) -> pd.Series:
+        codes, distinct = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+        if not len(distinct):
+            return convert(pd.Series([missing] * len(values), index=values.index, dtype=object))
+        converted = convert(pd.Series(distinct, dtype=object))
+        spread = converted.to_numpy().take(codes)
+        result = pd.Series(spread, index=values.index, dtype=converted.dtype)
+        result[codes < 0] = missing
+        return result
+    cleaner.__doc__ = convert.__doc__
+    return cleaner
+
+
+def _id_text_each(values: pd.Series) -> pd.Series:
     """IDs as text: 12345, 12345.0 and '12345' are one ID; '00123' keeps its zeros; blanks become None."""
     def one(value):
         if value is None or isinstance(value, bool):
@@ -149,7 +168,7 @@ def _id_text(values: pd.Series) -> pd.Series:
 _MONEY_JUNK = re.compile(r"[\s,£$€¥₹]|^[A-Z]{3}\s*|\s*[A-Z]{3}$")
 
 
-def parse_numbers(values: pd.Series) -> pd.Series:
+def _numbers_each(values: pd.Series) -> pd.Series:
     """Numbers, or NaN; text such as '£1,234.50', '(12.00)' and ' 7 ' is read as a number."""
     def one(value):
         if value is None or isinstance(value, bool):
@@ -167,7 +186,7 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     return values.map(one).astype(float)
 
 
-def parse_dates(values: pd.Series) -> pd.Series:
+def _dates_each(values: pd.Series) -> pd.Series:
     """Dates from datetimes, Excel serial numbers, YYYYMMDD numbers and ISO or day/month text."""
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     is_date = values.map(lambda v: hasattr(v, "year"))
@@ -197,3 +216,10 @@ def _text_dates(text: pd.Series) -> pd.Series:
         day_first = not (second > 12).any() or (first > 12).any()
         iso[rest] = pd.to_datetime(text[rest], dayfirst=day_first, format="mixed", errors="coerce")
     return iso
+
+
+_id_text = _per_distinct(_id_text_each, None)
+parse_numbers = _per_distinct(_numbers_each, np.nan)
+parse_dates = _per_distinct(_dates_each, pd.NaT)
+_customer_key = _per_distinct(lambda ids: ids.str.replace(r"\s+", "", regex=True).str.casefold(), None)
+_text = _per_distinct(lambda values: values.map(lambda v: str(v).strip() or None).astype(object), None)

@@ -25,16 +25,19 @@ def group_orders(lines: pd.DataFrame) -> pd.DataFrame:
     """Order lines -> orders: lines sharing a customer and Order ID are one order.
 
     An order's date is its earliest line and its amount the sum of its lines; a line with no
-    Order ID is an order of its own.
+    Order ID is an order of its own. Grouping is on integer codes, not on the text of the IDs.
     """
-    if lines["order_id"].isna().all():
-        orders = lines[["customer_id", "order_date", "amount"]].copy()
-        orders["order_id"] = None
-        return orders
-    key = lines["order_id"].fillna("\0row" + lines["source_row"].astype(str))
-    grouped = lines.assign(order_key=key).groupby(["customer_id", "order_key"], sort=False)
-    orders = grouped.agg(order_date=("order_date", "min"), amount=("amount", "sum"), order_id=("order_id", "first"))
-    return orders.reset_index().drop(columns="order_key")
+    customer_code, customers = pd.factorize(lines["customer_id"])
+    order_code, order_ids = pd.factorize(lines["order_id"])
+    alone = order_code < 0
+    order_code[alone] = len(order_ids) + np.arange(alone.sum())
+    key = customer_code.astype(np.int64) * (int(order_code.max()) + 1) + order_code
+    grouped = pd.DataFrame({"key": key, "order_date": lines["order_date"].to_numpy(),
+                            "amount": lines["amount"].to_numpy()}).groupby("key", sort=False)
+    orders = grouped.agg(order_date=("order_date", "min"), amount=("amount", "sum"))
+    first_line = grouped.head(1).index.to_numpy()  # positions of each order's first line, in group order
+    orders["customer_id"] = customers.take(customer_code[first_line])
+    return orders.reset_index(drop=True)
 
 
 def customer_values(orders: pd.DataFrame, as_of: dt.date, window_months: int | None) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import struct
 import zipfile
 from dataclasses import dataclass
 
@@ -146,7 +147,7 @@ class Package:
         return candidate
 
     def save(self, out, added_order: list[str]):
-        """Write the edited package: unchanged parts copied as they are, in their original order."""
+        """Write the edited package: unchanged parts copied still compressed, in their original order."""
         order = [n for n in self.names if n not in self.removed] + [n for n in added_order if n not in self.names]
         order.sort(key=lambda name: name != CONTENT_TYPES)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as target:
@@ -155,17 +156,38 @@ class Package:
                     target.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), self.changed[name],
                                     compress_type=zipfile.ZIP_DEFLATED)
                 else:
-                    info = self.zip.getinfo(name)
-                    with self.zip.open(info) as source, target.open(_copy_info(info), "w", force_zip64=True) as sink:
-                        while chunk := source.read(1 << 20):
-                            sink.write(chunk)
+                    _copy_compressed(self.zip, self.zip.getinfo(name), target)
 
 
-def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+def _copy_compressed(source: zipfile.ZipFile, info: zipfile.ZipInfo, target: zipfile.ZipFile) -> None:
+    """Copy one member's compressed bytes as they are: no inflating and deflating again.
+
+    The standard library has no call for this, so it writes the local header and bytes itself
+    and registers the entry as ``ZipFile.write`` does (``fp``, ``filelist``, ``NameToInfo``,
+    ``start_dir``: attributes unchanged across Python 3 releases).
+    """
+    source.fp.seek(info.header_offset)
+    local = source.fp.read(30)
+    if local[:4] != b"PK\x03\x04":
+        raise RfmError(f"The workbook's part {info.filename} is damaged; open and re-save the file in Excel.")
+    name_length, extra_length = struct.unpack("<HH", local[26:30])
+    source.fp.seek(info.header_offset + 30 + name_length + extra_length)
     copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-    copy.compress_type = zipfile.ZIP_DEFLATED if info.compress_type != zipfile.ZIP_STORED else zipfile.ZIP_STORED
-    copy.external_attr = info.external_attr
-    return copy
+    copy.compress_type, copy.CRC = info.compress_type, info.CRC
+    copy.compress_size, copy.file_size = info.compress_size, info.file_size
+    copy.external_attr, copy.flag_bits = info.external_attr, info.flag_bits & 0x0800  # keep only "UTF-8 name"
+    copy.header_offset = target.fp.tell()
+    target.fp.write(copy.FileHeader())
+    remaining = info.compress_size
+    while remaining:
+        chunk = source.fp.read(min(remaining, 1 << 20))
+        if not chunk:
+            raise RfmError(f"The workbook's part {info.filename} is cut short; the file is damaged.")
+        target.fp.write(chunk)
+        remaining -= len(chunk)
+    target.filelist.append(copy)
+    target.NameToInfo[copy.filename] = copy
+    target.start_dir = target.fp.tell()
 
 
 # ---------------------------------------------------------------- styles

@@ -6,6 +6,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import python_calamine
 
@@ -100,14 +101,20 @@ def orders_block(rows: list[list], sheet: str = "Orders") -> tuple[pd.DataFrame,
     width = max(c for c, v in enumerate(header) if not _blank(v)) + 1
     headers = [str(v).strip() if not _blank(v) else f"Column {cell_name(0, c)[:-1]}" for c, v in
                enumerate(header[:width])]
-    end = header_row + 1
-    while end < len(rows) and any(not _blank(v) for v in rows[end][:width]):
-        end += 1
-    if end == header_row + 1:
+    body = rows[header_row + 1:]
+    if not body:
         raise RfmError(f"The {sheet} sheet has headers but no orders under them; paste your orders "
                        f"from row {header_row + 2}.")
-    frame = pd.DataFrame([row[:width] for row in rows[header_row + 1:end]], columns=headers, dtype=object)
-    frame = frame.mask(frame.map(_blank), None)
+    grid = np.array(body, dtype=object).reshape(len(body), -1)[:, :width]  # calamine rows are all one width
+    columns = list(grid.T)
+    blank = [(column == "") | pd.isna(column) for column in columns]
+    all_blank = np.logical_and.reduce(blank)
+    end = int(np.argmax(all_blank)) if all_blank.any() else len(body)
+    if end == 0:
+        raise RfmError(f"The {sheet} sheet has headers but no orders under them; paste your orders "
+                       f"from row {header_row + 2}.")
+    frame = pd.DataFrame({n: np.where(b[:end], None, c[:end]) for n, (c, b) in enumerate(zip(columns, blank))})
+    frame.columns = headers
     return frame, header_row + 2
 
 

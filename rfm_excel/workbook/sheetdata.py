@@ -33,7 +33,9 @@ def escape(text: str) -> str:
 
 
 def _number_texts(values: np.ndarray) -> list[str | None]:
-    return [None if v != v else repr(v) for v in values.tolist()]
+    """Shortest exact text of each number ("3" rather than "3.0"); None for NaN."""
+    texts = [None if v != v else repr(v) for v in values.tolist()]
+    return [t[:-2] if t is not None and t.endswith(".0") else t for t in texts]
 
 
 def cell_values(series: pd.Series, kind: str) -> tuple[list[str | None], bool]:
