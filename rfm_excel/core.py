@@ -42,16 +42,27 @@ class Result:
     def as_of(self) -> dt.date:
         return self.settings.as_of
 
+    def rows_summary(self) -> str:
+        """One line accounting for every row read: used, skipped (and why), and what else was done."""
+        table = self.issues
+        skipped = table["Action"].str.startswith("skipped")
+        line = f"{self.rows_read:,} order rows read, {self.lines_used:,} used"
+        if skipped.any():
+            reasons = table.loc[skipped, "Problem"].str.split(" [(:]", regex=True).str[0].value_counts()
+            line += f", {skipped.sum():,} skipped: " + ", ".join(f"{n:,} {why}" for why, n in reasons.items())
+        others = table.loc[~skipped, "Action"].str.split(r"[:(;]", regex=True).str[0].str.strip().value_counts()
+        if len(others):
+            line += ". Also " + ", ".join(f"{n:,} {what}" for what, n in others.items())
+        return line + "."
+
     def summary(self) -> str:
         """Two lines for a terminal or a status bar."""
-        skipped = self.rows_read - self.lines_used
-        rows = f"{self.rows_read:,} order rows read, {self.lines_used:,} used"
-        rows += f", {skipped:,} skipped (see Data Issues)." if skipped else "."
-        return f"{rows}\n{self.customers:,} customers scored from {self.orders:,} orders as of {self.as_of:%Y-%m-%d}."
+        return (f"{self.rows_summary()}\n{self.customers:,} customers scored from {self.orders:,} orders "
+                f"as of {self.as_of:%Y-%m-%d}.")
 
 
 def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date | None = None,
-          first_row: int = 2, sheet: str = "Orders") -> Result:
+          first_row: int = 2, sheet: str = "Orders", read_issues: pd.DataFrame | None = None) -> Result:
     """Score every customer in a table of orders.
 
     Parameters
@@ -61,6 +72,7 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     settings : Settings; defaults when None.
     as_of : overrides ``settings.as_of``.
     first_row, sheet : where ``orders`` came from, so the issues list names sheet rows.
+    read_issues : what reading the sheet repaired, added to the issues list.
 
     Examples
     --------
@@ -73,12 +85,15 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
 {'Customer ID': 'B', 'Recency (days)': 21, 'Frequency': 1, 'Monetary': 15.0, 'RFM Code': '222'}]
     """
     settings = (settings or Settings()).with_as_of(as_of)
-    clean = normalise(orders, first_row=first_row, sheet=sheet)
+    clean = normalise(orders, first_row=first_row, sheet=sheet, date_order=settings.date_order,
+                      chosen=settings.chosen_columns())
     if clean.lines.empty:
         raise RfmError(f"The {sheet} sheet has no usable orders: every row lacks a customer ID, a date or an amount.")
     if settings.as_of is None:
         settings = settings.with_as_of(scoring.default_as_of(clean.lines["order_date"]))
     lines, issues = _drop_after_as_of(clean, settings.as_of)
+    if read_issues is not None:
+        issues = _merge_issues(issues, read_issues)
     none_before = RfmError(f"No customer has a purchase on or before the as-of date {settings.as_of:%Y-%m-%d}; "
                            "check the As-of date in Settings.")
     if lines.empty:
@@ -88,6 +103,7 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     if values.empty:
         raise none_before
     table = _score_table(values, lines, settings)
+    issues = _unscored(lines, values, issues, clean.columns["customer_id"])
     return Result(scores=table, segments=segments.summary(table, settings.segments), issues=issues,
                   settings=settings, rows_read=clean.rows_read, lines_used=len(lines),
                   orders=len(orders_table), customers=len(table), source=sheet)
@@ -102,8 +118,25 @@ def _drop_after_as_of(clean: CleanOrders, as_of: dt.date) -> tuple[pd.DataFrame,
         "Row": lines.loc[late, "source_row"], "Column": clean.columns["order_date"],
         "Value": lines.loc[late, "order_date"].dt.strftime("%Y-%m-%d"),
         "Problem": f"after the as-of date {as_of:%Y-%m-%d}", "Action": "skipped"})
-    issues = pd.concat([clean.issues, late_issues], ignore_index=True)[ISSUE_COLUMNS]
-    return lines[~late].reset_index(drop=True), issues.sort_values("Row", kind="stable", ignore_index=True)
+    return lines[~late].reset_index(drop=True), _merge_issues(clean.issues, late_issues)
+
+
+def _unscored(lines: pd.DataFrame, values: pd.DataFrame, issues: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Customers whose orders are all returns or worth nothing: listed, not scored."""
+    left_out = lines[~lines["customer_id"].isin(values.index)]
+    if left_out.empty:
+        return issues
+    per_customer = left_out.groupby("customer_id", sort=False).agg(
+        row=("source_row", "min"), customer=("customer", "first"), net=("amount", "sum"))
+    return _merge_issues(issues, pd.DataFrame({
+        "Row": per_customer["row"].to_numpy(), "Column": column, "Value": per_customer["customer"].to_numpy(),
+        "Problem": [f"no purchase: only returns or zero-value orders (net {net:,.2f})" for net in per_customer["net"]],
+        "Action": "customer not scored"}))
+
+
+def _merge_issues(*tables: pd.DataFrame) -> pd.DataFrame:
+    merged = pd.concat([t for t in tables if len(t)], ignore_index=True) if any(len(t) for t in tables) else tables[0]
+    return merged[ISSUE_COLUMNS].sort_values("Row", kind="stable", na_position="first", ignore_index=True)
 
 
 def _score_table(values: pd.DataFrame, lines: pd.DataFrame, settings: Settings) -> pd.DataFrame:

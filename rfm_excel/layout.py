@@ -121,14 +121,8 @@ def segments_sheet(result: Result, scored_at: dt.datetime) -> SheetLayout:
 
 def issues_sheet(result: Result) -> SheetLayout:
     table = result.issues
-    skipped = result.rows_read - result.lines_used
-    if table.empty:
-        headline = f"No problems found: all {result.rows_read:,} order rows were used."
-    else:
-        counts = table.loc[table["Action"] == "skipped", "Problem"].value_counts()
-        reasons = ", ".join(f"{n:,} {problem}" for problem, n in counts.items())
-        headline = (f"{result.rows_read:,} order rows read, {result.lines_used:,} used, {skipped:,} skipped"
-                    + (f": {reasons}." if reasons else "."))
+    headline = result.rows_summary() if len(table) else \
+        f"No problems found: all {result.rows_read:,} order rows were used."
     where = f"Row is the row number in {result.source}; nothing listed here was changed in your orders."
     columns = _columns(table, {"Row": "row"})
     return SheetLayout(DATA_ISSUES, table, columns, lines=["Data issues", headline, where])

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from .errors import RfmError
 
+DATE_AUTO, DATE_DAY_FIRST, DATE_MONTH_FIRST = "Auto", "Day first", "Month first"
 BEST_HIGHEST = "Highest"
 BEST_LOWEST = "Lowest"
 MAX_BINS = 9  # one digit per letter in the RFM code
@@ -71,7 +72,18 @@ class Settings:
     frequency_weight: float = 1.0
     monetary_weight: float = 1.0
     currency_symbol: str = ""
+    date_order: str = DATE_AUTO
+    customer_column: str | None = None
+    order_column: str | None = None
+    date_column: str | None = None
+    amount_column: str | None = None
     segments: tuple[SegmentRule, ...] = field(default=DEFAULT_SEGMENTS)
+
+    def chosen_columns(self) -> dict[str, str]:
+        """Order columns named in Settings: canonical name -> header."""
+        named = {"customer_id": self.customer_column, "order_id": self.order_column,
+                 "order_date": self.date_column, "amount": self.amount_column}
+        return {column: header for column, header in named.items() if header}
 
     def bins(self, dimension: str) -> int:
         """Number of score levels for 'recency', 'frequency' or 'monetary'."""
@@ -114,6 +126,14 @@ SETTING_ROWS = (
     SettingRow("frequency_weight", "Frequency weight", "Weight of F in the RFM Score."),
     SettingRow("monetary_weight", "Monetary weight", "Weight of M in the RFM Score."),
     SettingRow("currency_symbol", "Currency symbol", "Shown before money amounts, e.g. £, $ or €. Blank = none."),
+    SettingRow("date_order", "Dates are written",
+               "For text dates such as 03/04/2024. Auto: decided from the whole column (see Data Issues).",
+               (DATE_AUTO, DATE_DAY_FIRST, DATE_MONTH_FIRST)),
+    SettingRow("customer_column", "Customer ID column",
+               "Header of the column holding customer IDs, if it is not found by itself. Blank = detect."),
+    SettingRow("order_column", "Order ID column", "Header of the order or invoice number column. Blank = detect."),
+    SettingRow("date_column", "Order Date column", "Header of the order date column. Blank = detect."),
+    SettingRow("amount_column", "Amount column", "Header of the order amount column. Blank = detect."),
 )
 SEGMENT_HEADER = ("Segment", "R min", "R max", "F min", "F max", "M min", "M max", "Recommended action")
 

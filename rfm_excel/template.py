@@ -122,10 +122,11 @@ def _write_orders(book: xlsxwriter.Workbook, styles: Styles, orders: pd.DataFram
 def _typed(values: pd.Series, column: str | None) -> pd.Series:
     """Text from a CSV as the cell values Excel would hold: dates, numbers, or text (IDs stay text)."""
     if column == "order_date":
-        return parse_dates(values).astype(object).where(values.notna(), None)
+        dates = pd.Series(parse_dates(values)[0], index=values.index)
+        return dates.astype(object).where(dates.notna(), values)
     if column in ("customer_id", "order_id"):
         return values
-    numbers = parse_numbers(values)
+    numbers = pd.Series(parse_numbers(values), index=values.index)
     return numbers.astype(object) if numbers.notna().sum() == values.notna().sum() else values
 
 

@@ -39,7 +39,8 @@ def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.dat
         return result, target
     contents = read_book(path, orders_sheet)
     settings = parse_settings(contents.settings_rows) if contents.settings_rows is not None else Settings()
-    result = core.score(contents.orders, settings, as_of, first_row=contents.first_row, sheet=contents.orders_sheet)
+    result = core.score(contents.orders, settings, as_of, first_row=contents.first_row, sheet=contents.orders_sheet,
+                        read_issues=contents.issues)
     target = Path(output) if output else path
     _check_target(target, path.suffix.lower())
     with _replacing(target) as temporary:

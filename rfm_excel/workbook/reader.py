@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,11 +12,18 @@ import pandas as pd
 import python_calamine
 
 from ..errors import RfmError
-from ..orders import map_columns
+from ..orders import ISSUE_COLUMNS, map_columns
 from ..settings import cell_name
+from .package import DOC_REL, MAIN, Package
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 HEADER_SEARCH_ROWS = 30
+
+
+MAX_CELLS = 25_000_000  # e.g. 1,048,576 rows x 24 columns; beyond that the sheet is refused, not read
+MAX_PART_BYTES = 4 << 30  # uncompressed size of one sheet's XML
+MAX_RATIO = 200  # uncompressed / compressed, for parts over 64 MB: a zip bomb, not a spreadsheet
+_CELL_REFERENCE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 
 
 @dataclass
@@ -26,6 +34,7 @@ class BookContents:
     first_row: int  # sheet row number of the first order row
     orders_sheet: str
     settings_rows: list[list] | None  # None when the workbook has no Settings sheet
+    issues: pd.DataFrame  # what reading repaired (merged cells filled)
 
 
 def check_workbook(path: Path) -> None:
@@ -42,8 +51,52 @@ def check_workbook(path: Path) -> None:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise RfmError(f"{path.name} is password-protected or an old-format file; open it in Excel, remove the "
                        "password (File > Info > Protect Workbook) and save it as an Excel Workbook (.xlsx).")
-    if suffix not in WORKBOOK_SUFFIXES or not zipfile.is_zipfile(path):
+    if suffix not in WORKBOOK_SUFFIXES:
         raise RfmError(f"{path.name} is not an Excel workbook (.xlsx or .xlsm); give a workbook or a .csv file.")
+    if not zipfile.is_zipfile(path):
+        damaged = "is damaged or incomplete" if head.startswith(b"PK") else "is not really an Excel workbook"
+        raise RfmError(f"{path.name} {damaged}; open it in Excel and save it again as an Excel Workbook (.xlsx).")
+
+
+def check_sheet_size(path: Path, sheet: str) -> None:
+    """Refuse, before reading, a sheet too big to read safely: a zip bomb or a huge cell range."""
+    package = Package(path)
+    workbook_part = package.main_part()
+    by_id = {r.id: r.target for r in package.relationships(workbook_part)[1]}
+    for element in package.xml(workbook_part).iter("{%s}sheet" % MAIN):
+        if element.get("name") == sheet:
+            part = by_id.get(element.get("{%s}id" % DOC_REL))
+            break
+    else:
+        return
+    info = package.zip.getinfo(part)
+    if info.file_size > MAX_PART_BYTES or (info.file_size > 64 << 20 and
+                                           info.file_size > MAX_RATIO * max(info.compress_size, 1)):
+        raise RfmError(f"The {sheet} sheet unpacks to {info.file_size / 2**30:.1f} GB, far more than any real "
+                       "orders sheet; the file may be malicious, so it was not read.")
+    with package.zip.open(part) as stream:
+        head = stream.read(4096)
+        found = re.search(rb'<dimension ref="(?:[A-Z]+[0-9]+:)?([A-Z]{1,3})([0-9]{1,7})"', head)
+        if found:
+            last_column, last_row = found[1], int(found[2])
+        else:
+            last_column, last_row = b"A", 0
+            for chunk in iter(lambda: head + stream.read(1 << 22), head):
+                head = b""
+                for letters, row in _CELL_REFERENCE.findall(chunk):
+                    last_row = max(last_row, int(row))
+                    last_column = max(last_column, letters, key=lambda c: (len(c), c))
+    columns = column_number(last_column.decode())
+    if columns * last_row > MAX_CELLS:
+        raise RfmError(f"The {sheet} sheet reaches cell {last_column.decode()}{last_row} ({columns * last_row:,} "
+                       "cells); delete the empty rows and columns beyond your orders, save, and try again.")
+
+
+def column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
 
 
 def _open(path: Path) -> python_calamine.CalamineWorkbook:
@@ -54,9 +107,17 @@ def _open(path: Path) -> python_calamine.CalamineWorkbook:
             from None
 
 
-def _sheet_rows(book: python_calamine.CalamineWorkbook, name: str) -> list[list]:
+def _sheet(book: python_calamine.CalamineWorkbook, name: str) -> python_calamine.CalamineSheet:
     try:
-        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        return book.get_sheet_by_name(name)
+    except Exception as error:
+        raise RfmError(f"The sheet {name!r} could not be read ({error}); open and re-save the file in Excel.") \
+            from None
+
+
+def _rows(sheet: python_calamine.CalamineSheet, name: str) -> list[list]:
+    try:
+        return sheet.to_python(skip_empty_area=False)
     except Exception as error:
         raise RfmError(f"The sheet {name!r} could not be read ({error}); open and re-save the file in Excel.") \
             from None
@@ -76,10 +137,40 @@ def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
         hint = "use --orders-sheet NAME" if orders_sheet is None else "check the spelling"
         raise RfmError(f"{path.name} has no sheet named {orders_sheet or 'Orders'!r} (it has: {', '.join(names)}); "
                        f"rename the sheet with your orders to Orders or {hint}.")
-    orders, first_row = orders_block(_sheet_rows(book, sheet), sheet)
+    check_sheet_size(path, sheet)
+    worksheet = _sheet(book, sheet)
+    rows = _rows(worksheet, sheet)
+    merged = fill_merged_cells(rows, worksheet.merged_cell_ranges or [])
+    orders, first_row = orders_block(rows, sheet)
     settings_sheet = _find_sheet(names, "Settings")
-    settings_rows = _sheet_rows(book, settings_sheet) if settings_sheet else None
-    return BookContents(orders, first_row, sheet, settings_rows)
+    if settings_sheet:
+        check_sheet_size(path, settings_sheet)
+    settings_rows = _rows(_sheet(book, settings_sheet), settings_sheet) if settings_sheet else None
+    return BookContents(orders, first_row, sheet, settings_rows, _merged_issues(merged, orders, first_row))
+
+
+def fill_merged_cells(rows: list[list], merged: list) -> list[tuple[int, int, int, object]]:
+    """Give every cell of a merged range its top-left value; return (first row, last row, column, value)."""
+    filled = []
+    for (top, left), (bottom, right) in merged:
+        value = rows[top][left] if top < len(rows) and left < len(rows[top]) else ""
+        if _blank(value):
+            continue
+        for r in range(top, min(bottom, len(rows) - 1) + 1):
+            for c in range(left, min(right, len(rows[r]) - 1) + 1):
+                rows[r][c] = value
+        filled.extend((top, bottom, c, value) for c in range(left, right + 1))
+    return filled
+
+
+def _merged_issues(filled, orders: pd.DataFrame, first_row: int) -> pd.DataFrame:
+    columns = list(orders.columns)
+    last_row = first_row + len(orders) - 1
+    records = [{"Row": top + 1, "Column": columns[col], "Value": str(value),
+                "Problem": f"merged cell over rows {top + 1}-{bottom + 1}", "Action": "repaired: value used on each row"}
+               for top, bottom, col, value in filled
+               if col < len(columns) and bottom + 1 >= first_row and top + 1 <= last_row and bottom > top]
+    return pd.DataFrame(records, columns=ISSUE_COLUMNS)
 
 
 def _blank(value) -> bool:
