@@ -228,7 +228,12 @@ def _amounts(column: dict[str, np.ndarray], issues: _Issues) -> tuple[np.ndarray
 
 
 def _distinct(values: np.ndarray) -> tuple[np.ndarray, pd.Series]:
-    codes, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    """Codes and distinct values; TRUE/FALSE cells count as blank (hashing would make TRUE equal 1)."""
+    values = np.asarray(values, dtype=object)
+    logical = np.fromiter((v.__class__ is bool for v in values), dtype=bool, count=len(values))
+    if logical.any():
+        values = np.where(logical, None, values)
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
     return codes, pd.Series(distinct, dtype=object)
 
 

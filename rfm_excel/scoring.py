@@ -14,6 +14,7 @@ import pandas as pd
 from .settings import BEST_LOWEST, Settings
 
 DAY = pd.Timedelta(days=1)
+MONEY_DECIMALS = 6  # enough for any currency; drops the float noise of adding amounts
 
 
 def default_as_of(order_dates: pd.Series) -> dt.date:
@@ -35,6 +36,7 @@ def group_orders(lines: pd.DataFrame) -> pd.DataFrame:
     grouped = pd.DataFrame({"key": key, "order_date": lines["order_date"].to_numpy(),
                             "amount": lines["amount"].to_numpy()}).groupby("key", sort=False)
     orders = grouped.agg(order_date=("order_date", "min"), amount=("amount", "sum"))
+    orders["amount"] = orders["amount"].round(MONEY_DECIMALS)  # 0.1 + 0.2 - 0.3 is zero, not 5.6e-17
     first_line = grouped.head(1).index.to_numpy()  # positions of each order's first line, in group order
     orders["customer_id"] = customers.take(customer_code[first_line])
     return orders.reset_index(drop=True)
@@ -61,6 +63,7 @@ def customer_values(orders: pd.DataFrame, as_of: dt.date, window_months: int | N
         first_order=("purchase_day", "min"), last_order=("purchase_day", "max"),
         frequency=("counted", "sum"), monetary=("amount", "sum"))
     table = table[table["last_order"].notna()]
+    table["monetary"] = table["monetary"].round(MONEY_DECIMALS)
     table["recency"] = (pd.Timestamp(as_of) - table["last_order"]).dt.days
     return table
 
