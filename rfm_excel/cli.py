@@ -69,8 +69,14 @@ def _template(args) -> None:
         raise RfmError(f"{args.path} already exists; choose another name or add --force to overwrite it.")
     if args.path.suffix.lower() != ".xlsx":
         raise RfmError(f"The template must be an .xlsx file; name it e.g. {args.path.stem}.xlsx.")
+    _check_folder(args.path)
     build_template(args.path)
     print(f"Wrote {args.path}: paste your orders into its Orders sheet, then run: rfm-excel score \"{args.path}\"")
+
+
+def _check_folder(path: Path) -> None:
+    if not path.resolve().parent.is_dir():
+        raise RfmError(f"The folder {path.parent} does not exist; create it first or choose another place.")
 
 
 def _score(args) -> None:
@@ -87,6 +93,7 @@ def sample_orders() -> pd.DataFrame:
 def _demo(args) -> None:
     if args.path.suffix.lower() != ".xlsx":
         raise RfmError(f"The demo workbook must be an .xlsx file; name it e.g. {args.path.stem}.xlsx.")
+    _check_folder(args.path)
     with tempfile.TemporaryDirectory(prefix="rfm-") as folder:
         book = build_template(Path(folder) / "demo.xlsx", orders=sample_orders())
         result, path = score_file(book, args.path)

@@ -14,6 +14,10 @@ from .orders import ISSUE_COLUMNS, CleanOrders, normalise
 from .settings import Settings
 
 DIMENSIONS = ("recency", "frequency", "monetary")
+SUMMARY_PHRASES = {  # issue Action -> how the summary counts it
+    "repaired": "values repaired", "counted as a return": "cancelled invoices counted as returns",
+    "netted": "return lines netted", "merged": "ID spellings merged",
+    "customer not scored": "customers with no purchase (only returns)"}
 
 
 @dataclass
@@ -45,15 +49,18 @@ class Result:
     def rows_summary(self) -> str:
         """One line accounting for every row read: used, skipped (and why), and what else was done."""
         table = self.issues
-        skipped = table["Action"].str.startswith("skipped")
         line = f"{self.rows_read:,} order rows read, {self.lines_used:,} used"
+        skipped = table["Action"].str.startswith("skipped")
         if skipped.any():
             reasons = table.loc[skipped, "Problem"].str.split(" [(:]", regex=True).str[0].value_counts()
-            line += f", {skipped.sum():,} skipped: " + ", ".join(f"{n:,} {why}" for why, n in reasons.items())
-        others = table.loc[~skipped, "Action"].str.split(r"[:(;]", regex=True).str[0].str.strip().value_counts()
-        if len(others):
-            line += ". Also " + ", ".join(f"{n:,} {what}" for what, n in others.items())
-        return line + "."
+            line += f", {skipped.sum():,} skipped (" + ", ".join(f"{n:,} {why}" for why, n in reasons.items()) + ")"
+        done = []
+        for start, phrase in SUMMARY_PHRASES.items():
+            count = (table["Row"].notna() & table["Action"].str.startswith(start)).sum()
+            if count:
+                done.append(f"{count:,} {phrase}")
+        notes = [f"{text[0].upper()}{text[1:]}." for text in table.loc[table["Row"].isna(), "Problem"]]
+        return " ".join([line + ("; " + ", ".join(done) if done else "") + "."] + notes)
 
     def summary(self) -> str:
         """Two lines for a terminal or a status bar."""
@@ -155,7 +162,7 @@ def _score_table(values: pd.DataFrame, lines: pd.DataFrame, settings: Settings) 
     first_seen = lines.drop_duplicates("customer_id").set_index("customer_id")
     table = pd.DataFrame({"Customer ID": first_seen["customer"].reindex(values.index).to_numpy()})
     for extra, header in (("customer_name", "Customer Name"), ("email", "Email")):
-        if extra in lines:
+        if extra in lines and lines[extra].notna().any():
             latest = lines.dropna(subset=[extra]).sort_values("order_date").drop_duplicates("customer_id", keep="last")
             table[header] = latest.set_index("customer_id")[extra].reindex(values.index).to_numpy()
     table["First Order"] = values["first_order"].to_numpy()

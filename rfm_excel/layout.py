@@ -22,7 +22,7 @@ class Column:
     """One column of an output table; ``kind`` picks the number format."""
 
     header: str
-    kind: str = "text"  # text, int, row, date, money, percent, decimal, score, code
+    kind: str = "text"  # text, id, int, row, date, money, percent, decimal, score, code
     width: float = 12
 
 
@@ -65,7 +65,7 @@ class SheetLayout:
 def number_format(kind: str, currency_symbol: str = "") -> str | None:
     """Excel number format for a column kind (None = General)."""
     money = f'"{currency_symbol}"#,##0.00;-"{currency_symbol}"#,##0.00' if currency_symbol else "#,##0.00"
-    return {"int": "#,##0", "row": "0", "date": "yyyy-mm-dd", "money": money, "percent": "0.0%", "decimal": "#,##0.0",
+    return {"int": "#,##0", "row": "0", "id": "0", "date": "yyyy-mm-dd", "money": money, "percent": "0.0%", "decimal": "#,##0.0",
             "score": "0"}.get(kind)
 
 
@@ -81,23 +81,34 @@ def _columns(table: pd.DataFrame, kinds: dict[str, str]) -> list[Column]:
     return [Column(h, kinds.get(h, "text"), _width(table, h, kinds.get(h, "text"))) for h in table.columns]
 
 
-def run_note(result: Result, scored_at: dt.datetime) -> str:
-    """One line saying what this run used."""
+LEVEL_NAMES = {2: "halves", 3: "thirds", 4: "quarters", 5: "fifths", 6: "sixths", 7: "sevenths", 8: "eighths",
+               9: "ninths"}
+
+
+def run_note(result: Result, scored_at: dt.datetime) -> list[str]:
+    """What this run used, in plain words, a line each."""
     s = result.settings
-    levels = "/".join(
-        f"breakpoints {', '.join(f'{b:g}' for b in getattr(s, d + '_breakpoints'))}"
-        if getattr(s, d + "_breakpoints") else str(s.bins(d)) for d in ("recency", "frequency", "monetary"))
-    window = f"last {s.window_months} months" if s.window_months else "all history"
-    best = "1 is best" if s.best_score == BEST_LOWEST else "highest is best"
-    return (f"Scored {scored_at:%Y-%m-%d %H:%M} for as-of date {s.as_of:%Y-%m-%d} · {result.rows_read:,} order rows "
-            f"read, {result.lines_used:,} used · {result.orders:,} orders · {result.customers:,} customers · "
-            f"R/F/M levels {levels}, {best}, {window}, weights {s.recency_weight:g}/{s.frequency_weight:g}/"
-            f"{s.monetary_weight:g}")
+    best = "1 is best" if s.best_score == BEST_LOWEST else "higher is better"
+    scales = []
+    for name, dimension in (("Recency", "recency"), ("Frequency", "frequency"), ("Monetary", "monetary")):
+        limits = getattr(s, dimension + "_breakpoints")
+        scales.append(f"{name} by fixed limits {', '.join(f'{b:g}' for b in limits)}" if limits else
+                      f"{name} 1-{s.bins(dimension)} by {LEVEL_NAMES[s.bins(dimension)]} of customers")
+    if all(scale.split(" ", 1)[1] == scales[0].split(" ", 1)[1] for scale in scales):
+        scales = ["R, F and M each " + scales[0].split(" ", 1)[1]]
+    window = f"the last {s.window_months} months" if s.window_months else "all history"
+    weights = (s.recency_weight, s.frequency_weight, s.monetary_weight)
+    weighting = "R, F and M count equally in the RFM Score" if len(set(weights)) == 1 else \
+        "RFM Score = " + " + ".join(f"{w:g} × {letter}" for w, letter in zip(weights, "RFM"))
+    return [f"Scored {scored_at:%Y-%m-%d %H:%M} for the as-of date {s.as_of:%Y-%m-%d}: {result.customers:,} customers "
+            f"from {result.orders:,} orders ({result.lines_used:,} of {result.rows_read:,} order rows used; "
+            "see Data Issues).",
+            f"Scores: {'; '.join(scales)} ({best}). Frequency and Monetary over {window}. {weighting}."]
 
 
 def scores_sheet(result: Result) -> SheetLayout:
     table = result.scores
-    kinds = {"First Order": "date", "Last Order": "date", "Recency (days)": "int", "Frequency": "int",
+    kinds = {"Customer ID": "id", "First Order": "date", "Last Order": "date", "Recency (days)": "int", "Frequency": "int",
              "Monetary": "money", "R": "score", "F": "score", "M": "score", "RFM Code": "code",
              "RFM Score": "score" if table["RFM Score"].dtype.kind == "i" else "decimal"}
     s = result.settings
@@ -113,9 +124,9 @@ def scores_sheet(result: Result) -> SheetLayout:
 def segments_sheet(result: Result, scored_at: dt.datetime) -> SheetLayout:
     table = result.segments
     kinds = {"Customers": "int", "% of Customers": "percent", "Revenue": "money", "% of Revenue": "percent",
-             "Avg Recency (days)": "decimal", "Avg Frequency": "decimal", "Avg Monetary": "money"}
+             "Avg Recency (days)": "int", "Avg Frequency": "decimal", "Avg Monetary": "money"}
     chart = Chart("Share of customers and of revenue by segment", "Segment", ("% of Customers", "% of Revenue"))
-    lines = ["Customer segments", run_note(result, scored_at)]
+    lines = ["Customer segments", *run_note(result, scored_at)]
     return SheetLayout(SEGMENTS, table, _columns(table, kinds), lines=lines, chart=chart)
 
 

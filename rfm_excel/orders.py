@@ -126,15 +126,15 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     issues = _Issues(np.arange(first_row, first_row + len(raw)), columns)
     column = {name: raw[header].to_numpy(dtype=object) for name, header in columns.items()}
 
-    duplicate = _duplicates(raw, issues) if "order_id" in columns else np.zeros(len(raw), dtype=bool)
     customer = _id_text(column["customer_id"])
-    no_customer = ~duplicate & pd.isna(customer)
+    no_customer = pd.isna(customer)
     issues.add(no_customer, "customer_id", column["customer_id"], "no customer ID (blank, or an error such as #N/A)",
                "skipped")
+    duplicate = _duplicates(raw, no_customer, issues) if "order_id" in columns else np.zeros(len(raw), dtype=bool)
     order_date, date_note = parse_dates(column["order_date"], date_order)
     if date_note:
         issues.note("order_date", date_note, "read that way; change 'Dates are written' in Settings if wrong")
-    bad_date = ~duplicate & ~no_customer & pd.isna(order_date)
+    bad_date = ~no_customer & ~duplicate & pd.isna(order_date)
     issues.add(bad_date, "order_date", column["order_date"], "not a date (blank, text, or an error such as #N/A)",
                "skipped")
     amount, amount_shown, cleaned = _amounts(column, issues)
@@ -171,18 +171,24 @@ def _shown(value) -> str:
     return str(value)[:200]
 
 
-def _duplicates(raw: pd.DataFrame, issues: _Issues) -> np.ndarray:
-    """Exact copies of an earlier line (every cell equal): reported and counted once."""
-    hashes = pd.util.hash_pandas_object(raw.astype(str), index=False).to_numpy()
+def _duplicates(raw: pd.DataFrame, skipped: np.ndarray, issues: _Issues) -> np.ndarray:
+    """Exact copies of an earlier line (every cell equal): reported and counted once.
+
+    Rows already ``skipped`` for another reason are left to that reason.
+    """
+    candidates = np.flatnonzero(~skipped)
+    hashes = pd.util.hash_pandas_object(raw.iloc[candidates], index=False).to_numpy()
     codes, distinct = pd.factorize(hashes)
+    duplicate = np.zeros(len(raw), dtype=bool)
     if len(distinct) == len(hashes):
-        return np.zeros(len(hashes), dtype=bool)
-    first = np.full(len(distinct), -1)
+        return duplicate
+    first = np.empty(len(distinct), dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes))[::-1]
-    duplicate = first[codes] != np.arange(len(codes))
-    earlier = issues.rows[first[codes]]
-    issues.add(duplicate, "order_id", np.array([f"same as row {r}" for r in earlier], dtype=object),
-               "exact copy of an earlier line", "skipped (counted once)")
+    copies = first[codes] != np.arange(len(codes))
+    duplicate[candidates[copies]] = True
+    shown = np.full(len(raw), "", dtype=object)
+    shown[candidates[copies]] = [f"same as row {r}" for r in issues.rows[candidates[first[codes[copies]]]]]
+    issues.add(duplicate, "order_id", shown, "exact copy of an earlier line", "skipped (counted once)")
     return duplicate
 
 
@@ -197,13 +203,18 @@ def _report_merged_spellings(lines: pd.DataFrame, issues: _Issues) -> None:
             "Action": "merged"}))
 
 
-_CANCELLATION = re.compile(r"^[Cc]\d")
+_CANCELLATION = re.compile(r"^[Cc]\d+$")
 
 
 def _is_cancellation(order_id: np.ndarray) -> np.ndarray:
-    """Order IDs such as C489449: the usual mark of a cancelled invoice in order exports."""
-    return np.array([bool(v) and bool(_CANCELLATION.match(v)) for v in order_id], dtype=bool) \
-        if len(order_id) else np.zeros(0, dtype=bool)
+    """Order IDs such as C489449 where the other IDs are plain numbers: the usual mark of a
+    cancelled invoice in order exports. IDs that carry letters anyway (A1, C1) mark nothing."""
+    codes, distinct = _distinct(order_id)
+    numeric = np.array([v.isdigit() for v in distinct], dtype=bool)
+    if not len(distinct) or numeric.mean() < 0.5:
+        return np.zeros(len(order_id), dtype=bool)
+    marked = np.array([bool(_CANCELLATION.match(v)) for v in distinct], dtype=bool)
+    return _spread(marked, codes, False)
 
 
 def _amounts(column: dict[str, np.ndarray], issues: _Issues) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -69,20 +69,18 @@ def customer_values(orders: pd.DataFrame, as_of: dt.date, window_months: int | N
 
 
 def quantile_scores(values, bins: int, higher_is_better: bool = True) -> np.ndarray:
-    """Score each value 1..bins by where the middle of its group of equal values falls.
+    """Score each value 1..bins by the share of customers with a worse value.
 
-    A value's position is (customers below it + half of those equal to it) / all customers;
-    its score is 1 + how many whole 1/bins steps that position has passed. Equal values share
-    a score, scores never go down as values get better, and with at least ``bins`` distinct
-    values every score is used.
+    score = 1 + floor(bins x customers with a worse value / all customers), so a group of equal
+    values takes the lowest score it spans (as Excel's PERCENTRANK.INC ranks ties). Equal values
+    share a score, scores never go down as values get better, the worst value always scores 1,
+    and with at least ``bins`` distinct values every score is used.
     """
     x = np.asarray(values, dtype=float)
     if not higher_is_better:
         x = -x
-    ordered = np.sort(x)
-    below = np.searchsorted(ordered, x, side="left")
-    equal = np.searchsorted(ordered, x, side="right") - below
-    return ((2 * below + equal) * bins) // (2 * len(x)) + 1
+    worse = np.searchsorted(np.sort(x), x, side="left")
+    return (worse * bins) // len(x) + 1
 
 
 def breakpoint_scores(values, breakpoints: tuple[float, ...], higher_is_better: bool = True) -> np.ndarray:

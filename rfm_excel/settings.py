@@ -135,7 +135,7 @@ SETTING_ROWS = (
     SettingRow("date_column", "Order Date column", "Header of the order date column. Blank = detect."),
     SettingRow("amount_column", "Amount column", "Header of the order amount column. Blank = detect."),
 )
-SEGMENT_HEADER = ("Segment", "R min", "R max", "F min", "F max", "M min", "M max", "Recommended action")
+SEGMENT_HEADER = ("Segment", "R min", "R max", "F min", "F max", "M min", "M max", "Recommended Action")
 
 
 def setting_value_for_sheet(settings: Settings, key: str):
@@ -145,8 +145,6 @@ def setting_value_for_sheet(settings: Settings, key: str):
         return None
     if key.endswith("_breakpoints"):
         return ", ".join(_number_text(v) for v in value)
-    if key.endswith("_bins"):
-        return str(value)
     return value
 
 

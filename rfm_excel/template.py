@@ -127,7 +127,7 @@ def _typed(values: pd.Series, column: str | None) -> pd.Series:
     if column in ("customer_id", "order_id"):
         return values
     numbers = pd.Series(parse_numbers(values), index=values.index)
-    return numbers.astype(object) if numbers.notna().sum() == values.notna().sum() else values
+    return numbers.astype(object).where(numbers.notna(), values)
 
 
 def _write_value(sheet, row: int, col: int, value):

@@ -137,13 +137,15 @@ class Package:
                 return default.get("ContentType")
         return None
 
-    def unique_name(self, wanted: str) -> str:
+    def unique_name(self, wanted: str, reusable: set[str]) -> str:
+        """A fresh part name like ``wanted``; names in ``reusable`` (parts being replaced) count as free."""
         folder, base = posixpath.split(wanted)
         stem, extension = posixpath.splitext(base)
         candidate, number = posixpath.join(folder, f"rfm_{stem}{extension}"), 1
-        while self.has(candidate) or candidate in self.removed:
+        while (self.has(candidate) or candidate in self.removed) and candidate not in reusable:
             number += 1
             candidate = posixpath.join(folder, f"rfm_{stem}_{number}{extension}")
+        reusable.discard(candidate)
         return candidate
 
     def save(self, out, added_order: list[str]):
@@ -321,22 +323,23 @@ def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None) -> No
     next_sheet_id = max([int(s.get("sheetId")) for s in sheets] + [0]) + 1
     rid_numbers = [int(m[1]) for r in relationships if (m := re.fullmatch(r"rId(\d+)", r.id or ""))]
     next_rid = max(rid_numbers + [0]) + 1
-    dropped: set[str] = set()
+    new_sheets = list(new_workbook.find(_q(MAIN, "sheets")))
+    replaced = [existing[s.get("name").casefold()] for s in new_sheets if s.get("name").casefold() in existing]
+    dropped = {part for old in replaced for part in book.closure(by_id[old.get(_q(DOC_REL, "id"))].target)}
+    reusable = set(dropped)
     added: list[str] = []
     new_names = _defined_names(new_workbook)
-    for position, new_sheet in enumerate(new_workbook.find(_q(MAIN, "sheets"))):
+    for position, new_sheet in enumerate(new_sheets):
         name = new_sheet.get("name")
         source_part = new_by_id[new_sheet.get(_q(DOC_REL, "id"))].target
-        renamed = _copy_parts(book, new, source_part, types, added, xf_map, dxf_map, rows.get(name))
+        renamed = _copy_parts(book, new, source_part, name, types, added, xf_map, dxf_map, rows.get(name), reusable)
         rid = f"rId{next_rid}"
         next_rid += 1
         etree.SubElement(rels_root, _q(PKG_REL, "Relationship"), Id=rid, Type=WORKSHEET,
                          Target=posixpath.relpath(renamed, posixpath.dirname(workbook_part)))
         old = existing.get(name.casefold())
         if old is not None:
-            previous = by_id.pop(old.get(_q(DOC_REL, "id")))
-            rels_root.remove(previous.element)
-            dropped.update(book.closure(previous.target))
+            rels_root.remove(by_id.pop(old.get(_q(DOC_REL, "id"))).element)
             old.set("name", name)
             old.set(_q(DOC_REL, "id"), rid)
             element = old
@@ -350,19 +353,24 @@ def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None) -> No
     book.set_xml(workbook_part, workbook)
     book.set_xml(rels_name(workbook_part), rels_root)
     if dropped:
-        _remove_unreachable(book, dropped, types)
+        _remove_unreachable(book, reusable, types)
     book.set_xml(CONTENT_TYPES, types)
     book.save(out_path, added)
 
 
-def _copy_parts(book: Package, new: Package, sheet_part: str, types, added: list[str], xf_map, dxf_map,
-                block=None) -> str:
-    """Copy a sheet and everything it refers to into ``book`` under fresh names; return the sheet's name."""
+def _copy_parts(book: Package, new: Package, sheet_part: str, sheet_name: str, types, added: list[str], xf_map,
+                dxf_map, block, reusable: set[str]) -> str:
+    """Copy a sheet and everything it refers to into ``book`` under fresh names (reusing the names of
+    parts being replaced); return the sheet's part name."""
     parts = new.closure(sheet_part)
     names = {}
     for part in parts:
-        names[part] = book.unique_name(part)
+        wanted = part if part != sheet_part else posixpath.join(posixpath.dirname(part), _slug(sheet_name) + ".xml")
+        names[part] = book.unique_name(wanted, reusable)
         book.changed[names[part]] = b""  # reserve the name
+        for override in list(types.iter(_q(TYPES, "Override"))):
+            if override.get("PartName") == "/" + names[part]:
+                types.remove(override)
     for part in parts:
         data = new.read(part)
         if part == sheet_part:
@@ -374,6 +382,8 @@ def _copy_parts(book: Package, new: Package, sheet_part: str, types, added: list
         etree.SubElement(types, _q(TYPES, "Override"), PartName="/" + names[part], ContentType=new.content_type(part))
         rels_root, relationships = new.relationships(part)
         if rels_root is None:
+            if book.has(rels_name(names[part])):  # a replaced part's relationships, now stale
+                book.removed.add(rels_name(names[part]))
             continue
         for relationship in relationships:
             if relationship.target:
@@ -391,6 +401,10 @@ def _add_rows(data: bytes, block, xf_map: list[int]) -> bytes:
         raise ValueError("rendered sheet has no sheetData")
     head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{block.last_cell}"/>'.encode(), head, count=1)
     return b"".join((head, block.xml(xf_map), end, tail))
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "sheet"
 
 
 def _defined_names(workbook) -> dict[int, list]:

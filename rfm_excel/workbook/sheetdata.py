@@ -46,8 +46,15 @@ def cell_values(series: pd.Series, kind: str) -> tuple[list[str | None], bool]:
         return _number_texts(days), False
     if series.dtype.kind in "iufb":
         return _number_texts(series.to_numpy(dtype=float)), False
+    if kind == "id" and series.map(_plain_integer).all():
+        return [None if pd.isna(v) else str(v) for v in series.tolist()], False
     texts = [None if v is None or (isinstance(v, float) and v != v) else escape(str(v)) for v in series.tolist()]
     return texts, True
+
+
+def _plain_integer(value) -> bool:
+    """True for IDs Excel would show as a number unchanged: digits, no leading zero, at most 15 of them."""
+    return isinstance(value, str) and value.isdigit() and len(value) <= 15 and (value == "0" or value[0] != "0")
 
 
 @dataclass
