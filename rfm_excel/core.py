@@ -20,6 +20,11 @@ SUMMARY_PHRASES = {  # issue Action -> how the summary counts it
     "customer not scored": "customers with no purchase (only returns)"}
 
 
+def counted(number: int, noun: str) -> str:
+    """'1 customer', '2,000 customers'."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 @dataclass
 class Result:
     """What a run produces.
@@ -64,7 +69,8 @@ class Result:
 
     def summary(self) -> str:
         """Two lines for a terminal or a status bar."""
-        return (f"{self.rows_summary()}\n{self.customers:,} customers scored from {self.orders:,} orders "
+        return (f"{self.rows_summary()}\n{counted(self.customers, 'customer')} scored from "
+                f"{counted(self.orders, 'order')} "
                 f"as of {self.as_of:%Y-%m-%d}.")
 
 

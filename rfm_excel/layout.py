@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .core import Result
+from .core import Result, counted
 from .settings import BEST_LOWEST
 
 SCORES, SEGMENTS, DATA_ISSUES = "Scores", "Segments", "Data Issues"
@@ -100,9 +100,9 @@ def run_note(result: Result, scored_at: dt.datetime) -> list[str]:
     weights = (s.recency_weight, s.frequency_weight, s.monetary_weight)
     weighting = "R, F and M count equally in the RFM Score" if len(set(weights)) == 1 else \
         "RFM Score = " + " + ".join(f"{w:g} × {letter}" for w, letter in zip(weights, "RFM"))
-    return [f"Scored {scored_at:%Y-%m-%d %H:%M} for the as-of date {s.as_of:%Y-%m-%d}: {result.customers:,} customers "
-            f"from {result.orders:,} orders ({result.lines_used:,} of {result.rows_read:,} order rows used; "
-            "see Data Issues).",
+    return [f"Scored {scored_at:%Y-%m-%d %H:%M} for the as-of date {s.as_of:%Y-%m-%d}: "
+            f"{counted(result.customers, 'customer')} from {counted(result.orders, 'order')} "
+            f"({result.lines_used:,} of {result.rows_read:,} order rows used; see Data Issues).",
             f"Scores: {'; '.join(scales)} ({best}). Frequency and Monetary over {window}. {weighting}."]
 
 

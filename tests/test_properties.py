@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from fractions import Fraction
 
 import pandas as pd
 import pytest
@@ -42,15 +41,10 @@ def test_quantile_equal_values_share_a_score_and_better_never_scores_lower(value
 
 @SLOW
 @given(values=values_, bins=bins_, higher=st.booleans())
-def test_quantile_score_is_one_plus_floor_of_midrank_position_times_bins(values, bins, higher):
+def test_quantile_score_is_one_plus_floor_of_bins_times_share_worse(values, bins, higher):
     better = values if higher else [-v for v in values]
     n = len(values)
-    expected = []
-    for v in better:
-        below = sum(w < v for w in better)
-        equal = sum(w == v for w in better)
-        position = Fraction(2 * below + equal, 2 * n)   # (below + equal/2) / N, exactly
-        expected.append(1 + int(position * bins))      # floor of a non-negative fraction
+    expected = [1 + (bins * sum(w < v for w in better)) // n for v in better]   # exact integer floor
     assert quantile_scores(values, bins, higher_is_better=higher).tolist() == expected
 
 

@@ -38,69 +38,68 @@ def picks(result, *columns) -> dict:
     return {cid: tuple(row[c] for c in columns) for cid, row in by_customer(result).items()}
 
 
-# ------------------------------------------------------------------ quantile_scores: the midrank rule
+# ------------------------------------------------------------------ quantile_scores: score = 1 + floor(bins x worse / N)
 
 
 def test_quantile_ten_distinct_values_in_five_bins_pair_up():
-    # rank i (0 = worst) -> position (i + 0.5)/10; x5 = 0.25, 0.75, 1.25, 1.75, ..., 4.75
-    # floors 0,0,1,1,2,2,3,3,4,4 -> scores 1,1,2,2,3,3,4,4,5,5
+    # value i (0 = worst) has i worse values: 1 + floor(5i/10) = 1 + floor(i/2) -> 1,1,2,2,3,3,4,4,5,5
     assert quantile_scores(list(range(10, 110, 10)), 5).tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
 
 
 def test_quantile_scores_follow_the_values_not_the_input_order():
-    # same ten values shuffled: 70 is rank 6 -> (6.5/10)*5 = 3.25 -> 4; 60 rank 5 -> 2.75 -> 3; 10 -> 1; 100 -> 5
+    # same ten values shuffled: 70 has 6 worse -> 1 + 3 = 4; 60 has 5 -> 1 + 2 = 3; 10 -> 1; 100 (9) -> 5
     values = [70, 10, 100, 40, 20, 90, 30, 60, 50, 80]
     assert quantile_scores(values, 5).tolist() == [4, 1, 5, 2, 1, 5, 2, 3, 3, 4]
 
 
-def test_quantile_ties_share_the_score_of_their_middle():
+def test_quantile_ties_take_the_lowest_score_of_their_group():
     # values 1,1,1,2,2,3,3,3,3,3 (N = 10), 5 bins
-    # 1s: (0 + 3/2)/10 = 0.15 -> 0.75 -> 1;  2s: (3 + 1)/10 = 0.4 -> 2.0 -> 3;  3s: (5 + 2.5)/10 = 0.75 -> 3.75 -> 4
-    assert quantile_scores([1, 1, 1, 2, 2, 3, 3, 3, 3, 3], 5).tolist() == [1, 1, 1, 3, 3, 4, 4, 4, 4, 4]
+    # 1s: 0 worse -> 1;  2s: 3 worse -> 1 + floor(15/10) = 2;  3s: 5 worse -> 1 + floor(25/10) = 3
+    assert quantile_scores([1, 1, 1, 2, 2, 3, 3, 3, 3, 3], 5).tolist() == [1, 1, 1, 2, 2, 3, 3, 3, 3, 3]
 
 
-def test_quantile_half_the_customers_tied_at_the_bottom_get_score_two():
-    # docs: half ordered once -> middle of that group at 25% -> 1.25 -> F = 2, nobody gets 1
-    # 5 x 1: (0 + 2.5)/10 = 0.25 -> 2;  2,3,4,5,6 ranks 5..9: (5.5..9.5)/10*5 = 2.75,3.25,3.75,4.25,4.75
-    assert quantile_scores([1] * 5 + [2, 3, 4, 5, 6], 5).tolist() == [2] * 5 + [3, 4, 4, 5, 5]
+def test_quantile_half_the_customers_tied_at_the_bottom_all_score_one():
+    # docs: half ordered once -> F 1 for all of them
+    # 5 x 1: 0 worse -> 1;  2..6 have 5..9 worse: 1 + floor(25/10, 30/10, 35/10, 40/10, 45/10) = 3, 4, 4, 5, 5
+    assert quantile_scores([1] * 5 + [2, 3, 4, 5, 6], 5).tolist() == [1] * 5 + [3, 4, 4, 5, 5]
 
 
-def test_quantile_one_customer_sits_in_the_middle():
-    # position (0 + 1/2)/1 = 0.5 -> 5 bins: 1 + floor(2.5) = 3; 4 bins: 1 + 2 = 3; 3 bins: 1 + floor(1.5) = 2
-    assert quantile_scores([42.0], 5).tolist() == [3]
-    assert quantile_scores([42.0], 4).tolist() == [3]
-    assert quantile_scores([42.0], 3).tolist() == [2]
+def test_quantile_a_lone_customer_scores_one():
+    # nobody is worse: 1 + floor(0) = 1 whatever the number of levels
+    assert quantile_scores([42.0], 5).tolist() == [1]
+    assert quantile_scores([42.0], 3).tolist() == [1]
 
 
-def test_quantile_two_customers_score_two_and_four_of_five():
-    # positions 0.25 and 0.75 -> x5 = 1.25 and 3.75 -> 2 and 4
-    assert quantile_scores([5, 9], 5).tolist() == [2, 4]
+def test_quantile_two_customers_score_one_and_three_of_five():
+    # 0 and 1 worse of 2: 1 + floor(0) = 1 and 1 + floor(5/2) = 3
+    assert quantile_scores([5, 9], 5).tolist() == [1, 3]
 
 
-def test_quantile_all_equal_values_all_score_the_middle():
-    # every value: (0 + 7/2)/7 = 0.5 -> x5 = 2.5 -> 3
-    assert quantile_scores([3] * 7, 5).tolist() == [3] * 7
+def test_quantile_all_equal_values_all_score_one():
+    assert quantile_scores([3] * 7, 5).tolist() == [1] * 7
 
 
 def test_quantile_lower_is_better_reverses_the_scores():
-    # recency-style: 1 day is best. Ranks from worst: 50 (0), 20 (1), 10 (2), 1 (3)
-    # positions 0.125, 0.375, 0.625, 0.875 -> x5 = 0.625, 1.875, 3.125, 4.375 -> 1, 2, 4, 5
-    assert quantile_scores([1, 10, 20, 50], 5, higher_is_better=False).tolist() == [5, 4, 2, 1]
-    assert quantile_scores([1, 10, 20, 50], 5, higher_is_better=True).tolist() == [1, 2, 4, 5]
+    # recency-style: 1 day is best. Worse counts: 1 -> 3, 10 -> 2, 20 -> 1, 50 -> 0
+    # 1 + floor(5w/4): 3 -> 1 + 3 = 4, 2 -> 1 + 2 = 3, 1 -> 1 + 1 = 2, 0 -> 1
+    assert quantile_scores([1, 10, 20, 50], 5, higher_is_better=False).tolist() == [4, 3, 2, 1]
+    assert quantile_scores([1, 10, 20, 50], 5, higher_is_better=True).tolist() == [1, 2, 3, 4]
 
 
 def test_quantile_four_bins_and_three_bins():
-    # 8 distinct, 4 bins: (i + 0.5)/8 * 4 = (i + 0.5)/2 -> floors 0,0,1,1,2,2,3,3
+    # 8 distinct, 4 bins: 1 + floor(4i/8) = 1 + floor(i/2) -> 1,1,2,2,3,3,4,4
     assert quantile_scores(range(8), 4).tolist() == [1, 1, 2, 2, 3, 3, 4, 4]
-    # 6 distinct, 3 bins: (i + 0.5)/6 * 3 = (i + 0.5)/2 -> floors 0,0,1,1,2,2
+    # 6 distinct, 3 bins: 1 + floor(3i/6) = 1 + floor(i/2) -> 1,1,2,2,3,3
     assert quantile_scores(range(6), 3).tolist() == [1, 1, 2, 2, 3, 3]
 
 
 def test_equal_monetary_to_the_cent_gets_equal_m_scores():
-    orders = frame([("A", "O1", "2024-06-01", 0.1), ("A", "O1", "2024-06-01", 0.2), ("B", "O2", "2024-06-01", 0.3)])
+    orders = frame([("A", "O1", "2024-06-01", 0.1), ("A", "O1", "2024-06-01", 0.2), ("B", "O2", "2024-06-01", 0.3),
+                    ("C", "O3", "2024-06-01", 0.5)])
     result = rfm_excel.score(orders, as_of=JULY_1)
-    # both 0.30: a tie of two -> position (0 + 2/2)/2 = 0.5 -> 2.5 -> M 3 for both
-    assert picks(result, "Monetary", "M") == {"A": (0.3, 3), "B": (0.3, 3)}
+    # A and B both 0.30 (0.1 + 0.2 summed without float noise): nobody worse -> M 1 for both;
+    # C: 2 of 3 worse -> 1 + floor(10/3) = 4
+    assert picks(result, "Monetary", "M") == {"A": (0.3, 1), "B": (0.3, 1), "C": (0.5, 4)}
 
 
 # ------------------------------------------------------------------ breakpoint_scores
@@ -138,13 +137,13 @@ def four_single_orders() -> pd.DataFrame:
 def test_four_levels_score_one_to_four_and_stretch_to_1_2_4_5_for_segments():
     result = rfm_excel.score(four_single_orders(), Settings(recency_bins=4, frequency_bins=4, monetary_bins=4),
                              as_of=JULY_1)
-    # R, M: 4 distinct values in 4 bins -> (i + 0.5)/4 * 4 = i + 0.5 -> 1..4 (W best, Z worst)
-    # F: all 1 -> position 0.5 -> 0.5 * 4 = 2 -> 3
+    # R, M: 4 distinct values in 4 bins -> 1 + floor(4w/4) = 1..4 (W best, Z worst)
+    # F: all 1 -> nobody worse -> 1
     # five-point scale (4 levels): 1->1, 2->2, 3->4, 4->5
-    #   W (5,4,5) Champions; X (4,4,4) Champions; Y (2,4,2) At Risk (not Can't Lose: M 2); Z (1,4,1) At Risk
+    #   W (5,1,5) New Customers; X (4,1,4) Promising; Y (2,1,2) Hibernating; Z (1,1,1) Lost
     assert picks(result, "RFM Code", "RFM Score", "Segment") == {
-        "W": ("434", 11, "Champions"), "X": ("333", 9, "Champions"),
-        "Y": ("232", 7, "At Risk"), "Z": ("131", 5, "At Risk")}
+        "W": ("414", 9, "New Customers"), "X": ("313", 7, "Promising"),
+        "Y": ("212", 5, "Hibernating"), "Z": ("111", 3, "Lost")}
     assert list(result.scores["Customer ID"]) == ["W", "X", "Y", "Z"]  # by score 11, 9, 7, 5
 
 
@@ -406,11 +405,11 @@ def test_the_first_matching_segment_rule_wins():
 
 
 def test_a_custom_table_with_gaps_leaves_customers_unclassified():
-    rules = (SegmentRule("Great", 4, 5, 4, 5, 1, 5),)
+    rules = (SegmentRule("Great", 3, 5, 3, 5, 1, 5),)
     orders = frame([("A", "2024-06-30", 10), ("A", "2024-06-29", 10), ("B", "2024-01-01", 10)], ROW)
     result = rfm_excel.score(orders, Settings(segments=rules), as_of=JULY_1)
-    # two customers, distinct values -> scores 2 and 4 of 5: A R4 F4 -> Great; B R2 F2 -> no rule
-    assert picks(result, "R", "F", "Segment") == {"A": (4, 4, "Great"), "B": (2, 2, UNMATCHED_SEGMENT)}
+    # two customers, distinct values -> 0 or 1 worse of 2 -> scores 1 and 3: A R3 F3 -> Great; B R1 F1 -> no rule
+    assert picks(result, "R", "F", "Segment") == {"A": (3, 3, "Great"), "B": (1, 1, UNMATCHED_SEGMENT)}
     assert result.segments[["Segment", "Customers"]].values.tolist() == [["Great", 1], [UNMATCHED_SEGMENT, 1]]
 
 
@@ -546,16 +545,18 @@ def test_worked_example_whole_scores_table():
     #   Q: last purchase 05-20 -> 11 + 30 + 1 = 42 days; F 2; M 200 + 300 - 80 = 420
     #   R: 2023-12-01 -> 31 + 31 + 29 + 31 + 30 + 31 + 30 = 213 days; F 1; M 30
     #   S: last 06-20 -> 11 days; F 3; M 60
-    # R (fewer days best), worst->best R 213, Q 42, S 11, P 6: (i + .5)/4 * 5 = .625, 1.875, 3.125, 4.375 -> 1, 2, 4, 5
-    # F: R 1 -> (0 + .5)/4 * 5 = .625 -> 1; P, Q 2 -> (1 + 1)/4 * 5 = 2.5 -> 3; S 3 -> (3 + .5)/4 * 5 = 4.375 -> 5
-    # M: R 30, S 60, P 150, Q 420 -> 1, 2, 4, 5
-    # Codes: P 534 (12), Q 235 (10), R 111 (3), S 452 (11)
-    # Segments: P (5,3,4) Potential Loyalist; Q (2,3,5) At Risk (Can't Lose needs F 4-5);
-    #           R (1,1,1) Lost; S (4,5,2) Loyal (Champions needs M 4-5)
+    # 1 + floor(5 x worse / 4): 0 -> 1, 1 -> 2, 2 -> 3, 3 -> 4
+    # R (fewer days best), worst->best R 213, Q 42, S 11, P 6 -> 1, 2, 3, 4
+    # F: R 1 -> 1; P, Q 2 (one worse) -> 2; S 3 (three worse) -> 4
+    # M: R 30, S 60, P 150, Q 420 -> 1, 2, 3, 4
+    # Codes: P 423 (9), Q 224 (8), R 111 (3), S 342 (9)
+    # Segments: P (4,2,3) Potential Loyalist; Q (2,2,4) Hibernating (At Risk needs F 3-5);
+    #           R (1,1,1) Lost; S (3,4,2) Loyal (Champions needs R 4-5)
+    # P and S tie on 9: P first, with more Monetary
     expected = [
-        ("P", "2024-04-10", "2024-06-25", 6, 2, 150.0, 5, 3, 4, "534", 12, "Potential Loyalist"),
-        ("S", "2024-06-01", "2024-06-20", 11, 3, 60.0, 4, 5, 2, "452", 11, "Loyal"),
-        ("Q", "2024-05-01", "2024-05-20", 42, 2, 420.0, 2, 3, 5, "235", 10, "At Risk"),
+        ("P", "2024-04-10", "2024-06-25", 6, 2, 150.0, 4, 2, 3, "423", 9, "Potential Loyalist"),
+        ("S", "2024-06-01", "2024-06-20", 11, 3, 60.0, 3, 4, 2, "342", 9, "Loyal"),
+        ("Q", "2024-05-01", "2024-05-20", 42, 2, 420.0, 2, 2, 4, "224", 8, "Hibernating"),
         ("R", "2023-12-01", "2023-12-01", 213, 1, 30.0, 1, 1, 1, "111", 3, "Lost"),
     ]
     columns = ["Customer ID", "First Order", "Last Order", "Recency (days)", "Frequency", "Monetary",
@@ -565,4 +566,4 @@ def test_worked_example_whole_scores_table():
     assert got == [(c, pd.Timestamp(first), pd.Timestamp(last), *rest) for c, first, last, *rest in expected]
     assert (result.customers, result.orders, result.lines_used) == (4, 9, 10)
     counts = result.segments.set_index("Segment")["Customers"]
-    assert counts[["Potential Loyalist", "Loyal", "At Risk", "Lost", "Champions"]].tolist() == [1, 1, 1, 1, 0]
+    assert counts[["Potential Loyalist", "Loyal", "Hibernating", "Lost", "Champions"]].tolist() == [1, 1, 1, 1, 0]

@@ -20,16 +20,18 @@ class Styles:
         self.note = book.add_format({"italic": True, "font_color": "#595959"})
         self.text = book.add_format({"text_wrap": True, "valign": "top"})
         self.bold = book.add_format({"bold": True})
-        self._kinds: dict[str, object] = {}
+        self._formats: dict[tuple, object] = {}
 
     def kind(self, kind: str):
-        if kind not in self._kinds:
-            fmt = number_format(kind, self.currency_symbol)
-            properties = {"num_format": fmt} if fmt else {}
-            if kind in ("score", "code"):
-                properties["align"] = "center"
-            self._kinds[kind] = self.book.add_format(properties)
-        return self._kinds[kind]
+        """One format per distinct look: XlsxWriter gives a format its index only if no equal one came first."""
+        fmt = number_format(kind, self.currency_symbol)
+        properties = {"num_format": fmt} if fmt else {}
+        if kind in ("score", "code"):
+            properties["align"] = "center"
+        key = tuple(sorted(properties.items()))
+        if key not in self._formats:
+            self._formats[key] = self.book.add_format(properties)
+        return self._formats[key]
 
 
 def printable(sheet, header_rows: int = 0):

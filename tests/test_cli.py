@@ -1,0 +1,303 @@
+"""The rfm-excel command as an owner runs it: template, score (workbook, CSV, other sheet, as-of) and demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from rfm_excel.cli import main
+from rfm_excel.template import build_template
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_error(code: int, err: str, *words: str) -> None:
+    assert code == 2
+    assert err.startswith("Error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    for word in words:
+        assert word in err, (word, err)
+
+
+def table_under(path: Path, sheet: str, header: str) -> tuple[list, list[tuple]]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = [tuple(r) for r in book[sheet].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    top = next(i for i, row in enumerate(rows) if row and row[0] == header)
+    return list(rows[top]), [r for r in rows[top + 1:] if any(v is not None for v in r)]
+
+
+def note_of(path: Path) -> str:
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return book["Segments"]["A2"].value
+    finally:
+        book.close()
+
+
+# ================================================================== template
+
+
+def test_template_writes_the_template_and_says_what_to_do_next(capsys, tmp_path):
+    target = tmp_path / "customers.xlsx"
+    code, out, err = run(capsys, "template", target)
+    assert (code, err) == (0, "")
+    assert f'rfm-excel score "{target}"' in out
+    assert target.read_bytes() == build_template(tmp_path / "reference.xlsx").read_bytes()
+
+
+def test_template_refuses_to_overwrite_without_force(capsys, tmp_path):
+    target = tmp_path / "customers.xlsx"
+    target.write_bytes(b"my own file")
+    code, _, err = run(capsys, "template", target)
+    assert_error(code, err, "already exists", "--force")
+    assert target.read_bytes() == b"my own file"
+    code, _, err = run(capsys, "template", target, "--force")
+    assert (code, err) == (0, "")
+    assert openpyxl.load_workbook(target).sheetnames == ["Start Here", "Orders", "Settings"]
+
+
+def test_template_needs_an_xlsx_name(capsys, tmp_path):
+    code, _, err = run(capsys, "template", tmp_path / "customers.xls")
+    assert_error(code, err, ".xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_template_into_a_missing_folder_is_a_plain_error(capsys, tmp_path):
+    code, _, err = run(capsys, "template", tmp_path / "no such folder" / "customers.xlsx")
+    assert_error(code, err, "no such folder")
+
+
+# ================================================================== score
+
+
+def test_score_in_place_prints_the_summary_and_the_segments(capsys, hand_book):
+    code, out, err = run(capsys, "score", hand_book)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    # Worked out by hand in test_workbook.py: 19 rows, 2 skipped, 16 orders, 5 customers, as of 2024-06-30.
+    assert lines[0].startswith("19 order rows read, 17 used, 2 skipped")
+    assert lines[1] == "5 customers scored from 16 orders as of 2024-06-30."
+    shares = {line.split()[0]: line.split()[-2:] for line in lines[3:] if line.strip() and "%" in line}
+    # Revenue shares of 1,145.50: Eve 300 (26.2%), Bob 500 (43.6%), C003 30 (2.6%).
+    assert shares["Champions"] == ["1", "26.2%"]
+    assert shares["Lost"] == ["1", "43.6%"]
+    assert shares["About"] == ["1", "2.6%"]
+    assert "Loyal " not in out  # segments without customers are left out of the summary
+    assert lines[-1] == f"Wrote {hand_book}"
+    assert openpyxl.load_workbook(hand_book).sheetnames[-3:] == ["Scores", "Segments", "Data Issues"]
+
+
+def test_score_with_output_and_as_of_on_the_real_export(capsys, sample_copy, tmp_path, helpers):
+    before = helpers.sha(sample_copy)
+    out_path = tmp_path / "scored.xlsx"
+    code, out, err = run(capsys, "score", sample_copy, "--output", out_path, "--as-of", "2011-06-30",
+                         "--orders-sheet", "Year 2010-2011")
+    assert (code, err) == (0, "")
+    assert helpers.sha(sample_copy) == before
+    truth = helpers.retail_rfm(helpers.read_retail_sheet(sample_copy, "Year 2010-2011"), dt.date(2011, 6, 30))
+    assert f"{len(truth.table):,} customers scored from" in out
+    assert out.splitlines()[1].endswith("as of 2011-06-30.")
+    assert "as-of date 2011-06-30" in note_of(out_path)
+    header, scores = table_under(out_path, "Scores", "Customer ID")
+    assert len(scores) == len(truth.table)
+    last, recency = header.index("Last Order"), header.index("Recency (days)")
+    assert max(row[last] for row in scores) <= dt.datetime(2011, 6, 30)
+    assert all(row[recency] == (dt.datetime(2011, 6, 30) - row[last]).days for row in scores)
+    _, issues = table_under(out_path, "Data Issues", "Row")
+    late = [row[0] for row in issues if row[3] == "after the as-of date 2011-06-30"]
+    assert late == truth.late_rows and len(late) > 10_000
+    assert [row[0] for row in issues if row[4].startswith("skipped")] == truth.skipped_rows
+
+
+def test_score_a_csv_keeps_ids_as_text(capsys, tmp_path):
+    csv = tmp_path / "orders.csv"
+    csv.write_text("Customer ID,Order ID,Order Date,Amount,Customer Name\n"
+                   "00123,A1,2024-01-05,10.50,=1+1\n"
+                   '00123,A2,2024-02-05,"1,234.50",=1+1\n'
+                   "0042,A3,2024-03-01,7,Tom & Jerry <Ltd>\n"
+                   "0042,A4,=NOW(),7,Tom & Jerry <Ltd>\n", encoding="utf-8")
+    code, out, err = run(capsys, "score", csv, "--output", tmp_path / "scored.xlsx")
+    assert (code, err) == (0, "")
+    assert out.startswith("4 order rows read, 3 used, 1 skipped")
+    book = openpyxl.load_workbook(tmp_path / "scored.xlsx")
+    assert book.sheetnames == ["Start Here", "Orders", "Settings", "Scores", "Segments", "Data Issues"]
+    scores = {row[0].value: row for row in book["Scores"].iter_rows(min_row=2)}
+    assert set(scores) == {"00123", "0042"}
+    header = [c.value for c in book["Scores"][1]]
+    assert scores["00123"][0].data_type == "s"
+    assert scores["00123"][header.index("Monetary")].value == pytest.approx(1245.0)  # 10.50 + 1,234.50
+    assert scores["00123"][header.index("Frequency")].value == 2
+    name = scores["00123"][header.index("Customer Name")]
+    assert (name.value, name.data_type) == ("=1+1", "s")  # text, never a formula
+    assert scores["0042"][header.index("Customer Name")].value == "Tom & Jerry <Ltd>"
+    issue = next(row for row in book["Data Issues"].iter_rows() if row[0].value == 5)  # CSV line 5
+    assert [c.value for c in issue[:3]] + [issue[4].value] == [5, "Order Date", "=NOW()", "skipped"]
+    assert issue[3].value.startswith("not a date")
+    assert issue[2].data_type == "s"
+    orders = book["Orders"]
+    assert [c.value for c in orders["A"]][1:] == ["00123", "00123", "0042", "0042"]
+    assert orders["B3"].value == "A2" and orders["D3"].value == pytest.approx(1234.5)
+
+
+def _csv_with_one_bad_row(tmp_path: Path) -> Path:
+    csv = tmp_path / "orders.csv"
+    csv.write_text("Customer ID,Order ID,Order Date,Amount\n"
+                   "0042,A1,2024-03-01,7\n"
+                   "0042,A2,2024-03-02,8.50\n"
+                   "0042,A3,31/02/2024,n/a\n", encoding="utf-8")  # line 4: no 31 February, no amount
+    assert main(["score", str(csv), "--output", str(tmp_path / "scored.xlsx")]) == 0
+    return tmp_path / "scored.xlsx"
+
+
+def test_a_csv_date_that_cannot_be_read_is_kept_in_the_orders_sheet(capsys, tmp_path):
+    orders = openpyxl.load_workbook(_csv_with_one_bad_row(tmp_path))["Orders"]
+    assert orders["C4"].value == "31/02/2024"
+
+
+def test_one_bad_csv_amount_leaves_the_other_amounts_numbers(capsys, tmp_path):
+    orders = openpyxl.load_workbook(_csv_with_one_bad_row(tmp_path))["Orders"]
+    assert [orders["D2"].value, orders["D3"].value, orders["D4"].value] == [7, 8.5, "n/a"]
+
+
+def test_score_a_csv_without_output_writes_beside_it(capsys, tmp_path):
+    csv = tmp_path / "orders.csv"
+    csv.write_text("Customer ID,Order Date,Amount\nA,2024-01-05,10\n", encoding="utf-8")
+    code, out, _ = run(capsys, "score", csv)
+    assert code == 0
+    assert (tmp_path / "orders scored.xlsx").exists()
+    assert out.splitlines()[-1] == f"Wrote {tmp_path / 'orders scored.xlsx'}"
+
+
+def test_score_another_sheet_of_an_export_in_place(capsys, sample_copy, helpers):
+    before = {s: helpers.sheet_bytes(sample_copy, s) for s in ("Year 2009-2010", "Year 2010-2011")}
+    code, out, err = run(capsys, "score", sample_copy, "--orders-sheet", "Year 2009-2010")
+    assert (code, err) == (0, "")
+    truth = helpers.retail_rfm(helpers.read_retail_sheet(sample_copy, "Year 2009-2010"))
+    assert truth.rows == 14_269
+    skipped = len(truth.skipped_rows)
+    assert out.startswith(f"14,269 order rows read, {14_269 - skipped:,} used, {skipped:,} skipped")
+    assert f"{len(truth.table):,} customers scored" in out
+    _, scores = table_under(sample_copy, "Scores", "Customer ID")
+    assert {str(row[0]) for row in scores} == set(truth.table.index)
+    for sheet, data in before.items():
+        assert helpers.sheet_bytes(sample_copy, sheet) == data, sheet
+    book = openpyxl.load_workbook(sample_copy, read_only=True)
+    assert book.sheetnames == ["Year 2009-2010", "Year 2010-2011", "Settings", "Scores", "Segments",
+                               "Data Issues"]
+    assert book["Data Issues"]["A3"].value.startswith("Row is the row number in Year 2009-2010")
+    book.close()
+
+
+def test_bad_input_on_the_command_line(capsys, bad_input, tmp_path, helpers):
+    make, words = bad_input  # one case of conftest.BAD_INPUTS
+    path = make(tmp_path)
+    before = path.read_bytes() if path.exists() else None
+    code, out, err = run(capsys, "score", path)
+    assert_error(code, err, *words)
+    assert out == ""
+    assert (path.read_bytes() if path.exists() else None) == before
+    assert helpers.leftover_temporaries(tmp_path) == []
+
+
+def test_a_misspelt_orders_sheet_is_named_in_the_error(capsys, sample_copy):
+    code, _, err = run(capsys, "score", sample_copy, "--orders-sheet", "Year 2011")
+    assert_error(code, err, "'Year 2011'", "Year 2009-2010, Year 2010-2011", "check the spelling")
+
+
+@pytest.mark.parametrize("output, words", [
+    ("scored.csv", ["scored.csv", "must end in .xlsx"]),
+    ("missing folder/scored.xlsx", ["does not exist"]),
+])
+def test_a_bad_output_is_refused(capsys, hand_book, helpers, output, words):
+    before = helpers.sha(hand_book)
+    code, _, err = run(capsys, "score", hand_book, "--output", hand_book.parent / output)
+    assert_error(code, err, *words)
+    assert helpers.sha(hand_book) == before
+    assert sorted(p.name for p in hand_book.parent.iterdir()) == [hand_book.name]
+
+
+def test_a_bad_as_of_date_is_refused_by_the_parser(capsys, hand_book):
+    with pytest.raises(SystemExit) as stopped:
+        main(["score", str(hand_book), "--as-of", "30/06/2024"])
+    assert stopped.value.code == 2
+    assert "'30/06/2024' is not a date like 2024-12-31" in capsys.readouterr().err
+
+
+def test_an_as_of_date_before_every_order_is_a_plain_error(capsys, hand_book, helpers):
+    before = helpers.sha(hand_book)
+    code, _, err = run(capsys, "score", hand_book, "--as-of", "2020-01-01")
+    assert_error(code, err, "2020-01-01")
+    assert helpers.sha(hand_book) == before
+
+
+# ================================================================== demo
+
+
+def _demo_truth() -> int:
+    """Customers in the bundled sample with a non-blank ID and at least one order (Invoice) of positive net amount."""
+    source = resources.files("rfm_excel.sample") / "online_retail_sample.csv.gz"
+    with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as text:
+        frame = pd.read_csv(text, dtype=str, keep_default_na=False)
+    frame = frame[frame["Customer ID"].str.strip() != ""]
+    amount = frame["Quantity"].astype(float) * frame["Price"].astype(float)
+    net = amount.groupby([frame["Customer ID"].str.strip(), frame["Invoice"]]).sum()
+    return net[net > 0].index.get_level_values(0).nunique()
+
+
+def test_demo_writes_a_scored_workbook_of_the_bundled_sample(capsys, tmp_path):
+    customers = _demo_truth()
+    assert customers == 260
+    target = tmp_path / "demo.xlsx"
+    code, out, err = run(capsys, "demo", target)
+    assert (code, err) == (0, "")
+    assert out.startswith("34,766 order rows read")
+    assert f"{customers} customers scored" in out
+    assert out.splitlines()[-1] == f"Wrote {target}"
+    _, scores = table_under(target, "Scores", "Customer ID")
+    assert len(scores) == customers
+    assert [p.name for p in tmp_path.iterdir()] == ["demo.xlsx"]
+
+
+def test_demo_needs_an_xlsx_name(capsys, tmp_path):
+    code, _, err = run(capsys, "demo", tmp_path / "demo.ods")
+    assert_error(code, err, ".xlsx")
+
+
+# ================================================================== the installed command
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).with_name("rfm-excel")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "rfm_excel.cli"]
+
+
+def test_the_installed_command_end_to_end(tmp_path, helpers):
+    book = tmp_path / "my shop.xlsx"
+    done = subprocess.run(_command() + ["template", str(book)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    helpers.fill_orders(book, helpers.hand_orders)
+    done = subprocess.run(_command() + ["score", str(book)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "5 customers scored from 16 orders as of 2024-06-30." in done.stdout
+    assert openpyxl.load_workbook(book).sheetnames[-3:] == ["Scores", "Segments", "Data Issues"]
+    (tmp_path / "notes.xlsx").write_text("not a workbook")
+    done = subprocess.run(_command() + ["score", str(tmp_path / "notes.xlsx")], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("Error: notes.xlsx ") and "Excel workbook" in done.stderr
+    assert "Traceback" not in done.stderr
