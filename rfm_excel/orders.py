@@ -125,38 +125,46 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
                        f"(it has: {', '.join(str(h) for h in raw.columns if h is not None) or 'no headers'}).")
     issues = _Issues(np.arange(first_row, first_row + len(raw)), columns)
     column = {name: raw[header].to_numpy(dtype=object) for name, header in columns.items()}
+    coded = [Coded(raw.iloc[:, i].to_numpy(dtype=object)) for i in range(raw.shape[1])]
+    code = {name: coded[list(raw.columns).index(header)] for name, header in columns.items()}
 
-    customer = _id_text(column["customer_id"])
+    customer_text = _id_texts(code["customer_id"].distinct)
+    customer = code["customer_id"].spread(customer_text, None)
     no_customer = pd.isna(customer)
     issues.add(no_customer, "customer_id", column["customer_id"], "no customer ID (blank, or an error such as #N/A)",
                "skipped")
-    duplicate = _duplicates(raw, no_customer, issues) if "order_id" in columns else np.zeros(len(raw), dtype=bool)
-    order_date, date_note = parse_dates(column["order_date"], date_order)
+    duplicate = _duplicates(coded, no_customer, issues) if "order_id" in columns else np.zeros(len(raw), dtype=bool)
+    order_date, date_note = _dates(code["order_date"], date_order)
     if date_note:
         issues.note("order_date", date_note, "read that way; change 'Dates are written' in Settings if wrong")
     bad_date = ~no_customer & ~duplicate & pd.isna(order_date)
     issues.add(bad_date, "order_date", column["order_date"], "not a date (blank, text, or an error such as #N/A)",
                "skipped")
-    amount, amount_shown, cleaned = _amounts(column, issues)
+    amount, amount_shown, cleaned = _amounts(column, code, issues)
     bad_amount = ~duplicate & ~no_customer & ~bad_date & np.isnan(amount)
     issues.add(bad_amount, "amount", amount_shown, "not a number (blank, text, or an error)", "skipped")
     keep = ~(duplicate | no_customer | bad_date | bad_amount)
     issues.add(keep & cleaned, "amount", amount_shown, "number written as text", "repaired: read as a number")
 
-    order_id = _id_text(column["order_id"]) if "order_id" in columns else np.full(len(raw), None, dtype=object)
-    cancelled = keep & (amount > 0) & _is_cancellation(order_id)
+    if "order_id" in columns:
+        order_text = _id_texts(code["order_id"].distinct)
+        order_id = code["order_id"].spread(order_text, None)
+        cancelled = keep & (amount > 0) & code["order_id"].spread(_cancellations(order_text), False)
+    else:
+        order_id = np.full(len(raw), None, dtype=object)
+        cancelled = np.zeros(len(raw), dtype=bool)
     issues.add(cancelled, "order_id", order_id, "cancelled invoice with a positive amount",
                "counted as a return (amount made negative)")
     amount = np.where(cancelled, -amount, amount)
     issues.add(keep & (amount < 0), "amount", amount, "negative amount: a return, refund or credit",
                "netted into Monetary; not a purchase")
 
-    key = _customer_key(customer)
+    key = code["customer_id"].spread(_customer_keys(customer_text), None)
     lines = pd.DataFrame({"customer_id": key, "customer": customer, "order_id": order_id,
                           "order_date": order_date, "amount": amount, "source_row": issues.rows})
     for extra in ("customer_name", "email"):
         if extra in columns:
-            lines[extra] = _text(column[extra])
+            lines[extra] = code[extra].spread(_texts(code[extra].distinct), None)
     lines = lines[keep].reset_index(drop=True)
     _report_merged_spellings(lines, issues)
     return CleanOrders(lines, issues.table(), len(raw), columns)
@@ -171,23 +179,23 @@ def _shown(value) -> str:
     return str(value)[:200]
 
 
-def _duplicates(raw: pd.DataFrame, skipped: np.ndarray, issues: _Issues) -> np.ndarray:
+def _duplicates(coded: list[Coded], skipped: np.ndarray, issues: _Issues) -> np.ndarray:
     """Exact copies of an earlier line (every cell equal): reported and counted once.
 
     Rows already ``skipped`` for another reason are left to that reason.
     """
     candidates = np.flatnonzero(~skipped)
-    hashes = pd.util.hash_pandas_object(raw.iloc[candidates], index=False).to_numpy()
-    codes, distinct = pd.factorize(hashes)
-    duplicate = np.zeros(len(raw), dtype=bool)
-    if len(distinct) == len(hashes):
+    line = np.zeros(len(candidates), dtype=np.int64)  # one number per distinct line, from the cells' codes
+    for column in coded:
+        line = pd.factorize(line * (len(column.distinct) + 1) + column.codes[candidates] + 1)[0]
+    first = np.unique(line, return_index=True)[1]  # where each distinct line first appears
+    copies = first[line] != np.arange(len(line))
+    duplicate = np.zeros(len(skipped), dtype=bool)
+    if not copies.any():
         return duplicate
-    first = np.empty(len(distinct), dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes))[::-1]
-    copies = first[codes] != np.arange(len(codes))
     duplicate[candidates[copies]] = True
-    shown = np.full(len(raw), "", dtype=object)
-    shown[candidates[copies]] = [f"same as row {r}" for r in issues.rows[candidates[first[codes[copies]]]]]
+    shown = np.full(len(skipped), "", dtype=object)
+    shown[candidates[copies]] = [f"same as row {r}" for r in issues.rows[candidates[first[line[copies]]]]]
     issues.add(duplicate, "order_id", shown, "exact copy of an earlier line", "skipped (counted once)")
     return duplicate
 
@@ -206,27 +214,26 @@ def _report_merged_spellings(lines: pd.DataFrame, issues: _Issues) -> None:
 _CANCELLATION = re.compile(r"^[Cc]\d+$")
 
 
-def _is_cancellation(order_id: np.ndarray) -> np.ndarray:
+def _cancellations(order_ids: np.ndarray) -> np.ndarray:
     """Order IDs such as C489449 where the other IDs are plain numbers: the usual mark of a
     cancelled invoice in order exports. IDs that carry letters anyway (A1, C1) mark nothing."""
-    codes, distinct = _distinct(order_id)
-    numeric = np.array([v.isdigit() for v in distinct], dtype=bool)
-    if not len(distinct) or numeric.mean() < 0.5:
-        return np.zeros(len(order_id), dtype=bool)
-    marked = np.array([bool(_CANCELLATION.match(v)) for v in distinct], dtype=bool)
-    return _spread(marked, codes, False)
+    known = [v for v in order_ids if v is not None]
+    if not known or sum(v.isdigit() for v in known) < len(known) / 2:
+        return np.zeros(len(order_ids), dtype=bool)
+    return np.array([v is not None and bool(_CANCELLATION.match(v)) for v in order_ids], dtype=bool)
 
 
-def _amounts(column: dict[str, np.ndarray], issues: _Issues) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _amounts(column: dict[str, np.ndarray], code: dict[str, Coded],
+             issues: _Issues) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Line amounts, the raw values to show for them, and which were numbers written as text.
 
     Without an Amount column the amount is Quantity x Price, reported under both headers.
     """
     if "amount" in column:
-        amount, cleaned = _numbers(column["amount"])
+        amount, cleaned = _numbers(code["amount"])
         return amount, column["amount"], cleaned
-    quantity, cleaned_quantity = _numbers(column["quantity"])
-    price, cleaned_price = _numbers(column["price"])
+    quantity, cleaned_quantity = _numbers(code["quantity"])
+    price, cleaned_price = _numbers(code["price"])
     issues.columns["amount"] = f"{issues.columns['quantity']} × {issues.columns['price']}"
     shown = np.array([f"{_shown(q)} × {_shown(p)}" for q, p in zip(column["quantity"], column["price"])],
                      dtype=object)
@@ -238,25 +245,34 @@ def _amounts(column: dict[str, np.ndarray], issues: _Issues) -> tuple[np.ndarray
 # converts the distinct values once and spreads the results back by their codes.
 
 
-def _distinct(values: np.ndarray) -> tuple[np.ndarray, pd.Series]:
-    """Codes and distinct values; TRUE/FALSE cells count as blank (hashing would make TRUE equal 1)."""
-    values = np.asarray(values, dtype=object)
-    logical = np.fromiter((v.__class__ is bool for v in values), dtype=bool, count=len(values))
-    if logical.any():
-        values = np.where(logical, None, values)
-    codes, distinct = pd.factorize(values, use_na_sentinel=True)
-    return codes, pd.Series(distinct, dtype=object)
+class Coded:
+    """A column as codes into its distinct values (-1 for blank); TRUE/FALSE cells count as blank."""
+
+    def __init__(self, values: np.ndarray):
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        # Hashing makes TRUE equal 1 and FALSE equal 0: look at the cells behind those two codes only.
+        suspect = [i for i, v in enumerate(distinct) if v.__class__ is bool or (
+            isinstance(v, (int, float)) and v in (0, 1))]
+        if suspect:
+            rows = np.flatnonzero(np.isin(codes, suspect))
+            logical = np.fromiter((values[r].__class__ is bool for r in rows), dtype=bool, count=len(rows))
+            if logical.any():
+                values = values.copy()
+                values[rows[logical]] = None
+                codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        self.codes, self.distinct = codes, pd.Series(distinct, dtype=object)
+
+    def spread(self, converted, missing) -> np.ndarray:
+        """Per-row values from one converted value per distinct value; ``missing`` for blanks."""
+        converted = np.asarray(converted)
+        if not len(converted):
+            return np.full(len(self.codes), missing, dtype=converted.dtype)
+        result = converted.take(self.codes)
+        result[self.codes < 0] = missing
+        return result
 
 
-def _spread(converted: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
-    if not len(converted):
-        return np.full(len(codes), missing, dtype=converted.dtype)
-    result = converted.take(codes)
-    result[codes < 0] = missing
-    return result
-
-
-def _id_text(values: np.ndarray) -> np.ndarray:
+def _id_texts(values) -> np.ndarray:
     """IDs as text: 12345, 12345.0 and '12345' are one ID; '00123' keeps its zeros; blanks become None."""
     def one(value):
         if isinstance(value, bool):
@@ -269,25 +285,22 @@ def _id_text(values: np.ndarray) -> np.ndarray:
         if text.endswith(".0") and text[:-2].isdigit():
             text = text[:-2]
         return text or None
-    codes, distinct = _distinct(values)
-    return _spread(np.array([one(v) for v in distinct], dtype=object), codes, None)
+    return np.array([one(v) for v in values], dtype=object)
 
 
-def _customer_key(customer: np.ndarray) -> np.ndarray:
+def _customer_keys(customers: np.ndarray) -> np.ndarray:
     """The matching key of a customer ID: no spaces, no case."""
-    codes, distinct = _distinct(customer)
-    return _spread(np.array([re.sub(r"\s+", "", v).casefold() for v in distinct], dtype=object), codes, None)
+    return np.array([None if v is None else "".join(v.split()).casefold() for v in customers], dtype=object)
 
 
-def _text(values: np.ndarray) -> np.ndarray:
-    codes, distinct = _distinct(values)
-    return _spread(np.array([str(v).strip() or None for v in distinct], dtype=object), codes, None)
+def _texts(values) -> np.ndarray:
+    return np.array([str(v).strip() or None for v in values], dtype=object)
 
 
 _MONEY_MARKS = re.compile(r"[\s,'£$€¥₹]|^[A-Z]{3}|[A-Z]{3}$")
 
 
-def _numbers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _numbers(coded: Coded) -> tuple[np.ndarray, np.ndarray]:
     """Numbers (NaN where unreadable) and which were text needing more than a plain read.
 
     '£1,234.50', '(12.00)' (negative), 'GBP 7' and ' 7 ' are read as numbers.
@@ -311,16 +324,15 @@ def _numbers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         except ValueError:
             return np.nan, False
         return (-number if negative else number), True
-    codes, distinct = _distinct(values)
-    pairs = [one(v) for v in distinct]
-    numbers = _spread(np.array([p[0] for p in pairs], dtype=float), codes, np.nan)
-    cleaned = _spread(np.array([p[1] for p in pairs], dtype=bool), codes, False)
+    pairs = [one(v) for v in coded.distinct]
+    numbers = coded.spread(np.array([p[0] for p in pairs], dtype=float), np.nan)
+    cleaned = coded.spread(np.array([p[1] for p in pairs], dtype=bool), False)
     return numbers, cleaned
 
 
 def parse_numbers(values) -> np.ndarray:
     """Numbers from cell values or text (NaN where unreadable)."""
-    return _numbers(np.asarray(values, dtype=object))[0]
+    return _numbers(Coded(np.asarray(values, dtype=object)))[0]
 
 
 SERIAL_RANGE = (32874, 73051)  # Excel date serials from 1990-01-01 to 2100-01-01
@@ -335,12 +347,17 @@ def parse_dates(values, date_order: str = "Auto") -> tuple[np.ndarray, str | Non
     whole column: a value such as 13/03/2024 proves day first, 03/13/2024 month first;
     with no proof, day first. ``date_order`` ("Day first", "Month first") forces the choice.
     """
-    codes, distinct = _distinct(np.asarray(values, dtype=object))
+    return _dates(Coded(np.asarray(values, dtype=object)), date_order)
+
+
+def _dates(coded: Coded, date_order: str) -> tuple[np.ndarray, str | None]:
+    distinct = coded.distinct
     result = pd.Series(pd.NaT, index=distinct.index, dtype="datetime64[ns]")
-    is_date = distinct.map(lambda v: hasattr(v, "year")).astype(bool)
+    values = distinct.to_numpy()
+    is_date = _each(values, lambda v: hasattr(v, "year") and 1900 <= v.year <= 2200)
     if is_date.any():
-        result[is_date] = pd.to_datetime(distinct[is_date].map(pd.Timestamp), errors="coerce")
-    is_number = distinct.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).astype(bool)
+        result[is_date] = pd.to_datetime(pd.Series(values[is_date]), errors="coerce").to_numpy("datetime64[ns]")
+    is_number = _each(values, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
     numbers = pd.to_numeric(distinct.where(is_number), errors="coerce")
     yyyymmdd = numbers.between(19000101, 21001231) & (numbers % 1 == 0)
     if yyyymmdd.any():
@@ -349,11 +366,15 @@ def parse_dates(values, date_order: str = "Auto") -> tuple[np.ndarray, str | Non
     serial = numbers.between(*SERIAL_RANGE) & ~yyyymmdd
     if serial.any():
         result[serial] = EXCEL_EPOCH + pd.to_timedelta(numbers[serial], unit="D")
-    is_text = distinct.map(lambda v: isinstance(v, str) and bool(v.strip())).astype(bool)
+    is_text = _each(values, lambda v: isinstance(v, str) and bool(v.strip()))
     note = None
     if is_text.any():
         result[is_text], note = _text_dates(distinct[is_text].str.strip(), date_order)
-    return _spread(result.to_numpy(dtype="datetime64[ns]"), codes, np.datetime64("NaT")), note
+    return coded.spread(result.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT")), note
+
+
+def _each(values: np.ndarray, test) -> np.ndarray:
+    return np.fromiter(map(test, values), dtype=bool, count=len(values))
 
 
 def _text_dates(text: pd.Series, date_order: str) -> tuple[pd.Series, str | None]:

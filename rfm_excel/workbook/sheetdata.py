@@ -34,8 +34,16 @@ def escape(text: str) -> str:
 
 def _number_texts(values: np.ndarray) -> list[str | None]:
     """Shortest exact text of each number ("3" rather than "3.0"); None for NaN."""
-    texts = [None if v != v else repr(v) for v in values.tolist()]
-    return [t[:-2] if t is not None and t.endswith(".0") else t for t in texts]
+    blank = np.isnan(values)
+    known = values[~blank]
+    if np.all(known == np.floor(known)) and np.all(np.abs(known) < 2 ** 53):  # whole numbers: fast path
+        texts = list(map(str, np.where(blank, 0, values).astype(np.int64).tolist()))
+    else:
+        texts = [t[:-2] if t.endswith(".0") else t for t in map(repr, values.tolist())]
+    if blank.any():
+        for i in np.flatnonzero(blank).tolist():
+            texts[i] = None
+    return texts
 
 
 def cell_values(series: pd.Series, kind: str) -> tuple[list[str | None], bool]:
