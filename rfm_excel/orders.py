@@ -88,7 +88,7 @@ class _Issues:
 
     def add(self, mask: np.ndarray, column: str, values, problem, action) -> None:
         if mask.any():
-            shown = values[mask] if isinstance(values, np.ndarray) else pd.Series(values).to_numpy()[mask]
+            shown = values[mask] if isinstance(values, (np.ndarray, pd.Series)) else np.asarray(values)[mask]
             self.parts.append(pd.DataFrame({
                 "Row": self.rows[mask], "Column": self.columns.get(column, LABELS.get(column, column)),
                 "Value": [_shown(v) for v in shown], "Problem": problem, "Action": action}))
@@ -124,11 +124,12 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
         raise RfmError(f"The {sheet} sheet has no {' or '.join(missing)} column; add a column with that header "
                        f"(it has: {', '.join(str(h) for h in raw.columns if h is not None) or 'no headers'}).")
     issues = _Issues(np.arange(first_row, first_row + len(raw)), columns)
-    column = {name: raw[header].to_numpy(dtype=object) for name, header in columns.items()}
-    coded = [Coded(raw.iloc[:, i].to_numpy(dtype=object)) for i in range(raw.shape[1])]
+    column = {name: raw[header] for name, header in columns.items()}  # as read, for the issues list
+    coded = [Coded(raw.iloc[:, i].array) for i in range(raw.shape[1])]
     code = {name: coded[list(raw.columns).index(header)] for name, header in columns.items()}
 
-    customer_text = _id_texts(code["customer_id"].distinct)
+    customer_text = _id_texts(code["customer_id"])
+    customer_keys = _customer_keys(customer_text)
     customer = code["customer_id"].spread(customer_text, None)
     no_customer = pd.isna(customer)
     issues.add(no_customer, "customer_id", column["customer_id"], "no customer ID (blank, or an error such as #N/A)",
@@ -147,7 +148,7 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     issues.add(keep & cleaned, "amount", amount_shown, "number written as text", "repaired: read as a number")
 
     if "order_id" in columns:
-        order_text = _id_texts(code["order_id"].distinct)
+        order_text = _id_texts(code["order_id"])
         order_id = code["order_id"].spread(order_text, None)
         cancelled = keep & (amount > 0) & code["order_id"].spread(_cancellations(order_text), False)
     else:
@@ -159,20 +160,26 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     issues.add(keep & (amount < 0), "amount", amount, "negative amount: a return, refund or credit",
                "netted into Monetary; not a purchase")
 
-    key = code["customer_id"].spread(_customer_keys(customer_text), None)
-    lines = pd.DataFrame({"customer_id": key, "customer": customer, "order_id": order_id,
-                          "order_date": order_date, "amount": amount, "source_row": issues.rows})
-    for extra in ("customer_name", "email"):
-        if extra in columns:
-            lines[extra] = code[extra].spread(_texts(code[extra].distinct), None)
-    lines = lines[keep].reset_index(drop=True)
-    _report_merged_spellings(lines, issues)
+    key = code["customer_id"].spread(customer_keys, None)
+    extras = {extra: code[extra].spread(_texts(code[extra].distinct), None)
+              for extra in ("customer_name", "email") if extra in columns}
+    lines = as_frame({"customer_id": key, "customer": customer, "order_id": order_id, "order_date": order_date,
+                      "amount": amount, "source_row": issues.rows, **extras}, keep)
+    if len(set(customer_text)) > len(set(customer_keys)):  # some spellings differ only by spaces or case
+        _report_merged_spellings(lines, issues)
     return CleanOrders(lines, issues.table(), len(raw), columns)
+
+
+def as_frame(columns: dict[str, np.ndarray], rows=slice(None)) -> pd.DataFrame:
+    """A DataFrame of the given ``rows`` of numpy columns, each keeping its dtype (pandas would
+    otherwise copy object columns of text into its own string type, a second per million rows)."""
+    return pd.DataFrame({name: pd.Series(values[rows], dtype=values.dtype, copy=False)
+                         for name, values in columns.items()})
 
 
 def _shown(value) -> str:
     """A raw value as text for the issues list."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or pd.isna(value):
         return ""
     if isinstance(value, float):
         return f"{value:g}"
@@ -246,13 +253,21 @@ def _amounts(column: dict[str, np.ndarray], code: dict[str, Coded],
 
 
 class Coded:
-    """A column as codes into its distinct values (-1 for blank); TRUE/FALSE cells count as blank."""
+    """A column as codes into its distinct values (-1 for blank); TRUE/FALSE cells count as blank.
 
-    def __init__(self, values: np.ndarray):
+    ``distinct`` holds the values as Python objects, ``typed`` as numpy read them (floats, dates...).
+    """
+
+    def __init__(self, values):
+        if isinstance(values, pd.Categorical):  # already coded (the typed read gives text columns so)
+            self.codes, self.typed = values.codes.astype(np.int64), np.asarray(values.categories, dtype=object)
+            self.distinct = pd.Series(self.typed, dtype=object)
+            return
+        values = np.asarray(values)
         codes, distinct = pd.factorize(values, use_na_sentinel=True)
         # Hashing makes TRUE equal 1 and FALSE equal 0: look at the cells behind those two codes only.
-        suspect = [i for i, v in enumerate(distinct) if v.__class__ is bool or (
-            isinstance(v, (int, float)) and v in (0, 1))]
+        suspect = [] if values.dtype != object else [
+            i for i, v in enumerate(distinct) if v.__class__ is bool or (isinstance(v, (int, float)) and v in (0, 1))]
         if suspect:
             rows = np.flatnonzero(np.isin(codes, suspect))
             logical = np.fromiter((values[r].__class__ is bool for r in rows), dtype=bool, count=len(rows))
@@ -260,7 +275,7 @@ class Coded:
                 values = values.copy()
                 values[rows[logical]] = None
                 codes, distinct = pd.factorize(values, use_na_sentinel=True)
-        self.codes, self.distinct = codes, pd.Series(distinct, dtype=object)
+        self.codes, self.typed, self.distinct = codes, distinct, pd.Series(distinct, dtype=object)
 
     def spread(self, converted, missing) -> np.ndarray:
         """Per-row values from one converted value per distinct value; ``missing`` for blanks."""
@@ -272,9 +287,14 @@ class Coded:
         return result
 
 
-def _id_texts(values) -> np.ndarray:
+def _id_texts(coded: Coded) -> np.ndarray:
     """IDs as text: 12345, 12345.0 and '12345' are one ID; '00123' keeps its zeros; blanks become None."""
+    if coded.typed.dtype.kind == "f" and np.all(coded.typed % 1 == 0) and np.all(abs(coded.typed) < 2 ** 53):
+        return coded.typed.astype(np.int64).astype(str).astype(object)  # a column of whole numbers
     def one(value):
+        if value.__class__ is str:
+            text = value.strip()
+            return (text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text) or None
         if isinstance(value, bool):
             return None
         if isinstance(value, float):
@@ -285,7 +305,7 @@ def _id_texts(values) -> np.ndarray:
         if text.endswith(".0") and text[:-2].isdigit():
             text = text[:-2]
         return text or None
-    return np.array([one(v) for v in values], dtype=object)
+    return np.array([one(v) for v in coded.distinct], dtype=object)
 
 
 def _customer_keys(customers: np.ndarray) -> np.ndarray:
@@ -351,6 +371,8 @@ def parse_dates(values, date_order: str = "Auto") -> tuple[np.ndarray, str | Non
 
 
 def _dates(coded: Coded, date_order: str) -> tuple[np.ndarray, str | None]:
+    if coded.typed.dtype.kind == "M":  # a column of real dates
+        return coded.spread(coded.typed.astype("datetime64[ns]"), np.datetime64("NaT")), None
     distinct = coded.distinct
     result = pd.Series(pd.NaT, index=distinct.index, dtype="datetime64[ns]")
     values = distinct.to_numpy()

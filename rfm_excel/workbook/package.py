@@ -153,11 +153,11 @@ class Package:
         changed parts deflated at level 1, which is several times faster than the default for big sheets."""
         order = [n for n in self.names if n not in self.removed] + [n for n in added_order if n not in self.names]
         order.sort(key=lambda name: name != CONTENT_TYPES)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
             for name in order:
                 if name in self.changed:
                     target.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), self.changed[name],
-                                    compress_type=zipfile.ZIP_DEFLATED)
+                                    compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
                 else:
                     _copy_compressed(self.zip, self.zip.getinfo(name), target)
 

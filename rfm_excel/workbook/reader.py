@@ -12,8 +12,9 @@ import pandas as pd
 import python_calamine
 
 from ..errors import RfmError
-from ..orders import ISSUE_COLUMNS, map_columns
+from ..orders import ISSUE_COLUMNS, as_frame, map_columns
 from ..settings import cell_name
+from . import fastread
 from .package import DOC_REL, MAIN, Package
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -58,7 +59,16 @@ def check_workbook(path: Path) -> None:
         raise RfmError(f"{path.name} {damaged}; open it in Excel and save it again as an Excel Workbook (.xlsx).")
 
 
-def check_sheet_size(path: Path, sheet: str) -> None:
+@dataclass
+class SheetPart:
+    """Where a sheet's XML sits in the package, how big it is, and whether its first cell A1 holds a value."""
+
+    name: str
+    size: int
+    starts_at_a1: bool
+
+
+def check_sheet_size(path: Path, sheet: str) -> SheetPart | None:
     """Refuse, before reading, a sheet too big to read safely: a zip bomb or a huge cell range."""
     package = Package(path)
     workbook_part = package.main_part()
@@ -68,7 +78,7 @@ def check_sheet_size(path: Path, sheet: str) -> None:
             part = by_id.get(element.get("{%s}id" % DOC_REL))
             break
     else:
-        return
+        return None
     info = package.zip.getinfo(part)
     if info.file_size > MAX_PART_BYTES or (info.file_size > 64 << 20 and
                                            info.file_size > MAX_RATIO * max(info.compress_size, 1)):
@@ -76,6 +86,7 @@ def check_sheet_size(path: Path, sheet: str) -> None:
                        "orders sheet; the file may be malicious, so it was not read.")
     with package.zip.open(part) as stream:
         head = stream.read(4096)
+        starts_at_a1 = re.search(rb'<c r="A1"(?:\s[^>]*[^/>])?>', head) is not None
         found = re.search(rb'<dimension ref="(?:[A-Z]+[0-9]+:)?([A-Z]{1,3})([0-9]{1,7})"', head)
         if found:
             last_column, last_row = found[1], int(found[2])
@@ -90,6 +101,7 @@ def check_sheet_size(path: Path, sheet: str) -> None:
     if columns * last_row > MAX_CELLS:
         raise RfmError(f"The {sheet} sheet reaches cell {last_column.decode()}{last_row} ({columns * last_row:,} "
                        "cells); delete the empty rows and columns beyond your orders, save, and try again.")
+    return SheetPart(part, info.file_size, starts_at_a1)
 
 
 def column_number(letters: str) -> int:
@@ -137,11 +149,16 @@ def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
         hint = "use --orders-sheet NAME" if orders_sheet is None else "check the spelling"
         raise RfmError(f"{path.name} has no sheet named {orders_sheet or 'Orders'!r} (it has: {', '.join(names)}); "
                        f"rename the sheet with your orders to Orders or {hint}.")
-    check_sheet_size(path, sheet)
-    worksheet = _sheet(book, sheet)
-    rows = _rows(worksheet, sheet)
-    merged = fill_merged_cells(rows, worksheet.merged_cell_ranges or [])
-    orders, first_row = orders_block(rows, sheet)
+    part = check_sheet_size(path, sheet)
+    big = part is not None and part.size >= fastread.FAST_FROM_BYTES and part.starts_at_a1
+    orders = fastread.typed_orders(path, part.name, sheet) if big else None
+    if orders is not None:
+        first_row, merged = 2, []
+    else:
+        worksheet = _sheet(book, sheet)
+        rows = _rows(worksheet, sheet)
+        merged = fill_merged_cells(rows, worksheet.merged_cell_ranges or [])
+        orders, first_row = orders_block(rows, sheet)
     settings_sheet = _find_sheet(names, "Settings")
     if settings_sheet:
         check_sheet_size(path, settings_sheet)
@@ -204,7 +221,7 @@ def orders_block(rows: list[list], sheet: str = "Orders") -> tuple[pd.DataFrame,
     if end == 0:
         raise RfmError(f"The {sheet} sheet has headers but no orders under them; paste your orders "
                        f"from row {header_row + 2}.")
-    frame = pd.DataFrame({n: np.where(b[:end], None, c[:end]) for n, (c, b) in enumerate(zip(columns, blank))})
+    frame = as_frame({n: np.where(b[:end], None, c[:end]) for n, (c, b) in enumerate(zip(columns, blank))})
     frame.columns = headers
     return frame, header_row + 2
 
