@@ -7,6 +7,7 @@ repairs, is one row of the returned issues table.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from dataclasses import dataclass
 
 import numpy as np
@@ -261,7 +262,6 @@ class Coded:
     def __init__(self, values):
         if isinstance(values, pd.Categorical):  # already coded (the typed read gives text columns so)
             self.codes, self.typed = values.codes.astype(np.int64), np.asarray(values.categories, dtype=object)
-            self.distinct = pd.Series(self.typed, dtype=object)
             return
         values = np.asarray(values)
         codes, distinct = pd.factorize(values, use_na_sentinel=True)
@@ -275,7 +275,11 @@ class Coded:
                 values = values.copy()
                 values[rows[logical]] = None
                 codes, distinct = pd.factorize(values, use_na_sentinel=True)
-        self.codes, self.typed, self.distinct = codes, distinct, pd.Series(distinct, dtype=object)
+        self.codes, self.typed = codes, distinct
+
+    @cached_property
+    def distinct(self) -> pd.Series:
+        return pd.Series(self.typed, dtype=object)
 
     def spread(self, converted, missing) -> np.ndarray:
         """Per-row values from one converted value per distinct value; ``missing`` for blanks."""
