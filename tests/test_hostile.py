@@ -239,3 +239,41 @@ def test_order_text_starting_with_equals_is_stored_as_text(tmp_path):
     ids = {scores.cell(row=r, column=1).value for r in (2, 3)}
     assert '=HYPERLINK("x")' in ids
     assert all(scores.cell(row=r, column=1).data_type == "s" for r in (2, 3))
+
+
+# ------------------------------------------------------------ a run that cannot finish leaves the file as it was
+
+
+@pytest.mark.parametrize("failure, words", [
+    (OSError(28, "No space left on device"), ["Could not write shop.xlsx", "No space left on device",
+                                              "the original is unchanged"]),
+    (PermissionError(13, "Permission denied"), ["Could not write shop.xlsx", "Permission denied"]),
+])
+def test_a_write_that_fails_leaves_the_workbook_and_no_temporary_file(tmp_path, monkeypatch, failure, words):
+    path = orders_book(tmp_path / "shop.xlsx")
+
+    def disk_full(*args):
+        raise failure
+    monkeypatch.setattr("rfm_excel.workbook.headless.put_sheets", disk_full)
+    refused(path, *words)
+
+
+def test_ctrl_c_while_writing_leaves_the_workbook_and_no_temporary_file(tmp_path, monkeypatch):
+    path = orders_book(tmp_path / "shop.xlsx")
+    before = path.read_bytes()
+
+    def interrupted(book, sheets, out, rows):
+        Path(out).write_bytes(b"half a workbook")  # the temporary file is half written when Ctrl-C comes
+        raise KeyboardInterrupt
+    monkeypatch.setattr("rfm_excel.workbook.headless.put_sheets", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        score_file(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["shop.xlsx"]
+
+
+def test_a_read_only_workbook_is_refused_before_any_work(tmp_path, monkeypatch):
+    path = orders_book(tmp_path / "shop.xlsx")
+    # Tests may run as root, who may write anywhere; ask the check as an ordinary user would be answered.
+    monkeypatch.setattr("rfm_excel.workbook.headless.os.access", lambda p, mode: False)
+    refused(path, "shop.xlsx is read-only", "make it writable or give another --output")
