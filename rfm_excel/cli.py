@@ -13,10 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from .contact import customers, plan_summary
 from .core import Result
 from .errors import RfmError
 from .template import build_template
-from .workbook.headless import score_file
+from .workbook.headless import compare_file, export_plan, score_file
 
 SAMPLE = "online_retail_sample.csv.gz"
 
@@ -40,12 +41,30 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument("--force", action="store_true", help="overwrite the file if it exists")
 
     score = commands.add_parser("score", help="score the orders in a workbook or CSV file",
-                                description="Score every customer and write the Scores, Segments and Data Issues "
-                                            "sheets. A workbook is updated in place unless --output is given.")
+                                description="Score every customer and write the Scores, Segments, Data Issues, "
+                                            "Contact Plan, Movement, Campaign Results and Score History sheets. "
+                                            "A workbook is updated in place unless --output is given.")
     score.add_argument("book", type=Path, help="an .xlsx/.xlsm workbook, or a .csv file of orders")
     score.add_argument("--output", "-o", type=Path, help="write the scored workbook here instead")
     score.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="score as on this date (overrides Settings)")
     score.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
+
+    export = commands.add_parser("export", help="write the customers to contact to a CSV file",
+                                 description="Score the workbook (without changing it) and write the Contact rows of "
+                                             "its Contact Plan to a CSV file for an email or mailing tool.")
+    export.add_argument("book", type=Path, help="an .xlsx/.xlsm workbook, or a .csv file of orders")
+    export.add_argument("--output", "-o", type=Path, help="the CSV file (default: '<book> contact plan.csv')")
+    export.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="plan as on this date (overrides Settings)")
+    export.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
+
+    compare = commands.add_parser("compare", help="compare two snapshots of the Score History",
+                                  description="Rewrite the Movement sheet to compare the Score History snapshots of "
+                                              "two as-of dates (the latest two when no dates are given).")
+    compare.add_argument("book", type=Path, help="a workbook scored at least twice")
+    compare.add_argument("--from", dest="earlier", type=_date, metavar="YYYY-MM-DD", help="the earlier as-of date")
+    compare.add_argument("--to", dest="later", type=_date, metavar="YYYY-MM-DD", help="the later as-of date")
+    compare.add_argument("--output", "-o", type=Path, help="write the workbook here instead")
+    compare.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
 
     demo = commands.add_parser("demo", help="score bundled sample orders into a demo workbook",
                                description="Write a workbook of real sample orders and score it.")
@@ -61,6 +80,7 @@ def _report(result: Result, path: Path) -> None:
     print(f"\n{'Segment':<{width}}  Customers  Revenue share")
     for row in segments.itertuples(index=False):
         print(f"{row.Segment:<{width}}  {row.Customers:>9,}  {row[4]:>12.1%}")
+    print(f"\nContact plan: {plan_summary(result.plan, result.settings.currency_symbol)}")
     print(f"\nWrote {path}")
 
 
@@ -84,6 +104,18 @@ def _score(args) -> None:
     _report(result, path)
 
 
+def _export(args) -> None:
+    result, path, count = export_plan(args.book, args.output, args.as_of, args.orders_sheet)
+    print(f"Contact plan as of {result.as_of:%Y-%m-%d}: {plan_summary(result.plan, result.settings.currency_symbol)}")
+    print(f"Wrote {customers(count)} to contact to {path}")
+
+
+def _compare(args) -> None:
+    layout, path = compare_file(args.book, args.output, args.earlier, args.later, args.orders_sheet)
+    print("\n".join(layout.lines[1:2]))
+    print(f"Wrote the Movement sheet of {path}")
+
+
 def sample_orders() -> pd.DataFrame:
     """The bundled sample: real order lines of a UK online gift shop (UCI Online Retail II, CC BY 4.0)."""
     with resources.as_file(resources.files("rfm_excel.sample") / SAMPLE) as path:
@@ -103,7 +135,8 @@ def _demo(args) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        {"template": _template, "score": _score, "demo": _demo}[args.command](args)
+        {"template": _template, "score": _score, "export": _export, "compare": _compare,
+         "demo": _demo}[args.command](args)
     except RfmError as error:
         print(f"Error: {error}", file=sys.stderr)
         return 2

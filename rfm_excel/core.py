@@ -8,10 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import scoring, segments
+from . import campaign, contact, events, scoring, segments, timing
 from .errors import RfmError
+from .history import Movement, add_snapshot, empty_history, movement, snapshot
 from .orders import ISSUE_COLUMNS, CleanOrders, normalise
-from .settings import Settings
+from .settings import BEST_LOWEST, Settings
 
 DIMENSIONS = ("recency", "frequency", "monetary")
 SUMMARY_PHRASES = {  # issue Action -> how the summary counts it
@@ -35,6 +36,11 @@ class Result:
     settings : the settings used (as_of filled in).
     rows_read, lines_used, orders, customers : counts for the run note.
     source : where the orders came from (a sheet or file name), for the issues list.
+    plan : the Contact Plan (contact.contact_plan), every customer with plan, date, channel and reason.
+    history : the Score History with this run's snapshot (history.HISTORY_COLUMNS).
+    movement : between the latest two snapshots (None with fewer than two).
+    campaign : Campaign Results when Settings give a campaign date.
+    rf_customers, rf_monetary : customers and average Monetary per R score (rows) and F score (columns).
     """
 
     scores: pd.DataFrame
@@ -46,6 +52,12 @@ class Result:
     orders: int
     customers: int
     source: str = "Orders"
+    plan: pd.DataFrame | None = None
+    history: pd.DataFrame | None = None
+    movement: Movement | None = None
+    campaign: campaign.CampaignResults | None = None
+    rf_customers: pd.DataFrame | None = None
+    rf_monetary: pd.DataFrame | None = None
 
     @property
     def as_of(self) -> dt.date:
@@ -75,7 +87,8 @@ class Result:
 
 
 def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date | None = None,
-          first_row: int = 2, sheet: str = "Orders", read_issues: pd.DataFrame | None = None) -> Result:
+          first_row: int = 2, sheet: str = "Orders", read_issues: pd.DataFrame | None = None,
+          history: pd.DataFrame | None = None, run_date: dt.date | None = None) -> Result:
     """Score every customer in a table of orders.
 
     Parameters
@@ -86,6 +99,8 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     as_of : overrides ``settings.as_of``.
     first_row, sheet : where ``orders`` came from, so the issues list names sheet rows.
     read_issues : what reading the sheet repaired, added to the issues list.
+    history : the Score History so far (``history.from_sheet``); this run's snapshot is added to it.
+    run_date : the date recorded with the snapshot; today when None.
 
     Examples
     --------
@@ -94,8 +109,8 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     ...                        "2024-02-10"], "Amount": [20.0, 30.0, 15.0]})
     >>> result = rfm_excel.score(orders)
     >>> result.scores[["Customer ID", "Recency (days)", "Frequency", "Monetary", "RFM Code"]].to_dict("records")
-    [{'Customer ID': 'A', 'Recency (days)': 1, 'Frequency': 2, 'Monetary': 50.0, 'RFM Code': '444'}, \
-{'Customer ID': 'B', 'Recency (days)': 21, 'Frequency': 1, 'Monetary': 15.0, 'RFM Code': '222'}]
+    [{'Customer ID': 'A', 'Recency (days)': 1, 'Frequency': 2, 'Monetary': 50.0, 'RFM Code': '333'}, \
+{'Customer ID': 'B', 'Recency (days)': 21, 'Frequency': 1, 'Monetary': 15.0, 'RFM Code': '111'}]
     """
     settings = (settings or Settings()).with_as_of(as_of)
     clean = normalise(orders, first_row=first_row, sheet=sheet, date_order=settings.date_order,
@@ -115,11 +130,64 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     values = scoring.customer_values(orders_table, settings.as_of, settings.window_months)
     if values.empty:
         raise none_before
-    table = _score_table(values, lines, settings)
+    table, keys = _score_table(values, lines, settings)
+    found = events.event_columns(list(orders.columns))
+    if found:
+        table = events.add_event_scores(table, keys, events.customer_events(orders, lines, first_row, found,
+                                                                            orders_table), settings)
     issues = _unscored(lines, values, issues, clean.columns["customer_id"])
-    return Result(scores=table, segments=segments.summary(table, settings.segments), issues=issues,
-                  settings=settings, rows_read=clean.rows_read, lines_used=len(lines),
-                  orders=len(orders_table), customers=len(table), source=sheet)
+    result = Result(scores=table, segments=segments.summary(table, settings.segments), issues=issues,
+                    settings=settings, rows_read=clean.rows_read, lines_used=len(lines),
+                    orders=len(orders_table), customers=len(table), source=sheet)
+    return _plan_and_history(result, keys, orders_table, history, run_date or dt.date.today())
+
+
+def _plan_and_history(result: Result, keys: np.ndarray, orders_table: pd.DataFrame, history: pd.DataFrame | None,
+                      run_date: dt.date) -> Result:
+    """Add to a scored result what follows from the scores: plan, history, movement, campaign, R x F grid."""
+    settings, table = result.settings, result.scores
+    result.plan = contact.contact_plan(table, keys, timing.purchase_timing(orders_table, settings.as_of), settings)
+    past = empty_history() if history is None else history
+    result.history = add_snapshot(past, snapshot(table, settings.as_of, run_date))
+    result.movement = movement(result.history, [rule.name for rule in settings.segments], table,
+                               best_lowest=settings.best_score == BEST_LOWEST)
+    if settings.campaign_date:
+        result.campaign = _campaign(orders_table, settings)
+    result.rf_customers, result.rf_monetary = segments.rf_grid(
+        table, settings.bins("recency"), settings.bins("frequency"), settings.best_score == BEST_LOWEST)
+    return result
+
+
+def _campaign(orders_table: pd.DataFrame, settings: Settings) -> campaign.CampaignResults:
+    """Test against Control for the campaign of ``settings.campaign_date``: groups as the Contact Plan had
+    them on that date, responses in the window after it."""
+    sent, days = settings.campaign_date, settings.response_days
+    window = f"orders from {sent + dt.timedelta(days=1):%Y-%m-%d} to {sent + dt.timedelta(days=days):%Y-%m-%d}"
+    notes = [f"Campaign of {sent:%Y-%m-%d}: Test = customers the Contact Plan had to contact on that date, Control = "
+             f"those it held out. A response is a purchase among the {window} ({days} days).",
+             "Difference = test rate − control rate, with its 95% interval (normal approximation); an interval "
+             "that includes 0 means the campaign's effect cannot be told from chance. With fewer than about 5 "
+             "responders (or non-responders) in a group the interval is only rough."]
+    before = orders_table[orders_table["order_date"].dt.normalize() <= pd.Timestamp(sent)]
+    values = scoring.customer_values(before, sent, settings.window_months)
+    if values.empty:
+        return campaign.CampaignResults(pd.DataFrame(columns=campaign.RESULT_COLUMNS),
+                                        notes + [f"No customer had bought by {sent:%Y-%m-%d}."])
+    _, _, five_point = _dimension_scores(values, settings)
+    groups = pd.DataFrame({"Segment": segments.assign(five_point["recency"], five_point["frequency"],
+                                                      five_point["monetary"], settings.segments)},
+                          index=values.index)
+    groups["Plan"] = contact.plan_groups(groups["Segment"], values["recency"], values.index, settings)
+    names = [rule.name for rule in settings.segments]
+    costs = dict(zip(names, contact.SegmentRules(names, settings)["cost"]))
+    table = campaign.campaign_results(groups, campaign.responses(orders_table, sent, days), names, costs)
+    waited = (settings.as_of - sent).days
+    if waited < days:
+        notes.append(f"Only {max(waited, 0)} of the {days} days had passed by the as-of date "
+                     f"{settings.as_of:%Y-%m-%d}: responses are still coming in.")
+    if not (table["Control Customers"] > 0).any():
+        notes.append("Nobody was held out: give segments a Holdout % in Settings before the next campaign.")
+    return campaign.CampaignResults(table, notes)
 
 
 def _drop_after_as_of(clean: CleanOrders, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -152,14 +220,21 @@ def _merge_issues(*tables: pd.DataFrame) -> pd.DataFrame:
     return merged[ISSUE_COLUMNS].sort_values("Row", kind="stable", na_position="first", ignore_index=True)
 
 
-def _score_table(values: pd.DataFrame, lines: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    columns = {"recency": "Recency (days)", "frequency": "Frequency", "monetary": "Monetary"}
+def _dimension_scores(values: pd.DataFrame, settings: Settings) -> tuple[dict, dict, dict]:
+    """R, F and M scores three ways: internal (higher is better), shown, and on the segment table's 1-5 scale."""
     internal, shown, five_point = {}, {}, {}
     for dimension in DIMENSIONS:
         bins = settings.bins(dimension)
         internal[dimension] = scoring.dimension_scores(values[dimension], dimension, settings)
         shown[dimension] = scoring.shown_scores(internal[dimension], bins, settings)
         five_point[dimension] = scoring.on_five_point_scale(internal[dimension], bins)
+    return internal, shown, five_point
+
+
+def _score_table(values: pd.DataFrame, lines: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, np.ndarray]:
+    """The Scores table, best customers first, and the customer key of each of its rows."""
+    columns = {"recency": "Recency (days)", "frequency": "Frequency", "monetary": "Monetary"}
+    internal, shown, five_point = _dimension_scores(values, settings)
     weights = [settings.recency_weight, settings.frequency_weight, settings.monetary_weight]
     total = sum(w * shown[d] for w, d in zip(weights, DIMENSIONS))
     best_first = -sum(w * internal[d] for w, d in zip(weights, DIMENSIONS))
@@ -184,4 +259,4 @@ def _score_table(values: pd.DataFrame, lines: pd.DataFrame, settings: Settings) 
     table["Segment"] = segments.assign(five_point["recency"], five_point["frequency"], five_point["monetary"],
                                        settings.segments)
     order = np.lexsort((table["Customer ID"].to_numpy(), -table["Monetary"].to_numpy(), best_first))
-    return table.iloc[order].reset_index(drop=True)
+    return table.iloc[order].reset_index(drop=True), values.index.to_numpy()[order]

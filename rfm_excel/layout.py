@@ -7,14 +7,21 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .campaign import RESULT_COLUMNS
+from .contact import plan_summary
 from .core import Result, counted
+from .history import Movement, empty_history, to_sheet
 from .settings import BEST_LOWEST
 
 SCORES, SEGMENTS, DATA_ISSUES = "Scores", "Segments", "Data Issues"
-OUTPUT_SHEETS = (SCORES, SEGMENTS, DATA_ISSUES)  # replaced on every run; never the owner's to edit
+CONTACT_PLAN, MOVEMENT = "Contact Plan", "Movement"
+CAMPAIGN_RESULTS, SCORE_HISTORY = "Campaign Results", "Score History"
+# Replaced on every run; never the owner's to edit. Score History is read back and rewritten with this run added.
+OUTPUT_SHEETS = (SCORES, SEGMENTS, DATA_ISSUES, CONTACT_PLAN, MOVEMENT, CAMPAIGN_RESULTS, SCORE_HISTORY)
 HEADER_COLOUR = "#1F4E78"
 TITLE_COLOUR = "#1F4E78"
 WORST, MIDDLE, BEST = "#F8696B", "#FFEB84", "#63BE7B"
+HEAT_LOW, HEAT_HIGH = "#FFFFFF", "#5B9BD5"
 
 
 @dataclass(frozen=True)
@@ -45,9 +52,32 @@ class Chart:
     value_format: str = "percent"
 
 
+@dataclass(frozen=True)
+class Grid:
+    """A small labelled table of numbers coloured as a heat map (light = few, dark = many).
+
+    ``table``'s index labels the rows and its columns the columns; the title goes at (row, col),
+    zero-based, the column labels under it and the rows under those.
+    """
+
+    title: str
+    table: pd.DataFrame
+    kind: str
+    row: int
+    col: int
+    corner: str = ""
+
+    @property
+    def height(self) -> int:
+        return len(self.table) + 2
+
+
 @dataclass
 class SheetLayout:
-    """An output sheet: a few lines of text on top, then one formatted table."""
+    """An output sheet: a few lines of text on top, then one formatted table.
+
+    ``grids`` sit above the table (in the ``space_above`` rows left for them) or beside it.
+    """
 
     name: str
     table: pd.DataFrame
@@ -55,11 +85,13 @@ class SheetLayout:
     lines: list[str] = field(default_factory=list)  # the first is the title
     colour_scales: list[ColourScale] = field(default_factory=list)
     chart: Chart | None = None
+    grids: list[Grid] = field(default_factory=list)
+    space_above: int = 0
 
     @property
     def header_row(self) -> int:
         """Zero-based row of the table's header."""
-        return len(self.lines) + 1 if self.lines else 0
+        return (len(self.lines) + 1 if self.lines else 0) + self.space_above
 
 
 def number_format(kind: str, currency_symbol: str = "") -> str | None:
@@ -117,6 +149,13 @@ def scores_sheet(result: Result) -> SheetLayout:
         top = s.bins(dimension)
         worst, best = (top, 1) if s.best_score == BEST_LOWEST else (1, top)
         scales.append(ColourScale(letter, worst, best))
+    for header in ("Returns", "Complaints", "Enquiries", "Tenure (days)"):
+        kinds[header] = "int"
+    kinds["Return Share"] = "percent"
+    for header in ("Returns Score", "Complaints Score", "Enquiries Score", "Tenure Score"):
+        if header in table:
+            kinds[header] = "score"
+            scales.append(ColourScale(header, *((5, 1) if s.best_score == BEST_LOWEST else (1, 5))))
     columns = _columns(table, kinds)
     return SheetLayout(SCORES, table, columns, colour_scales=scales)
 
@@ -127,7 +166,14 @@ def segments_sheet(result: Result, scored_at: dt.datetime) -> SheetLayout:
              "Avg Recency (days)": "int", "Avg Frequency": "decimal", "Avg Monetary": "money"}
     chart = Chart("Share of customers and of revenue by segment", "Segment", ("% of Customers", "% of Revenue"))
     lines = ["Customer segments", *run_note(result, scored_at)]
-    return SheetLayout(SEGMENTS, table, _columns(table, kinds), lines=lines, chart=chart)
+    layout = SheetLayout(SEGMENTS, table, _columns(table, kinds), lines=lines, chart=chart)
+    if result.rf_customers is not None:  # beside the table: R down, F across, best at the top right
+        left = len(layout.columns) + 1
+        layout.grids = [
+            Grid("Customers by R and F", result.rf_customers, "int", layout.header_row, left, "R \\ F"),
+            Grid("Average Monetary by R and F", result.rf_monetary, "money", layout.header_row,
+                 left + len(result.rf_customers.columns) + 2, "R \\ F")]
+    return layout
 
 
 def issues_sheet(result: Result) -> SheetLayout:
@@ -139,6 +185,75 @@ def issues_sheet(result: Result) -> SheetLayout:
     return SheetLayout(DATA_ISSUES, table, columns, lines=["Data issues", headline, where])
 
 
+def contact_plan_sheet(result: Result) -> SheetLayout:
+    table = result.plan
+    kinds = {"Customer ID": "id", "Segment": "code", "Plan": "code", "Contact On": "date", "Channel": "code",
+             "Cost": "money", "Last Order": "date", "Usual Gap (days)": "int", "Next Order Due": "date",
+             "Days Overdue": "int", "Overdue (gaps)": "decimal", "Usual Month": "code"}
+    lines = ["Contact plan", plan_summary(table, result.settings.currency_symbol),
+             "Plan: Contact = contact on the date given, by the channel given; Control = held out to measure the "
+             "campaign (do not contact); Left out = bought recently, or in a segment marked Do Not Contact. "
+             "rfm-excel export writes the Contact rows to a CSV file."]
+    return SheetLayout(CONTACT_PLAN, table, _columns(table, kinds), lines=lines)
+
+
+def movement_sheet(movement: Movement | None) -> SheetLayout:
+    """The migration matrix above the list of customers whose segment fell."""
+    if movement is None:
+        table = pd.DataFrame(columns=["Customer ID", "Segment Then", "Segment Now", "RFM Then", "RFM Now"])
+        lines = ["Movement between segments",
+                 "Needs two snapshots in Score History: score again on a later date, or score past dates with "
+                 "--as-of to fill it in."]
+        return SheetLayout(MOVEMENT, table, _columns(table, {"Customer ID": "id"}), lines=lines)
+    matrix, fallers = movement.matrix, movement.fallers
+    total = int(matrix.to_numpy().sum())
+    stayed = sum(int(matrix.at[s, s]) for s in matrix.index if s in matrix.columns)
+    lines = ["Movement between segments",
+             f"From {movement.earlier:%Y-%m-%d} to {movement.later:%Y-%m-%d}: {counted(total, 'customer')}, "
+             f"{total - stayed:,} changed segment and {len(fallers):,} fell to a segment lower in the segment table "
+             "(listed under the matrix, best customers first).",
+             "Rows: segment then; columns: segment now; the diagonal holds those who stayed. "
+             "Compare other dates with: rfm-excel compare BOOK --from DATE --to DATE."]
+    grid = Grid(f"Customers by segment on {movement.earlier:%Y-%m-%d} (rows) and {movement.later:%Y-%m-%d} "
+                "(columns)", matrix, "int", len(lines) + 1, 0, "Then \\ Now")
+    kinds = {"Customer ID": "id", "Segment Then": "code", "Segment Now": "code", "RFM Then": "code", "RFM Now": "code",
+             "Monetary": "money", "Last Order": "date"}
+    return SheetLayout(MOVEMENT, fallers, _columns(fallers, kinds), lines=lines, grids=[grid],
+                       space_above=grid.height + 1)
+
+
+def campaign_sheet(result: Result) -> SheetLayout:
+    outcome = result.campaign
+    if outcome is None:
+        table = pd.DataFrame(columns=RESULT_COLUMNS)
+        lines = ["Campaign results",
+                 "No campaign date in Settings. To measure a campaign: give segments a Holdout % in Settings, "
+                 "contact only the Contact rows of the Contact Plan, then set Campaign date and score again "
+                 "once the response window has passed."]
+    else:
+        table, lines = outcome.table, ["Campaign results", *outcome.notes]
+    kinds = {header: "int" for header in RESULT_COLUMNS if "Customers" in header or "Responders" in header}
+    kinds.update({header: "percent" for header in ("Test Rate", "Control Rate", "Difference", "95% Low", "95% High")})
+    kinds.update({header: "money" for header in ("Test Revenue per Customer", "Control Revenue per Customer",
+                                                 "Incremental Revenue", "Cost", "Net Gain")})
+    return SheetLayout(CAMPAIGN_RESULTS, table, _columns(table, kinds), lines=lines)
+
+
+def history_sheet(result: Result) -> SheetLayout:
+    history = result.history if result.history is not None else empty_history()
+    table = to_sheet(history)
+    snapshots = len(table.columns) - 1
+    lines = ["Score history",
+             f"{counted(snapshots, 'snapshot')}: one row per customer, one column per as-of date (and the day it was "
+             "scored), each cell the RFM code and segment then. Scoring a date again replaces its column; Movement "
+             "compares the latest two. Keep this sheet: each run reads it back and adds to it."]
+    cell = max([len(str(name)) + 4 for name in history["Segment"].unique()] + [12])  # "554 " + the segment
+    columns = [Column("Customer ID", "id", _width(table, "Customer ID", "id"))] + \
+        [Column(header, "code", min(cell + 2, 26)) for header in table.columns[1:]]
+    return SheetLayout(SCORE_HISTORY, table, columns, lines=lines)
+
+
 def output_sheets(result: Result, scored_at: dt.datetime) -> list[SheetLayout]:
     """Every sheet a run writes, in workbook order."""
-    return [scores_sheet(result), segments_sheet(result, scored_at), issues_sheet(result)]
+    return [scores_sheet(result), segments_sheet(result, scored_at), issues_sheet(result), contact_plan_sheet(result),
+            movement_sheet(result.movement), campaign_sheet(result), history_sheet(result)]

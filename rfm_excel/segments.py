@@ -45,3 +45,18 @@ def summary(scores: pd.DataFrame, rules: tuple[SegmentRule, ...]) -> pd.DataFram
         "Avg Monetary": grouped["monetary"].to_numpy(),
         "Recommended Action": [actions.get(name, "Review the segment table in Settings.") for name in names],
     })
+
+
+def rf_grid(scores: pd.DataFrame, recency_levels: int, frequency_levels: int,
+            best_lowest: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Customers and average Monetary for each R score (rows) and F score (columns), best R at the top
+    and best F at the right, as RFM grids are usually drawn; average Monetary is NaN where nobody is."""
+    r_order = range(1, recency_levels + 1) if best_lowest else range(recency_levels, 0, -1)
+    f_order = range(frequency_levels, 0, -1) if best_lowest else range(1, frequency_levels + 1)
+    grouped = scores.groupby(["R", "F"])["Monetary"]
+    customers = grouped.size().unstack(fill_value=0).reindex(index=r_order, columns=f_order, fill_value=0)
+    monetary = grouped.mean().unstack().reindex(index=r_order, columns=f_order)
+    for grid in (customers, monetary):
+        grid.index = [f"R {r}" for r in r_order]
+        grid.columns = [f"F {f}" for f in f_order]
+    return customers.astype(int), monetary

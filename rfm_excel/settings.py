@@ -26,11 +26,16 @@ class SegmentRule:
     m_min: int = 1
     m_max: int = 5
     action: str = ""
+    channel: str = "Email"
+    cost: float = 0.0  # per contact
+    holdout: float = 0.0  # share of the segment kept back as a control group, 0 to 1
+    do_not_contact: bool = False
 
 
 DEFAULT_SEGMENTS = (
     SegmentRule("Champions", 4, 5, 4, 5, 4, 5,
-                "Reward them: early access, loyalty perks; ask for reviews and referrals. No discount needed."),
+                "Reward them: early access, loyalty perks; ask for reviews and referrals. No discount needed.",
+                "Direct mail", 1.5),
     SegmentRule("Loyal", 3, 5, 4, 5, 1, 5,
                 "Upsell higher-value products; invite them to a loyalty programme."),
     SegmentRule("Potential Loyalist", 4, 5, 2, 3, 1, 5,
@@ -44,13 +49,13 @@ DEFAULT_SEGMENTS = (
     SegmentRule("About to Sleep", 3, 3, 1, 2, 1, 5,
                 "Share bestsellers and a modest discount before they go quiet."),
     SegmentRule("Can't Lose Them", 1, 2, 4, 5, 4, 5,
-                "Call or write personally; make a strong win-back offer."),
+                "Call or write personally; make a strong win-back offer.", "Phone", 4.0),
     SegmentRule("At Risk", 1, 2, 3, 5, 1, 5,
-                "Send a personalised win-back offer; ask what went wrong."),
+                "Send a personalised win-back offer; ask what went wrong.", "Direct mail", 1.5),
     SegmentRule("Hibernating", 2, 2, 1, 2, 1, 5,
                 "Low-cost reminders only, such as a seasonal email."),
     SegmentRule("Lost", 1, 1, 1, 2, 1, 5,
-                "Spend nothing on them beyond an occasional automated email."),
+                "Spend nothing on them beyond an occasional automated email.", do_not_contact=True),
 )
 UNMATCHED_SEGMENT = "Unclassified"
 
@@ -77,6 +82,13 @@ class Settings:
     order_column: str | None = None
     date_column: str | None = None
     amount_column: str | None = None
+    recent_purchase_days: int = 7
+    contact_lead_days: int = 7
+    holdout_seed: str = "rfm"
+    campaign_date: dt.date | None = None
+    response_days: int = 30
+    watch_return_share: float = 0.25
+    watch_complaint_rate: float = 0.5
     segments: tuple[SegmentRule, ...] = field(default=DEFAULT_SEGMENTS)
 
     def chosen_columns(self) -> dict[str, str]:
@@ -134,8 +146,28 @@ SETTING_ROWS = (
     SettingRow("order_column", "Order ID column", "Header of the order or invoice number column. Blank = detect."),
     SettingRow("date_column", "Order Date column", "Header of the order date column. Blank = detect."),
     SettingRow("amount_column", "Amount column", "Header of the order amount column. Blank = detect."),
+    SettingRow("recent_purchase_days", "Leave out buyers of the last (days)",
+               "Customers who bought within this many days of the as-of date are left out of the Contact Plan. "
+               "0 = nobody."),
+    SettingRow("contact_lead_days", "Contact ahead of the due date (days)",
+               "The Contact Plan suggests contacting a customer this many days before their next order is due."),
+    SettingRow("holdout_seed", "Holdout seed",
+               "Any word or number. With a Holdout % in the segment table it decides who is held out; "
+               "keep it to keep the groups."),
+    SettingRow("campaign_date", "Campaign date",
+               "Date a campaign went out. Campaign Results then compares orders after it: contacted vs held out."),
+    SettingRow("response_days", "Campaign response window (days)",
+               "Orders within this many days after the campaign date count as responses."),
+    SettingRow("watch_return_share", "Watch: returns share at least",
+               "With a Returned column in the orders: flag customers who return this share of what they buy."),
+    SettingRow("watch_complaint_rate", "Watch: complaints per order at least",
+               "With a Complaint column in the orders: flag customers with this many complaints per order."),
 )
 SEGMENT_HEADER = ("Segment", "R min", "R max", "F min", "F max", "M min", "M max", "Recommended Action")
+SEGMENT_PLAN_HEADER = ("Channel", "Cost per Contact", "Holdout %", "Do Not Contact")  # beside SEGMENT_HEADER
+CHANNELS = ("Email", "Direct mail", "Phone", "SMS")
+PERCENT_SETTINGS = ("watch_return_share",)
+YES, NO = "Yes", "No"
 
 
 def setting_value_for_sheet(settings: Settings, key: str):
@@ -146,6 +178,11 @@ def setting_value_for_sheet(settings: Settings, key: str):
     if key.endswith("_breakpoints"):
         return ", ".join(_number_text(v) for v in value)
     return value
+
+
+def segment_plan_values(rule: SegmentRule) -> list:
+    """The values a Settings sheet shows beside a segment row, under SEGMENT_PLAN_HEADER."""
+    return [rule.channel, rule.cost, rule.holdout, YES if rule.do_not_contact else ""]
 
 
 def _number_text(value: float) -> str:
@@ -202,6 +239,30 @@ class _Cell:
         except ValueError:
             self.fail("a date such as 2024-12-31")
 
+    def share(self) -> float:
+        """A percentage: 10%, 0.1 and 10 all mean ten per cent (a number above 1 counts as per cent)."""
+        text = str(self.value).strip()
+        number = _to_number(text[:-1] if text.endswith("%") else self.value)
+        if number is not None and (text.endswith("%") or number > 1):
+            number /= 100
+        if number is None or not 0 <= number <= 1:
+            self.fail("a percentage from 0% to 100%, e.g. 10%")
+        return float(number)
+
+    def text(self) -> str:
+        """Text as typed; a whole number read as 7.0 is 7."""
+        if isinstance(self.value, float) and self.value.is_integer():
+            return str(int(self.value))
+        return str(self.value)
+
+    def yes_no(self) -> bool:
+        answer = _label(self.value) if isinstance(self.value, str) else str(self.value).lower()
+        if answer in ("yes", "y", "x", "true", "1", "1.0"):
+            return True
+        if answer in ("no", "n", "false", "0", "0.0"):
+            return False
+        self.fail("Yes, No or blank")
+
     def breakpoints(self) -> tuple[float, ...]:
         parts = [p for p in re.split(r"[;,\s]+", str(self.value)) if p] if isinstance(self.value, str) else [self.value]
         numbers = [_to_number(p) for p in parts]
@@ -253,10 +314,18 @@ def parse_settings(rows: list[list], sheet: str = "Settings") -> Settings:
 
 def _parse_value(row: SettingRow, cell: _Cell):
     key = row.key
-    if key == "as_of":
+    if key in ("as_of", "campaign_date"):
         return cell.date()
-    if key == "window_months":
+    if key in ("window_months", "response_days"):
         return cell.whole(1)
+    if key in ("recent_purchase_days", "contact_lead_days"):
+        return cell.whole(0)
+    if key == "holdout_seed":
+        return cell.text()
+    if key in PERCENT_SETTINGS:
+        return cell.share()
+    if key == "watch_complaint_rate":
+        return cell.number()
     if key.endswith("_bins"):
         return cell.whole(2, MAX_BINS)
     if key.endswith("_breakpoints"):
@@ -271,7 +340,7 @@ def _parse_value(row: SettingRow, cell: _Cell):
 def _parse_segments(rows: list[list], header_row: int, sheet: str) -> tuple[SegmentRule, ...]:
     rules = []
     for r in range(header_row + 1, len(rows)):
-        line = list(rows[r]) + [None] * len(SEGMENT_HEADER)
+        line = list(rows[r]) + [None] * (len(SEGMENT_HEADER) + len(SEGMENT_PLAN_HEADER))
         if all(_blank(v) for v in line[: len(SEGMENT_HEADER)]):
             break
         name = str(line[0]).strip() if not _blank(line[0]) else None
@@ -287,7 +356,16 @@ def _parse_segments(rows: list[list], header_row: int, sheet: str) -> tuple[Segm
                     f"{sheet}!{cell_name(r, c)} ({name}): {SEGMENT_HEADER[c]} is above {SEGMENT_HEADER[c + 1]}; "
                     "swap them.")
         action = "" if _blank(line[7]) else str(line[7]).strip()
-        rules.append(SegmentRule(name, *bounds, action))
+        rules.append(SegmentRule(name, *bounds, action, **_segment_plan(line, r, name, sheet)))
     if not rules:
         raise RfmError(f"{sheet}: the segment table under {cell_name(header_row, 0)} is empty; add at least one segment.")
     return tuple(rules)
+
+
+def _segment_plan(line: list, r: int, name: str, sheet: str) -> dict:
+    """Channel, cost per contact, holdout share and do-not-contact mark of one segment row (blank = default)."""
+    first = len(SEGMENT_HEADER)
+    cells = {key: _Cell(sheet, r, first + i, f"{name}: {SEGMENT_PLAN_HEADER[i]}", line[first + i])
+             for i, key in enumerate(("channel", "cost", "holdout", "do_not_contact")) if not _blank(line[first + i])}
+    read = {"channel": _Cell.text, "cost": _Cell.number, "holdout": _Cell.share, "do_not_contact": _Cell.yes_no}
+    return {key: read[key](cell) for key, cell in cells.items()}

@@ -9,7 +9,8 @@ import pandas as pd
 import xlsxwriter
 
 from .orders import map_columns, parse_dates, parse_numbers
-from .settings import SEGMENT_HEADER, SETTING_ROWS, Settings, setting_value_for_sheet
+from .settings import (CHANNELS, PERCENT_SETTINGS, SEGMENT_HEADER, SEGMENT_PLAN_HEADER, SETTING_ROWS, YES, NO,
+                       Settings, segment_plan_values, setting_value_for_sheet)
 from .workbook.render import Styles, printable
 
 ORDERS, SETTINGS, START_HERE = "Orders", "Settings", "Start Here"
@@ -27,7 +28,10 @@ START_STEPS = [
 START_NOTES = [
     "Scores go from 1 to 5; with the default settings 5 is best. R = how recently they bought, F = how often, "
     "M = how much they spent.",
-    "Each run replaces the Scores, Segments and Data Issues sheets; your Orders and Settings are never changed.",
+    "Contact Plan says whom to contact, when, how and why; rfm-excel export writes it to a CSV file for your email "
+    "or mailing tool.",
+    "Each run replaces the sheets it writes (Scores, Segments, Data Issues, Contact Plan, Movement, Campaign Results) "
+    "and adds its scores to Score History; your Orders and Settings are never changed.",
 ]
 
 
@@ -38,10 +42,15 @@ def write_settings_sheet(book: xlsxwriter.Workbook, styles: Styles, settings: Se
     date_format = book.add_format({"num_format": "yyyy-mm-dd", "bg_color": "#FFF2CC", "border": 1,
                                    "border_color": "#BFBFBF", "align": "left"})
     cell = book.add_format({"bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF", "align": "left"})
-    sheet.set_column(0, 0, 32)
+    percent = book.add_format({"num_format": "0%", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF",
+                               "align": "left"})
+    money = book.add_format({"num_format": "0.00", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"})
+    share = book.add_format({"num_format": "0%", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"})
+    sheet.set_column(0, 0, 36)
     sheet.set_column(1, 1, 18)
     sheet.set_column(2, 6, 9)
     sheet.set_column(7, 7, 80)
+    sheet.set_column(8, 8 + len(SEGMENT_PLAN_HEADER) - 1, 12)
     sheet.write_string(0, 0, "Settings", styles.title)
     sheet.write_string(1, 0, "Change the yellow cells. A blank cell uses the default.", styles.note)
     sheet.write_row(3, 0, ["Setting", "Value"], styles.header)
@@ -52,29 +61,44 @@ def write_settings_sheet(book: xlsxwriter.Workbook, styles: Styles, settings: Se
         if isinstance(value, dt.date):
             sheet.write_datetime(offset, 1, dt.datetime.combine(value, dt.time()), date_format)
         elif isinstance(value, (int, float)):
-            sheet.write_number(offset, 1, value, cell)
+            sheet.write_number(offset, 1, value, percent if row.key in PERCENT_SETTINGS else cell)
         else:
             sheet.write_string(offset, 1, value or "", cell)
         sheet.write_string(offset, 2, row.help)
         if row.choices:
             sheet.data_validation(offset, 1, offset, 1, {"validate": "list", "source": list(row.choices)})
-        elif row.key == "as_of":
+        elif row.key in ("as_of", "campaign_date"):
             sheet.data_validation(offset, 1, offset, 1, {
                 "validate": "date", "criteria": ">", "value": dt.date(1900, 1, 1),
                 "error_message": "Type a date such as 2024-12-31, or leave it blank."})
     top = len(SETTING_ROWS) + 6
     sheet.write_string(top - 1, 0, "Segments: the first row that matches a customer's scores names their segment. "
                                    "Limits are on a 1-5 scale where 5 is best.", styles.note)
-    sheet.write_row(top, 0, SEGMENT_HEADER, styles.header)
+    plan = len(SEGMENT_HEADER)
+    sheet.write_string(top - 1, plan, "For the Contact Plan: Holdout % = share kept back as a control group; "
+                                      "Do Not Contact = Yes leaves the segment out.", styles.note)
+    sheet.write_row(top, 0, SEGMENT_HEADER + SEGMENT_PLAN_HEADER, styles.header)
     sheet.set_row(top, 30)
     for offset, rule in enumerate(settings.segments, start=top + 1):
         sheet.write_string(offset, 0, rule.name, cell)
         sheet.write_row(offset, 1, [rule.r_min, rule.r_max, rule.f_min, rule.f_max, rule.m_min, rule.m_max], cell)
         sheet.write_string(offset, 7, rule.action, cell)
+        channel, cost, holdout, do_not_contact = segment_plan_values(rule)
+        sheet.write_string(offset, plan, channel, cell)
+        sheet.write_number(offset, plan + 1, cost, money)
+        sheet.write_number(offset, plan + 2, holdout, share)
+        sheet.write_string(offset, plan + 3, do_not_contact, cell)
     last = top + len(settings.segments) + 10
     sheet.data_validation(top + 1, 1, last, 6, {
         "validate": "integer", "criteria": "between", "minimum": 1, "maximum": 5,
         "error_message": "Segment limits are whole numbers from 1 to 5."})
+    sheet.data_validation(top + 1, plan, last, plan, {
+        "validate": "list", "source": list(CHANNELS), "error_type": "information",
+        "error_message": "A channel not in the list is fine too."})
+    sheet.data_validation(top + 1, plan + 2, last, plan + 2, {
+        "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1,
+        "error_message": "A percentage from 0% to 100%, e.g. 10%."})
+    sheet.data_validation(top + 1, plan + 3, last, plan + 3, {"validate": "list", "source": [YES, NO]})
     sheet.freeze_panes(4, 0)
     printable(sheet)
     return sheet

@@ -396,11 +396,16 @@ def _copy_parts(book: Package, new: Package, sheet_part: str, sheet_name: str, t
 
 
 def _add_rows(data: bytes, block, xf_map: list[int]) -> bytes:
-    """Put a block's rows at the end of the sheet's data and widen its dimension to match."""
+    """Put a block's rows at the end of the sheet's data and widen its dimension to cover them too."""
     head, end, tail = data.rpartition(b"</sheetData>")
     if not end:
         raise ValueError("rendered sheet has no sheetData")
-    head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{block.last_cell}"/>'.encode(), head, count=1)
+    rendered = re.search(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"/>', head)
+    letters, row = re.fullmatch(r"([A-Z]+)(\d+)", block.last_cell).groups()
+    if rendered:  # cells written above or beside the rows (a grid) may reach further right
+        letters = max(letters, rendered[1].decode(), key=lambda c: (len(c), c))
+        row = max(int(row), int(rendered[2]))
+    head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{letters}{row}"/>'.encode(), head, count=1)
     return b"".join((head, block.xml(xf_map), end, tail))
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import python_calamine
 
 from ..errors import RfmError
+from ..layout import SCORE_HISTORY
 from ..orders import ISSUE_COLUMNS, as_frame, map_columns
 from ..settings import cell_name
 from . import fastread
@@ -36,6 +37,7 @@ class BookContents:
     orders_sheet: str
     settings_rows: list[list] | None  # None when the workbook has no Settings sheet
     issues: pd.DataFrame  # what reading repaired (merged cells filled)
+    history_rows: list[list] | None = None  # the Score History sheet, when the workbook has one
 
 
 def check_workbook(path: Path) -> None:
@@ -163,7 +165,17 @@ def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
     if settings_sheet:
         check_sheet_size(path, settings_sheet)
     settings_rows = _rows(_sheet(book, settings_sheet), settings_sheet) if settings_sheet else None
-    return BookContents(orders, first_row, sheet, settings_rows, _merged_issues(merged, orders, first_row))
+    return BookContents(orders, first_row, sheet, settings_rows, _merged_issues(merged, orders, first_row),
+                        read_history(path, book))
+
+
+def read_history(path: Path, book: python_calamine.CalamineWorkbook) -> list[list] | None:
+    """The rows of the Score History sheet a previous run wrote, if there is one."""
+    sheet = _find_sheet(book.sheet_names, SCORE_HISTORY)
+    if sheet is None:
+        return None
+    check_sheet_size(path, sheet)
+    return _rows(_sheet(book, sheet), sheet)
 
 
 def fill_merged_cells(rows: list[list], merged: list) -> list[tuple[int, int, int, object]]:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pandas as pd
 import xlsxwriter
 
 from .sheetdata import RowBlock
-from ..layout import BEST, HEADER_COLOUR, MIDDLE, TITLE_COLOUR, WORST, SheetLayout, number_format
+from ..layout import (BEST, HEADER_COLOUR, HEAT_HIGH, HEAT_LOW, MIDDLE, TITLE_COLOUR, WORST, SheetLayout,
+                      number_format)
+
+GRID_WIDTH = 11  # characters per value column of a grid
+
 
 class Styles:
     """The few cell formats every sheet shares, created once per workbook."""
@@ -43,21 +50,34 @@ def printable(sheet, header_rows: int = 0):
         sheet.repeat_rows(0, header_rows - 1)
 
 
-def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout) -> RowBlock:
-    """Write one output sheet but its data rows, which are returned to be put in at the XML level."""
+def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout) -> RowBlock | None:
+    """Write one output sheet but its data rows, which are returned to be put in at the XML level.
+
+    A table with grids beside it is small (the Segments sheet) and is written here whole, row by
+    row with the grids' cells (XlsxWriter streams rows in order); then None is returned.
+    """
     sheet = book.add_worksheet(layout.name)
     top = layout.header_row
-    printable(sheet, top + 1)
+    printable(sheet, 0 if layout.space_above else top + 1)
+    if layout.space_above:
+        sheet.repeat_rows(top)
     for col, column in enumerate(layout.columns):
         sheet.set_column(col, col, column.width, styles.kind(column.kind))
+    grid_cells, tall = _grid_cells(sheet, styles, layout)
     for row, line in enumerate(layout.lines):
         sheet.write_string(row, 0, line, styles.title if row == 0 else styles.note)
     if layout.lines:
         sheet.set_row(0, 21)
+    for row in sorted(r for r in grid_cells if r < top):
+        if row in tall:
+            sheet.set_row(row, 30)
+        _write_cells(sheet, row, grid_cells[row])
     sheet.set_row(top, 30)
     sheet.write_row(top, 0, [c.header for c in layout.columns], styles.header)
+    _write_cells(sheet, top, grid_cells.get(top, []))
     last = top + max(len(layout.table), 1)
-    sheet.freeze_panes(top + 1, 0)
+    if not layout.space_above:
+        sheet.freeze_panes(top + 1, 0)
     sheet.autofilter(top, 0, last, len(layout.columns) - 1)
     headers = [c.header for c in layout.columns]
     for scale in layout.colour_scales:
@@ -68,8 +88,63 @@ def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout)
             "max_type": "num", "max_value": scale.best, "max_color": BEST})
     if layout.chart:
         _chart(book, sheet, layout, headers, top)
+    if any(row > top for row in grid_cells):
+        _write_table(sheet, styles, layout, grid_cells)
+        return None
     return RowBlock(layout.table[headers], [c.kind for c in layout.columns],
                     [styles.kind(c.kind) for c in layout.columns], top + 1)
+
+
+def _grid_cells(sheet, styles: Styles, layout: SheetLayout) -> tuple[dict[int, list[tuple]], set[int]]:
+    """The grids' cells by row, as (col, value, format), and the label rows above a table that need two
+    lines of text; sets the grids' column widths and heat maps."""
+    cells: dict[int, list[tuple]] = {}
+    tall = set()
+    widths = {col: column.width for col, column in enumerate(layout.columns)}
+    for grid in layout.grids:
+        rows, columns = len(grid.table), len(grid.table.columns)
+        cells.setdefault(grid.row, []).append((grid.col, grid.title, styles.bold))
+        labels = [grid.corner] + [str(c) for c in grid.table.columns]
+        cells.setdefault(grid.row + 1, []).extend(
+            (grid.col + i, label, styles.header) for i, label in enumerate(labels))
+        for r, (label, values) in enumerate(zip(grid.table.index, grid.table.to_numpy()), start=grid.row + 2):
+            cells.setdefault(r, []).append((grid.col, str(label), styles.header))
+            cells[r].extend((grid.col + 1 + i, v, styles.kind(grid.kind)) for i, v in enumerate(values))
+        if max(len(label) for label in labels[1:]) > GRID_WIDTH and grid.row + 1 < layout.header_row:
+            tall.add(grid.row + 1)
+        longest = max([len(labels[0])] + [len(str(label)) for label in grid.table.index])
+        for col, width in [(grid.col, longest + 2)] + [(grid.col + 1 + i, GRID_WIDTH) for i in range(columns)]:
+            if col not in widths or widths[col] < width:
+                widths[col] = width
+                sheet.set_column(col, col, width, styles.kind(layout.columns[col].kind) if col < len(layout.columns)
+                                 else None)
+        sheet.conditional_format(grid.row + 2, grid.col + 1, grid.row + 1 + rows, grid.col + columns, {
+            "type": "2_color_scale", "min_color": HEAT_LOW, "max_color": HEAT_HIGH})
+    return cells, tall
+
+
+def _write_cells(sheet, row: int, cells: list[tuple]):
+    for col, value, fmt in cells:
+        if isinstance(value, str):
+            sheet.write_string(row, col, value, fmt)
+        elif value is not None and not pd.isna(value):
+            sheet.write_number(row, col, float(value), fmt)
+
+
+def _write_table(sheet, styles: Styles, layout: SheetLayout, grid_cells: dict[int, list[tuple]]):
+    """The table's rows written cell by cell, each with the grid cells of its row (a small table only)."""
+    top = layout.header_row
+    formats = [styles.kind(c.kind) for c in layout.columns]
+    rows = layout.table[[c.header for c in layout.columns]].itertuples(index=False)
+    last = max([top + len(layout.table)] + list(grid_cells))
+    for row in range(top + 1, last + 1):
+        values = next(rows, ())
+        for col, (value, fmt) in enumerate(zip(values, formats)):
+            if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)) and not pd.isna(value):
+                sheet.write_datetime(row, col, pd.Timestamp(value).to_pydatetime(), fmt)
+            else:
+                _write_cells(sheet, row, [(col, value, fmt)])
+        _write_cells(sheet, row, grid_cells.get(row, []))
 
 
 def _chart(book, sheet, layout: SheetLayout, headers: list[str], top: int):

@@ -56,8 +56,9 @@ def cell_values(series: pd.Series, kind: str) -> tuple[list[str | None], bool]:
         return _number_texts(series.to_numpy(dtype=float)), False
     if kind == "id" and series.map(_plain_integer).all():
         return [None if pd.isna(v) else str(v) for v in series.tolist()], False
-    texts = [None if v is None or (isinstance(v, float) and v != v) else escape(str(v)) for v in series.tolist()]
-    return texts, True
+    codes, distinct = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)  # escape each text once
+    escaped = np.array([escape(str(v)) for v in distinct] + [None], dtype=object)
+    return escaped[codes].tolist(), True
 
 
 def _plain_integer(value) -> bool:

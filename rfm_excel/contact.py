@@ -1,0 +1,192 @@
+"""Who to contact, when, how and why: the contact plan, suppression and the holdout.
+
+Every scored customer gets one plan:
+
+- *Left out* when their segment is marked Do Not Contact, or their last purchase was at most
+  ``recent_purchase_days`` days before the as-of date (contacting them now would be wasted, or annoying);
+- otherwise *Control* when the holdout draw puts them in their segment's control group
+  (not contacted, so a campaign can be measured against them);
+- otherwise *Contact*, on a suggested date, by the segment's channel.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from .settings import SegmentRule, Settings
+
+CONTACT, CONTROL, LEFT_OUT = "Contact", "Control", "Left out"
+PLANS = (CONTACT, CONTROL, LEFT_OUT)
+UNMATCHED_ACTION = "Review the segment table in Settings."
+MONTH_NAMES = np.array([None] + list(calendar.month_name[1:]), dtype=object)
+
+
+def customer_keys(customer_ids) -> np.ndarray:
+    """The matching key of each Customer ID: no spaces, no capitals (as when orders are read)."""
+    ids = pd.Series(customer_ids, dtype="str")
+    plain = ~ids.str.contains(r"[^0-9a-z_.#/-]", regex=True).to_numpy(dtype=bool)
+    keys = ids.to_numpy(dtype=object)
+    odd = np.flatnonzero(~plain)  # the few IDs with spaces, capitals or other letters: done one by one
+    keys[odd] = ["".join(str(v).split()).casefold() for v in keys[odd].tolist()]
+    return keys
+
+
+def holdout_draws(keys, seed: str) -> np.ndarray:
+    """A number from 0 to 1 per customer: the first 8 bytes of SHA-256 of "seed:key", over 2**64.
+
+    It depends only on the seed and the customer, never on the order of the rows or on other
+    customers, so a customer keeps their group run after run while the seed is unchanged.
+    """
+    prefix = f"{seed}:".encode()
+    return np.array([int.from_bytes(hashlib.sha256(prefix + str(key).encode()).digest()[:8], "big")
+                     for key in keys], dtype=np.float64) / 2.0 ** 64
+
+
+class SegmentRules:
+    """The segment rule of each customer, for looking up its channel, cost, holdout and so on.
+
+    The first rule of a name counts, as in ``segments.assign``; a segment missing from the table
+    (Unclassified) gets a rule of defaults.
+    """
+
+    def __init__(self, segment, settings: Settings):
+        self.codes, names = pd.factorize(np.asarray(segment, dtype=object))
+        first = {}
+        for rule in settings.segments:
+            first.setdefault(rule.name, rule)
+        self.rules = [first.get(name) or SegmentRule(name, action=UNMATCHED_ACTION) for name in names]
+
+    def __getitem__(self, attribute: str) -> np.ndarray:
+        return np.array([getattr(rule, attribute) for rule in self.rules] + [None], dtype=object)[self.codes]
+
+
+def plan_groups(segment, recency, keys, settings: Settings) -> np.ndarray:
+    """Contact, Control or Left out per customer (see the module's rules)."""
+    rules = SegmentRules(segment, settings)
+    recent = (np.asarray(recency) <= settings.recent_purchase_days) & (settings.recent_purchase_days > 0)
+    holdout = rules["holdout"].astype(float)
+    control = np.zeros(len(holdout), dtype=bool)
+    if (holdout > 0).any():
+        control = holdout_draws(keys, settings.holdout_seed) < holdout
+    return np.select([rules["do_not_contact"].astype(bool) | recent, control], [LEFT_OUT, CONTROL],
+                     CONTACT).astype(object)
+
+
+def contact_plan(scores: pd.DataFrame, keys, timing: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The Contact Plan: every scored customer with plan, suggested date, channel, cost and reason.
+
+    ``scores`` is the Scores table, ``keys`` its customer keys row by row, ``timing`` indexed by
+    key (``timing.purchase_timing``). Rows: Contact first, by suggested date, then Control, then
+    Left out; best customers first within each.
+    """
+    segment = scores["Segment"].to_numpy(dtype=object)
+    rules = SegmentRules(segment, settings)
+    recency = scores["Recency (days)"].to_numpy()
+    plan = plan_groups(segment, recency, keys, settings)
+    when = timing.reindex(keys)
+    gap, overdue = when["typical_gap"].to_numpy(), when["days_overdue"].to_numpy()
+    usual = when["usual_month"].fillna(0).to_numpy(dtype=int)
+    contact = plan == CONTACT
+    expected, by_month = _next_purchase(when, settings.as_of)
+    as_of, lead = np.datetime64(settings.as_of, "D"), np.timedelta64(settings.contact_lead_days, "D")
+    suggested = np.where(np.isnat(expected), as_of, np.maximum(expected - lead, as_of))
+    table = scores[[c for c in ("Customer ID", "Customer Name", "Email") if c in scores]].copy()
+    table["Segment"] = segment
+    table["Plan"] = plan
+    table["Contact On"] = np.where(contact, suggested.astype("datetime64[ns]"), np.datetime64("NaT"))
+    table["Channel"] = np.where(contact, rules["channel"], None)
+    table["Reason"] = _reasons(segment, rules, recency, scores["Frequency"].to_numpy(), plan, gap, usual, by_month,
+                               overdue, settings)
+    table["Cost"] = np.where(contact, rules["cost"].astype(float), np.nan)
+    table["Last Order"] = scores["Last Order"].to_numpy()
+    table["Usual Gap (days)"] = gap
+    table["Next Order Due"] = when["next_due"].to_numpy()
+    table["Days Overdue"] = overdue
+    table["Overdue (gaps)"] = when["overdue_gaps"].round(2).to_numpy()
+    table["Usual Month"] = MONTH_NAMES[usual]
+    table["Action"] = rules["action"]
+    rank = pd.Categorical(plan, categories=PLANS).codes
+    contact_day = table["Contact On"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    order = np.lexsort((np.arange(len(table)), np.where(contact, contact_day, 0), rank))
+    return table.iloc[order].reset_index(drop=True)
+
+
+def _next_purchase(when: pd.DataFrame, as_of: dt.date) -> tuple[np.ndarray, np.ndarray]:
+    """When each customer is next expected to buy, and whether their usual month says so.
+
+    The expected day is the start of the customer's usual month (the as-of date when it is the
+    as-of date's month) or their next due order, whichever comes first; NaT when neither is known.
+    """
+    due = when["next_due"].to_numpy(dtype="datetime64[D]")
+    usual = when["usual_month"].fillna(0).to_numpy(dtype=int)
+    month_start = np.array([np.datetime64(dt.date(as_of.year + (m < as_of.month), m, 1), "D") if m else
+                            np.datetime64("NaT") for m in range(13)])  # the next start of each month
+    month_start[as_of.month] = np.datetime64(as_of, "D")
+    in_month = month_start[usual]
+    by_month = ~np.isnat(in_month) & (np.isnat(due) | (in_month <= due))
+    return np.fmin(in_month, due), by_month
+
+
+def _days(count: np.ndarray) -> np.ndarray:
+    """'1 day', '2 days'... for whole numbers (NaN counts as 0), as an array of text."""
+    count = np.nan_to_num(np.asarray(count, dtype=float)).astype(np.int64)
+    low = count.min(initial=0)
+    texts = np.array([f"{n:,} day" if n == 1 else f"{n:,} days" for n in range(low, count.max(initial=0) + 1)],
+                     dtype=object)
+    return texts[count - low]
+
+
+def _reasons(segment, rules: SegmentRules, recency, frequency, plan, gap, usual, by_month, overdue,
+             settings: Settings) -> np.ndarray:
+    """Why each customer is in their plan, in the owner's words. Later rules below win over earlier ones."""
+    ago = "last order " + _days(recency) + " ago"
+    text = ago + ", all orders on one day"
+    once = frequency == 1
+    text[once] = "bought once, " + _days(recency[once]) + " ago"
+    regular = ~np.isnan(gap)
+    late = np.where(overdue[regular] > 0, " (" + _days(overdue[regular]) + " overdue)", "")
+    text[regular] = ago[regular] + ", usually orders every " + _days(gap[regular]) + late
+    text[by_month] = ago[by_month] + ", usually orders in " + MONTH_NAMES[usual[by_month]]
+    control = plan == CONTROL
+    share = np.array([f"{value:.0%}" for value in rules["holdout"][control]], dtype=object)
+    text[control] = "held out as control (" + share + " of " + segment[control] + ")"
+    left_out = plan == LEFT_OUT
+    text[left_out] = "bought " + _days(recency[left_out]) + f" ago (within {settings.recent_purchase_days} days)"
+    marked = left_out & rules["do_not_contact"].astype(bool)
+    text[marked] = segment[marked] + " is marked Do Not Contact"
+    return text
+
+
+def plan_summary(plan: pd.DataFrame, currency_symbol: str = "") -> str:
+    """One line: how many to contact, at what cost, by channel; how many held out and left out."""
+    contact = plan[plan["Plan"] == CONTACT]
+    channels = ", ".join(f"{n:,} by {channel.lower()}" for channel, n in contact["Channel"].value_counts().items())
+    left_out = plan[plan["Plan"] == LEFT_OUT]
+    marked = int(left_out["Reason"].str.endswith("Do Not Contact").sum())
+    return (f"{customers(len(contact))} to contact ({channels or 'none'}), costing "
+            f"{currency_symbol}{contact['Cost'].sum():,.2f}; {(plan['Plan'] == CONTROL).sum():,} held out as "
+            f"control; {len(left_out):,} left out ({len(left_out) - marked:,} bought recently, {marked:,} in "
+            "segments marked Do Not Contact).")
+
+
+def customers(count: int) -> str:
+    return f"{count:,} customer{'' if count == 1 else 's'}"
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` whose text cells that a spreadsheet would run as a formula (starting with
+    =, +, -, @, a tab or a carriage return) begin with an apostrophe instead, so they stay text."""
+    safe = table.copy()
+    for column in safe.columns[[pd.api.types.is_string_dtype(t) or t == object for t in safe.dtypes]]:
+        text = safe[column]
+        risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
+        safe[column] = text.where(~risky, "'" + text.astype(str))
+    return safe

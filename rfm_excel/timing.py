@@ -1,0 +1,73 @@
+"""When to reach a customer: the usual gap between purchases, when the next one is due, the usual month.
+
+Everything is worked out on purchase days (days with an order worth more than zero), so two
+orders on one day are one visit, and over all history up to the as-of date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+TIMING_COLUMNS = ["typical_gap", "next_due", "days_overdue", "overdue_gaps", "usual_month"]
+
+
+def purchase_timing(orders: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Per customer with a purchase (index: customer key), from orders as ``scoring.group_orders`` makes them.
+
+    typical_gap : median days between consecutive purchase days, rounded half up (NaN with one purchase day).
+    next_due : last purchase day + typical_gap (NaT without a gap).
+    days_overdue : days from next_due to the as-of date; negative while the next order is not due yet.
+    overdue_gaps : days_overdue / typical_gap, e.g. 2.0 = two usual gaps late.
+    usual_month : 1-12 for a customer who buys in the same calendar month year after year, else 0.
+    """
+    purchases = orders[orders["amount"] > 0]
+    code, keys = pd.factorize(purchases["customer_id"])
+    day = purchases["order_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    order = np.lexsort((day, code))
+    code, day = code[order], day[order]
+    new_day = np.ones(len(day), dtype=bool)
+    new_day[1:] = (code[1:] != code[:-1]) | (day[1:] != day[:-1])
+    code, day = code[new_day], day[new_day]
+    customers = len(keys)
+
+    repeat = np.zeros(len(day), dtype=bool)
+    repeat[1:] = code[1:] == code[:-1]
+    gaps = pd.Series(np.diff(day, prepend=day[:1])[repeat]).groupby(code[repeat]).median()
+    typical_gap = np.floor(gaps.reindex(range(customers)).to_numpy() + 0.5)
+    last_day = np.zeros(customers, dtype=np.int64)
+    last_day[code] = day  # sorted by day within each customer, so the last write is the latest day
+    next_due = last_day + typical_gap
+    days_overdue = np.datetime64(as_of, "D").astype(np.int64) - next_due
+    return pd.DataFrame({
+        "typical_gap": typical_gap,
+        "next_due": pd.to_datetime(np.where(np.isnan(next_due), np.nan, next_due), unit="D"),
+        "days_overdue": days_overdue,
+        "overdue_gaps": days_overdue / typical_gap,
+        "usual_month": usual_months(code, day, customers),
+    }, index=pd.Index(keys, name="customer_id"))
+
+
+def usual_months(code: np.ndarray, day: np.ndarray, customers: int) -> np.ndarray:
+    """The calendar month (1-12) a customer buys in year after year, or 0.
+
+    ``code`` and ``day`` (days since 1970) list each customer's purchase days in order. A customer
+    has a usual month when they bought in that month in at least two different years and in at
+    least half the years they bought in, and bought in no more than two months a year on average
+    (so a customer who buys every month has none). Of equally usual months the earliest is taken.
+    """
+    month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+    new_month = np.ones(len(month), dtype=bool)
+    new_month[1:] = (code[1:] != code[:-1]) | (month[1:] != month[:-1])
+    code, month = code[new_month], month[new_month]  # each (customer, year-month) once
+    year = month // 12
+    new_year = np.ones(len(year), dtype=bool)
+    new_year[1:] = (code[1:] != code[:-1]) | (year[1:] != year[:-1])
+    months_bought = np.bincount(code, minlength=customers)
+    years_bought = np.bincount(code[new_year], minlength=customers)
+    years_in_month = np.bincount(code * 12 + month % 12, minlength=customers * 12).reshape(customers, 12)
+    years = years_in_month.max(axis=1, initial=0)
+    regular = (years >= 2) & (2 * years >= years_bought) & (months_bought <= 2 * years_bought)
+    return np.where(regular, years_in_month.argmax(axis=1) + 1, 0) if customers else np.zeros(0, dtype=np.int64)
