@@ -195,7 +195,7 @@ def _duplicates(coded: list[Coded], skipped: np.ndarray, issues: _Issues) -> np.
     candidates = np.flatnonzero(~skipped)
     line = np.zeros(len(candidates), dtype=np.int64)  # one number per distinct line, from the cells' codes
     for column in coded:
-        line = pd.factorize(line * (len(column.distinct) + 1) + column.codes[candidates] + 1)[0]
+        line = pd.factorize(line * (len(column.typed) + 1) + column.codes[candidates] + 1)[0]
     first = np.unique(line, return_index=True)[1]  # where each distinct line first appears
     copies = first[line] != np.arange(len(line))
     duplicate = np.zeros(len(skipped), dtype=bool)
@@ -295,6 +295,11 @@ def _id_texts(coded: Coded) -> np.ndarray:
     """IDs as text: 12345, 12345.0 and '12345' are one ID; '00123' keeps its zeros; blanks become None."""
     if coded.typed.dtype.kind == "f" and np.all(coded.typed % 1 == 0) and np.all(abs(coded.typed) < 2 ** 53):
         return coded.typed.astype(np.int64).astype(str).astype(object)  # a column of whole numbers
+    if pd.api.types.infer_dtype(coded.typed, skipna=False) == "string":  # a column of text: vectorised
+        text = pd.Series(coded.typed, dtype=object).str.strip()
+        text = text.where(~(text.str.endswith(".0") & text.str[:-2].str.isdigit()), text.str[:-2])
+        return text.where(text != "", None).to_numpy(dtype=object)
+
     def one(value):
         if value.__class__ is str:
             text = value.strip()

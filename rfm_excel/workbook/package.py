@@ -13,6 +13,8 @@ import posixpath
 import re
 import struct
 import zipfile
+import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from lxml import etree
@@ -72,6 +74,8 @@ class Package:
         self.names = [info.filename for info in self.zip.infolist()]
         self.changed: dict[str, bytes] = {}
         self.removed: set[str] = set()
+        self.deflating: dict[str, Future] = {}  # big changed parts, deflated in a worker thread meanwhile
+        self._deflater: ThreadPoolExecutor | None = None
 
     def has(self, part: str) -> bool:
         return part not in self.removed and (part in self.changed or part in self.names)
@@ -86,6 +90,13 @@ class Package:
 
     def xml(self, part: str):
         return parse_xml(self.read(part), part)
+
+    def set_big(self, part: str, data: bytes):
+        """Replace a big part and start deflating it now: zlib works outside the GIL, beside the
+        Python work that builds the next sheet."""
+        self.changed[part] = data
+        self._deflater = self._deflater or ThreadPoolExecutor(1)
+        self.deflating[part] = self._deflater.submit(_deflated, data)
 
     def set_xml(self, part: str, root):
         self.changed[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -155,11 +166,25 @@ class Package:
         order.sort(key=lambda name: name != CONTENT_TYPES)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
             for name in order:
-                if name in self.changed:
+                if name in self.deflating:
+                    data, crc = self.deflating[name].result()
+                    member = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                    member.compress_type, member.CRC = zipfile.ZIP_DEFLATED, crc
+                    member.compress_size, member.file_size = len(data), len(self.changed[name])
+                    _write_member(target, member, [data])
+                elif name in self.changed:
                     target.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), self.changed[name],
                                     compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
                 else:
                     _copy_compressed(self.zip, self.zip.getinfo(name), target)
+        if self._deflater:
+            self._deflater.shutdown()
+
+
+def _deflated(data: bytes) -> tuple[bytes, int]:
+    """``data`` deflated at level 1 as a zip member holds it (raw, no zlib header), and its CRC."""
+    packer = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(), zlib.crc32(data)
 
 
 def _copy_compressed(source: zipfile.ZipFile, info: zipfile.ZipInfo, target: zipfile.ZipFile) -> None:
@@ -179,17 +204,26 @@ def _copy_compressed(source: zipfile.ZipFile, info: zipfile.ZipInfo, target: zip
     copy.compress_type, copy.CRC = info.compress_type, info.CRC
     copy.compress_size, copy.file_size = info.compress_size, info.file_size
     copy.external_attr, copy.flag_bits = info.external_attr, info.flag_bits & 0x0800  # keep only "UTF-8 name"
-    copy.header_offset = target.fp.tell()
-    target.fp.write(copy.FileHeader())
-    remaining = info.compress_size
-    while remaining:
-        chunk = source.fp.read(min(remaining, 1 << 20))
-        if not chunk:
-            raise RfmError(f"The workbook's part {info.filename} is cut short; the file is damaged.")
+
+    def chunks():
+        remaining = info.compress_size
+        while remaining:
+            chunk = source.fp.read(min(remaining, 1 << 20))
+            if not chunk:
+                raise RfmError(f"The workbook's part {info.filename} is cut short; the file is damaged.")
+            yield chunk
+            remaining -= len(chunk)
+    _write_member(target, copy, chunks())
+
+
+def _write_member(target: zipfile.ZipFile, member: zipfile.ZipInfo, chunks) -> None:
+    """Write a member whose compressed bytes are ready, and register it as ``ZipFile.write`` does."""
+    member.header_offset = target.fp.tell()
+    target.fp.write(member.FileHeader())
+    for chunk in chunks:
         target.fp.write(chunk)
-        remaining -= len(chunk)
-    target.filelist.append(copy)
-    target.NameToInfo[copy.filename] = copy
+    target.filelist.append(member)
+    target.NameToInfo[member.filename] = member
     target.start_dir = target.fp.tell()
 
 
@@ -377,8 +411,10 @@ def _copy_parts(book: Package, new: Package, sheet_part: str, sheet_name: str, t
         if part == sheet_part:
             data = restyle_sheet(data, xf_map, dxf_map)
             if block is not None:
-                data = _add_rows(data, block, xf_map)
-        book.changed[names[part]] = data
+                book.set_big(names[part], _add_rows(data, block, xf_map))
+                data = None
+        if data is not None:
+            book.changed[names[part]] = data
         added.append(names[part])
         etree.SubElement(types, _q(TYPES, "Override"), PartName="/" + names[part], ContentType=new.content_type(part))
         rels_root, relationships = new.relationships(part)

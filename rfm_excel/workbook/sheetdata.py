@@ -32,38 +32,51 @@ def escape(text: str) -> str:
     return _NOT_XML.sub("", text) if _NOT_XML.search(text) else text
 
 
-def _number_texts(values: np.ndarray) -> list[str | None]:
-    """Shortest exact text of each number ("3" rather than "3.0"); None for NaN."""
-    blank = np.isnan(values)
+def _numbers(values: np.ndarray) -> list[int | float | None]:
+    """Numbers as Python ints where all are whole (written "3", not "3.0") or floats (written as
+    repr writes them, exactly); None for NaN and infinities."""
+    blank = ~np.isfinite(values)  # NaN, and infinities, which a cell cannot hold
     known = values[~blank]
-    if np.all(known == np.floor(known)) and np.all(np.abs(known) < 2 ** 53):  # whole numbers: fast path
-        texts = list(map(str, np.where(blank, 0, values).astype(np.int64).tolist()))
+    if np.all(known == np.floor(known)) and np.all(np.abs(known) < 2 ** 53):
+        numbers = np.where(blank, 0, values).astype(np.int64).tolist()
     else:
-        texts = [t[:-2] if t.endswith(".0") else t for t in map(repr, values.tolist())]
+        numbers = values.tolist()
     if blank.any():
         for i in np.flatnonzero(blank).tolist():
-            texts[i] = None
-    return texts
+            numbers[i] = None
+    return numbers
 
 
-def cell_values(series: pd.Series, kind: str) -> tuple[list[str | None], bool]:
-    """A column's cells as value texts (None for blank) and whether they are strings."""
+def cell_values(series: pd.Series, kind: str) -> tuple[list, bool]:
+    """A column's cell values as they go into the XML (None for blank) and whether they are strings."""
     if kind == "date":
         days = (series.to_numpy(dtype="datetime64[D]") - EXCEL_EPOCH).astype(float)
         days[pd.isna(series).to_numpy()] = np.nan
-        return _number_texts(days), False
+        return _numbers(days), False
     if series.dtype.kind in "iufb":
-        return _number_texts(series.to_numpy(dtype=float)), False
-    if kind == "id" and series.map(_plain_integer).all():
-        return [None if pd.isna(v) else str(v) for v in series.tolist()], False
+        return _numbers(series.to_numpy(dtype=float)), False
+    if kind == "id":
+        numbers = _plain_integers(series)
+        if numbers is not None:
+            return numbers, False
     codes, distinct = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)  # escape each text once
     escaped = np.array([escape(str(v)) for v in distinct] + [None], dtype=object)
     return escaped[codes].tolist(), True
 
 
-def _plain_integer(value) -> bool:
-    """True for IDs Excel would show as a number unchanged: digits, no leading zero, at most 15 of them."""
-    return isinstance(value, str) and value.isdigit() and len(value) <= 15 and (value == "0" or value[0] != "0")
+def _plain_integers(series: pd.Series) -> list[str | None] | None:
+    """IDs as number texts if every one is a number Excel would show unchanged (digits, no leading
+    zero, at most 15 of them); else None."""
+    texts = series.to_numpy(dtype=object)
+    known = pd.notna(texts)
+    if not all(isinstance(v, str) for v in texts[known][:1]):
+        return None
+    numbers = pd.to_numeric(pd.Series(texts[known], dtype=object), errors="coerce").to_numpy(dtype=float)
+    if np.isnan(numbers).any() or (numbers < 0).any() or (numbers >= 1e15).any() or (numbers % 1).any():
+        return None
+    if not (numbers.astype(np.int64).astype(str).astype(object) == texts[known]).all():  # no 007, 1e5, " 7"
+        return None
+    return np.where(known, texts, None).tolist()
 
 
 @dataclass
@@ -79,21 +92,26 @@ class RowBlock:
         """``<row>`` elements, with style indexes as placed in the target workbook by ``xf_map``."""
         if self.table.empty:
             return b""
-        rows = [str(r) for r in range(self.first_row + 1, self.first_row + 1 + len(self.table))]
-        columns = []
+        cells, columns, blanks = [], [], []
         for col, (header, kind, fmt) in enumerate(zip(self.table.columns, self.kinds, self.formats)):
             values, is_text = cell_values(self.table[header], kind)
-            letter, style = column_letter(col), xf_map[fmt.xf_index]
-            if is_text:
-                columns.append([
-                    "" if v is None else
-                    f'<c r="{letter}{r}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>'
-                    for r, v in zip(rows, values)])
-            else:
-                columns.append(["" if v is None else f'<c r="{letter}{r}" s="{style}"><v>{v}</v></c>'
-                                for r, v in zip(rows, values)])
-        body = "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, *cells in zip(rows, *columns))
-        return body.encode("utf-8")
+            start = f'<c r="{column_letter(col)}{{0}}" s="{xf_map[fmt.xf_index]}"'
+            cells.append(start + (f' t="inlineStr"><is><t xml:space="preserve">{{{col + 1}}}</t></is></c>' if is_text
+                                  else f"><v>{{{col + 1}}}</v></c>"))
+            columns.append(np.array(values, dtype=object))
+            blanks.append(np.equal(columns[-1], None))
+        numbers = np.arange(self.first_row + 1, self.first_row + 1 + len(self.table))
+        # Rows with the same blank cells share one template, filled in a single format call per row.
+        pattern = np.zeros(len(self.table), dtype=object)
+        for col, blank in enumerate(blanks):
+            pattern = pattern + blank.astype(object) * (1 << col)
+        rows = np.empty(len(self.table), dtype=object)
+        for shape in set(pattern.tolist()):
+            where = np.flatnonzero(pattern == shape)
+            template = "<row r=\"{0}\">" + "".join(c for col, c in enumerate(cells) if not shape >> col & 1) + "</row>"
+            rows[where] = [template.format(*row) for row in zip(numbers[where].tolist(),
+                                                                *(column[where].tolist() for column in columns))]
+        return "".join(rows.tolist()).encode("utf-8")
 
     @property
     def last_cell(self) -> str:
