@@ -100,8 +100,16 @@ def _check_folder(path: Path) -> None:
 
 
 def _score(args) -> None:
-    result, path = score_file(args.book, args.output, args.as_of, args.orders_sheet)
+    status = _status if sys.stderr.isatty() else None
+    result, path = score_file(args.book, args.output, args.as_of, args.orders_sheet, progress=status)
+    if status:
+        status("")
     _report(result, path)
+
+
+def _status(words: str) -> None:
+    """What a long run is doing, on one line of the terminal that the next step overwrites."""
+    print(f"\r\033[K{words}…" if words else "\r\033[K", end="", file=sys.stderr, flush=True)
 
 
 def _export(args) -> None:

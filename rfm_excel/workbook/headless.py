@@ -23,13 +23,16 @@ from .render import Styles, write_layout
 
 
 def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.date | None = None,
-               orders_sheet: str | None = None) -> tuple[core.Result, Path]:
+               orders_sheet: str | None = None, progress=None) -> tuple[core.Result, Path]:
     """Score a workbook or CSV and write the result sheets; return the result and the file written.
 
     A workbook is updated in place unless ``output`` is given; a CSV becomes a new workbook
-    (``output``, or the CSV's name with " scored.xlsx").
+    (``output``, or the CSV's name with " scored.xlsx"). ``progress``, if given, is called with a
+    few words as each step starts.
     """
     path = Path(path)
+    step = progress or (lambda words: None)
+    step(f"Reading and scoring {path.name}")
     if path.suffix.lower() == ".csv":
         target = Path(output) if output else path.with_name(f"{path.stem} scored.xlsx")
         _check_target(target, ".xlsx")
@@ -42,6 +45,7 @@ def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.dat
     contents, result = _read_and_score(path, as_of, orders_sheet)
     target = Path(output) if output else path
     _check_target(target, path.suffix.lower())
+    step(f"Writing {result.customers:,} customers into {target.name}")
     with _replacing(target) as temporary:
         _write_result(path, temporary, result, add_settings=contents.settings_rows is None)
     return result, target
