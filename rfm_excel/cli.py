@@ -87,11 +87,13 @@ def _report(result: Result, path: Path) -> None:
 def _template(args) -> None:
     if args.path.exists() and not args.force:
         raise RfmError(f"{args.path} already exists; choose another name or add --force to overwrite it.")
-    if args.path.suffix.lower() != ".xlsx":
-        raise RfmError(f"The template must be an .xlsx file; name it e.g. {args.path.stem}.xlsx.")
+    if args.path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise RfmError(f"The template must be an .xlsx file (or .xlsm, with the Score customers button for Excel); "
+                       f"name it e.g. {args.path.stem}.xlsx.")
     _check_folder(args.path)
     build_template(args.path)
-    print(f"Wrote {args.path}: paste your orders into its Orders sheet, then run: rfm-excel score \"{args.path}\"")
+    print(f"Wrote {args.path}: paste your orders into its Orders sheet, then run: rfm-excel score \"{args.path}\""
+          + (" (or, in Excel, click Score customers on its Start Here sheet)" if args.path.suffix == ".xlsm" else ""))
 
 
 def _check_folder(path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -11,10 +12,15 @@ import xlsxwriter
 from .orders import map_columns, parse_dates, parse_numbers
 from .settings import (CHANNELS, PERCENT_SETTINGS, SEGMENT_HEADER, SEGMENT_PLAN_HEADER, SETTING_ROWS, YES, NO,
                        Settings, segment_plan_values, setting_value_for_sheet)
+from .vba import vba_project
 from .workbook.render import Styles, printable
 
 ORDERS, SETTINGS, START_HERE = "Orders", "Settings", "Start Here"
 TEMPLATE_NAME = "rfm_template.xlsx"
+MACRO_TEMPLATE_NAME = "rfm_template.xlsm"  # the same with the Score customers button
+SCORE_MACRO = "ScoreCustomers"  # in rfm_excel/vba/RfmExcel.bas
+XLWINGS_CONF = "xlwings.conf"  # xlwings reads its settings for this workbook from a sheet of this name
+XLWINGS_SETTINGS = [("UDF Modules", "rfm_excel.udfs")]  # the interpreter comes from the user's xlwings.conf
 ORDER_COLUMNS = [("Customer ID", 14, None), ("Order ID", 14, None), ("Order Date", 13, "date"),
                  ("Amount", 12, "money"), ("Customer Name", 24, None), ("Email", 28, None)]
 START_STEPS = [
@@ -25,6 +31,8 @@ START_STEPS = [
     "4.  Open it again. Scores lists every customer with R, F and M scores and a segment.",
     "5.  Segments says how many customers each group has, what they are worth and what to offer them.",
 ]
+BUTTON_STEP = ("3.  Click Score customers (the button on the right); the first time, set up Python and xlwings "
+               "as docs/excel.md says. Or save and close the file and run:   rfm-excel score \"your file.xlsm\"")
 START_NOTES = [
     "Scores go from 1 to 5; with the default settings 5 is best. R = how recently they bought, F = how often, "
     "M = how much they spent.",
@@ -104,7 +112,8 @@ def write_settings_sheet(book: xlsxwriter.Workbook, styles: Styles, settings: Se
     return sheet
 
 
-def _write_start_here(book: xlsxwriter.Workbook, styles: Styles):
+def _write_start_here(book: xlsxwriter.Workbook, styles: Styles, button: bool = False):
+    """The owner's five steps; with ``button``, step 3 is the Score customers button beside them."""
     sheet = book.add_worksheet(START_HERE)
     sheet.hide_gridlines(2)
     printable(sheet)
@@ -113,7 +122,10 @@ def _write_start_here(book: xlsxwriter.Workbook, styles: Styles):
     sheet.set_row(0, 24)
     step = book.add_format({"font_size": 12})
     for row, line in enumerate(START_STEPS, start=2):
-        sheet.write_string(row, 0, line, step)
+        sheet.write_string(row, 0, BUTTON_STEP if button and line.startswith("3.") else line, step)
+    if button:
+        sheet.insert_button(2, 1, {"macro": SCORE_MACRO, "caption": "Score customers", "width": 160, "height": 44,
+                                   "x_offset": 12})
     for row, line in enumerate(START_NOTES, start=len(START_STEPS) + 3):
         sheet.write_string(row, 0, line, styles.note)
     return sheet
@@ -166,14 +178,48 @@ def _write_value(sheet, row: int, col: int, value):
 
 
 def build_template(path: str | Path, orders: pd.DataFrame | None = None, settings: Settings | None = None) -> Path:
-    """Write a template workbook to ``path``; ``orders`` (with the template's headers) pre-fills Orders."""
+    """Write a template workbook to ``path``; ``orders`` (with the template's headers) pre-fills Orders.
+
+    An .xlsm ``path`` gets the Score customers button and its VBA project (see rfm_excel/vba), and a
+    hidden xlwings.conf sheet naming the worksheet functions' module.
+    """
     path = Path(path)
+    macros = path.suffix.lower() == ".xlsm"
     book = xlsxwriter.Workbook(str(path), {"default_date_format": "yyyy-mm-dd", "strings_to_formulas": False,
                                           "strings_to_numbers": False, "strings_to_urls": False})
     book.set_properties({"title": "Customer scoring (RFM)", "created": dt.datetime(2026, 1, 1)})
     styles = Styles(book, (settings or Settings()).currency_symbol)
-    _write_start_here(book, styles).activate()
+    _write_start_here(book, styles, button=macros).activate()
     _write_orders(book, styles, orders)
     write_settings_sheet(book, styles, settings)
+    if macros:
+        conf = book.add_worksheet(XLWINGS_CONF)
+        for row, pair in enumerate(XLWINGS_SETTINGS):
+            conf.write_row(row, 0, pair)
+        conf.hide()
+        book.add_vba_project(io.BytesIO(vba_project([f"Sheet{n + 1}" for n in range(len(book.worksheets()))])),
+                             is_stream=True)
     book.close()
     return path
+
+
+def settings_grid(settings: Settings | None = None) -> list[list]:
+    """The values write_settings_sheet puts on a Settings sheet, as rows of cells (None = blank)."""
+    settings = settings or Settings()
+    rows: list[list] = [["Settings"], ["Change the yellow cells. A blank cell uses the default."], [],
+                        ["Setting", "Value", "What it means"]]
+    for row in SETTING_ROWS:
+        value = setting_value_for_sheet(settings, row.key)
+        rows.append([row.label, value if value != "" else None, row.help])
+    plan = len(SEGMENT_HEADER)
+    note = [None] * (plan + 1)
+    note[0] = ("Segments: the first row that matches a customer's scores names their segment. "
+               "Limits are on a 1-5 scale where 5 is best.")
+    note[plan] = ("For the Contact Plan: Holdout % = share kept back as a control group; "
+                  "Do Not Contact = Yes leaves the segment out.")
+    rows += [[], note, list(SEGMENT_HEADER + SEGMENT_PLAN_HEADER)]
+    for rule in settings.segments:
+        plan_values = segment_plan_values(rule)
+        rows.append([rule.name, rule.r_min, rule.r_max, rule.f_min, rule.f_max, rule.m_min, rule.m_max, rule.action,
+                     *[v if v != "" else None for v in plan_values]])
+    return rows

@@ -1,11 +1,16 @@
-"""Regenerate the shipped template(s) in workbook_templates/ from the project's own code.
+"""Regenerate the shipped templates in workbook_templates/ from the project's own code.
 
 Usage: python scripts/build_templates.py   (a test checks the shipped files match)
+
+rfm_template.xlsx is the plain template; rfm_template.xlsm adds the Score customers button and
+its VBA project, built from rfm_excel/vba/ and the installed xlwings' standalone module (so
+build it with the xlwings version pyproject.toml pins).
 """
 
 from pathlib import Path
 
-from rfm_excel.template import TEMPLATE_NAME, build_template
+from rfm_excel.template import MACRO_TEMPLATE_NAME, TEMPLATE_NAME, build_template
 
 folder = Path(__file__).resolve().parents[1] / "workbook_templates"
-print(f"Wrote {build_template(folder / TEMPLATE_NAME)}")
+for name in (TEMPLATE_NAME, MACRO_TEMPLATE_NAME):
+    print(f"Wrote {build_template(folder / name)}")

@@ -17,6 +17,9 @@ from rfm_excel.cli import main
 from rfm_excel.template import build_template
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def run(capsys, *args: str) -> tuple[int, str, str]:
     code = main([str(a) for a in args])
     out, err = capsys.readouterr()
@@ -69,6 +72,14 @@ def test_template_refuses_to_overwrite_without_force(capsys, tmp_path):
     code, _, err = run(capsys, "template", target, "--force")
     assert (code, err) == (0, "")
     assert openpyxl.load_workbook(target).sheetnames == ["Start Here", "Orders", "Settings"]
+
+
+def test_template_with_the_button_is_the_shipped_xlsm(capsys, tmp_path):
+    target = tmp_path / "customers.xlsm"
+    code, out, err = run(capsys, "template", target)
+    assert (code, err) == (0, "")
+    assert "click Score customers" in out
+    assert target.read_bytes() == (ROOT / "workbook_templates" / "rfm_template.xlsm").read_bytes()
 
 
 def test_template_needs_an_xlsx_name(capsys, tmp_path):

@@ -1,0 +1,277 @@
+"""The Score customers button and the .xlsm template, without Excel.
+
+The button's entry point runs against real xlwings Book objects of xlwings' remote engine (see
+remote_books.py); the writes it records, applied to the workbook's cells, must give the same
+sheets as headless mode. The template's VBA project is read back by LibreOffice, an independent
+reader of Excel's VBA format, when LibreOffice is installed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import python_calamine
+import xlwings as xw
+
+from rfm_excel import macros
+from rfm_excel.template import MACRO_TEMPLATE_NAME, TEMPLATE_NAME, build_template, settings_grid
+from rfm_excel.workbook.headless import score_file
+
+_spec = importlib.util.spec_from_file_location("remote_books", Path(__file__).with_name("remote_books.py"))
+remote_books = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(remote_books)
+
+ROOT = Path(__file__).resolve().parents[1]
+ORDER_HEADER = ["Customer ID", "Order ID", "Order Date", "Amount", "Customer Name", "Email"]
+VBA = "xl/vbaProject.bin"
+COMPARED = ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History"]
+RUN_TIME = re.compile(r"Scored \d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+
+
+@pytest.fixture(autouse=True)
+def remote(monkeypatch):
+    remote_books.enable_remote_engine(monkeypatch)
+
+
+def cells_of(path: Path, sheet: str) -> list[list]:
+    """A sheet of a file written by headless mode, read with python-calamine."""
+    return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(
+        skip_empty_area=False)
+
+
+def normal(rows: list[list]) -> list[list]:
+    """Cell values compared as Excel holds them: numbers as floats to 12 significant digits (XlsxWriter writes
+    16), dates as datetimes, blanks dropped from the ends of rows and the sheet, the run's clock time left out."""
+    def value(v):
+        if v is None or v == "":
+            return None
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, (int, float)):
+            return float(f"{v:.12g}")
+        if isinstance(v, dt.datetime):
+            return v
+        if isinstance(v, dt.date):
+            return dt.datetime.combine(v, dt.time())
+        return RUN_TIME.sub("Scored (time)", v) if isinstance(v, str) else v
+    out = []
+    for row in rows:
+        row = [value(v) for v in row]
+        while row and row[-1] is None:
+            row.pop()
+        out.append(row)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def button_run(sheets: dict[str, list[list]], orders_sheet: str | None = None, monkeypatch=None):
+    """Click the button on a Book of ``sheets``: the sheets afterwards (replayed) and the recorded actions."""
+    book = remote_books.book(sheets)
+    if orders_sheet is None:
+        monkeypatch.setattr(xw.Book, "_mock_caller", book, raising=False)
+        macros.score_customers()
+    else:
+        macros.score_book(book, orders_sheet=orders_sheet)
+    actions = book.json()["actions"]
+    return remote_books.replay(sheets, actions), actions
+
+
+def hand_book_sheets(helpers) -> dict[str, list[list]]:
+    """The template's sheets with HAND_ORDERS pasted into Orders."""
+    return {"Start Here": [["Score your customers in five steps"]],
+            "Orders": [ORDER_HEADER] + [list(row) for row in helpers.hand_orders],
+            "Settings": settings_grid()}
+
+
+def hand_book_file(tmp_path: Path, helpers) -> Path:
+    orders = pd.DataFrame([list(row) for row in helpers.hand_orders], columns=ORDER_HEADER).astype(object)
+    return build_template(tmp_path / "shop.xlsm", orders=orders)
+
+
+# ================================================================== the .xlsm template
+
+
+def test_shipped_macro_template_is_reproducible(tmp_path):
+    fresh = build_template(tmp_path / MACRO_TEMPLATE_NAME)
+    assert build_template(tmp_path / "again.xlsm").read_bytes() == fresh.read_bytes()
+    assert (ROOT / "workbook_templates" / MACRO_TEMPLATE_NAME).read_bytes() == fresh.read_bytes(), \
+        f"run scripts/build_templates.py to regenerate the shipped template (xlwings {xw.__version__})"
+
+
+def test_macro_template_is_the_plain_one_plus_the_button(tmp_path):
+    plain = zipfile.ZipFile(build_template(tmp_path / TEMPLATE_NAME))
+    macro = zipfile.ZipFile(build_template(tmp_path / MACRO_TEMPLATE_NAME))
+    assert set(macro.namelist()) - set(plain.namelist()) == {
+        VBA, "xl/worksheets/sheet4.xml", "xl/drawings/vmlDrawing1.vml", "xl/worksheets/_rels/sheet1.xml.rels"}
+    types = macro.read("[Content_Types].xml").decode()
+    assert "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in types and "vbaProject" in types
+    button = macro.read("xl/drawings/vmlDrawing1.vml").decode()
+    assert "<x:FmlaMacro>[0]!ScoreCustomers</x:FmlaMacro>" in button and "Score customers" in button
+    workbook = macro.read("xl/workbook.xml").decode()
+    assert 'name="xlwings.conf" sheetId="4" state="hidden"' in workbook
+    conf = python_calamine.CalamineWorkbook.from_path(str(tmp_path / MACRO_TEMPLATE_NAME))
+    assert conf.get_sheet_by_name("xlwings.conf").to_python() == [["UDF Modules", "rfm_excel.udfs"]]
+
+
+def test_button_macro_names_the_entry_point_that_exists():
+    source = (ROOT / "rfm_excel" / "vba" / "RfmExcel.bas").read_text()
+    assert 'RunPython "import rfm_excel.macros; rfm_excel.macros.score_customers()"' in source
+    assert callable(macros.score_customers)
+
+
+def test_vba_project_survives_a_headless_run(tmp_path, helpers):
+    book = hand_book_file(tmp_path, helpers)
+    before = zipfile.ZipFile(book).read(VBA)
+    result, out = score_file(book)
+    scored = zipfile.ZipFile(out)
+    assert scored.read(VBA) == before  # byte for byte
+    assert "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in scored.read("[Content_Types].xml").decode()
+    assert scored.read("xl/drawings/vmlDrawing1.vml") == zipfile.ZipFile(
+        build_template(tmp_path / "fresh.xlsm")).read("xl/drawings/vmlDrawing1.vml")  # the button too
+    assert result.customers == 5
+    result, again = score_file(out, output=tmp_path / "twice.xlsm")
+    assert zipfile.ZipFile(again).read(VBA) == before
+
+
+def test_libreoffice_reads_the_vba_modules_and_the_button(tmp_path):
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    book = build_template(tmp_path / MACRO_TEMPLATE_NAME)
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "ods", "--outdir", str(tmp_path / "out"), str(book)],
+                   check=True, capture_output=True, timeout=240)
+    ods = zipfile.ZipFile(tmp_path / "out" / "rfm_template.ods")
+    modules = {Path(n).stem for n in ods.namelist() if n.startswith("Basic/VBAProject/") and n.endswith(".xml")}
+    assert {"ThisWorkbook", "Sheet1", "Sheet2", "Sheet3", "Sheet4", "RfmExcel", "xlwings", "Dictionary"} <= modules
+    macro = ods.read("Basic/VBAProject/RfmExcel.xml").decode()
+    assert "rfm_excel.macros.score_customers()" in macro
+    xlwings_module = ods.read("Basic/VBAProject/xlwings.xml").decode()
+    assert f'XLWINGS_VERSION As String = &quot;{xw.__version__}&quot;' in xlwings_module
+    content = ods.read("content.xml").decode()
+    assert 'form:label="Score customers"' in content
+    assert "vnd.sun.star.script:VBAProject.RfmExcel.ScoreCustomers" in content
+
+
+# ================================================================== the button, against xlwings Books
+
+
+def test_button_writes_what_headless_mode_writes(tmp_path, helpers, monkeypatch):
+    sheets = hand_book_sheets(helpers)
+    after, actions = button_run(sheets, monkeypatch=monkeypatch)
+    _, headless = score_file(hand_book_file(tmp_path, helpers))
+    assert list(after) == ["Start Here", "Orders", "Settings"] + COMPARED
+    for sheet in COMPARED:
+        assert normal(remote_books.grid(after[sheet])) == normal(cells_of(headless, sheet)), sheet
+    assert normal(remote_books.grid(after["Orders"])) == normal(sheets["Orders"])  # the owner's sheets untouched
+
+
+def test_button_scores_as_hand_checked(helpers, monkeypatch):
+    after, _ = button_run(hand_book_sheets(helpers), monkeypatch=monkeypatch)
+    scores = remote_books.grid(after["Scores"])
+    header = scores[0]
+    rows = {row[0]: dict(zip(header, row)) for row in scores[1:]}
+    # As of 2024-06-30, the day after the last order; quintiles of five customers, 5 is best.
+    assert {cid: (r["Recency (days)"], r["Frequency"], r["Monetary"], r["RFM Code"], r["Segment"])
+            for cid, r in rows.items()} == {
+        "C005": (1, 5, 300, "554", "Champions"),
+        "C001": (2, 3, 175.5, "433", "Potential Loyalist"),
+        "C003": (46, 2, 30, "321", "About to Sleep"),
+        "C004": (86, 4, 140, "242", "At Risk"),  # 4 purchases of 40, one return of 20
+        "C002": (150, 1, 500, "115", "Lost")}
+    assert [row[0] for row in scores[1:]] == ["C005", "C001", "C004", "C002", "C003"]  # by RFM Score, best first
+
+
+def test_button_writes_blocks_and_formats_columns_not_cells(helpers, monkeypatch):
+    after, actions = button_run(hand_book_sheets(helpers), monkeypatch=monkeypatch)
+    writes = [a for a in actions if a["func"] == "setValues"]
+    scores = [a for a in writes if a["sheet_position"] == 3]
+    assert len(scores) == 1 and (scores[0]["row_count"], scores[0]["column_count"]) == (6, 14)  # header + 5 rows
+    assert len(writes) <= 3 * len(COMPARED) + 3  # lines, table and grids: a handful of blocks per sheet
+    formats = [a for a in actions if a["func"] == "setNumberFormat" and a["sheet_position"] == 3]
+    assert {(a["column_count"], a["row_count"]) for a in formats} == {(1, 5)}
+    assert {a["args"][0] for a in formats} >= {"yyyy-mm-dd", "#,##0", "#,##0.00", "0"}
+    scales = [a for a in actions if a["func"] == "addConditionalFormat" and a["sheet_position"] == 3]
+    assert [(a["start_column"], a["args"][0]["thresholds"]) for a in scales] == [
+        (8, [1, 3.0, 5]), (9, [1, 3.0, 5]), (10, [1, 3.0, 5])]  # R, F and M, red (worst) to green (best)
+    assert any(a["func"] == "freezePaneAtRange" and a["sheet_position"] == 3 and a["args"] == ["1:1"]
+               for a in actions)
+    chart = next(a for a in actions if a["func"] == "addChart")
+    assert chart["sheet_position"] == 4  # on Segments
+
+
+def test_text_from_the_orders_is_written_as_text_never_a_formula(helpers, monkeypatch):
+    sheets = hand_book_sheets(helpers)
+    sheets["Orders"][4][4] = "=HYPERLINK(\"http://x\")"  # Alice's name on her latest order
+    sheets["Orders"] += [["00123", "Z1", dt.datetime(2024, 6, 1), 5, "2024-06-30", None]]
+    after, actions = button_run(sheets, monkeypatch=monkeypatch)
+    written = [v for a in actions if a["func"] == "setValues" for row in a["values"] for v in row]
+    assert "'=HYPERLINK(\"http://x\")" in written and "'00123" in written and "'2024-06-30" in written
+    assert not [v for v in written if isinstance(v, str) and v.startswith("=")]
+    scores = remote_books.grid(after["Scores"])
+    assert ["00123", "2024-06-30"] == [row[0:2] for row in scores if row[0] == "00123"][0]
+
+
+def test_scoring_again_replaces_the_sheets_in_place(helpers, monkeypatch):
+    first, _ = button_run(hand_book_sheets(helpers), monkeypatch=monkeypatch)
+    sheets = {name: remote_books.grid(cells) for name, cells in first.items()}
+    again, actions = button_run(sheets, monkeypatch=monkeypatch)
+    assert list(again) == list(first)  # no second Scores sheet
+    assert not [a for a in actions if a["func"] == "addSheet"]
+    assert {a["sheet_position"] for a in actions if a["func"] == "sheetClear"} == set(range(3, 10))
+    history = remote_books.grid(again["Score History"])
+    assert len(history[3]) == 2  # the same as-of date scored again replaces its column
+
+
+def test_a_problem_is_a_plain_message_not_a_traceback(monkeypatch):
+    sheets = {"Orders": [["Order ID", "Order Date", "Amount"], ["O1", dt.datetime(2024, 1, 1), 5]]}
+    after, actions = button_run(sheets, monkeypatch=monkeypatch)
+    alerts = [a for a in actions if a["func"] == "alert"]
+    assert len(alerts) == 1
+    message, title, _, mode, _ = alerts[0]["args"]
+    assert (title, mode) == ("Score customers", "critical")
+    assert "Customer ID" in message and "Traceback" not in message
+    assert list(after) == ["Orders"]  # nothing written
+
+
+def test_an_unexpected_error_is_one_line_too(helpers, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+    monkeypatch.setattr(macros.core, "score", broken)
+    _, actions = button_run(hand_book_sheets(helpers), monkeypatch=monkeypatch)
+    message = next(a for a in actions if a["func"] == "alert")["args"][0]
+    assert message == ("Scoring stopped on an unexpected problem (ZeroDivisionError: division by zero). "
+                       "Please report this message.")
+
+
+def test_missing_orders_sheet_names_the_sheets_there_are(monkeypatch):
+    after, actions = button_run({"Sales": [["Customer ID"]]}, monkeypatch=monkeypatch)
+    message = next(a for a in actions if a["func"] == "alert")["args"][0]
+    assert "no sheet named 'Orders'" in message and "Sales" in message
+
+
+def test_status_bar_says_what_is_going_on(helpers):
+    messages = []
+    macros.score_book(remote_books.book(hand_book_sheets(helpers)), status=messages.append)
+    assert messages == ["Score customers: reading the orders...", "Score customers: scoring 19 order rows...",
+                        "Score customers: writing the sheets for 5 customers..."]
+
+
+def test_button_on_the_real_export_matches_headless_mode(sample_copy):
+    """The UCI Online Retail II sample: 20,497 order lines of 2010-2011, read from its second sheet."""
+    book = python_calamine.CalamineWorkbook.from_path(str(sample_copy))
+    sheets = {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+    after, _ = button_run(sheets, orders_sheet="Year 2010-2011")
+    result, headless = score_file(sample_copy, orders_sheet="Year 2010-2011")
+    assert result.customers > 200
+    for sheet in COMPARED + ["Settings"]:
+        assert normal(remote_books.grid(after[sheet])) == normal(cells_of(headless, sheet)), sheet
