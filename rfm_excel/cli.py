@@ -29,6 +29,14 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-12-31") from None
 
 
+def _book_options(command: argparse.ArgumentParser, output: str, as_of: str) -> None:
+    """The options score and export share: the book, --output, --as-of and --orders-sheet."""
+    command.add_argument("book", type=Path, help="an .xlsx/.xlsm workbook, or a .csv file of orders")
+    command.add_argument("--output", "-o", type=Path, help=output)
+    command.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help=f"{as_of} (overrides Settings)")
+    command.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rfm-excel", description="Score customers by Recency, Frequency and Monetary value in Excel workbooks.")
@@ -44,18 +52,12 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Score every customer and write the Scores, Segments, Data Issues, "
                                             "Contact Plan, Movement, Campaign Results and Score History sheets. "
                                             "A workbook is updated in place unless --output is given.")
-    score.add_argument("book", type=Path, help="an .xlsx/.xlsm workbook, or a .csv file of orders")
-    score.add_argument("--output", "-o", type=Path, help="write the scored workbook here instead")
-    score.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="score as on this date (overrides Settings)")
-    score.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
+    _book_options(score, output="write the scored workbook here instead", as_of="score as on this date")
 
     export = commands.add_parser("export", help="write the customers to contact to a CSV file",
                                  description="Score the workbook (without changing it) and write the Contact rows of "
                                              "its Contact Plan to a CSV file for an email or mailing tool.")
-    export.add_argument("book", type=Path, help="an .xlsx/.xlsm workbook, or a .csv file of orders")
-    export.add_argument("--output", "-o", type=Path, help="the CSV file (default: '<book> contact plan.csv')")
-    export.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="plan as on this date (overrides Settings)")
-    export.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
+    _book_options(export, output="the CSV file (default: '<book> contact plan.csv')", as_of="plan as on this date")
 
     compare = commands.add_parser("compare", help="compare two snapshots of the Score History",
                                   description="Rewrite the Movement sheet to compare the Score History snapshots of "

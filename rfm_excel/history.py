@@ -47,6 +47,7 @@ def add_snapshot(history: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def snapshot_dates(history: pd.DataFrame) -> list[dt.date]:
+    """The as-of dates the history holds, oldest first."""
     return [pd.Timestamp(d).date() for d in sorted(history["As-of Date"].unique())]
 
 
@@ -144,10 +145,6 @@ class Movement:
     later: dt.date
     matrix: pd.DataFrame
     fallers: pd.DataFrame
-
-
-def snapshot_dates(history: pd.DataFrame) -> list[dt.date]:
-    return [d.date() for d in sorted(history["As-of Date"].unique())]
 
 
 def movement(history: pd.DataFrame, segment_names: list[str], scores: pd.DataFrame | None = None,

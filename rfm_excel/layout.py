@@ -13,11 +13,10 @@ from .core import Result, counted
 from .history import Movement, empty_history, to_sheet
 from .settings import BEST_LOWEST
 
+# The sheets a run owns, replaced on every run (Score History is read back and rewritten with this run added).
 SCORES, SEGMENTS, DATA_ISSUES = "Scores", "Segments", "Data Issues"
 CONTACT_PLAN, MOVEMENT = "Contact Plan", "Movement"
 CAMPAIGN_RESULTS, SCORE_HISTORY = "Campaign Results", "Score History"
-# Replaced on every run; never the owner's to edit. Score History is read back and rewritten with this run added.
-OUTPUT_SHEETS = (SCORES, SEGMENTS, DATA_ISSUES, CONTACT_PLAN, MOVEMENT, CAMPAIGN_RESULTS, SCORE_HISTORY)
 HEADER_COLOUR = "#1F4E78"
 TITLE_COLOUR = "#1F4E78"
 WORST, MIDDLE, BEST = "#F8696B", "#FFEB84", "#63BE7B"

@@ -11,8 +11,6 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-TIMING_COLUMNS = ["typical_gap", "next_due", "days_overdue", "overdue_gaps", "usual_month"]
-
 
 def purchase_timing(orders: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Per customer with a purchase (index: customer key), from orders as ``scoring.group_orders`` makes them.

@@ -153,14 +153,18 @@ def _customer_key(customer_id) -> str | None:
     return customer_keys([text])[0] if text else None
 
 
-def _one_customer(function):
-    """The decorators every per-customer function shares: category, help texts, 2-D orders, caller."""
-    function = xw.arg("customer_id", doc=CUSTOMER_HELP)(function)
+def _whole_table(function):
+    """The decorators every function shares: category, help texts, 2-D orders, caller."""
     function = xw.arg("orders", ndim=2, doc=ORDERS_HELP)(function)
     function = xw.arg("as_of", doc=AS_OF_HELP)(function)
     function = xw.arg("window_months", doc=WINDOW_HELP)(function)
     function = xw.arg("levels", doc=LEVELS_HELP)(function)
     return xw.func(category=CATEGORY)(function)
+
+
+def _one_customer(function):
+    """The decorators of the per-customer functions: those of every function, and the customer's ID."""
+    return _whole_table(xw.arg("customer_id", doc=CUSTOMER_HELP)(function))
 
 
 @_one_customer
@@ -191,15 +195,6 @@ def RFM_FREQUENCY(customer_id, orders, as_of=None, window_months=None, levels=No
 def RFM_MONETARY(customer_id, orders, as_of=None, window_months=None, levels=None, caller=None):
     """What the customer spent, returns netted (within the time window, if one is set)."""
     return customer_value(customer_id, "Monetary", orders, as_of, window_months, levels, caller)
-
-
-def _whole_table(function):
-    """The decorators of the functions that spill a table: category, help texts, 2-D orders, caller."""
-    function = xw.arg("orders", ndim=2, doc=ORDERS_HELP)(function)
-    function = xw.arg("as_of", doc=AS_OF_HELP)(function)
-    function = xw.arg("window_months", doc=WINDOW_HELP)(function)
-    function = xw.arg("levels", doc=LEVELS_HELP)(function)
-    return xw.func(category=CATEGORY)(function)
 
 
 @_whole_table

@@ -10,11 +10,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from openpyxl.chart import BarChart, Reference
-from openpyxl.comments import Comment
-from openpyxl.drawing.image import Image
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.workbook.defined_name import DefinedName
 
 from rfm_excel import RfmError
 from rfm_excel.cli import main

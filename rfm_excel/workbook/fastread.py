@@ -36,9 +36,10 @@ def typed_orders(path: Path, part: str, sheet: str) -> pd.DataFrame | None:
     one typed column per header; None where the sheet needs reading cell by cell (merged cells,
     a column mixing types, repeated or missing headers...)."""
     header = header_names(path, part)
-    if header is None or "customer_id" not in map_columns(header):
+    mapped = map_columns(header) if header is not None else {}
+    if "customer_id" not in mapped:
         return None
-    typed = [map_columns(header).get(column) for column in READ_AS_TYPED]
+    typed = [mapped.get(column) for column in READ_AS_TYPED]
     as_text = {i: "string" for i, name in enumerate(header) if name not in typed}
     with ThreadPoolExecutor(1) as pool:  # both release the GIL: the scan costs no extra time on two cores
         merged = pool.submit(_has_merged_cells, path, part)
