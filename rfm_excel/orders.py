@@ -193,16 +193,23 @@ def _duplicates(coded: list[Coded], skipped: np.ndarray, issues: _Issues) -> np.
     Rows already ``skipped`` for another reason are left to that reason.
     """
     candidates = np.flatnonzero(~skipped)
-    line = np.zeros(len(candidates), dtype=np.int64)  # one number per distinct line, from the cells' codes
+    line, size = np.zeros(len(candidates), dtype=np.int64), 1  # one number per distinct line, from the codes
     for column in coded:
-        line = pd.factorize(line * (len(column.typed) + 1) + column.codes[candidates] + 1)[0]
-    first = np.unique(line, return_index=True)[1]  # where each distinct line first appears
-    copies = first[line] != np.arange(len(line))
+        width = len(column.typed) + 1
+        if size * width >= 1 << 62:  # renumber before the next column would overflow
+            line, distinct = pd.factorize(line)
+            size = len(distinct)
+        line, size = line * width + column.codes[candidates] + 1, size * width
+    line = pd.factorize(line)[0]  # numbered in order of first appearance, so a line is new where the top rises
+    top = np.maximum.accumulate(line)
+    new = np.concatenate(([True], top[1:] > top[:-1]))[:len(line)]
+    copies = ~new
     duplicate = np.zeros(len(skipped), dtype=bool)
     if not copies.any():
         return duplicate
     duplicate[candidates[copies]] = True
     shown = np.full(len(skipped), "", dtype=object)
+    first = np.flatnonzero(new)  # where each distinct line first appears
     shown[candidates[copies]] = [f"same as row {r}" for r in issues.rows[candidates[first[line[copies]]]]]
     issues.add(duplicate, "order_id", shown, "exact copy of an earlier line", "skipped (counted once)")
     return duplicate
@@ -295,10 +302,6 @@ def _id_texts(coded: Coded) -> np.ndarray:
     """IDs as text: 12345, 12345.0 and '12345' are one ID; '00123' keeps its zeros; blanks become None."""
     if coded.typed.dtype.kind == "f" and np.all(coded.typed % 1 == 0) and np.all(abs(coded.typed) < 2 ** 53):
         return coded.typed.astype(np.int64).astype(str).astype(object)  # a column of whole numbers
-    if pd.api.types.infer_dtype(coded.typed, skipna=False) == "string":  # a column of text: vectorised
-        text = pd.Series(coded.typed, dtype=object).str.strip()
-        text = text.where(~(text.str.endswith(".0") & text.str[:-2].str.isdigit()), text.str[:-2])
-        return text.where(text != "", None).to_numpy(dtype=object)
 
     def one(value):
         if value.__class__ is str:

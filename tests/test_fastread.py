@@ -67,11 +67,21 @@ def test_a_tidy_sheet_is_read_as_typed_columns_up_to_the_first_blank_row(tmp_pat
     frame = typed(write_book(tmp_path / "tidy.xlsx", TIDY))
     assert list(frame.columns) == HEADER
     assert len(frame) == 8  # rows 2-9
-    # IDs are read as text (coded: each distinct text once) whatever the cells hold; dates and amounts
-    # keep their types
-    assert [str(t) for t in frame.dtypes] == ["category", "category", "datetime64[ms]", "float64"]
-    assert frame["Customer ID"].tolist()[:2] == ["17850", "17850"]
+    # Order IDs are read as text (coded: each distinct text once) whatever the cells hold; customer
+    # IDs that are all numbers stay numbers; dates and amounts keep their types
+    assert [str(t) for t in frame.dtypes] == ["float64", "category", "datetime64[ms]", "float64"]
+    assert frame["Customer ID"].tolist()[:2] == [17850, 17850]
     assert pd.isna(frame.loc[5, "Customer ID"]) and pd.isna(frame.loc[6, "Amount"])
+
+
+def test_customer_ids_mixing_numbers_and_text_are_read_as_text(tmp_path):
+    rows = [row for row in TIDY if row]
+    rows[3] = ("C13047",) + rows[3][1:]
+    path = write_book(tmp_path / "mixed.xlsx", rows)
+    frame = typed(path)
+    assert str(frame["Customer ID"].dtype) == "category"
+    assert frame["Customer ID"].tolist()[:4] == ["17850", "17850", "17850", "C13047"]
+    pd.testing.assert_frame_equal(normalise(frame).lines, normalise(cell_by_cell(path)).lines)
 
 
 def test_both_reads_clean_to_the_same_order_lines_and_issues(tmp_path):

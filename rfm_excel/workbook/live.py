@@ -17,7 +17,7 @@ from ..layout import (BEST, HEADER_COLOUR, HEAT_HIGH, HEAT_LOW, MIDDLE, TITLE_CO
                       SheetLayout, number_format)
 from ..template import SETTINGS, settings_grid
 from .render import GRID_WIDTH
-from .sheetdata import cell_values
+from .sheetdata import plain_integers
 
 NOTE_COLOUR, BORDER_COLOUR = "#595959", "#BFBFBF"
 POINTS_PER_PIXEL = 0.75
@@ -112,10 +112,8 @@ def _column_values(series: pd.Series, kind: str, marked: bool) -> list:
         return [None if pd.isna(v) else v.to_pydatetime() for v in series]
     if series.dtype.kind in "iufb":
         return series.astype(object).where(series.notna(), None).tolist()
-    if kind == "id":
-        numbers, is_text = cell_values(series, kind)
-        if not is_text:
-            return [None if v is None else int(v) for v in numbers]
+    if kind == "id" and plain_integers(series):
+        return [None if pd.isna(v) else int(v) for v in series]
     return [_cell(v, marked) for v in series.tolist()]
 
 

@@ -14,8 +14,10 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 from lxml import etree
 
@@ -74,8 +76,8 @@ class Package:
         self.names = [info.filename for info in self.zip.infolist()]
         self.changed: dict[str, bytes] = {}
         self.removed: set[str] = set()
-        self.deflating: dict[str, Future] = {}  # big changed parts, deflated in a worker thread meanwhile
-        self._deflater: ThreadPoolExecutor | None = None
+        self.deflating: dict[str, Future] = {}  # big changed parts, built and deflated in worker threads
+        self._workers: ThreadPoolExecutor | None = None
 
     def has(self, part: str) -> bool:
         return part not in self.removed and (part in self.changed or part in self.names)
@@ -91,12 +93,15 @@ class Package:
     def xml(self, part: str):
         return parse_xml(self.read(part), part)
 
-    def set_big(self, part: str, data: bytes):
-        """Replace a big part and start deflating it now: zlib works outside the GIL, beside the
-        Python work that builds the next sheet."""
-        self.changed[part] = data
-        self._deflater = self._deflater or ThreadPoolExecutor(1)
-        self.deflating[part] = self._deflater.submit(_deflated, data)
+    def set_big(self, part: str, build: Callable[[], bytes]):
+        """Replace a big part with what ``build()`` returns, built and deflated in a worker thread.
+
+        Arrow's string kernels and zlib work outside the GIL, so on two cores two sheets are
+        built at once, beside the main thread's work.
+        """
+        self.changed[part] = b""  # the name is taken; the bytes stay with the worker
+        self._workers = self._workers or ThreadPoolExecutor(2)
+        self.deflating[part] = self._workers.submit(lambda: _deflated(build()))
 
     def set_xml(self, part: str, root):
         self.changed[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -164,27 +169,29 @@ class Package:
         changed parts deflated at level 1, which is several times faster than the default for big sheets."""
         order = [n for n in self.names if n not in self.removed] + [n for n in added_order if n not in self.names]
         order.sort(key=lambda name: name != CONTENT_TYPES)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-            for name in order:
-                if name in self.deflating:
-                    data, crc = self.deflating[name].result()
-                    member = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                    member.compress_type, member.CRC = zipfile.ZIP_DEFLATED, crc
-                    member.compress_size, member.file_size = len(data), len(self.changed[name])
-                    _write_member(target, member, [data])
-                elif name in self.changed:
-                    target.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), self.changed[name],
-                                    compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
-                else:
-                    _copy_compressed(self.zip, self.zip.getinfo(name), target)
-        if self._deflater:
-            self._deflater.shutdown()
+        try:
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+                for name in order:
+                    if name in self.deflating:
+                        data, crc, size = self.deflating[name].result()
+                        member = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                        member.compress_type, member.CRC = zipfile.ZIP_DEFLATED, crc
+                        member.compress_size, member.file_size = len(data), size
+                        _write_member(target, member, [data])
+                    elif name in self.changed:
+                        target.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), self.changed[name],
+                                        compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                    else:
+                        _copy_compressed(self.zip, self.zip.getinfo(name), target)
+        finally:
+            if self._workers:
+                self._workers.shutdown(cancel_futures=True)
 
 
-def _deflated(data: bytes) -> tuple[bytes, int]:
-    """``data`` deflated at level 1 as a zip member holds it (raw, no zlib header), and its CRC."""
+def _deflated(data) -> tuple[bytes, int, int]:
+    """``data`` deflated at level 1 as a zip member holds it (raw, no zlib header), its CRC and its size."""
     packer = zlib.compressobj(1, zlib.DEFLATED, -15)
-    return packer.compress(data) + packer.flush(), zlib.crc32(data)
+    return packer.compress(data) + packer.flush(), zlib.crc32(data), len(data)
 
 
 def _copy_compressed(source: zipfile.ZipFile, info: zipfile.ZipInfo, target: zipfile.ZipFile) -> None:
@@ -411,7 +418,7 @@ def _copy_parts(book: Package, new: Package, sheet_part: str, sheet_name: str, t
         if part == sheet_part:
             data = restyle_sheet(data, xf_map, dxf_map)
             if block is not None:
-                book.set_big(names[part], _add_rows(data, block, xf_map))
+                book.set_big(names[part], partial(_add_rows, data, block, xf_map))
                 data = None
         if data is not None:
             book.changed[names[part]] = data

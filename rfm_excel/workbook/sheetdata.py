@@ -7,14 +7,15 @@ in one pass and the rows are joined at the end.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"  # characters XML cannot hold (RE2 syntax)
 
 
 def column_letter(col: int) -> str:
@@ -26,57 +27,52 @@ def column_letter(col: int) -> str:
     return letters
 
 
-def escape(text: str) -> str:
-    """Text as XML character data: markup escaped, characters XML cannot hold dropped."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _NOT_XML.sub("", text) if _NOT_XML.search(text) else text
-
-
-def _numbers(values: np.ndarray) -> list[int | float | None]:
-    """Numbers as Python ints where all are whole (written "3", not "3.0") or floats (written as
-    repr writes them, exactly); None for NaN and infinities."""
-    blank = ~np.isfinite(values)  # NaN, and infinities, which a cell cannot hold
+def _numbers(values: np.ndarray) -> pa.StringArray:
+    """Numbers as cell texts: "3" where all are whole, else the shortest text that reads back the
+    same float; null for NaN and infinities, which a cell cannot hold."""
+    blank = ~np.isfinite(values)
     known = values[~blank]
     if np.all(known == np.floor(known)) and np.all(np.abs(known) < 2 ** 53):
-        numbers = np.where(blank, 0, values).astype(np.int64).tolist()
-    else:
-        numbers = values.tolist()
-    if blank.any():
-        for i in np.flatnonzero(blank).tolist():
-            numbers[i] = None
-    return numbers
+        values = np.where(blank, 0, values).astype(np.int64)
+    return pa.array(values, mask=blank).cast(pa.string())
 
 
-def cell_values(series: pd.Series, kind: str) -> tuple[list, bool]:
-    """A column's cell values as they go into the XML (None for blank) and whether they are strings."""
+def cell_texts(series: pd.Series, kind: str) -> tuple[pa.StringArray, bool]:
+    """A column's cell values as the text that goes into the XML (null for blank) and whether they are text cells."""
     if kind == "date":
         days = (series.to_numpy(dtype="datetime64[D]") - EXCEL_EPOCH).astype(float)
         days[pd.isna(series).to_numpy()] = np.nan
         return _numbers(days), False
     if series.dtype.kind in "iufb":
         return _numbers(series.to_numpy(dtype=float)), False
-    if kind == "id":
-        numbers = _plain_integers(series)
-        if numbers is not None:
-            return numbers, False
-    codes, distinct = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)  # escape each text once
-    escaped = np.array([escape(str(v)) for v in distinct] + [None], dtype=object)
-    return escaped[codes].tolist(), True
+    texts = _texts(series)
+    if kind == "id" and _plain_integers(texts):
+        return texts, False
+    for mark, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        texts = pc.replace_substring(texts, mark, entity)
+    if pc.any(pc.match_substring_regex(texts, _NOT_XML)).as_py():
+        texts = pc.replace_substring_regex(texts, _NOT_XML, "")
+    return texts, True
 
 
-def _plain_integers(series: pd.Series) -> list[str | None] | None:
-    """IDs as number texts if every one is a number Excel would show unchanged (digits, no leading
-    zero, at most 15 of them); else None."""
-    texts = series.to_numpy(dtype=object)
-    known = pd.notna(texts)
-    if not all(isinstance(v, str) for v in texts[known][:1]):
-        return None
-    numbers = pd.to_numeric(pd.Series(texts[known], dtype=object), errors="coerce").to_numpy(dtype=float)
-    if np.isnan(numbers).any() or (numbers < 0).any() or (numbers >= 1e15).any() or (numbers % 1).any():
-        return None
-    if not (numbers.astype(np.int64).astype(str).astype(object) == texts[known]).all():  # no 007, 1e5, " 7"
-        return None
-    return np.where(known, texts, None).tolist()
+def _texts(series: pd.Series) -> pa.StringArray:
+    """A column as Arrow text (null for blank): as it is for a text column, else each distinct value's str()."""
+    try:
+        texts = pa.array(series, pa.string(), from_pandas=True)
+        return texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # not all text
+        codes, distinct = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+        return pa.array([str(v) for v in distinct], pa.string()).take(pa.array(codes, mask=codes < 0))
+
+
+def plain_integers(ids: pd.Series) -> bool:
+    """Whether every ID, as text, is a number Excel would show unchanged (digits, no leading zero,
+    at most 15 of them: not 007, 1e5 or " 7"), so that it can be written as a number."""
+    return _plain_integers(_texts(ids))
+
+
+def _plain_integers(texts: pa.StringArray) -> bool:
+    return pc.all(pc.match_substring_regex(texts, "^(0|[1-9][0-9]{0,14})$")).as_py() is not False
 
 
 @dataclass
@@ -88,30 +84,30 @@ class RowBlock:
     formats: list  # XlsxWriter Format per column; its xf_index is known once the workbook is closed
     first_row: int  # zero-based sheet row of the first data row
 
-    def xml(self, xf_map: list[int]) -> bytes:
-        """``<row>`` elements, with style indexes as placed in the target workbook by ``xf_map``."""
+    def xml(self, xf_map: list[int]) -> pa.Buffer | bytes:
+        """``<row>`` elements, with style indexes as placed in the target workbook by ``xf_map``.
+
+        Built column by column with Arrow's string kernels: no Python object per cell.
+        """
         if self.table.empty:
             return b""
-        cells, columns, blanks = [], [], []
+        numbers = pa.array(np.arange(self.first_row + 1, self.first_row + 1 + len(self.table))).cast(pa.string())
+        parts = ['<row r="', numbers, '">']
         for col, (header, kind, fmt) in enumerate(zip(self.table.columns, self.kinds, self.formats)):
-            values, is_text = cell_values(self.table[header], kind)
-            start = f'<c r="{column_letter(col)}{{0}}" s="{xf_map[fmt.xf_index]}"'
-            cells.append(start + (f' t="inlineStr"><is><t xml:space="preserve">{{{col + 1}}}</t></is></c>' if is_text
-                                  else f"><v>{{{col + 1}}}</v></c>"))
-            columns.append(np.array(values, dtype=object))
-            blanks.append(np.equal(columns[-1], None))
-        numbers = np.arange(self.first_row + 1, self.first_row + 1 + len(self.table))
-        # Rows with the same blank cells share one template, filled in a single format call per row.
-        pattern = np.zeros(len(self.table), dtype=object)
-        for col, blank in enumerate(blanks):
-            pattern = pattern + blank.astype(object) * (1 << col)
-        rows = np.empty(len(self.table), dtype=object)
-        for shape in set(pattern.tolist()):
-            where = np.flatnonzero(pattern == shape)
-            template = "<row r=\"{0}\">" + "".join(c for col, c in enumerate(cells) if not shape >> col & 1) + "</row>"
-            rows[where] = [template.format(*row) for row in zip(numbers[where].tolist(),
-                                                                *(column[where].tolist() for column in columns))]
-        return "".join(rows.tolist()).encode("utf-8")
+            values, is_text = cell_texts(self.table[header], kind)
+            start = f'<c r="{column_letter(col)}'
+            style = f'" s="{xf_map[fmt.xf_index]}"'
+            if is_text:
+                cell = pc.binary_join_element_wise(
+                    style + ' t="inlineStr"><is><t xml:space="preserve">', values, "</t></is></c>", "")
+            else:
+                cell = pc.binary_join_element_wise(style + "><v>", values, "</v></c>", "")
+            parts += [start, numbers, pc.fill_null(cell, style + "/>")]  # a blank cell keeps its column's style
+        parts.append("</row>")
+        rows = pc.binary_join_element_wise(*parts, "")
+        _, offsets, data = rows.buffers()
+        start, end = np.frombuffer(offsets, dtype=np.int32)[[rows.offset, rows.offset + len(rows)]]
+        return data[start:end]  # the rows' texts lie end to end in one buffer
 
     @property
     def last_cell(self) -> str:
