@@ -23,7 +23,7 @@ def test_rows_hold_each_cell_with_its_reference_style_and_type():
     formats = [SimpleNamespace(xf_index=i) for i in range(5)]
     block = RowBlock(table, ["id", "text", "money", "number", "date"], formats, first_row=4)
     xml = bytes(block.xml(xf_map=[10, 11, 12, 13, 14]))
-    text = ' t="inlineStr"><is><t xml:space="preserve">'
+    text = ' t="inlineStr"><is><t>'
     assert xml.decode() == (
         # row 5: the ID is a plain number, so a number cell; 3.0 is written "3" because its column
         # is whole; 2024-06-30 is day 45473 counted from 1899-12-30
@@ -40,8 +40,15 @@ def test_rows_hold_each_cell_with_its_reference_style_and_type():
 def test_ids_that_excel_would_change_are_written_as_text():
     table = pd.DataFrame({"Customer ID": ["00123", "42"]})
     xml = bytes(RowBlock(table, ["id"], [SimpleNamespace(xf_index=0)], first_row=1).xml([7])).decode()
-    assert xml == ('<row r="2"><c r="A2" s="7" t="inlineStr"><is><t xml:space="preserve">00123</t></is></c></row>'
-                   '<row r="3"><c r="A3" s="7" t="inlineStr"><is><t xml:space="preserve">42</t></is></c></row>')
+    assert xml == ('<row r="2"><c r="A2" s="7" t="inlineStr"><is><t>00123</t></is></c></row>'
+                   '<row r="3"><c r="A3" s="7" t="inlineStr"><is><t>42</t></is></c></row>')
+
+
+def test_spaces_at_either_end_of_a_text_are_kept():
+    table = pd.DataFrame({"Name": ["Ann", "Bob "]}, dtype="str")
+    xml = bytes(RowBlock(table, ["text"], [SimpleNamespace(xf_index=0)], first_row=0).xml([2])).decode()
+    assert xml == ('<row r="1"><c r="A1" s="2" t="inlineStr"><is><t xml:space="preserve">Ann</t></is></c></row>'
+                   '<row r="2"><c r="A2" s="2" t="inlineStr"><is><t xml:space="preserve">Bob </t></is></c></row>')
 
 
 def test_an_empty_table_adds_no_rows():
@@ -67,5 +74,5 @@ def test_text_in_several_arrow_chunks_and_characters_xml_cannot_hold():
     # pandas keeps text columns as Arrow chunks; \x07 cannot be in XML, a tab can
     table = pd.DataFrame({"Name": pd.arrays.ArrowStringArray(pa.chunked_array([["Bell\x07 & Co"], ["Tab\there"]]))})
     xml = bytes(RowBlock(table, ["text"], [SimpleNamespace(xf_index=0)], first_row=1).xml([3])).decode()
-    assert xml == ('<row r="2"><c r="A2" s="3" t="inlineStr"><is><t xml:space="preserve">Bell &amp; Co</t></is></c></row>'
-                   '<row r="3"><c r="A3" s="3" t="inlineStr"><is><t xml:space="preserve">Tab\there</t></is></c></row>')
+    assert xml == ('<row r="2"><c r="A2" s="3" t="inlineStr"><is><t>Bell &amp; Co</t></is></c></row>'
+                   '<row r="3"><c r="A3" s="3" t="inlineStr"><is><t>Tab\there</t></is></c></row>')

@@ -21,6 +21,11 @@ from functools import partial
 
 from lxml import etree
 
+try:  # ISA-L deflates three times as fast as zlib at the same size; zlib where it has no wheel
+    from isal.isal_zlib import compressobj
+except ImportError:
+    from zlib import compressobj
+
 from ..errors import RfmError
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -190,7 +195,7 @@ class Package:
 
 def _deflated(data) -> tuple[bytes, int, int]:
     """``data`` deflated at level 1 as a zip member holds it (raw, no zlib header), its CRC and its size."""
-    packer = zlib.compressobj(1, zlib.DEFLATED, -15)
+    packer = compressobj(1, zlib.DEFLATED, -15)
     return packer.compress(data) + packer.flush(), zlib.crc32(data), len(data)
 
 

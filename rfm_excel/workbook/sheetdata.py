@@ -97,9 +97,10 @@ class RowBlock:
             values, is_text = cell_texts(self.table[header], kind)
             start = f'<c r="{column_letter(col)}'
             style = f'" s="{xf_map[fmt.xf_index]}"'
-            if is_text:
+            if is_text:  # spaces at either end kept only when asked to, as Excel writes them
+                keep = ' xml:space="preserve"' if pc.any(pc.match_substring_regex(values, r"^\s|\s$")).as_py() else ""
                 cell = pc.binary_join_element_wise(
-                    style + ' t="inlineStr"><is><t xml:space="preserve">', values, "</t></is></c>", "")
+                    style + f' t="inlineStr"><is><t{keep}>', values, "</t></is></c>", "")
             else:
                 cell = pc.binary_join_element_wise(style + "><v>", values, "</v></c>", "")
             parts += [start, numbers, pc.fill_null(cell, style + "/>")]  # a blank cell keeps its column's style
