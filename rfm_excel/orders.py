@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import RfmError
 
@@ -175,7 +177,7 @@ def as_frame(columns: dict[str, np.ndarray], rows=slice(None)) -> pd.DataFrame:
     """A DataFrame of the given ``rows`` of numpy columns, each keeping its dtype (pandas would
     otherwise copy object columns of text into its own string type, a second per million rows)."""
     return pd.DataFrame({name: pd.Series(values[rows], dtype=values.dtype, copy=False)
-                         for name, values in columns.items()})
+                         for name, values in columns.items()}, copy=False)
 
 
 def _shown(value) -> str:
@@ -232,10 +234,11 @@ _CANCELLATION = re.compile(r"^[Cc]\d+$")
 def _cancellations(order_ids: np.ndarray) -> np.ndarray:
     """Order IDs such as C489449 where the other IDs are plain numbers: the usual mark of a
     cancelled invoice in order exports. IDs that carry letters anyway (A1, C1) mark nothing."""
-    known = [v for v in order_ids if v is not None]
-    if not known or sum(v.isdigit() for v in known) < len(known) / 2:
+    texts = pa.array(order_ids, pa.string())
+    known, numbers = len(texts) - texts.null_count, pc.sum(pc.match_substring_regex(texts, "^[0-9]+$")).as_py()
+    if not known or numbers < known / 2:
         return np.zeros(len(order_ids), dtype=bool)
-    return np.array([v is not None and bool(_CANCELLATION.match(v)) for v in order_ids], dtype=bool)
+    return pc.fill_null(pc.match_substring_regex(texts, r"^[Cc][0-9]+$"), False).to_numpy(zero_copy_only=False)
 
 
 def _amounts(column: dict[str, np.ndarray], code: dict[str, Coded],
@@ -302,22 +305,18 @@ def _id_texts(coded: Coded) -> np.ndarray:
     """IDs as text: 12345, 12345.0 and '12345' are one ID; '00123' keeps its zeros; blanks become None."""
     if coded.typed.dtype.kind == "f" and np.all(coded.typed % 1 == 0) and np.all(abs(coded.typed) < 2 ** 53):
         return coded.typed.astype(np.int64).astype(str).astype(object)  # a column of whole numbers
+    texts = pa.array([v if v.__class__ is str else _cell_text(v) for v in coded.distinct], pa.string())
+    texts = pc.replace_substring_regex(pc.utf8_trim_whitespace(texts), r"^([0-9]+)\.0$", r"\1")  # ' 7.0 ' is 7
+    return pc.if_else(pc.equal(texts, ""), None, texts).to_numpy(zero_copy_only=False)
 
-    def one(value):
-        if value.__class__ is str:
-            text = value.strip()
-            return (text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text) or None
-        if isinstance(value, bool):
-            return None
-        if isinstance(value, float):
-            return str(int(value)) if value.is_integer() else repr(value)
-        if isinstance(value, int):
-            return str(value)
-        text = str(value).strip()
-        if text.endswith(".0") and text[:-2].isdigit():
-            text = text[:-2]
-        return text or None
-    return np.array([one(v) for v in coded.distinct], dtype=object)
+
+def _cell_text(value) -> str | None:
+    """A cell that is not text (a number, a date...) as the text of an ID; TRUE/FALSE as blank."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
 
 
 def _customer_keys(customers: np.ndarray) -> np.ndarray:

@@ -51,6 +51,16 @@ def test_spaces_at_either_end_of_a_text_are_kept():
                    '<row r="2"><c r="A2" s="2" t="inlineStr"><is><t xml:space="preserve">Bob </t></is></c></row>')
 
 
+def test_rows_built_in_slices_write_each_column_one_way():
+    # "007" in the last row makes every ID text, and " Bob" every name keep its spaces, slice or not
+    table = pd.DataFrame({"Customer ID": ["1", "2", "007"], "Name": ["Ann", "Cy", " Bob"]})
+    block = RowBlock(table, ["id", "text"], [SimpleNamespace(xf_index=0)] * 2, first_row=0)
+    sliced = b"".join(bytes(piece()) for piece in block.pieces([5], rows=1))
+    assert len(block.pieces([5], rows=1)) == 3 and sliced == block.xml([5])
+    assert sliced.count(b"<t>") == 3 and sliced.count(b'<t xml:space="preserve">') == 3
+    assert b'<c r="A1" s="5" t="inlineStr"><is><t>1</t></is></c>' in sliced
+
+
 def test_an_empty_table_adds_no_rows():
     table = pd.DataFrame({"Customer ID": pd.Series([], dtype=object)})
     assert RowBlock(table, ["id"], [SimpleNamespace(xf_index=0)], first_row=1).xml([0]) == b""

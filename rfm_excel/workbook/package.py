@@ -17,7 +17,6 @@ import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
 from lxml import etree
 
@@ -81,7 +80,7 @@ class Package:
         self.names = [info.filename for info in self.zip.infolist()]
         self.changed: dict[str, bytes] = {}
         self.removed: set[str] = set()
-        self.deflating: dict[str, Future] = {}  # big changed parts, built and deflated in worker threads
+        self.big: dict[str, list[bytes | Future]] = {}  # big changed parts, in pieces built by worker threads
         self._workers: ThreadPoolExecutor | None = None
 
     def has(self, part: str) -> bool:
@@ -98,15 +97,15 @@ class Package:
     def xml(self, part: str):
         return parse_xml(self.read(part), part)
 
-    def set_big(self, part: str, build: Callable[[], bytes]):
-        """Replace a big part with what ``build()`` returns, built and deflated in a worker thread.
+    def set_big(self, part: str, pieces: list[bytes | Callable[[], bytes]]):
+        """Replace a big part with its pieces joined, each callable piece built in a worker thread.
 
-        Arrow's string kernels and zlib work outside the GIL, so on two cores two sheets are
-        built at once, beside the main thread's work.
+        Arrow's string kernels work outside the GIL, so on two cores two pieces are built at
+        once, while ``save`` deflates the pieces already built.
         """
-        self.changed[part] = b""  # the name is taken; the bytes stay with the worker
+        self.changed[part] = b""  # the name is taken; the bytes come from the pieces
         self._workers = self._workers or ThreadPoolExecutor(2)
-        self.deflating[part] = self._workers.submit(lambda: _deflated(build()))
+        self.big[part] = [self._workers.submit(piece) if callable(piece) else piece for piece in pieces]
 
     def set_xml(self, part: str, root):
         self.changed[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -177,8 +176,9 @@ class Package:
         try:
             with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
                 for name in order:
-                    if name in self.deflating:
-                        data, crc, size = self.deflating[name].result()
+                    if name in self.big:
+                        data, crc, size = _deflated(piece.result() if isinstance(piece, Future) else piece
+                                                    for piece in self.big[name])
                         member = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                         member.compress_type, member.CRC = zipfile.ZIP_DEFLATED, crc
                         member.compress_size, member.file_size = len(data), size
@@ -193,10 +193,15 @@ class Package:
                 self._workers.shutdown(cancel_futures=True)
 
 
-def _deflated(data) -> tuple[bytes, int, int]:
-    """``data`` deflated at level 1 as a zip member holds it (raw, no zlib header), its CRC and its size."""
-    packer = compressobj(1, zlib.DEFLATED, -15)
-    return packer.compress(data) + packer.flush(), zlib.crc32(data), len(data)
+def _deflated(pieces) -> tuple[bytes, int, int]:
+    """The pieces joined and deflated at level 1 as a zip member holds them (raw, no zlib header),
+    their CRC and their size."""
+    packer, packed, crc, size = compressobj(1, zlib.DEFLATED, -15), [], 0, 0
+    for piece in pieces:
+        packed.append(packer.compress(piece))
+        crc, size = zlib.crc32(piece, crc), size + len(piece)
+    packed.append(packer.flush())
+    return b"".join(packed), crc, size
 
 
 def _copy_compressed(source: zipfile.ZipFile, info: zipfile.ZipInfo, target: zipfile.ZipFile) -> None:
@@ -423,7 +428,7 @@ def _copy_parts(book: Package, new: Package, sheet_part: str, sheet_name: str, t
         if part == sheet_part:
             data = restyle_sheet(data, xf_map, dxf_map)
             if block is not None:
-                book.set_big(names[part], partial(_add_rows, data, block, xf_map))
+                book.set_big(names[part], _with_rows(data, block, xf_map))
                 data = None
         if data is not None:
             book.changed[names[part]] = data
@@ -443,8 +448,9 @@ def _copy_parts(book: Package, new: Package, sheet_part: str, sheet_name: str, t
     return names[sheet_part]
 
 
-def _add_rows(data: bytes, block, xf_map: list[int]) -> bytes:
-    """Put a block's rows at the end of the sheet's data and widen its dimension to cover them too."""
+def _with_rows(data: bytes, block, xf_map: list[int]) -> list:
+    """A rendered sheet with a block's rows put at the end of its data, as pieces: its start (the
+    dimension widened to cover the rows), a callable per slice of rows, its end."""
     head, end, tail = data.rpartition(b"</sheetData>")
     if not end:
         raise ValueError("rendered sheet has no sheetData")
@@ -454,7 +460,7 @@ def _add_rows(data: bytes, block, xf_map: list[int]) -> bytes:
         letters = max(letters, rendered[1].decode(), key=lambda c: (len(c), c))
         row = max(int(row), int(rendered[2]))
     head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{letters}{row}"/>'.encode(), head, count=1)
-    return b"".join((head, block.xml(xf_map), end, tail))
+    return [head, *block.pieces(xf_map), end + tail]
 
 
 def _slug(name: str) -> str:

@@ -7,7 +7,9 @@ in one pass and the rows are joined at the end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -15,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+SLICE_ROWS = 20_000  # rows built at a time by a worker thread
 _NOT_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"  # characters XML cannot hold (RE2 syntax)
 
 
@@ -38,7 +41,9 @@ def _numbers(values: np.ndarray) -> pa.StringArray:
 
 
 def cell_texts(series: pd.Series, kind: str) -> tuple[pa.StringArray, bool]:
-    """A column's cell values as the text that goes into the XML (null for blank) and whether they are text cells."""
+    """A column's cell values as the text that goes into the XML (null for blank) and whether they
+    are text cells. ``kind`` "id" means text that is written as numbers where every ID is a plain one
+    (``plain_integers``); "id number" that this is already known."""
     if kind == "date":
         days = (series.to_numpy(dtype="datetime64[D]") - EXCEL_EPOCH).astype(float)
         days[pd.isna(series).to_numpy()] = np.nan
@@ -46,7 +51,7 @@ def cell_texts(series: pd.Series, kind: str) -> tuple[pa.StringArray, bool]:
     if series.dtype.kind in "iufb":
         return _numbers(series.to_numpy(dtype=float)), False
     texts = _texts(series)
-    if kind == "id" and _plain_integers(texts):
+    if kind == "id number" or (kind == "id" and _plain_integers(texts)):
         return texts, False
     for mark, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         texts = pc.replace_substring(texts, mark, entity)
@@ -84,32 +89,44 @@ class RowBlock:
     formats: list  # XlsxWriter Format per column; its xf_index is known once the workbook is closed
     first_row: int  # zero-based sheet row of the first data row
 
-    def xml(self, xf_map: list[int]) -> pa.Buffer | bytes:
-        """``<row>`` elements, with style indexes as placed in the target workbook by ``xf_map``.
+    def xml(self, xf_map: list[int]) -> bytes:
+        """``<row>`` elements, with style indexes as placed in the target workbook by ``xf_map``."""
+        return b"".join(piece() for piece in self.pieces(xf_map))
 
-        Built column by column with Arrow's string kernels: no Python object per cell.
-        """
-        if self.table.empty:
-            return b""
-        numbers = pa.array(np.arange(self.first_row + 1, self.first_row + 1 + len(self.table))).cast(pa.string())
-        parts = ['<row r="', numbers, '">']
+    def pieces(self, xf_map: list[int], rows: int = SLICE_ROWS) -> list[Callable[[], pa.Buffer]]:
+        """Calls that each build the XML of up to ``rows`` rows, to run side by side; every slice
+        writes a column the same way (IDs as numbers or text, spaces kept or not)."""
+        cells = []
         for col, (header, kind, fmt) in enumerate(zip(self.table.columns, self.kinds, self.formats)):
-            values, is_text = cell_texts(self.table[header], kind)
-            start = f'<c r="{column_letter(col)}'
+            series = self.table[header]
+            if kind == "id":
+                kind = "id number" if plain_integers(series) else "text"
+            text = kind not in ("date", "id number") and series.dtype.kind not in "iufb"  # as cell_texts has it
+            keep = text and pc.any(pc.match_substring_regex(_texts(series), r"^\s|\s$")).as_py()
             style = f'" s="{xf_map[fmt.xf_index]}"'
-            if is_text:  # spaces at either end kept only when asked to, as Excel writes them
-                keep = ' xml:space="preserve"' if pc.any(pc.match_substring_regex(values, r"^\s|\s$")).as_py() else ""
-                cell = pc.binary_join_element_wise(
-                    style + f' t="inlineStr"><is><t{keep}>', values, "</t></is></c>", "")
-            else:
-                cell = pc.binary_join_element_wise(style + "><v>", values, "</v></c>", "")
-            parts += [start, numbers, pc.fill_null(cell, style + "/>")]  # a blank cell keeps its column's style
-        parts.append("</row>")
-        rows = pc.binary_join_element_wise(*parts, "")
-        _, offsets, data = rows.buffers()
-        start, end = np.frombuffer(offsets, dtype=np.int32)[[rows.offset, rows.offset + len(rows)]]
-        return data[start:end]  # the rows' texts lie end to end in one buffer
+            space = ' xml:space="preserve"' if keep else ""
+            opening = style + (f' t="inlineStr"><is><t{space}>' if text else "><v>")
+            cells.append((header, kind, column_letter(col), opening, "</t></is></c>" if text else "</v></c>",
+                          style + "/>"))  # a blank cell keeps its column's style
+        return [partial(_rows, self.table.iloc[start:start + rows], self.first_row + start, cells)
+                for start in range(0, len(self.table), rows)]
 
     @property
     def last_cell(self) -> str:
         return f"{column_letter(len(self.kinds) - 1)}{self.first_row + max(len(self.table), 1)}"
+
+
+def _rows(table: pd.DataFrame, first_row: int, cells: list[tuple]) -> pa.Buffer:
+    """The ``<row>`` elements of ``table``, built column by column with Arrow's string kernels (no
+    Python object per cell); ``cells`` says per column how to write it (see ``RowBlock.pieces``)."""
+    numbers = pa.array(np.arange(first_row + 1, first_row + 1 + len(table))).cast(pa.string())
+    parts = ['<row r="', numbers, '">']
+    for header, kind, letter, opening, closing, blank in cells:
+        values = cell_texts(table[header], kind)[0]
+        cell = pc.binary_join_element_wise(opening, values, closing, "")
+        parts += [f'<c r="{letter}', numbers, pc.fill_null(cell, blank)]
+    parts.append("</row>")
+    joined = pc.binary_join_element_wise(*parts, "")
+    _, offsets, data = joined.buffers()
+    start, end = np.frombuffer(offsets, dtype=np.int32)[[joined.offset, joined.offset + len(joined)]]
+    return data[start:end]  # the rows' texts lie end to end in one buffer
