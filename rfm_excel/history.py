@@ -125,7 +125,7 @@ def _cell(value) -> tuple[int, int, int, str] | None:
 
 def _id_text(value) -> str | None:
     """A Customer ID read back from a cell: 12345.0 is 12345; blanks are None."""
-    if value is None or value == "" or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value == "" or value != value:  # value != value: NaN
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

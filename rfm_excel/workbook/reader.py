@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,7 +154,10 @@ def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
                        f"rename the sheet with your orders to Orders or {hint}.")
     part = check_sheet_size(path, sheet)
     big = part is not None and part.size >= fastread.FAST_FROM_BYTES and part.starts_at_a1
-    orders = fastread.typed_orders(path, part.name, sheet) if big else None
+    with ThreadPoolExecutor(1) as pool:  # both libraries parse outside the GIL, so this costs no time on two cores
+        extras = pool.submit(_settings_and_history, path, book)
+        orders = fastread.typed_orders(path, part.name, sheet) if big else None
+        settings_rows, history_rows = extras.result()
     if orders is not None:
         first_row, merged = 2, []
     else:
@@ -161,12 +165,17 @@ def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
         rows = _rows(worksheet, sheet)
         merged = fill_merged_cells(rows, worksheet.merged_cell_ranges or [])
         orders, first_row = orders_block(rows, sheet)
-    settings_sheet = _find_sheet(names, "Settings")
+    return BookContents(orders, first_row, sheet, settings_rows, _merged_issues(merged, orders, first_row),
+                        history_rows)
+
+
+def _settings_and_history(path: Path, book: python_calamine.CalamineWorkbook) -> tuple[list | None, list | None]:
+    """The rows of the Settings sheet and of the Score History sheet, each None where there is none."""
+    settings_sheet = _find_sheet(book.sheet_names, "Settings")
     if settings_sheet:
         check_sheet_size(path, settings_sheet)
     settings_rows = _rows(_sheet(book, settings_sheet), settings_sheet) if settings_sheet else None
-    return BookContents(orders, first_row, sheet, settings_rows, _merged_issues(merged, orders, first_row),
-                        read_history(path, book))
+    return settings_rows, read_history(path, book)
 
 
 def read_history(path: Path, book: python_calamine.CalamineWorkbook) -> list[list] | None:
