@@ -228,9 +228,6 @@ def _report_merged_spellings(lines: pd.DataFrame, issues: _Issues) -> None:
             "Action": "merged"}))
 
 
-_CANCELLATION = re.compile(r"^[Cc]\d+$")
-
-
 def _cancellations(order_ids: np.ndarray) -> np.ndarray:
     """Order IDs such as C489449 where the other IDs are plain numbers: the usual mark of a
     cancelled invoice in order exports. IDs that carry letters anyway (A1, C1) mark nothing."""
