@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -20,6 +21,7 @@ import pytest
 import rfm_excel
 from rfm_excel.settings import DEFAULT_SEGMENTS, SEGMENT_HEADER, SETTING_ROWS
 from rfm_excel.template import build_template
+from rfm_excel.workbook import package
 from rfm_excel.workbook.headless import score_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -266,6 +268,16 @@ def test_scoring_twice_replaces_the_sheets_and_gives_the_same_values(scored_hand
     with zipfile.ZipFile(path) as archive:
         assert len([n for n in archive.namelist() if n.startswith("xl/charts/") and n.endswith(".xml")]) == 1
         assert len([n for n in archive.namelist() if n.startswith("xl/drawings/") and n.endswith(".xml")]) == 1
+
+
+def test_the_standard_zlib_writes_the_same_sheets_where_isal_is_missing(scored_hand_book, monkeypatch):
+    _, path = scored_hand_book
+    first = {sheet: rows_of(path, sheet) for sheet in ("Scores", "Contact Plan", "Score History")}
+    monkeypatch.setattr(package, "compressobj", zlib.compressobj)
+    score_file(path)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None  # every member's CRC checks out
+    assert {sheet: rows_of(path, sheet) for sheet in first} == first
 
 
 @pytest.mark.parametrize("label, value, codes, moved, note", [
