@@ -31,7 +31,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import generate  # noqa: E402  (benchmarks/generate.py)
 
-PACKAGES = ("rfm-excel", "pandas", "numpy", "python-calamine", "fastexcel", "pyarrow", "xlsxwriter", "lxml", "openpyxl")
+PACKAGES = ("rfm-excel", "pandas", "numpy", "python-calamine", "fastexcel", "pyarrow", "isal", "xlsxwriter", "lxml",
+            "openpyxl")
 MEASUREMENTS = ("calamine", "pandas+calamine", "rfm-excel", "rfm-excel rerun", "openpyxl baseline")
 
 # Run as `python -c CHILD KIND PATH`; prints one JSON line {"rss_mb": ..., "detail": ...} last.
