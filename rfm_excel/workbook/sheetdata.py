@@ -100,10 +100,12 @@ class RowBlock:
         cells = []
         for col, (header, kind, fmt) in enumerate(zip(self.table.columns, self.kinds, self.formats)):
             series = self.table[header]
+            numbers = kind == "date" or series.dtype.kind in "iufb"  # as cell_texts has it
+            texts = None if numbers else _texts(series)
             if kind == "id":
-                kind = "id number" if plain_integers(series) else "text"
-            text = kind not in ("date", "id number") and series.dtype.kind not in "iufb"  # as cell_texts has it
-            keep = text and pc.any(pc.match_substring_regex(_texts(series), r"^\s|\s$")).as_py()
+                kind = "id number" if numbers or _plain_integers(texts) else "text"
+            text = not numbers and kind != "id number"
+            keep = text and pc.any(pc.match_substring_regex(texts, r"^\s|\s$")).as_py()
             style = f'" s="{xf_map[fmt.xf_index]}"'
             space = ' xml:space="preserve"' if keep else ""
             opening = style + (f' t="inlineStr"><is><t{space}>' if text else "><v>")
