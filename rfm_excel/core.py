@@ -129,7 +129,10 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     orders_table = scoring.group_orders(lines)
     values = scoring.customer_values(orders_table, settings.as_of, settings.window_months)
     if values.empty:
-        raise none_before
+        if len(lines) < len(clean.lines):  # later orders were left out: the as-of date may be the cause
+            raise none_before
+        raise RfmError(f"No order in the {sheet} sheet adds up to more than zero: every order is a return or nets "
+                       "to zero; check that the Amount column holds what customers paid.")
     table, keys = _score_table(values, lines, settings)
     found = events.event_columns(list(orders.columns))
     if found:

@@ -264,6 +264,14 @@ def test_an_as_of_date_before_every_order_is_a_plain_error(capsys, hand_book, he
     assert helpers.sha(hand_book) == before
 
 
+def test_orders_that_are_all_returns_say_so_rather_than_blame_the_as_of_date(capsys, tmp_path):
+    csv = tmp_path / "returns.csv"  # one order of 0.01 whose line is returned: it nets to zero
+    csv.write_text("Customer ID,Order ID,Order Date,Amount\n1,O2,2023-01-01,0.01\n1,O2,2023-01-01,-0.01\n")
+    code, _, err = run(capsys, "score", csv)
+    assert_error(code, err, "No order in the returns.csv sheet adds up to more than zero")
+    assert "as-of" not in err
+
+
 # ================================================================== demo
 
 
