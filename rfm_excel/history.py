@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .contact import customer_keys
+from .orders import id_text
 
 HISTORY_COLUMNS = ["As-of Date", "Run Date", "Customer ID", "R", "F", "M", "Segment"]
 NEW = "New"
@@ -87,7 +88,7 @@ def from_sheet(rows: list[list] | None) -> pd.DataFrame:
         return empty_history()
     header = rows[top]
     body = rows[top + 1:]
-    ids = _each_distinct(np.array([row[0] if row else None for row in body], dtype=object), _id_text)
+    ids = _each_distinct(np.array([row[0] if row else None for row in body], dtype=object), id_text)
     parts = []
     for col, label in enumerate(header[1:], start=1):
         dates = _SNAPSHOT_HEADER.match(str(label).strip()) if label is not None else None
@@ -121,15 +122,6 @@ def _cell(value) -> tuple[int, int, int, str] | None:
     """"554 Champions" -> (5, 5, 4, "Champions")."""
     found = _CELL.match(value.strip()) if isinstance(value, str) else None
     return (int(found[1]), int(found[2]), int(found[3]), found[4]) if found else None
-
-
-def _id_text(value) -> str | None:
-    """A Customer ID read back from a cell: 12345.0 is 12345; blanks are None."""
-    if value is None or value == "" or value != value:  # value != value: NaN
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 @dataclass

@@ -299,21 +299,23 @@ class Coded:
 
 
 def _id_texts(coded: Coded) -> np.ndarray:
-    """IDs as text: 12345, 12345.0 and '12345' are one ID; '00123' keeps its zeros; blanks become None."""
+    """``id_text`` of each distinct value (a column of whole numbers at once)."""
     if coded.typed.dtype.kind == "f" and np.all(coded.typed % 1 == 0) and np.all(abs(coded.typed) < 2 ** 53):
-        return coded.typed.astype(np.int64).astype(str).astype(object)  # a column of whole numbers
-    texts = pa.array([v if v.__class__ is str else _cell_text(v) for v in coded.distinct], pa.string())
-    texts = pc.replace_substring_regex(pc.utf8_trim_whitespace(texts), r"^([0-9]+)\.0$", r"\1")  # ' 7.0 ' is 7
-    return pc.if_else(pc.equal(texts, ""), None, texts).to_numpy(zero_copy_only=False)
+        return coded.typed.astype(np.int64).astype(str).astype(object)
+    return np.array([id_text(v) for v in coded.distinct], dtype=object)
 
 
-def _cell_text(value) -> str | None:
-    """A cell that is not text (a number, a date...) as the text of an ID; TRUE/FALSE as blank."""
-    if isinstance(value, bool):
+def id_text(value) -> str | None:
+    """A cell's value as the text of an ID: 12345, 12345.0, '12345.0' and ' 12345 ' are '12345';
+    '00123' keeps its zeros; a blank, NaN or TRUE/FALSE is None."""
+    if value is None or isinstance(value, bool) or value != value:  # value != value: NaN
         return None
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
+    text = str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    return text or None
 
 
 def _customer_keys(customers: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from . import core
 from .contact import customer_keys
 from .errors import RfmError
 from .layout import scores_sheet, segments_sheet
+from .orders import id_text
 from .settings import MAX_BINS, Settings, parse_settings
 from .workbook.live import find_sheet, sheet_values, table_rows
 from .workbook.reader import orders_block
@@ -143,13 +144,7 @@ def customer_value(customer_id, column: str, orders, as_of, window_months, level
 
 def _customer_key(customer_id) -> str | None:
     """The matching key of an ID as a cell holds it: 12345.0, 12345 and " 12345" are one customer."""
-    if customer_id is None or isinstance(customer_id, bool):
-        return None
-    if isinstance(customer_id, float) and customer_id.is_integer():
-        customer_id = int(customer_id)
-    text = str(customer_id).strip()
-    if text.endswith(".0") and text[:-2].isdigit():
-        text = text[:-2]
+    text = id_text(customer_id)
     return customer_keys([text])[0] if text else None
 
 
