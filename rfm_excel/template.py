@@ -43,6 +43,12 @@ START_NOTES = [
 ]
 
 
+# The Settings sheet's column widths in characters, as (first column, last column, width), zero-based:
+# setting, value, five narrow columns under "What it means" (the segment table's limits), its text,
+# then the segment table's plan columns.
+SETTINGS_COLUMNS = [(0, 0, 36), (1, 1, 18), (2, 6, 9), (7, 7, 80), (8, 8 + len(SEGMENT_PLAN_HEADER) - 1, 12)]
+
+
 def write_settings_sheet(book: xlsxwriter.Workbook, styles: Styles, settings: Settings | None = None):
     """A Settings sheet showing ``settings`` (defaults when None), with drop-downs and explanations."""
     settings = settings or Settings()
@@ -54,11 +60,8 @@ def write_settings_sheet(book: xlsxwriter.Workbook, styles: Styles, settings: Se
                                "align": "left"})
     money = book.add_format({"num_format": "0.00", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"})
     share = book.add_format({"num_format": "0%", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"})
-    sheet.set_column(0, 0, 36)
-    sheet.set_column(1, 1, 18)
-    sheet.set_column(2, 6, 9)
-    sheet.set_column(7, 7, 80)
-    sheet.set_column(8, 8 + len(SEGMENT_PLAN_HEADER) - 1, 12)
+    for first, last, width in SETTINGS_COLUMNS:
+        sheet.set_column(first, last, width)
     sheet.write_string(0, 0, "Settings", styles.title)
     sheet.write_string(1, 0, "Change the yellow cells. A blank cell uses the default.", styles.note)
     sheet.write_row(3, 0, ["Setting", "Value"], styles.header)

@@ -15,7 +15,7 @@ import xlwings as xw
 
 from ..layout import (BEST, HEADER_COLOUR, HEAT_HIGH, HEAT_LOW, MIDDLE, TITLE_COLOUR, WORST, Column, Grid,
                       SheetLayout, number_format)
-from ..template import SETTINGS, settings_grid
+from ..template import SETTINGS, SETTINGS_COLUMNS, settings_grid
 from .render import GRID_WIDTH
 from .sheetdata import plain_integers
 
@@ -59,8 +59,8 @@ def write_settings_sheet(book: xw.Book) -> xw.Sheet:
     top = next(r for r, row in enumerate(rows) if row and row[0] == "Segment")
     _note(sheet.range((top, 1), (top, width)))
     _header(sheet.range((top + 1, 1), (top + 1, width)))
-    for col, column_width in enumerate([36, 18, 9, 9, 9, 9, 9, 80] + [12] * (width - 8), start=1):
-        sheet.range((1, col)).column_width = column_width
+    for first, last, column_width in SETTINGS_COLUMNS:
+        sheet.range((1, first + 1), (1, last + 1)).column_width = column_width
     return sheet
 
 
