@@ -43,6 +43,11 @@ START_NOTES = [
 ]
 
 
+SETTINGS_HELP = "Change the yellow cells. A blank cell uses the default."
+SEGMENTS_NOTE = ("Segments: the first row that matches a customer's scores names their segment. "
+                 "Limits are on a 1-5 scale where 5 is best.")
+PLAN_NOTE = ("For the Contact Plan: Holdout % = share kept back as a control group; "
+             "Do Not Contact = Yes leaves the segment out.")
 # The Settings sheet's column widths in characters, as (first column, last column, width), zero-based:
 # setting, value, five narrow columns under "What it means" (the segment table's limits), its text,
 # then the segment table's plan columns.
@@ -63,7 +68,7 @@ def write_settings_sheet(book: xlsxwriter.Workbook, styles: Styles, settings: Se
     for first, last, width in SETTINGS_COLUMNS:
         sheet.set_column(first, last, width)
     sheet.write_string(0, 0, "Settings", styles.title)
-    sheet.write_string(1, 0, "Change the yellow cells. A blank cell uses the default.", styles.note)
+    sheet.write_string(1, 0, SETTINGS_HELP, styles.note)
     sheet.write_row(3, 0, ["Setting", "Value"], styles.header)
     sheet.merge_range(3, 2, 3, 7, "What it means", styles.header)
     for offset, row in enumerate(SETTING_ROWS, start=4):
@@ -83,11 +88,9 @@ def write_settings_sheet(book: xlsxwriter.Workbook, styles: Styles, settings: Se
                 "validate": "date", "criteria": ">", "value": dt.date(1900, 1, 1),
                 "error_message": "Type a date such as 2024-12-31, or leave it blank."})
     top = len(SETTING_ROWS) + 6
-    sheet.write_string(top - 1, 0, "Segments: the first row that matches a customer's scores names their segment. "
-                                   "Limits are on a 1-5 scale where 5 is best.", styles.note)
+    sheet.write_string(top - 1, 0, SEGMENTS_NOTE, styles.note)
     plan = len(SEGMENT_HEADER)
-    sheet.write_string(top - 1, plan, "For the Contact Plan: Holdout % = share kept back as a control group; "
-                                      "Do Not Contact = Yes leaves the segment out.", styles.note)
+    sheet.write_string(top - 1, plan, PLAN_NOTE, styles.note)
     sheet.write_row(top, 0, SEGMENT_HEADER + SEGMENT_PLAN_HEADER, styles.header)
     sheet.set_row(top, 30)
     for offset, rule in enumerate(settings.segments, start=top + 1):
@@ -209,17 +212,14 @@ def build_template(path: str | Path, orders: pd.DataFrame | None = None, setting
 def settings_grid(settings: Settings | None = None) -> list[list]:
     """The values write_settings_sheet puts on a Settings sheet, as rows of cells (None = blank)."""
     settings = settings or Settings()
-    rows: list[list] = [["Settings"], ["Change the yellow cells. A blank cell uses the default."], [],
+    rows: list[list] = [["Settings"], [SETTINGS_HELP], [],
                         ["Setting", "Value", "What it means"]]
     for row in SETTING_ROWS:
         value = setting_value_for_sheet(settings, row.key)
         rows.append([row.label, value if value != "" else None, row.help])
     plan = len(SEGMENT_HEADER)
     note = [None] * (plan + 1)
-    note[0] = ("Segments: the first row that matches a customer's scores names their segment. "
-               "Limits are on a 1-5 scale where 5 is best.")
-    note[plan] = ("For the Contact Plan: Holdout % = share kept back as a control group; "
-                  "Do Not Contact = Yes leaves the segment out.")
+    note[0], note[plan] = SEGMENTS_NOTE, PLAN_NOTE
     rows += [[], note, list(SEGMENT_HEADER + SEGMENT_PLAN_HEADER)]
     for rule in settings.segments:
         plan_values = segment_plan_values(rule)
