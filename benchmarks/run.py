@@ -48,7 +48,7 @@ elif kind == "pandas+calamine":
     import pandas
     detail = f"{len(pandas.read_excel(path, sheet_name='Orders', engine='calamine')):,} rows"
 elif kind == "rfm-excel":
-    from rfm_excel.cli import main
+    from rfm_excel.doors.cli import main
     with contextlib.redirect_stdout(io.StringIO()):
         code = main(["score", path])
     if code:

@@ -1,5 +1,5 @@
 """What a full recalculation of 10,000 =RFM_SCORE cells over one 100,000-line orders range costs,
-with the scoring cache (rfm_excel.udfs.CACHE) and without it.
+with the scoring cache (rfm_excel.doors.functions.CACHE) and without it.
 
 Usage: python benchmarks/udf_cache.py [--lines 100000] [--cells 10000] [--uncached-calls 5] [--full]
 
@@ -20,7 +20,7 @@ import time
 
 from generate import HEADERS, order_lines
 
-from rfm_excel import udfs
+from rfm_excel.doors import functions as udfs
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 

@@ -1,4 +1,8 @@
-"""The one computation every door calls: raw orders + settings -> result tables."""
+"""The one computation every door calls: raw orders + settings -> result tables.
+
+``score`` is a short pipeline of named steps, each returning what it made; the Result holds
+data only (the words a sheet or a terminal shows are in layout/wording.py).
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import campaign, contact, events, scoring, segments, timing
-from .errors import RfmError
-from .history import Movement, add_snapshot, empty_history, movement, snapshot
-from .orders import ISSUE_COLUMNS, CleanOrders, normalise
-from .settings import BEST_LOWEST, Settings
+from .base.errors import RfmError
+from .base.orders import ISSUE_COLUMNS, CleanOrders, normalise
+from .base.settings import BEST_LOWEST, Settings
+from .domain import campaign, contact, events, scoring, segments, timing
+from .domain.history import Movement, add_snapshot, empty_history, movement, snapshot
 
 DIMENSIONS = ("recency", "frequency", "monetary")
-SUMMARY_PHRASES = {  # issue Action -> how the summary counts it
-    "repaired": "values repaired", "counted as a return": "cancelled invoices counted as returns",
-    "netted": "return lines netted", "merged": "ID spellings merged",
-    "customer not scored": "customers with no purchase (only returns)"}
-
-
-def counted(number: int, noun: str) -> str:
-    """'1 customer', '2,000 customers'."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 @dataclass
@@ -51,39 +46,21 @@ class Result:
     lines_used: int
     orders: int
     customers: int
-    source: str = "Orders"
-    plan: pd.DataFrame | None = None
-    history: pd.DataFrame | None = None
-    movement: Movement | None = None
-    campaign: campaign.CampaignResults | None = None
-    rf_customers: pd.DataFrame | None = None
-    rf_monetary: pd.DataFrame | None = None
+    source: str
+    plan: pd.DataFrame
+    history: pd.DataFrame
+    movement: Movement | None
+    campaign: campaign.CampaignResults | None
+    rf_customers: pd.DataFrame
+    rf_monetary: pd.DataFrame
 
     @property
     def as_of(self) -> dt.date:
         return self.settings.as_of
 
-    def rows_summary(self) -> str:
-        """One line accounting for every row read: used, skipped (and why), and what else was done."""
-        table = self.issues
-        line = f"{self.rows_read:,} order rows read, {self.lines_used:,} used"
-        skipped = table["Action"].str.startswith("skipped")
-        if skipped.any():
-            reasons = table.loc[skipped, "Problem"].str.split(" [(:]", regex=True).str[0].value_counts()
-            line += f", {skipped.sum():,} skipped (" + ", ".join(f"{n:,} {why}" for why, n in reasons.items()) + ")"
-        done = []
-        for start, phrase in SUMMARY_PHRASES.items():
-            count = (table["Row"].notna() & table["Action"].str.startswith(start)).sum()
-            if count:
-                done.append(f"{count:,} {phrase}")
-        notes = [f"{text[0].upper()}{text[1:]}." for text in table.loc[table["Row"].isna(), "Problem"]]
-        return " ".join([line + ("; " + ", ".join(done) if done else "") + "."] + notes)
-
-    def summary(self) -> str:
-        """Two lines for a terminal or a status bar."""
-        return (f"{self.rows_summary()}\n{counted(self.customers, 'customer')} scored from "
-                f"{counted(self.orders, 'order')} "
-                f"as of {self.as_of:%Y-%m-%d}.")
+    def __repr__(self) -> str:
+        return (f"Result(as_of={self.as_of:%Y-%m-%d}, customers={self.customers:,}, orders={self.orders:,}, "
+                f"lines_used={self.lines_used:,} of {self.rows_read:,} rows, issues={len(self.issues):,})")
 
 
 def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date | None = None,
@@ -113,69 +90,90 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
 {'Customer ID': 'B', 'Recency (days)': 21, 'Frequency': 1, 'Monetary': 15.0, 'RFM Code': '111'}]
     """
     settings = (settings or Settings()).with_as_of(as_of)
+    clean = _clean(orders, settings, first_row, sheet)
+    settings = _with_default_as_of(settings, clean)
+    lines, issues = _drop_after_as_of(clean, settings.as_of)
+    orders_table = _orders(lines, settings)
+    values = _customer_values(orders_table, lines, clean, settings, sheet)
+    scores, keys = _score_table(values, lines, settings)
+    scores = _with_events(scores, keys, orders, lines, first_row, orders_table, settings)
+    issues = _unscored(lines, values, _merge_issues(issues, read_issues), clean.columns["customer_id"])
+    history = add_snapshot(empty_history() if history is None else history,
+                           snapshot(scores, settings.as_of, run_date or dt.date.today()))
+    rf_customers, rf_monetary = segments.rf_grid(scores, settings.bins("recency"), settings.bins("frequency"),
+                                                 settings.best_score == BEST_LOWEST)
+    return Result(
+        scores=scores, segments=segments.summary(scores, settings.segments), issues=issues, settings=settings,
+        rows_read=clean.rows_read, lines_used=len(lines), orders=len(orders_table), customers=len(scores),
+        source=sheet,
+        plan=contact.contact_plan(scores, keys, timing.purchase_timing(orders_table, settings.as_of), settings),
+        history=history,
+        movement=movement(history, [rule.name for rule in settings.segments], scores,
+                          best_lowest=settings.best_score == BEST_LOWEST),
+        campaign=_campaign(orders_table, settings) if settings.campaign_date else None,
+        rf_customers=rf_customers, rf_monetary=rf_monetary)
+
+
+def _clean(orders: pd.DataFrame, settings: Settings, first_row: int, sheet: str) -> CleanOrders:
+    """The usable order lines, and what was wrong with the others."""
     clean = normalise(orders, first_row=first_row, sheet=sheet, date_order=settings.date_order,
                       chosen=settings.chosen_columns())
     if clean.lines.empty:
         raise RfmError(f"The {sheet} sheet has no usable orders: every row lacks a customer ID, a date or an amount.")
-    if settings.as_of is None:
-        settings = settings.with_as_of(scoring.default_as_of(clean.lines["order_date"]))
-    lines, issues = _drop_after_as_of(clean, settings.as_of)
-    if read_issues is not None:
-        issues = _merge_issues(issues, read_issues)
-    none_before = RfmError(f"No customer has a purchase on or before the as-of date {settings.as_of:%Y-%m-%d}; "
-                           "check the As-of date in Settings.")
+    return clean
+
+
+def _with_default_as_of(settings: Settings, clean: CleanOrders) -> Settings:
+    """The settings with the as-of date filled in: the day after the latest order unless one is given."""
+    if settings.as_of is not None:
+        return settings
+    return settings.with_as_of(scoring.default_as_of(clean.lines["order_date"]))
+
+
+def _orders(lines: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The orders the lines make up (scoring.group_orders); a plain message when no line is left."""
     if lines.empty:
-        raise none_before
-    orders_table = scoring.group_orders(lines)
+        raise _nothing_before(settings)
+    return scoring.group_orders(lines)
+
+
+def _customer_values(orders_table: pd.DataFrame, lines: pd.DataFrame, clean: CleanOrders, settings: Settings,
+                     sheet: str) -> pd.DataFrame:
+    """Recency, frequency and monetary of every customer with a purchase; a plain message when nobody has one."""
     values = scoring.customer_values(orders_table, settings.as_of, settings.window_months)
     if values.empty:
         if len(lines) < len(clean.lines):  # later orders were left out: the as-of date may be the cause
-            raise none_before
+            raise _nothing_before(settings)
         raise RfmError(f"No order in the {sheet} sheet adds up to more than zero: every order is a return or nets "
                        "to zero; check that the Amount column holds what customers paid.")
-    table, keys = _score_table(values, lines, settings)
+    return values
+
+
+def _nothing_before(settings: Settings) -> RfmError:
+    return RfmError(f"No customer has a purchase on or before the as-of date {settings.as_of:%Y-%m-%d}; "
+                    "check the As-of date in Settings.")
+
+
+def _with_events(scores: pd.DataFrame, keys: np.ndarray, orders: pd.DataFrame, lines: pd.DataFrame,
+                 first_row: int, orders_table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The Scores table with the returns, complaints and enquiries columns, when the orders carry them."""
     found = events.event_columns(list(orders.columns))
-    if found:
-        table = events.add_event_scores(table, keys, events.customer_events(orders, lines, first_row, found,
-                                                                            orders_table), settings)
-    issues = _unscored(lines, values, issues, clean.columns["customer_id"])
-    result = Result(scores=table, segments=segments.summary(table, settings.segments), issues=issues,
-                    settings=settings, rows_read=clean.rows_read, lines_used=len(lines),
-                    orders=len(orders_table), customers=len(table), source=sheet)
-    return _plan_and_history(result, keys, orders_table, history, run_date or dt.date.today())
-
-
-def _plan_and_history(result: Result, keys: np.ndarray, orders_table: pd.DataFrame, history: pd.DataFrame | None,
-                      run_date: dt.date) -> Result:
-    """Add to a scored result what follows from the scores: plan, history, movement, campaign, R x F grid."""
-    settings, table = result.settings, result.scores
-    result.plan = contact.contact_plan(table, keys, timing.purchase_timing(orders_table, settings.as_of), settings)
-    past = empty_history() if history is None else history
-    result.history = add_snapshot(past, snapshot(table, settings.as_of, run_date))
-    result.movement = movement(result.history, [rule.name for rule in settings.segments], table,
-                               best_lowest=settings.best_score == BEST_LOWEST)
-    if settings.campaign_date:
-        result.campaign = _campaign(orders_table, settings)
-    result.rf_customers, result.rf_monetary = segments.rf_grid(
-        table, settings.bins("recency"), settings.bins("frequency"), settings.best_score == BEST_LOWEST)
-    return result
+    if not found:
+        return scores
+    return events.add_event_scores(scores, keys, events.customer_events(orders, lines, first_row, found, orders_table),
+                                   settings)
 
 
 def _campaign(orders_table: pd.DataFrame, settings: Settings) -> campaign.CampaignResults:
     """Test against Control for the campaign of ``settings.campaign_date``: groups as the Contact Plan had
     them on that date, responses in the window after it."""
     sent, days = settings.campaign_date, settings.response_days
-    window = f"orders from {sent + dt.timedelta(days=1):%Y-%m-%d} to {sent + dt.timedelta(days=days):%Y-%m-%d}"
-    notes = [f"Campaign of {sent:%Y-%m-%d}: Test = customers the Contact Plan had to contact on that date, Control = "
-             f"those it held out. A response is a purchase among the {window} ({days} days).",
-             "Difference = test rate − control rate, with its 95% interval (normal approximation); an interval "
-             "that includes 0 means the campaign's effect cannot be told from chance. With fewer than about 5 "
-             "responders (or non-responders) in a group the interval is only rough."]
+    outcome = campaign.CampaignResults(pd.DataFrame(columns=campaign.RESULT_COLUMNS), sent, days,
+                                       days_passed=max((settings.as_of - sent).days, 0))
     before = orders_table[orders_table["order_date"].dt.normalize() <= pd.Timestamp(sent)]
     values = scoring.customer_values(before, sent, settings.window_months)
     if values.empty:
-        return campaign.CampaignResults(pd.DataFrame(columns=campaign.RESULT_COLUMNS),
-                                        notes + [f"No customer had bought by {sent:%Y-%m-%d}."])
+        return outcome
     _, _, five_point = _dimension_scores(values, settings)
     groups = pd.DataFrame({"Segment": segments.assign(five_point["recency"], five_point["frequency"],
                                                       five_point["monetary"], settings.segments)},
@@ -183,14 +181,8 @@ def _campaign(orders_table: pd.DataFrame, settings: Settings) -> campaign.Campai
     groups["Plan"] = contact.plan_groups(groups["Segment"], values["recency"], values.index, settings)
     names = [rule.name for rule in settings.segments]
     costs = dict(zip(names, contact.SegmentRules(names, settings)["cost"]))
-    table = campaign.campaign_results(groups, campaign.responses(orders_table, sent, days), names, costs)
-    waited = (settings.as_of - sent).days
-    if waited < days:
-        notes.append(f"Only {max(waited, 0)} of the {days} days had passed by the as-of date "
-                     f"{settings.as_of:%Y-%m-%d}: responses are still coming in.")
-    if not (table["Control Customers"] > 0).any():
-        notes.append("Nobody was held out: give segments a Holdout % in Settings before the next campaign.")
-    return campaign.CampaignResults(table, notes)
+    outcome.table = campaign.campaign_results(groups, campaign.responses(orders_table, sent, days), names, costs)
+    return outcome
 
 
 def _drop_after_as_of(clean: CleanOrders, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -218,7 +210,8 @@ def _unscored(lines: pd.DataFrame, values: pd.DataFrame, issues: pd.DataFrame, c
         "Action": "customer not scored"}))
 
 
-def _merge_issues(*tables: pd.DataFrame) -> pd.DataFrame:
+def _merge_issues(*tables: pd.DataFrame | None) -> pd.DataFrame:
+    tables = tuple(t for t in tables if t is not None)
     merged = pd.concat([t for t in tables if len(t)], ignore_index=True) if any(len(t) for t in tables) else tables[0]
     return merged[ISSUE_COLUMNS].sort_values("Row", kind="stable", na_position="first", ignore_index=True)
 

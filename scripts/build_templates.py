@@ -9,7 +9,7 @@ build it with the xlwings version pyproject.toml pins).
 
 from pathlib import Path
 
-from rfm_excel.template import MACRO_TEMPLATE_NAME, TEMPLATE_NAME, build_template
+from rfm_excel.writers.headless.template import MACRO_TEMPLATE_NAME, TEMPLATE_NAME, build_template
 
 folder = Path(__file__).resolve().parents[1] / "workbook_templates"
 for name in (TEMPLATE_NAME, MACRO_TEMPLATE_NAME):

@@ -17,7 +17,7 @@ import pytest
 import python_calamine
 from lxml import etree
 
-from rfm_excel.template import build_template
+from rfm_excel.writers.headless.template import build_template
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_NAME = "online_retail_II_sample.xlsx"

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 import rfm_excel
-from rfm_excel.campaign import ALL_SEGMENTS, campaign_results, difference_interval, responses
-from rfm_excel.contact import CONTACT, CONTROL, LEFT_OUT, holdout_draws, plan_groups
-from rfm_excel.settings import SegmentRule, Settings
+from rfm_excel.domain.campaign import ALL_SEGMENTS, campaign_results, difference_interval, responses
+from rfm_excel.domain.contact import CONTACT, CONTROL, LEFT_OUT, holdout_draws, plan_groups
+from rfm_excel.base.settings import SegmentRule, Settings
+from rfm_excel.layout.wording import campaign_notes
 
 # The draws of seed "rfm", computed once with hashlib (first 8 bytes of SHA-256 of "rfm:<key>" / 2**64):
 DRAWS = {"a": 0.649613, "b": 0.735130, "c": 0.710557, "d": 0.585785, "e": 0.658067, "f": 0.026870,
@@ -122,7 +123,7 @@ def test_campaign_results_from_the_orders():
     # Revenue in the window: test 100 + 40 = 140 (35.00 each), control 30 (7.50 each):
     # (35.00 - 7.50) x 4 = 110 incremental; cost 4 x 2.00 = 8; net gain 102.
     assert (row["Incremental Revenue"], row["Cost"], row["Net Gain"]) == pytest.approx((110.0, 8.0, 102.0))
-    assert not any("still coming in" in note for note in result.campaign.notes)  # 44 days > 30 have passed
+    assert not any("still coming in" in note for note in campaign_notes(result.campaign, result.as_of))  # 44 days > 30 have passed
 
 
 def test_a_campaign_too_recent_says_responses_are_still_coming_in():
@@ -130,6 +131,7 @@ def test_a_campaign_too_recent_says_responses_are_still_coming_in():
                           columns=["Customer ID", "Order ID", "Order Date", "Amount"])
     result = rfm_excel.score(orders, Settings(campaign_date=dt.date(2024, 6, 1)))
     # As-of = the day after the last order, 2024-06-06: 5 of the 30 days have passed; nobody was held out.
-    assert any(note.startswith("Only 5 of the 30 days had passed") for note in result.campaign.notes)
-    assert any(note.startswith("Nobody was held out") for note in result.campaign.notes)
+    notes = campaign_notes(result.campaign, result.as_of)
+    assert any(note.startswith("Only 5 of the 30 days had passed") for note in notes)
+    assert any(note.startswith("Nobody was held out") for note in notes)
     assert rfm_excel.score(orders).campaign is None  # no campaign date, no results

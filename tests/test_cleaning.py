@@ -12,9 +12,9 @@ import pytest
 import xlsxwriter
 
 from rfm_excel import RfmError
-from rfm_excel.orders import normalise
-from rfm_excel.workbook.headless import score_file
-from rfm_excel.workbook.reader import read_book
+from rfm_excel.base.orders import normalise
+from rfm_excel.doors.files import score_file
+from rfm_excel.readers.workbook import read_book
 
 
 def orders(**columns) -> pd.DataFrame:

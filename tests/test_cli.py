@@ -13,8 +13,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from rfm_excel.cli import main
-from rfm_excel.template import build_template
+from rfm_excel.doors.cli import main
+from rfm_excel.writers.headless.template import build_template
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -310,7 +310,7 @@ def test_demo_needs_an_xlsx_name(capsys, tmp_path):
 
 def _command() -> list[str]:
     script = Path(sys.executable).with_name("rfm-excel")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "rfm_excel.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "rfm_excel.doors.cli"]
 
 
 def test_the_installed_command_end_to_end(tmp_path, helpers):

@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 
 import rfm_excel
-from rfm_excel.events import event_columns
-from rfm_excel.workbook.headless import score_file
+from rfm_excel.domain.events import event_columns
+from rfm_excel.doors.files import score_file
 
 AS_OF = dt.date(2024, 7, 1)
 EVENTS = pd.DataFrame(

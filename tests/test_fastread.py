@@ -15,10 +15,10 @@ import python_calamine
 import xlsxwriter
 
 import rfm_excel
-from rfm_excel.orders import normalise
-from rfm_excel.workbook import fastread
-from rfm_excel.workbook.headless import score_file
-from rfm_excel.workbook.reader import check_sheet_size, orders_block, read_book
+from rfm_excel.base.orders import normalise
+from rfm_excel.readers import typed as fastread
+from rfm_excel.doors.files import score_file
+from rfm_excel.readers.workbook import check_sheet_size, orders_block, read_book
 
 D = dt.datetime
 HEADER = ["Customer ID", "Order ID", "Order Date", "Amount"]

@@ -8,9 +8,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from rfm_excel.cli import main
-from rfm_excel.history import NEW, add_snapshot, empty_history, from_sheet, movement, snapshot, to_sheet
-from rfm_excel.workbook.headless import score_file
+from rfm_excel.doors.cli import main
+from rfm_excel.domain.history import NEW, add_snapshot, empty_history, from_sheet, movement, snapshot, to_sheet
+from rfm_excel.doors.files import score_file
 
 THEN, NOW = dt.date(2024, 5, 31), dt.date(2024, 6, 30)
 ORDER = ["Gold", "Silver", "Bronze"]  # the segment table, best first

@@ -12,8 +12,8 @@ import pytest
 import xlsxwriter
 
 from rfm_excel import RfmError
-from rfm_excel.cli import main
-from rfm_excel.workbook.headless import score_file
+from rfm_excel.doors.cli import main
+from rfm_excel.doors.files import score_file
 
 HEADER = ["Customer ID", "Order ID", "Order Date", "Amount"]
 ORDERS = [["A", "1", dt.datetime(2024, 1, 5), 10.0], ["B", "2", dt.datetime(2024, 2, 5), 20.0],
@@ -249,7 +249,7 @@ def test_a_write_that_fails_leaves_the_workbook_and_no_temporary_file(tmp_path, 
 
     def disk_full(*args):
         raise failure
-    monkeypatch.setattr("rfm_excel.workbook.headless.put_sheets", disk_full)
+    monkeypatch.setattr("rfm_excel.doors.files.put_sheets", disk_full)
     refused(path, *words)
 
 
@@ -260,7 +260,7 @@ def test_ctrl_c_while_writing_leaves_the_workbook_and_no_temporary_file(tmp_path
     def interrupted(book, sheets, out, rows):
         Path(out).write_bytes(b"half a workbook")  # the temporary file is half written when Ctrl-C comes
         raise KeyboardInterrupt
-    monkeypatch.setattr("rfm_excel.workbook.headless.put_sheets", interrupted)
+    monkeypatch.setattr("rfm_excel.doors.files.put_sheets", interrupted)
     with pytest.raises(KeyboardInterrupt):
         score_file(path)
     assert path.read_bytes() == before
@@ -270,5 +270,5 @@ def test_ctrl_c_while_writing_leaves_the_workbook_and_no_temporary_file(tmp_path
 def test_a_read_only_workbook_is_refused_before_any_work(tmp_path, monkeypatch):
     path = orders_book(tmp_path / "shop.xlsx")
     # Tests may run as root, who may write anywhere; ask the check as an ordinary user would be answered.
-    monkeypatch.setattr("rfm_excel.workbook.headless.os.access", lambda p, mode: False)
+    monkeypatch.setattr("rfm_excel.doors.files.os.access", lambda p, mode: False)
     refused(path, "shop.xlsx is read-only", "make it writable or give another --output")

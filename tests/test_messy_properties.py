@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import rfm_excel
-from rfm_excel.orders import normalise
+from rfm_excel.base.orders import normalise
 
 customer_ = st.one_of(st.none(), st.sampled_from(["", "  ", "#N/A", True]), st.integers(1, 6),
                       st.integers(1, 6).map(float), st.integers(1, 6).map(str),

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import rfm_excel
 from rfm_excel import Settings
-from rfm_excel.scoring import breakpoint_scores, quantile_scores
-from rfm_excel.settings import DEFAULT_SEGMENTS
+from rfm_excel.domain.scoring import breakpoint_scores, quantile_scores
+from rfm_excel.base.settings import DEFAULT_SEGMENTS
 
 SLOW = settings(max_examples=100, deadline=None)
 START = dt.datetime(2023, 1, 1)

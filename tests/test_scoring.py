@@ -14,9 +14,9 @@ import pytest
 
 import rfm_excel
 from rfm_excel import RfmError, SegmentRule, Settings
-from rfm_excel import segments
-from rfm_excel.scoring import breakpoint_scores, on_five_point_scale, quantile_scores
-from rfm_excel.settings import DEFAULT_SEGMENTS, SETTING_ROWS, UNMATCHED_SEGMENT, parse_settings
+from rfm_excel.domain import segments
+from rfm_excel.domain.scoring import breakpoint_scores, on_five_point_scale, quantile_scores
+from rfm_excel.base.settings import DEFAULT_SEGMENTS, SETTING_ROWS, UNMATCHED_SEGMENT, parse_settings
 
 D = dt.date
 JULY_1 = D(2024, 7, 1)

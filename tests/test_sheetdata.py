@@ -9,7 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from rfm_excel.workbook.sheetdata import RowBlock, plain_integers
+from rfm_excel.base.excel import plain_integers
+from rfm_excel.writers.headless.rows import RowBlock
 
 
 def test_rows_hold_each_cell_with_its_reference_style_and_type():

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rfm_excel.timing import purchase_timing
+from rfm_excel.domain.timing import purchase_timing
 
 AS_OF = dt.date(2024, 3, 1)
 

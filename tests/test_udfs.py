@@ -1,7 +1,7 @@
 """The =RFM_* worksheet functions, called the way xlwings calls them from Excel on Windows.
 
 xlwings' Windows UDF machinery cannot be imported on Linux (it needs pywin32), so ``windows_udfs``
-loads it with those three modules stubbed, decorates a copy of rfm_excel.udfs with it, and calls
+loads it with those three modules stubbed, decorates a copy of rfm_excel.doors.functions with it, and calls
 the functions as xlwings' call_udf does: each range argument read through xlwings' conversion
 pipeline with the options the decorators declared (a 2-D list with its header, dates as
 datetimes, empty cells as None), a missing argument replaced by its default, the calling cell
@@ -24,8 +24,8 @@ import xlwings as xw
 from xlwings import conversion
 
 import rfm_excel
-from rfm_excel.template import settings_grid
-from rfm_excel.workbook.headless import score_file
+from rfm_excel.layout.template import settings_grid
+from rfm_excel.doors.files import score_file
 
 _spec = importlib.util.spec_from_file_location("remote_books", Path(__file__).with_name("remote_books.py"))
 remote_books = importlib.util.module_from_spec(_spec)
@@ -38,7 +38,7 @@ MISSING = object()  # an optional argument left out in the formula
 
 @pytest.fixture
 def windows_udfs(monkeypatch):
-    """rfm_excel.udfs decorated by xlwings' Windows UDF decorators, and that xlwings module."""
+    """rfm_excel.doors.functions decorated by xlwings' Windows UDF decorators, and that xlwings module."""
     remote_books.enable_remote_engine(monkeypatch)
     stubs = {name: types.ModuleType(name) for name in ("pythoncom", "pywintypes", "win32com", "win32com.client")}
     stubs["pythoncom"].CoInitialize = lambda: None
@@ -49,7 +49,7 @@ def windows_udfs(monkeypatch):
     xlwings_udfs = importlib.import_module("xlwings.udfs")
     for name, decorator in (("func", xlwings_udfs.xlfunc), ("arg", xlwings_udfs.xlarg), ("ret", xlwings_udfs.xlret)):
         monkeypatch.setattr(xw, name, decorator)
-    spec = importlib.util.spec_from_file_location("rfm_excel.udfs_on_windows", Path(rfm_excel.__file__).parent / "udfs.py")
+    spec = importlib.util.spec_from_file_location("rfm_excel.doors.functions_on_windows", Path(rfm_excel.__file__).parent / "doors" / "functions.py")
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, spec.name, module)
     spec.loader.exec_module(module)
@@ -111,12 +111,12 @@ def test_every_function_has_help_texts_and_a_category(windows_udfs):
 
 def test_the_vba_wrappers_excel_gets(windows_udfs):
     out = io.StringIO()
-    windows_udfs.xlwings.generate_vba_wrapper("rfm_excel.udfs", windows_udfs.module, out,
+    windows_udfs.xlwings.generate_vba_wrapper("rfm_excel.doors.functions", windows_udfs.module, out,
                                               types.SimpleNamespace(Name="rfm_template.xlsm"))
     vba = out.getvalue()
     assert "Function RFM_SCORE(customer_id, orders, Optional as_of, Optional window_months, Optional levels)" in vba
     assert "Function RFM_TABLE(orders, Optional as_of, Optional window_months, Optional levels)" in vba
-    assert ('XLPy.CallUDF("rfm_excel.udfs", "RFM_SCORE", Array(customer_id, orders, as_of, window_months, levels, '
+    assert ('XLPy.CallUDF("rfm_excel.doors.functions", "RFM_SCORE", Array(customer_id, orders, as_of, window_months, levels, '
             'Nothing), ThisWorkbook, Application.Caller)') in vba  # the calling cell fills ``caller``
     assert sorted(line.split("(")[0].split()[-1] for line in vba.splitlines() if line.startswith("Function")) == \
         sorted(FUNCTIONS)

@@ -19,10 +19,10 @@ import openpyxl
 import pytest
 
 import rfm_excel
-from rfm_excel.settings import DEFAULT_SEGMENTS, SEGMENT_HEADER, SETTING_ROWS
-from rfm_excel.template import build_template
-from rfm_excel.workbook import package
-from rfm_excel.workbook.headless import score_file
+from rfm_excel.base.settings import DEFAULT_SEGMENTS, SEGMENT_HEADER, SETTING_ROWS
+from rfm_excel.writers.headless.template import build_template
+from rfm_excel.writers.headless import splice
+from rfm_excel.doors.files import score_file
 
 ROOT = Path(__file__).resolve().parents[1]
 D = dt.datetime
@@ -273,7 +273,7 @@ def test_scoring_twice_replaces_the_sheets_and_gives_the_same_values(scored_hand
 def test_the_standard_zlib_writes_the_same_sheets_where_isal_is_missing(scored_hand_book, monkeypatch):
     _, path = scored_hand_book
     first = {sheet: rows_of(path, sheet) for sheet in ("Scores", "Contact Plan", "Score History")}
-    monkeypatch.setattr(package, "compressobj", zlib.compressobj)
+    monkeypatch.setattr(splice, "compressobj", zlib.compressobj)
     score_file(path)
     with zipfile.ZipFile(path) as archive:
         assert archive.testzip() is None  # every member's CRC checks out

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .contact import customer_keys
-from .orders import id_text
+from ..base.orders import customer_keys, id_text
 
 HISTORY_COLUMNS = ["As-of Date", "Run Date", "Customer ID", "R", "F", "M", "Segment"]
 NEW = "New"

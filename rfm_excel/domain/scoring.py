@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from .settings import BEST_LOWEST, Settings
+from ..base.settings import BEST_LOWEST, Settings
 
 DAY = pd.Timedelta(days=1)
 MONEY_DECIMALS = 6  # enough for any currency; drops the float noise of adding amounts

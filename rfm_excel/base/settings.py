@@ -6,7 +6,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from .errors import RfmError
+from .excel import cell_name
+from .orders import number_value
 
 DATE_AUTO, DATE_DAY_FIRST, DATE_MONTH_FIRST = "Auto", "Day first", "Month first"
 BEST_HIGHEST = "Highest"
@@ -189,16 +193,6 @@ def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def cell_name(row: int, col: int) -> str:
-    """A1-style name of a zero-based (row, col)."""
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
-
-
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -278,14 +272,8 @@ class _Cell:
 
 
 def _to_number(value) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return float(str(value).replace(",", ""))
-    except ValueError:
-        return None
+    number = number_value(value)[0]
+    return None if np.isnan(number) else number
 
 
 def parse_settings(rows: list[list], sheet: str = "Settings") -> Settings:

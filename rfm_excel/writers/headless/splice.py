@@ -16,7 +16,6 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 
 from lxml import etree
 
@@ -25,59 +24,19 @@ try:  # ISA-L deflates three times as fast as zlib at the same size; zlib where 
 except ImportError:
     from zlib import compressobj
 
-from ..errors import RfmError
+from ...base.errors import RfmError
+from ...base.ooxml import (CALC_CHAIN, CONTENT_TYPES, DOC_REL, MAIN, PKG_REL, STYLES, TYPES, WORKSHEET, Package,
+                          rels_name, qname)
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
-OFFICE_DOCUMENT = DOC_REL + "/officeDocument"
-STYLES = DOC_REL + "/styles"
-CALC_CHAIN = DOC_REL + "/calcChain"
-WORKSHEET = DOC_REL + "/worksheet"
-CONTENT_TYPES = "[Content_Types].xml"
 STYLE_LISTS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
                "tableStyles", "colors", "extLst")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-def parse_xml(data: bytes, where: str):
-    """Parse package XML safely: no DTDs, no entities, no network."""
-    if b"<!DOCTYPE" in data[:2048] or b"<!ENTITY" in data[:4096]:
-        raise RfmError(f"The workbook's part {where} declares XML entities, which a workbook never needs; "
-                       "the file may be malicious, so it was not read.")
-    try:
-        return etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as error:
-        raise RfmError(f"The workbook's part {where} is damaged ({error}); open and re-save it in Excel.") from None
-
-
-def _q(ns: str, tag: str) -> str:
-    return f"{{{ns}}}{tag}"
-
-
-def rels_name(part: str) -> str:
-    folder, base = posixpath.split(part)
-    return posixpath.join(folder, "_rels", base + ".rels")
-
-
-@dataclass
-class Relationship:
-    element: etree._Element
-    id: str
-    type: str
-    target: str  # package path, resolved; '' for external targets
-
-
-class Package:
+class EditedPackage(Package):
     """A zip package being edited: reads come from the file unless a part was replaced."""
 
     def __init__(self, path):
-        try:
-            self.zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as error:
-            raise RfmError(f"{path} is not a readable Excel workbook ({error}).") from None
-        self.names = [info.filename for info in self.zip.infolist()]
+        super().__init__(path)
         self.changed: dict[str, bytes] = {}
         self.removed: set[str] = set()
         self.big: dict[str, list[bytes | Future]] = {}  # big changed parts, in pieces built by worker threads
@@ -87,15 +46,7 @@ class Package:
         return part not in self.removed and (part in self.changed or part in self.names)
 
     def read(self, part: str) -> bytes:
-        if part in self.changed:
-            return self.changed[part]
-        try:
-            return self.zip.read(part)
-        except KeyError:
-            raise RfmError(f"The workbook has no part {part}; it is damaged, so open and re-save it in Excel.") from None
-
-    def xml(self, part: str):
-        return parse_xml(self.read(part), part)
+        return self.changed[part] if part in self.changed else super().read(part)
 
     def set_big(self, part: str, pieces: list[bytes | Callable[[], bytes]]):
         """Replace a big part with its pieces joined, each callable piece built in a worker thread.
@@ -109,53 +60,6 @@ class Package:
 
     def set_xml(self, part: str, root):
         self.changed[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-    def relationships(self, part: str) -> tuple[etree._Element | None, list[Relationship]]:
-        """The relationships root of a part ('' for the package) and its relationships, targets resolved."""
-        name = "_rels/.rels" if part == "" else rels_name(part)
-        if not self.has(name):
-            return None, []
-        root = self.xml(name)
-        folder = posixpath.dirname(part)
-        found = []
-        for element in root.iter(_q(PKG_REL, "Relationship")):
-            target = element.get("Target", "")
-            if element.get("TargetMode") == "External":
-                resolved = ""
-            elif target.startswith("/"):
-                resolved = target[1:]
-            else:
-                resolved = posixpath.normpath(posixpath.join(folder, target))
-            found.append(Relationship(element, element.get("Id"), element.get("Type"), resolved))
-        return root, found
-
-    def main_part(self) -> str:
-        for relationship in self.relationships("")[1]:
-            if relationship.type == OFFICE_DOCUMENT:
-                return relationship.target
-        raise RfmError("The file has no workbook inside; save it from Excel as an Excel Workbook (.xlsx).")
-
-    def closure(self, part: str) -> list[str]:
-        """The part and every internal part reachable from it through relationships."""
-        seen, todo = [], [part]
-        while todo:
-            current = todo.pop()
-            if current in seen or not self.has(current):
-                continue
-            seen.append(current)
-            todo.extend(r.target for r in self.relationships(current)[1] if r.target)
-        return seen
-
-    def content_type(self, part: str) -> str | None:
-        root = self.xml(CONTENT_TYPES)
-        for override in root.iter(_q(TYPES, "Override")):
-            if override.get("PartName") == "/" + part:
-                return override.get("ContentType")
-        extension = posixpath.splitext(part)[1][1:].lower()
-        for default in root.iter(_q(TYPES, "Default")):
-            if default.get("Extension", "").lower() == extension:
-                return default.get("ContentType")
-        return None
 
     def unique_name(self, wanted: str, reusable: set[str]) -> str:
         """A fresh part name like ``wanted``; names in ``reusable`` (parts being replaced) count as free."""
@@ -251,10 +155,10 @@ class _StyleList:
     """One list in styles.xml (fonts, fills, cellXfs...), with identical entries found by their XML."""
 
     def __init__(self, styles, tag: str):
-        self.element = styles.find(_q(MAIN, tag))
+        self.element = styles.find(qname(MAIN, tag))
         if self.element is None:
-            self.element = etree.Element(_q(MAIN, tag))
-            later = [styles.find(_q(MAIN, t)) for t in STYLE_LISTS[STYLE_LISTS.index(tag) + 1:]]
+            self.element = etree.Element(qname(MAIN, tag))
+            later = [styles.find(qname(MAIN, t)) for t in STYLE_LISTS[STYLE_LISTS.index(tag) + 1:]]
             anchor = next((e for e in later if e is not None), None)
             if anchor is None:
                 styles.append(self.element)
@@ -289,7 +193,7 @@ def merge_styles(target, source) -> tuple[list[int], list[int]]:
     used_ids = {int(f.get("numFmtId")) for f in formats.children()}
     by_code = {f.get("formatCode"): int(f.get("numFmtId")) for f in formats.children()}
     number_formats: dict[str, str] = {}
-    source_formats = source.find(_q(MAIN, "numFmts"))
+    source_formats = source.find(qname(MAIN, "numFmts"))
     for fmt in (source_formats if source_formats is not None else []):
         code, old = fmt.get("formatCode"), fmt.get("numFmtId")
         if code not in by_code:
@@ -325,7 +229,7 @@ def merge_styles(target, source) -> tuple[list[int], list[int]]:
     dxf_map = []
     for dxf in _StyleList(source, "dxfs").children():
         clone = _copy(dxf)
-        for fmt in clone.iter(_q(MAIN, "numFmt")):
+        for fmt in clone.iter(qname(MAIN, "numFmt")):
             remap(fmt)
         dxf_map.append(differential.add(clone))
     return xf_map, dxf_map
@@ -357,60 +261,89 @@ def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None) -> No
     ``rows`` maps a sheet name to a RowBlock of data rows to add under what was rendered.
     """
     rows = rows or {}
-    book, new = Package(book_path), Package(sheets_path)
-    workbook_part, new_workbook_part = book.main_part(), new.main_part()
-    workbook, new_workbook = book.xml(workbook_part), new.xml(new_workbook_part)
-    rels_root, relationships = book.relationships(workbook_part)
-    by_id = {r.id: r for r in relationships}
-    new_by_id = {r.id: r for r in new.relationships(new_workbook_part)[1]}
-
-    styles_part = next(r.target for r in relationships if r.type == STYLES)
-    styles = book.xml(styles_part)
-    xf_map, dxf_map = merge_styles(styles, new.xml(next(r.target for r in new_by_id.values() if r.type == STYLES)))
-    book.set_xml(styles_part, styles)
-
+    book, new = EditedPackage(book_path), Package(sheets_path)
+    workbook, rendered = _WorkbookPart(book), _WorkbookPart(new)
+    xf_map, dxf_map = _merged_styles(book, workbook, new, rendered)
     types = book.xml(CONTENT_TYPES)
-    sheets = workbook.find(_q(MAIN, "sheets"))
-    existing = {s.get("name").casefold(): s for s in sheets}
-    next_sheet_id = max([int(s.get("sheetId")) for s in sheets] + [0]) + 1
-    rid_numbers = [int(m[1]) for r in relationships if (m := re.fullmatch(r"rId(\d+)", r.id or ""))]
-    next_rid = max(rid_numbers + [0]) + 1
-    new_sheets = list(new_workbook.find(_q(MAIN, "sheets")))
-    replaced = [existing[s.get("name").casefold()] for s in new_sheets if s.get("name").casefold() in existing]
-    dropped = {part for old in replaced for part in book.closure(by_id[old.get(_q(DOC_REL, "id"))].target)}
-    reusable = set(dropped)
-    added: list[str] = []
-    new_names = _defined_names(new_workbook)
-    for position, new_sheet in enumerate(new_sheets):
-        name = new_sheet.get("name")
-        source_part = new_by_id[new_sheet.get(_q(DOC_REL, "id"))].target
-        renamed = _copy_parts(book, new, source_part, name, types, added, xf_map, dxf_map, rows.get(name), reusable)
-        rid = f"rId{next_rid}"
-        next_rid += 1
-        etree.SubElement(rels_root, _q(PKG_REL, "Relationship"), Id=rid, Type=WORKSHEET,
-                         Target=posixpath.relpath(renamed, posixpath.dirname(workbook_part)))
-        old = existing.get(name.casefold())
-        if old is not None:
-            rels_root.remove(by_id.pop(old.get(_q(DOC_REL, "id"))).element)
-            old.set("name", name)
-            old.set(_q(DOC_REL, "id"), rid)
-            element = old
-        else:
-            element = etree.SubElement(sheets, _q(MAIN, "sheet"), name=name, sheetId=str(next_sheet_id))
-            element.set(_q(DOC_REL, "id"), rid)
-            next_sheet_id += 1
-        _put_defined_names(workbook, new_names.get(position, []), list(sheets).index(element))
+    dropped = workbook.parts_of([sheet.get("name") for sheet in rendered.sheets])
+    reusable, added = set(dropped), []
+    names = _defined_names(rendered.root)
+    for position, sheet in enumerate(rendered.sheets):
+        name = sheet.get("name")
+        part = _copy_parts(book, new, rendered.target(sheet), name, types, added, xf_map, dxf_map, rows.get(name),
+                           reusable)
+        _put_defined_names(workbook.root, names.get(position, []), workbook.put_sheet(name, part))
     if dropped:
-        _drop_calc_chain(rels_root, by_id, dropped)
-    book.set_xml(workbook_part, workbook)
-    book.set_xml(rels_name(workbook_part), rels_root)
+        _drop_calc_chain(workbook, dropped)
+    workbook.save()
     if dropped:
         _remove_unreachable(book, reusable, types)
     book.set_xml(CONTENT_TYPES, types)
     book.save(out_path, added)
 
 
-def _copy_parts(book: Package, new: Package, sheet_part: str, sheet_name: str, types, added: list[str], xf_map,
+class _WorkbookPart:
+    """A package's workbook part (xl/workbook.xml): its sheet list and its relationships, as edited."""
+
+    def __init__(self, package: Package):
+        self.package, self.name = package, package.main_part()
+        self.root = package.xml(self.name)
+        self.rels_root, relationships = package.relationships(self.name)
+        self.by_id = {r.id: r for r in relationships}
+        self.sheet_list = self.root.find(qname(MAIN, "sheets"))
+        self.sheets = list(self.sheet_list)
+        numbers = [int(m[1]) for rid in self.by_id if (m := re.fullmatch(r"rId(\d+)", rid or ""))]
+        self.next_rid = max(numbers + [0]) + 1
+
+    def target(self, sheet) -> str:
+        """The part a sheet element points to."""
+        return self.by_id[sheet.get(qname(DOC_REL, "id"))].target
+
+    def related(self, kind: str) -> str | None:
+        """The part of the workbook's first relationship of ``kind`` (e.g. STYLES), if any."""
+        return next((r.target for r in self.by_id.values() if r.type == kind), None)
+
+    def existing(self, name: str):
+        return next((s for s in self.sheets if s.get("name").casefold() == name.casefold()), None)
+
+    def parts_of(self, names: list[str]) -> set[str]:
+        """Every part used by the sheets of these names that the workbook has, to be replaced."""
+        return {part for name in names if (old := self.existing(name)) is not None
+                for part in self.package.closure(self.target(old))}
+
+    def put_sheet(self, name: str, part: str) -> int:
+        """Point the sheet ``name`` (replaced where it stands, else added last) at ``part``; return its position."""
+        rid = f"rId{self.next_rid}"
+        self.next_rid += 1
+        etree.SubElement(self.rels_root, qname(PKG_REL, "Relationship"), Id=rid, Type=WORKSHEET,
+                         Target=posixpath.relpath(part, posixpath.dirname(self.name)))
+        element = self.existing(name)
+        if element is not None:
+            self.rels_root.remove(self.by_id.pop(element.get(qname(DOC_REL, "id"))).element)
+            element.set("name", name)
+        else:
+            sheet_id = max([int(s.get("sheetId")) for s in self.sheets] + [0]) + 1
+            element = etree.SubElement(self.sheet_list, qname(MAIN, "sheet"), name=name, sheetId=str(sheet_id))
+            self.sheets.append(element)
+        element.set(qname(DOC_REL, "id"), rid)
+        return self.sheets.index(element)
+
+    def save(self) -> None:
+        self.package.set_xml(self.name, self.root)
+        self.package.set_xml(rels_name(self.name), self.rels_root)
+
+
+def _merged_styles(book: EditedPackage, workbook: _WorkbookPart, new: Package,
+                   rendered: _WorkbookPart) -> tuple[list[int], list[int]]:
+    """Append the rendered sheets' formats to the book's styles part; return where each now lives."""
+    styles_part = workbook.related(STYLES)
+    styles = book.xml(styles_part)
+    maps = merge_styles(styles, new.xml(rendered.related(STYLES)))
+    book.set_xml(styles_part, styles)
+    return maps
+
+
+def _copy_parts(book: EditedPackage, new: Package, sheet_part: str, sheet_name: str, types, added: list[str], xf_map,
                 dxf_map, block, reusable: set[str]) -> str:
     """Copy a sheet and everything it refers to into ``book`` under fresh names (reusing the names of
     parts being replaced); return the sheet's part name."""
@@ -420,7 +353,7 @@ def _copy_parts(book: Package, new: Package, sheet_part: str, sheet_name: str, t
         wanted = part if part != sheet_part else posixpath.join(posixpath.dirname(part), _slug(sheet_name) + ".xml")
         names[part] = book.unique_name(wanted, reusable)
         book.changed[names[part]] = b""  # reserve the name
-        for override in list(types.iter(_q(TYPES, "Override"))):
+        for override in list(types.iter(qname(TYPES, "Override"))):
             if override.get("PartName") == "/" + names[part]:
                 types.remove(override)
     for part in parts:
@@ -433,7 +366,7 @@ def _copy_parts(book: Package, new: Package, sheet_part: str, sheet_name: str, t
         if data is not None:
             book.changed[names[part]] = data
         added.append(names[part])
-        etree.SubElement(types, _q(TYPES, "Override"), PartName="/" + names[part], ContentType=new.content_type(part))
+        etree.SubElement(types, qname(TYPES, "Override"), PartName="/" + names[part], ContentType=new.content_type(part))
         rels_root, relationships = new.relationships(part)
         if rels_root is None:
             if book.has(rels_name(names[part])):  # a replaced part's relationships, now stale
@@ -470,7 +403,7 @@ def _slug(name: str) -> str:
 def _defined_names(workbook) -> dict[int, list]:
     """Sheet-scoped defined names (filters, print titles) by sheet position."""
     found: dict[int, list] = {}
-    names = workbook.find(_q(MAIN, "definedNames"))
+    names = workbook.find(qname(MAIN, "definedNames"))
     for element in (names if names is not None else []):
         if element.get("localSheetId") is not None:
             found.setdefault(int(element.get("localSheetId")), []).append(element)
@@ -478,7 +411,7 @@ def _defined_names(workbook) -> dict[int, list]:
 
 
 def _put_defined_names(workbook, names: list, position: int):
-    container = workbook.find(_q(MAIN, "definedNames"))
+    container = workbook.find(qname(MAIN, "definedNames"))
     if container is not None:
         for element in list(container):
             if element.get("localSheetId") == str(position):
@@ -488,8 +421,8 @@ def _put_defined_names(workbook, names: list, position: int):
             workbook.remove(container)
         return
     if container is None:
-        container = etree.Element(_q(MAIN, "definedNames"))
-        before = [workbook.find(_q(MAIN, tag)) for tag in ("sheets", "functionGroups", "externalReferences")]
+        container = etree.Element(qname(MAIN, "definedNames"))
+        before = [workbook.find(qname(MAIN, tag)) for tag in ("sheets", "functionGroups", "externalReferences")]
         [e for e in before if e is not None][-1].addnext(container)
     for element in names:
         clone = _copy(element)
@@ -497,21 +430,21 @@ def _put_defined_names(workbook, names: list, position: int):
         container.append(clone)
 
 
-def _drop_calc_chain(rels_root, by_id: dict, dropped: set[str]):
+def _drop_calc_chain(workbook: _WorkbookPart, dropped: set[str]):
     """Excel rebuilds the calculation chain; a stale one pointing at a replaced sheet makes it repair the file."""
-    for rid, relationship in list(by_id.items()):
+    for rid, relationship in list(workbook.by_id.items()):
         if relationship.type == CALC_CHAIN:
-            rels_root.remove(relationship.element)
+            workbook.rels_root.remove(relationship.element)
             dropped.add(relationship.target)
-            del by_id[rid]
+            del workbook.by_id[rid]
 
 
-def _remove_unreachable(book: Package, candidates: set[str], types):
+def _remove_unreachable(book: EditedPackage, candidates: set[str], types):
     reachable = set(book.closure(book.main_part())) | {r.target for r in book.relationships("")[1] if r.target}
     for part in candidates - reachable:
         book.removed.add(part)
         book.removed.add(rels_name(part))
         book.changed.pop(part, None)
-    for override in list(types.iter(_q(TYPES, "Override"))):
+    for override in list(types.iter(qname(TYPES, "Override"))):
         if override.get("PartName", "")[1:] in book.removed:
             override.getparent().remove(override)

@@ -1,4 +1,4 @@
-"""Render sheet layouts with XlsxWriter: everything but the data rows, which sheetdata.py writes."""
+"""Render sheet layouts with XlsxWriter: everything but the data rows, which rows.py writes."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ import datetime as dt
 import pandas as pd
 import xlsxwriter
 
-from .sheetdata import RowBlock
-from ..layout import (BEST, HEADER_COLOUR, HEAT_HIGH, HEAT_LOW, MIDDLE, TITLE_COLOUR, WORST, SheetLayout,
-                      number_format)
+from ...layout.sheets import (GRID_WIDTH, BEST, HEADER_COLOUR, HEAT_HIGH, HEAT_LOW, MIDDLE, TITLE_COLOUR, WORST, SheetLayout,
+                             number_format)
+from .rows import RowBlock
 
-GRID_WIDTH = 11  # characters per value column of a grid
 
 
 class Styles:

@@ -8,14 +8,12 @@ Watch note for customers who cost more than they bring.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from . import scoring
-from .orders import parse_numbers
-from .settings import Settings
+from ..base.orders import header_key, parse_numbers
+from ..base.settings import Settings
 
 EVENT_HEADERS = {  # event -> header spellings (compared without case, spaces or punctuation)
     "returned": ["returned", "return", "returns", "returned amount", "return amount", "returned value"],
@@ -27,16 +25,12 @@ MARKS = {"yes", "y", "x", "true", "returned"}  # text meaning "this line has one
 LEVELS = 5
 
 
-def _header_key(text) -> str:
-    return re.sub(r"[\s_\-.#:]+", "", str(text)).lower() if text is not None else ""
-
-
 def event_columns(headers: list) -> dict[str, str]:
     """Event -> the order header that carries it, for the events whose column is present."""
     found = {}
     for header in headers:
         for event, spellings in EVENT_HEADERS.items():
-            if event not in found and _header_key(header) in {_header_key(s) for s in spellings}:
+            if event not in found and header_key(header) in {header_key(s) for s in spellings}:
                 found[event] = header
     return found
 

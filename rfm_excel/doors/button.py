@@ -12,13 +12,14 @@ from collections.abc import Callable
 
 import xlwings as xw
 
-from . import core
-from .errors import RfmError
-from .history import from_sheet
-from .layout import SCORE_HISTORY, SCORES, output_sheets
-from .settings import Settings, parse_settings
-from .workbook.live import find_sheet, sheet_values, write_layouts, write_settings_sheet
-from .workbook.reader import orders_block
+from .. import core
+from ..base.errors import RfmError
+from ..base.settings import Settings, parse_settings
+from ..base.sheet_names import SCORE_HISTORY, SCORES
+from ..domain.history import from_sheet
+from ..layout.sheets import output_sheets
+from ..readers.workbook import orders_block
+from ..writers.live import find_sheet, sheet_values, write_layouts, write_settings_sheet
 
 TITLE = "Score customers"
 

@@ -7,20 +7,19 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .campaign import RESULT_COLUMNS
-from .contact import plan_summary
-from .core import Result, counted
-from .history import Movement, empty_history, to_sheet
-from .settings import BEST_LOWEST
+from ..base.settings import BEST_LOWEST
+from ..base.sheet_names import (CAMPAIGN_RESULTS, CONTACT_PLAN, DATA_ISSUES, MOVEMENT, SCORE_HISTORY, SCORES,
+                                SEGMENTS)
+from ..core import Result
+from ..domain.campaign import RESULT_COLUMNS
+from ..domain.history import Movement, empty_history, to_sheet
+from .wording import campaign_notes, counted, plan_summary, rows_summary, run_note
 
-# The sheets a run owns, replaced on every run (Score History is read back and rewritten with this run added).
-SCORES, SEGMENTS, DATA_ISSUES = "Scores", "Segments", "Data Issues"
-CONTACT_PLAN, MOVEMENT = "Contact Plan", "Movement"
-CAMPAIGN_RESULTS, SCORE_HISTORY = "Campaign Results", "Score History"
 HEADER_COLOUR = "#1F4E78"
 TITLE_COLOUR = "#1F4E78"
 WORST, MIDDLE, BEST = "#F8696B", "#FFEB84", "#63BE7B"
 HEAT_LOW, HEAT_HIGH = "#FFFFFF", "#5B9BD5"
+GRID_WIDTH = 11  # characters per value column of a grid
 
 
 @dataclass(frozen=True)
@@ -112,31 +111,6 @@ def _columns(table: pd.DataFrame, kinds: dict[str, str]) -> list[Column]:
     return [Column(h, kinds.get(h, "text"), _width(table, h, kinds.get(h, "text"))) for h in table.columns]
 
 
-LEVEL_NAMES = {2: "halves", 3: "thirds", 4: "quarters", 5: "fifths", 6: "sixths", 7: "sevenths", 8: "eighths",
-               9: "ninths"}
-
-
-def run_note(result: Result, scored_at: dt.datetime) -> list[str]:
-    """What this run used, in plain words, a line each."""
-    s = result.settings
-    best = "1 is best" if s.best_score == BEST_LOWEST else "higher is better"
-    scales = []
-    for name, dimension in (("Recency", "recency"), ("Frequency", "frequency"), ("Monetary", "monetary")):
-        limits = getattr(s, dimension + "_breakpoints")
-        scales.append(f"{name} by fixed limits {', '.join(f'{b:g}' for b in limits)}" if limits else
-                      f"{name} 1-{s.bins(dimension)} by {LEVEL_NAMES[s.bins(dimension)]} of customers")
-    if all(scale.split(" ", 1)[1] == scales[0].split(" ", 1)[1] for scale in scales):
-        scales = ["R, F and M each " + scales[0].split(" ", 1)[1]]
-    window = f"the last {s.window_months} months" if s.window_months else "all history"
-    weights = (s.recency_weight, s.frequency_weight, s.monetary_weight)
-    weighting = "R, F and M count equally in the RFM Score" if len(set(weights)) == 1 else \
-        "RFM Score = " + " + ".join(f"{w:g} × {letter}" for w, letter in zip(weights, "RFM"))
-    return [f"Scored {scored_at:%Y-%m-%d %H:%M} for the as-of date {s.as_of:%Y-%m-%d}: "
-            f"{counted(result.customers, 'customer')} from {counted(result.orders, 'order')} "
-            f"({result.lines_used:,} of {result.rows_read:,} order rows used; see Data Issues).",
-            f"Scores: {'; '.join(scales)} ({best}). Frequency and Monetary over {window}. {weighting}."]
-
-
 def scores_sheet(result: Result) -> SheetLayout:
     table = result.scores
     kinds = {"Customer ID": "id", "First Order": "date", "Last Order": "date", "Recency (days)": "int", "Frequency": "int",
@@ -177,7 +151,7 @@ def segments_sheet(result: Result, scored_at: dt.datetime) -> SheetLayout:
 
 def issues_sheet(result: Result) -> SheetLayout:
     table = result.issues
-    headline = result.rows_summary() if len(table) else \
+    headline = rows_summary(result) if len(table) else \
         f"No problems found: all {result.rows_read:,} order rows were used."
     where = f"Row is the row number in {result.source}; nothing listed here was changed in your orders."
     columns = _columns(table, {"Row": "row"})
@@ -230,7 +204,7 @@ def campaign_sheet(result: Result) -> SheetLayout:
                  "contact only the Contact rows of the Contact Plan, then set Campaign date and score again "
                  "once the response window has passed."]
     else:
-        table, lines = outcome.table, ["Campaign results", *outcome.notes]
+        table, lines = outcome.table, ["Campaign results", *campaign_notes(outcome, result.as_of)]
     kinds = {header: "int" for header in RESULT_COLUMNS if "Customers" in header or "Responders" in header}
     kinds.update({header: "percent" for header in ("Test Rate", "Control Rate", "Difference", "95% Low", "95% High")})
     kinds.update({header: "money" for header in ("Test Revenue per Customer", "Control Revenue per Customer",

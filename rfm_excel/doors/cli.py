@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from .contact import customers, plan_summary
-from .core import Result
-from .errors import RfmError
-from .template import build_template
-from .workbook.headless import compare_file, export_plan, score_file
+from .. import __version__
+from ..base.errors import RfmError
+from ..core import Result
+from ..layout.wording import counted, plan_summary, summary
+from ..writers.headless.template import build_template
+from .files import compare_file, export_plan, score_file
 
 SAMPLE = "online_retail_sample.csv.gz"
 
@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _report(result: Result, path: Path) -> None:
-    print(result.summary())
+    print(summary(result))
     segments = result.segments[result.segments["Customers"] > 0]
     width = max(len(s) for s in segments["Segment"])
     print(f"\n{'Segment':<{width}}  Customers  Revenue share")
@@ -119,7 +119,7 @@ def _status(words: str) -> None:
 def _export(args) -> None:
     result, path, count = export_plan(args.book, args.output, args.as_of, args.orders_sheet)
     print(f"Contact plan as of {result.as_of:%Y-%m-%d}: {plan_summary(result.plan, result.settings.currency_symbol)}")
-    print(f"Wrote {customers(count)} to contact to {path}")
+    print(f"Wrote {counted(count, 'customer')} to contact to {path}")
 
 
 def _compare(args) -> None:

@@ -18,22 +18,12 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from .settings import SegmentRule, Settings
+from ..base.settings import SegmentRule, Settings
 
 CONTACT, CONTROL, LEFT_OUT = "Contact", "Control", "Left out"
 PLANS = (CONTACT, CONTROL, LEFT_OUT)
 UNMATCHED_ACTION = "Review the segment table in Settings."
 MONTH_NAMES = np.array([None] + list(calendar.month_name[1:]), dtype=object)
-
-
-def customer_keys(customer_ids) -> np.ndarray:
-    """The matching key of each Customer ID: no spaces, no capitals (as when orders are read)."""
-    ids = pd.Series(customer_ids, dtype="str")
-    plain = ~ids.str.contains(r"[^0-9a-z_.#/-]", regex=True).to_numpy(dtype=bool)
-    keys = ids.to_numpy(dtype=object)
-    odd = np.flatnonzero(~plain)  # the few IDs with spaces, capitals or other letters: done one by one
-    keys[odd] = ["".join(str(v).split()).casefold() for v in keys[odd].tolist()]
-    return keys
 
 
 def holdout_draws(keys, seed: str) -> np.ndarray:
@@ -160,22 +150,6 @@ def _reasons(segment, rules: SegmentRules, recency, frequency, plan, gap, usual,
     marked = left_out & rules["do_not_contact"].astype(bool)
     text[marked] = segment[marked] + " is marked Do Not Contact"
     return text
-
-
-def plan_summary(plan: pd.DataFrame, currency_symbol: str = "") -> str:
-    """One line: how many to contact, at what cost, by channel; how many held out and left out."""
-    contact = plan[plan["Plan"] == CONTACT]
-    channels = ", ".join(f"{n:,} by {channel.lower()}" for channel, n in contact["Channel"].value_counts().items())
-    left_out = plan[plan["Plan"] == LEFT_OUT]
-    marked = int(left_out["Reason"].str.endswith("Do Not Contact").sum())
-    return (f"{customers(len(contact))} to contact ({channels or 'none'}), costing "
-            f"{currency_symbol}{contact['Cost'].sum():,.2f}; {(plan['Plan'] == CONTROL).sum():,} held out as "
-            f"control; {len(left_out):,} left out ({len(left_out) - marked:,} bought recently, {marked:,} in "
-            "segments marked Do Not Contact).")
-
-
-def customers(count: int) -> str:
-    return f"{count:,} customer{'' if count == 1 else 's'}"
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

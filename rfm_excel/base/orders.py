@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import RfmError
+from .excel import EPOCH
 
 # Canonical column -> header spellings that mean it (compared without case, spaces or punctuation).
 SYNONYMS = {
@@ -35,14 +36,12 @@ SYNONYMS = {
 LABELS = {"customer_id": "Customer ID", "order_id": "Order ID", "order_date": "Order Date", "amount": "Amount",
           "quantity": "Quantity", "price": "Price", "customer_name": "Customer Name", "email": "Email"}
 ISSUE_COLUMNS = ["Row", "Column", "Value", "Problem", "Action"]
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-
-
-def _header_key(text) -> str:
+def header_key(text) -> str:
+    """A header as compared with the known spellings: no case, spaces or punctuation."""
     return re.sub(r"[\s_\-.#:]+", "", str(text)).lower() if text is not None else ""
 
 
-_BY_KEY = {_header_key(spelling): column for column, spellings in SYNONYMS.items() for spelling in spellings}
+_BY_KEY = {header_key(spelling): column for column, spellings in SYNONYMS.items() for spelling in spellings}
 
 
 @dataclass
@@ -68,16 +67,16 @@ def map_columns(headers: list, chosen: dict[str, str] | None = None) -> dict[str
     ``chosen`` maps canonical columns to headers named in Settings; they win over detection.
     Otherwise the first header matching a known spelling supplies each column.
     """
-    by_key = {_header_key(h): h for h in headers if h is not None}
+    by_key = {header_key(h): h for h in headers if h is not None}
     found: dict[str, str] = {}
     for column, header in (chosen or {}).items():
-        if _header_key(header) not in by_key:
+        if header_key(header) not in by_key:
             raise RfmError(f"Settings name {header!r} as the {LABELS[column]} column, but the orders have no such "
                            f"header (they have: {', '.join(str(h) for h in headers if h is not None)}); "
                            "fix the setting or the header.")
-        found[column] = by_key[_header_key(header)]
+        found[column] = by_key[header_key(header)]
     for header in headers:
-        column = _BY_KEY.get(_header_key(header))
+        column = _BY_KEY.get(header_key(header))
         if column and column not in found and header not in found.values():
             found[column] = header
     return found
@@ -132,7 +131,7 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     code = {name: coded[list(raw.columns).index(header)] for name, header in columns.items()}
 
     customer_text = _id_texts(code["customer_id"])
-    customer_keys = _customer_keys(customer_text)
+    keys = customer_keys(customer_text)
     customer = code["customer_id"].spread(customer_text, None)
     no_customer = pd.isna(customer)
     issues.add(no_customer, "customer_id", column["customer_id"], "no customer ID (blank, or an error such as #N/A)",
@@ -163,12 +162,12 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     issues.add(keep & (amount < 0), "amount", amount, "negative amount: a return, refund or credit",
                "netted into Monetary; not a purchase")
 
-    key = code["customer_id"].spread(customer_keys, None)
+    key = code["customer_id"].spread(keys, None)
     extras = {extra: code[extra].spread(_texts(code[extra].distinct), None)
               for extra in ("customer_name", "email") if extra in columns}
     lines = as_frame({"customer_id": key, "customer": customer, "order_id": order_id, "order_date": order_date,
                       "amount": amount, "source_row": issues.rows, **extras}, keep)
-    if len(set(customer_text)) > len(set(customer_keys)):  # some spellings differ only by spaces or case
+    if len(set(customer_text)) > len(set(keys)):  # some spellings differ only by spaces or case
         _report_merged_spellings(lines, issues)
     return CleanOrders(lines, issues.table(), len(raw), columns)
 
@@ -318,8 +317,8 @@ def id_text(value) -> str | None:
     return text or None
 
 
-def _customer_keys(customers: np.ndarray) -> np.ndarray:
-    """The matching key of a customer ID: no spaces, no case."""
+def customer_keys(customers) -> np.ndarray:
+    """The matching key of each customer ID text: no spaces, no capitals (None stays None)."""
     return np.array([None if v is None else "".join(v.split()).casefold() for v in customers], dtype=object)
 
 
@@ -330,31 +329,32 @@ def _texts(values) -> np.ndarray:
 _MONEY_MARKS = re.compile(r"[\s,'£$€¥₹]|^[A-Z]{3}|[A-Z]{3}$")
 
 
-def _numbers(coded: Coded) -> tuple[np.ndarray, np.ndarray]:
-    """Numbers (NaN where unreadable) and which were text needing more than a plain read.
+def number_value(value) -> tuple[float, bool]:
+    """A cell's value as a number (NaN where unreadable) and whether it was text needing more than
+    a plain read: '£1,234.50', '(12.00)' (negative), 'GBP 7' and ' 7 ' are read as numbers."""
+    if value is None or isinstance(value, bool):
+        return np.nan, False
+    if isinstance(value, (int, float)):
+        return float(value), False
+    text = str(value).strip()
+    try:
+        return float(text), False
+    except ValueError:
+        pass
+    negative = text.startswith("(") and text.endswith(")")
+    core = _MONEY_MARKS.sub("", text.strip("()").upper())
+    if core.startswith("-") and negative:
+        return np.nan, False
+    try:
+        number = float(core)
+    except ValueError:
+        return np.nan, False
+    return (-number if negative else number), True
 
-    '£1,234.50', '(12.00)' (negative), 'GBP 7' and ' 7 ' are read as numbers.
-    """
-    def one(value):
-        if value is None or isinstance(value, bool):
-            return np.nan, False
-        if isinstance(value, (int, float)):
-            return float(value), False
-        text = str(value).strip()
-        try:
-            return float(text), False
-        except ValueError:
-            pass
-        negative = text.startswith("(") and text.endswith(")")
-        core = _MONEY_MARKS.sub("", text.strip("()").upper())
-        if core.startswith("-") and negative:
-            return np.nan, False
-        try:
-            number = float(core)
-        except ValueError:
-            return np.nan, False
-        return (-number if negative else number), True
-    pairs = [one(v) for v in coded.distinct]
+
+def _numbers(coded: Coded) -> tuple[np.ndarray, np.ndarray]:
+    """``number_value`` of every row, converting each distinct value once."""
+    pairs = [number_value(v) for v in coded.distinct]
     numbers = coded.spread(np.array([p[0] for p in pairs], dtype=float), np.nan)
     cleaned = coded.spread(np.array([p[1] for p in pairs], dtype=bool), False)
     return numbers, cleaned
@@ -397,7 +397,7 @@ def _dates(coded: Coded, date_order: str) -> tuple[np.ndarray, str | None]:
                                           errors="coerce")
     serial = numbers.between(*SERIAL_RANGE) & ~yyyymmdd
     if serial.any():
-        result[serial] = EXCEL_EPOCH + pd.to_timedelta(numbers[serial], unit="D")
+        result[serial] = pd.Timestamp(EPOCH) + pd.to_timedelta(numbers[serial], unit="D")
     is_text = _each(values, lambda v: isinstance(v, str) and bool(v.strip()))
     note = None
     if is_text.any():

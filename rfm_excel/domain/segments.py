@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .settings import UNMATCHED_SEGMENT, SegmentRule
+from ..base.settings import UNMATCHED_SEGMENT, SegmentRule
 
 
 def assign(r: np.ndarray, f: np.ndarray, m: np.ndarray, rules: tuple[SegmentRule, ...]) -> np.ndarray:

@@ -15,7 +15,7 @@ what the contacted customers bought beyond what they would have bought anyway.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -32,10 +32,13 @@ RESULT_COLUMNS = ["Segment", "Test Customers", "Test Responders", "Test Rate", "
 
 @dataclass
 class CampaignResults:
-    """The Campaign Results table and the sentences that go above it."""
+    """The Campaign Results table (empty when nobody had bought by the campaign date) and what it measured:
+    the campaign date, the response window in days and how many of those days had passed by the as-of date."""
 
     table: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    sent: dt.date
+    response_days: int
+    days_passed: int
 
 
 def difference_interval(x_test, n_test, x_control, n_control, z: float = Z_95):

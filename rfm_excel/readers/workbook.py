@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import python_calamine
 
-from ..errors import RfmError
-from ..layout import SCORE_HISTORY
-from ..orders import ISSUE_COLUMNS, as_frame, map_columns
-from ..settings import cell_name
-from . import fastread
-from .package import DOC_REL, MAIN, Package
+from ..base import sheet_names
+from ..base.errors import RfmError
+from ..base.excel import cell_name, column_number
+from ..base.ooxml import DOC_REL, MAIN, Package
+from ..base.orders import ISSUE_COLUMNS, as_frame, map_columns
+from . import typed
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 HEADER_SEARCH_ROWS = 30
@@ -107,13 +107,6 @@ def check_sheet_size(path: Path, sheet: str) -> SheetPart | None:
     return SheetPart(part, info.file_size, starts_at_a1)
 
 
-def column_number(letters: str) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - 64
-    return number
-
-
 def _open(path: Path) -> python_calamine.CalamineWorkbook:
     try:
         return python_calamine.CalamineWorkbook.from_path(str(path))
@@ -138,25 +131,21 @@ def _rows(sheet: python_calamine.CalamineSheet, name: str) -> list[list]:
             from None
 
 
-def _find_sheet(names: list[str], wanted: str) -> str | None:
-    return next((n for n in names if n.strip().casefold() == wanted.strip().casefold()), None)
-
-
 def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
     """Read the Orders sheet (or ``orders_sheet``) and the Settings sheet, if any."""
     check_workbook(path)
     book = _open(path)
     names = book.sheet_names
-    sheet = _find_sheet(names, orders_sheet or "Orders")
+    sheet = sheet_names.find(names, orders_sheet or "Orders")
     if sheet is None:
         hint = "use --orders-sheet NAME" if orders_sheet is None else "check the spelling"
         raise RfmError(f"{path.name} has no sheet named {orders_sheet or 'Orders'!r} (it has: {', '.join(names)}); "
                        f"rename the sheet with your orders to Orders or {hint}.")
     part = check_sheet_size(path, sheet)
-    big = part is not None and part.size >= fastread.FAST_FROM_BYTES and part.starts_at_a1
+    big = part is not None and part.size >= typed.FAST_FROM_BYTES and part.starts_at_a1
     with ThreadPoolExecutor(1) as pool:  # both libraries parse outside the GIL, so this costs no time on two cores
         extras = pool.submit(_settings_and_history, path, book)
-        orders = fastread.typed_orders(path, part.name, sheet) if big else None
+        orders = typed.typed_orders(path, part.name, sheet) if big else None
         settings_rows, history_rows = extras.result()
     if orders is not None:
         first_row, merged = 2, []
@@ -171,7 +160,7 @@ def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
 
 def _settings_and_history(path: Path, book: python_calamine.CalamineWorkbook) -> tuple[list | None, list | None]:
     """The rows of the Settings sheet and of the Score History sheet, each None where there is none."""
-    settings_sheet = _find_sheet(book.sheet_names, "Settings")
+    settings_sheet = sheet_names.find(book.sheet_names, "Settings")
     if settings_sheet:
         check_sheet_size(path, settings_sheet)
     settings_rows = _rows(_sheet(book, settings_sheet), settings_sheet) if settings_sheet else None
@@ -180,7 +169,7 @@ def _settings_and_history(path: Path, book: python_calamine.CalamineWorkbook) ->
 
 def read_history(path: Path, book: python_calamine.CalamineWorkbook) -> list[list] | None:
     """The rows of the Score History sheet a previous run wrote, if there is one."""
-    sheet = _find_sheet(book.sheet_names, SCORE_HISTORY)
+    sheet = sheet_names.find(book.sheet_names, sheet_names.SCORE_HISTORY)
     if sheet is None:
         return None
     check_sheet_size(path, sheet)

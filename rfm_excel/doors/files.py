@@ -11,15 +11,15 @@ from pathlib import Path
 import xlsxwriter
 
 from .. import core
-from ..contact import CONTACT, neutralise_formulas
-from ..errors import RfmError
-from ..history import from_sheet, movement, snapshot_dates
-from ..layout import SheetLayout, movement_sheet, output_sheets
-from ..settings import BEST_LOWEST, Settings, parse_settings
-from ..template import build_template, write_settings_sheet
-from .package import put_sheets
-from .reader import read_book, read_csv
-from .render import Styles, write_layout
+from ..base.errors import RfmError
+from ..base.settings import BEST_LOWEST, Settings, parse_settings
+from ..domain.contact import CONTACT, neutralise_formulas
+from ..domain.history import from_sheet, movement, snapshot_dates
+from ..layout.sheets import SheetLayout, movement_sheet, output_sheets
+from ..readers.workbook import read_book, read_csv
+from ..writers.headless.render import Styles, write_layout
+from ..writers.headless.splice import put_sheets
+from ..writers.headless.template import build_template, write_settings_sheet
 
 
 def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.date | None = None,

@@ -17,18 +17,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+from ...base.excel import EPOCH, column_letter, plain_integers
+
 SLICE_ROWS = 20_000  # rows built at a time by a worker thread
 _NOT_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"  # characters XML cannot hold (RE2 syntax)
-
-
-def column_letter(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _numbers(values: np.ndarray) -> pa.StringArray:
@@ -46,13 +38,13 @@ def cell_texts(series: pd.Series, kind: str) -> tuple[pa.StringArray, bool]:
     are text cells. ``kind`` "id" means text that is written as numbers where every ID is a plain one
     (``plain_integers``); "id number" that this is already known."""
     if kind == "date":
-        days = (series.to_numpy(dtype="datetime64[D]") - EXCEL_EPOCH).astype(float)
+        days = (series.to_numpy(dtype="datetime64[D]") - EPOCH).astype(float)
         days[pd.isna(series).to_numpy()] = np.nan
         return _numbers(days), False
     if series.dtype.kind in "iufb":
         return _numbers(series.to_numpy(dtype=float)), False
     texts = _texts(series)
-    if kind == "id number" or (kind == "id" and _plain_integers(texts)):
+    if kind == "id number" or (kind == "id" and plain_integers(texts)):
         return texts, False
     for mark, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         texts = pc.replace_substring(texts, mark, entity)
@@ -69,16 +61,6 @@ def _texts(series: pd.Series) -> pa.StringArray:
     except (pa.ArrowTypeError, pa.ArrowInvalid):  # not all text
         codes, distinct = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
         return pa.array([str(v) for v in distinct], pa.string()).take(pa.array(codes, mask=codes < 0))
-
-
-def plain_integers(ids: pd.Series) -> bool:
-    """Whether every ID, as text, is a number Excel would show unchanged (digits, no leading zero,
-    at most 15 of them: not 007, 1e5 or " 7"), so that it can be written as a number."""
-    return _plain_integers(_texts(ids))
-
-
-def _plain_integers(texts: pa.StringArray) -> bool:
-    return pc.all(pc.match_substring_regex(texts, "^(0|[1-9][0-9]{0,14})$")).as_py() is not False
 
 
 @dataclass
@@ -103,7 +85,7 @@ class RowBlock:
             numbers = kind == "date" or series.dtype.kind in "iufb"  # as cell_texts has it
             texts = None if numbers else _texts(series)
             if kind == "id":
-                kind = "id number" if numbers or _plain_integers(texts) else "text"
+                kind = "id number" if numbers or plain_integers(texts) else "text"
             text = not numbers and kind != "id number"
             keep = text and pc.any(pc.match_substring_regex(texts, r"^\s|\s$")).as_py()
             style = f'" s="{xf_map[fmt.xf_index]}"'

@@ -15,14 +15,13 @@ from dataclasses import dataclass, replace
 
 import xlwings as xw
 
-from . import core
-from .contact import customer_keys
-from .errors import RfmError
-from .layout import scores_sheet, segments_sheet
-from .orders import id_text
-from .settings import MAX_BINS, Settings, parse_settings
-from .workbook.live import find_sheet, sheet_values, table_rows
-from .workbook.reader import orders_block
+from .. import core
+from ..base.errors import RfmError
+from ..base.orders import customer_keys, id_text
+from ..base.settings import MAX_BINS, Settings, parse_settings
+from ..layout.sheets import scores_sheet, segments_sheet
+from ..readers.workbook import orders_block
+from ..writers.live import find_sheet, sheet_values, table_rows
 
 UNKNOWN_CUSTOMER = "unknown customer"
 CATEGORY = "RFM"

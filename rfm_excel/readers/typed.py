@@ -21,10 +21,10 @@ import pandas as pd
 
 from lxml import etree
 
-from ..errors import RfmError
-from ..orders import as_frame, map_columns
-from .package import MAIN, Package, parse_xml
-from .sheetdata import column_letter
+from ..base.errors import RfmError
+from ..base.excel import column_letter
+from ..base.ooxml import MAIN, Package, parse_xml
+from ..base.orders import as_frame, map_columns
 
 FAST_FROM_BYTES = 8 << 20  # smaller sheets read quickly enough cell by cell
 TYPED = {"float", "int", "string", "datetime", "date"}

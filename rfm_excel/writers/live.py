@@ -1,6 +1,6 @@
 """Live Excel through xlwings: whole-sheet reads, and the output sheets written into the open workbook.
 
-The sheets come from the same layouts (rfm_excel.layout) as the headless file, so they look the
+The sheets come from the same layouts (rfm_excel.layout.sheets) as the headless file, so they look the
 same. Each block of cells (the lines on top, the table with its header, each grid) goes in with
 one ``.value`` assignment, and formats are set per column range, never cell by cell.
 """
@@ -13,11 +13,12 @@ import sys
 import pandas as pd
 import xlwings as xw
 
-from ..layout import (BEST, HEADER_COLOUR, HEAT_HIGH, HEAT_LOW, MIDDLE, TITLE_COLOUR, WORST, Column, Grid,
+from ..layout.sheets import (BEST, HEADER_COLOUR, HEAT_HIGH, HEAT_LOW, MIDDLE, TITLE_COLOUR, WORST, GRID_WIDTH, Column, Grid,
                       SheetLayout, number_format)
-from ..template import SETTINGS, SETTINGS_COLUMNS, settings_grid
-from .render import GRID_WIDTH
-from .sheetdata import plain_integers
+from ..base.excel import plain_integers
+from ..base import sheet_names
+from ..base.sheet_names import SETTINGS
+from ..layout.template import SETTINGS_COLUMNS, settings_grid
 
 NOTE_COLOUR, BORDER_COLOUR = "#595959", "#BFBFBF"
 POINTS_PER_PIXEL = 0.75
@@ -31,8 +32,8 @@ def text(value: str) -> str:
 
 def find_sheet(book: xw.Book, name: str) -> xw.Sheet | None:
     """The sheet called ``name``, ignoring case and surrounding spaces, if there is one."""
-    wanted = name.strip().casefold()
-    return next((sheet for sheet in book.sheets if sheet.name.strip().casefold() == wanted), None)
+    found = sheet_names.find([sheet.name for sheet in book.sheets], name)
+    return None if found is None else book.sheets[found]
 
 
 def sheet_values(sheet: xw.Sheet) -> list[list]:
