@@ -98,10 +98,18 @@ def test_template_into_a_missing_folder_is_a_plain_error(capsys, tmp_path):
 
 def test_a_terminal_sees_each_step_on_one_line_that_is_cleared_at_the_end(capsys, hand_book, monkeypatch):
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    monkeypatch.setenv("TERM", "xterm-256color")
     code, out, err = run(capsys, "score", hand_book)
     assert code == 0 and out.startswith("19 order rows read")
     assert err == ("\r\033[KReading and scoring shop.xlsx…\r\033[KWriting 5 customers into shop.xlsx…"
                    "\r\033[K")
+
+
+def test_a_terminal_without_escape_codes_sees_one_line_per_step(capsys, hand_book, monkeypatch):
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    monkeypatch.setenv("TERM", "dumb")
+    code, _, err = run(capsys, "score", hand_book)
+    assert code == 0 and err == "Reading and scoring shop.xlsx…\nWriting 5 customers into shop.xlsx…\n"
 
 
 def test_score_in_place_prints_the_summary_and_the_segments(capsys, hand_book):

@@ -104,16 +104,44 @@ def _check_folder(path: Path) -> None:
 
 
 def _score(args) -> None:
-    status = _status if sys.stderr.isatty() else None
+    status = _status_line()
     result, path = score_file(args.book, args.output, args.as_of, args.orders_sheet, progress=status)
     if status:
         status("")
     _report(result, path)
 
 
-def _status(words: str) -> None:
-    """What a long run is doing, on one line of the terminal that the next step overwrites."""
-    print(f"\r\033[K{words}…" if words else "\r\033[K", end="", file=sys.stderr, flush=True)
+def _status_line():
+    """How a long run shows what it is doing: on one terminal line that each step overwrites, where the
+    terminal understands the escape code that clears a line; one line per step on a console that does not
+    (an old Windows console prints the code as text); nothing when the output is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    clears = _clears_lines()
+
+    def status(words: str) -> None:
+        if clears:
+            print(f"\r\033[K{words}…" if words else "\r\033[K", end="", file=sys.stderr, flush=True)
+        elif words:
+            print(f"{words}…", file=sys.stderr, flush=True)
+    return status
+
+
+def _clears_lines() -> bool:
+    """Whether standard error is a terminal that understands ANSI escape codes (on Windows, one that
+    accepts virtual-terminal processing, as Windows 10's console and Windows Terminal do)."""
+    if os.environ.get("TERM") == "dumb":
+        return False
+    if sys.platform != "win32":
+        return True
+    import ctypes  # Windows only: ask the console to interpret escape codes
+    from ctypes import wintypes
+
+    kernel = ctypes.windll.kernel32
+    handle, mode = kernel.GetStdHandle(-12), wintypes.DWORD()  # -12: standard error
+    enable_virtual_terminal = 0x0004
+    return bool(kernel.GetConsoleMode(handle, ctypes.byref(mode))
+                and kernel.SetConsoleMode(handle, mode.value | enable_virtual_terminal))
 
 
 def _export(args) -> None:
