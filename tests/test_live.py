@@ -22,9 +22,10 @@ import python_calamine
 import xlwings as xw
 
 from rfm_excel.doors import button as macros
+from rfm_excel.doors.files import score_file
 from rfm_excel.layout.template import settings_grid
 from rfm_excel.writers.headless.template import MACRO_TEMPLATE_NAME, TEMPLATE_NAME, build_template
-from rfm_excel.doors.files import score_file
+from rfm_excel.writers.headless.vba import ENTRY_POINT
 
 _spec = importlib.util.spec_from_file_location("remote_books", Path(__file__).with_name("remote_books.py"))
 remote_books = importlib.util.module_from_spec(_spec)
@@ -123,10 +124,13 @@ def test_macro_template_is_the_plain_one_plus_the_button(tmp_path):
     assert conf.get_sheet_by_name("xlwings.conf").to_python() == [["UDF Modules", "rfm_excel.doors.functions"]]
 
 
-def test_button_macro_names_the_entry_point_that_exists():
+def test_button_macro_runs_the_entry_point_that_exists(monkeypatch):
     source = (ROOT / "rfm_excel" / "writers" / "headless" / "vba" / "RfmExcel.bas").read_text()
-    assert 'RunPython "import rfm_excel.doors.button; rfm_excel.doors.button.score_customers()"' in source
-    assert callable(macros.score_customers)
+    assert f'RunPython "{ENTRY_POINT}"' in source
+    calls = []
+    monkeypatch.setattr(macros, "score_customers", lambda: calls.append("score_customers"))
+    exec(ENTRY_POINT, {})  # the Python code RunPython hands to the interpreter
+    assert calls == ["score_customers"]
 
 
 def test_vba_project_survives_a_headless_run(tmp_path, helpers):
@@ -155,7 +159,7 @@ def test_libreoffice_reads_the_vba_modules_and_the_button(tmp_path):
     modules = {Path(n).stem for n in ods.namelist() if n.startswith("Basic/VBAProject/") and n.endswith(".xml")}
     assert {"ThisWorkbook", "Sheet1", "Sheet2", "Sheet3", "Sheet4", "RfmExcel", "xlwings", "Dictionary"} <= modules
     macro = ods.read("Basic/VBAProject/RfmExcel.xml").decode()
-    assert "rfm_excel.doors.button.score_customers()" in macro
+    assert ENTRY_POINT in macro
     xlwings_module = ods.read("Basic/VBAProject/xlwings.xml").decode()
     assert f'XLWINGS_VERSION As String = &quot;{xw.__version__}&quot;' in xlwings_module
     content = ods.read("content.xml").decode()

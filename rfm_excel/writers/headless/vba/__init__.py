@@ -8,11 +8,13 @@ exist), and RfmExcel.bas, the macro behind the Score customers button.
 The file follows MS-OVBA: each module stream holds only its compressed source (no compiled
 p-code) and the _VBA_PROJECT stream declares no cached compilation, so Excel compiles the
 source when it opens the workbook. xlwings' own quickstart_standalone.xlsm carries its xlwings
-module the same way.
+module the same way. tests/test_vba_project.py reads the file back against MS-OVBA, record by
+record, with a compound-file reader and a decompressor of its own.
 """
 
 from __future__ import annotations
 
+import re
 import struct
 from pathlib import Path
 
@@ -21,6 +23,8 @@ from .compound import compound_file
 SOURCES = Path(__file__).parent
 PROJECT_ID = "{6D1C3E2A-5B47-4F0E-9A83-2C5E7B19D460}"  # this project's own identifier, fixed for reproducible files
 CODE_PAGE = 1252
+SYS_KIND = 3  # 64-bit Windows
+COMPAT_VERSION = 4  # the PROJECTCOMPATVERSION that 64-bit Excel 365 writes (docs/excel.md)
 ENCRYPTION_SEED = 0x5A  # any byte; fixed so the same sources always give the same file
 HOST_EXTENDER = "&H00000001={3832D640-CF90-11CF-8E43-00A0C911005A};VBE;&H00000000"
 STDOLE = ("stdole", "*\\G{00020430-0000-0000-C000-000000000046}#2.0#0#C:\\Windows\\System32\\stdole2.tlb"
@@ -28,6 +32,21 @@ STDOLE = ("stdole", "*\\G{00020430-0000-0000-C000-000000000046}#2.0#0#C:\\Window
 WORKBOOK_BASE = "0{00020819-0000-0000-C000-000000000046}"
 SHEET_BASE = "0{00020820-0000-0000-C000-000000000046}"
 DOCUMENT, PROCEDURAL, CLASS = "Document", "Module", "Class"
+MACRO_MODULE = "RfmExcel"  # RfmExcel.bas: the macro behind the Score customers button
+
+
+def _run_python_argument(source: str) -> str:
+    """The Python code of the first ``RunPython "..."`` call in VBA ``source``.
+
+    >>> _run_python_argument('Sub Go()\\n    RunPython "import shop; shop.go(""a"")"\\nEnd Sub')
+    'import shop; shop.go("a")'
+    """
+    literal = re.search(r'^\s*RunPython\s+"((?:[^"]|"")*)"', source, re.MULTILINE)
+    return literal.group(1).replace('""', '"')
+
+
+ENTRY_POINT = _run_python_argument((SOURCES / f"{MACRO_MODULE}.bas").read_text(encoding="cp1252"))
+"""The Python code the Score customers macro runs, as RfmExcel.bas says it."""
 
 
 def xlwings_module() -> str:
@@ -41,19 +60,23 @@ def modules(sheet_code_names: list[str]) -> list[tuple[str, str, str]]:
     """(name, kind, source) of every module of the template's project."""
     documents = [("ThisWorkbook", WORKBOOK_BASE)] + [(name, SHEET_BASE) for name in sheet_code_names]
     return [(name, DOCUMENT, _document_source(name, base)) for name, base in documents] + [
-        ("RfmExcel", PROCEDURAL, (SOURCES / "RfmExcel.bas").read_text(encoding="cp1252")),
+        (MACRO_MODULE, PROCEDURAL, (SOURCES / f"{MACRO_MODULE}.bas").read_text(encoding="cp1252")),
         ("xlwings", PROCEDURAL, xlwings_module()),
         ("Dictionary", CLASS, (SOURCES / "Dictionary.cls").read_text(encoding="cp1252"))]
 
 
 def vba_project(sheet_code_names: list[str]) -> bytes:
     """vbaProject.bin for a workbook whose sheets have ``sheet_code_names`` (Sheet1, Sheet2...)."""
-    parts = modules(sheet_code_names)
+    return compound_file(project_streams(modules(sheet_code_names)))
+
+
+def project_streams(parts: list[tuple[str, str, str]]) -> dict[str, bytes]:
+    """The streams of a project of ``parts`` (as from `modules`), by path, as vbaProject.bin holds them."""
     streams = {"PROJECT": _project_stream(parts), "PROJECTwm": _names_stream(parts),
                "VBA/_VBA_PROJECT": b"\xcc\x61\xff\xff\x00\x01\x00", "VBA/dir": compress(_dir_stream(parts))}
     for name, _, source in parts:
         streams[f"VBA/{name}"] = compress(_crlf(source).encode("cp1252"))
-    return compound_file(streams)
+    return streams
 
 
 def _crlf(text: str) -> str:
@@ -76,7 +99,7 @@ def _project_stream(parts) -> bytes:
     unprotected, no_password, visible = struct.pack("<I", 0), bytes([0]), bytes([0xFF])
     lines += ['Name="VBAProject"', 'HelpContextID="0"', 'VersionCompatible32="393222000"',
               f'CMG="{_encrypt(unprotected)}"', f'DPB="{_encrypt(no_password)}"', f'GC="{_encrypt(visible)}"',
-              "", "[Host Extender Info]", HOST_EXTENDER, ""]
+              "", "[Host Extender Info]", HOST_EXTENDER]
     return ("\r\n".join(lines) + "\r\n").encode("cp1252")
 
 
@@ -97,7 +120,7 @@ def _text_records(record_id: int, unicode_id: int, text: str) -> bytes:
 
 def _dir_stream(parts) -> bytes:
     """The dir stream: project information, references and one record group per module."""
-    out = [_record(0x01, struct.pack("<I", 3)),  # SysKind: 64-bit Windows, as Excel writes it
+    out = [_record(0x01, struct.pack("<I", SYS_KIND)), _record(0x4A, struct.pack("<I", COMPAT_VERSION)),
            _record(0x02, struct.pack("<I", 0x409)), _record(0x14, struct.pack("<I", 0x409)),
            _record(0x03, struct.pack("<H", CODE_PAGE)), _record(0x04, b"VBAProject"),
            _text_records(0x05, 0x40, ""), _text_records(0x06, 0x3D, ""),
