@@ -110,7 +110,7 @@ class RepeatPurchaseModel:
     """A fitted BG/NBD-type model: purchase rates gamma(r, alpha), drop-out probabilities beta(a, b).
 
     alpha is in the time unit of the data it was fitted on; r, a and b have no unit. converged
-    is False when the optimiser did not finish or a parameter ended at its bound; the
+    is False when the optimiser did not meet its tolerance (see ``_maximise``); the
     log-likelihood is that of the fitted data, in its units.
     """
 
@@ -127,15 +127,16 @@ class RepeatPurchaseModel:
     def fit(cls, frequency, recency, T) -> RepeatPurchaseModel:
         """Maximum-likelihood fit to customers' frequency, recency and T (one value each per customer).
 
-        The log-likelihood is summed over distinct (frequency, recency, T) rows in log space
-        (gammaln, betaln, logaddexp), with its exact gradient, by L-BFGS-B on the parameters' logs.
+        The log-likelihood is worked out in log space (gammaln, betaln, logaddexp) so that it
+        stays finite for customers with hundreds of purchases, and maximised with its exact
+        gradient (``_maximise``), one-time buyers with the same T counted once.
         """
         x, t_x, age = _purchase_arrays(frequency, recency, T)
         if not len(x):
             raise RfmError("There are no customers to fit the forecast model to.")
         scale = age.max() if age.max() > 0 else 1.0  # times in units of the longest T: alpha near 1
         data = _PurchaseData.of(x, t_x / scale, age / scale, cls.drop_after_first)
-        rate = max(x.mean(), 0.01) / max(age.mean() / scale, 0.01)  # repeat purchases per unit of time, roughly r / alpha
+        rate = max(x.mean(), 0.01) / max(age.mean() / scale, 0.01)  # repeat purchases a unit of time: about r / alpha
         (r, alpha, a, b), converged, mean = _maximise(data.negative_log_likelihood, [1.0, 1.0 / rate, 1.0, 1.0],
                                                    PURCHASE_BOUNDS)
         log_likelihood = mean * len(x) - np.log(scale) * x.sum()
@@ -294,7 +295,8 @@ class _PurchaseData:
                + n * (np.log(alpha) - special.digamma(r)))
         d_alpha = n * r / alpha - np.sum(w * (r + x) * ((1 - gone) / (alpha + age) + gone / (alpha + t_x)))
         d_a = np.sum(w * gone) / a - count_weight @ psi_a_beta_b + n * special.digamma(a + b)
-        d_b = (count_weight @ (special.digamma(beta_b) - psi_a_beta_b) - np.sum(w * np.where(can_be_gone, gone / b_after, 0))
+        gone_b = np.sum(w * np.where(can_be_gone, gone / b_after, 0))
+        d_b = (count_weight @ (special.digamma(beta_b) - psi_a_beta_b) - gone_b
                - n * (special.digamma(b) - special.digamma(a + b)))
         gradient = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
         return -log_likelihood / n, -gradient / n
