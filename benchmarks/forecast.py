@@ -65,7 +65,8 @@ def main() -> None:
         print(f"  {step:28s} {seconds:6.3f} s")
     print(f"  {'forecast() in all':28s} {whole:6.3f} s")
     print(f"  {'forecast(), 1% a month':28s} {discounted:6.3f} s")
-    print(f"Fitted in days (truth r 0.243, alpha 30.9, a 0.793, b 2.426; p 6.25, q 3.74, v 15.44):")
+    print("Fitted in days (drawn from BG/NBD r 0.243, alpha 30.9, a 0.793, b 2.426 and Gamma-Gamma p 6.25, "
+          "q 3.74, v 15.44;\n  the modified model, fitted to the same orders, need not match):")
     for model in (bgnbd, modified):
         print(f"  {model.name:16s} r {model.r:.3f}, alpha {model.alpha:.1f}, a {model.a:.3f}, b {model.b:.3f}")
     print(f"  {'Gamma-Gamma':16s} p {gamma_gamma.p:.2f}, q {gamma_gamma.q:.2f}, v {gamma_gamma.v:.2f}")
