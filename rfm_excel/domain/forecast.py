@@ -38,8 +38,9 @@ HOLDOUT_GROUPS = 7  # repeat purchases 0, 1, ..., 6, then 7+
 COLUMNS = ["P(Active)", "Expected Orders", "Predicted Value", "Expected Next Order"]
 # Parameters are fitted as logs within bounds, with times in units of the longest T and money in units of
 # the mean repeat value. At the upper bounds of r, a and b the gamma or beta mixtures are nearly homogeneous
-# (rates or drop-out chances about the same for everyone), and up to them SciPy's hypergeometric function
-# stays finite for any customer; the lower bounds (and GammaGamma's) only keep the logs finite.
+# (rates or drop-out chances about the same for everyone); within them expected orders are finite for any
+# customer (_orders_if_active; the property tests draw parameters across the range). The lower bounds, and
+# Gamma-Gamma's, only keep the logs finite.
 PURCHASE_BOUNDS = np.log([(6e-6, 1e3), (6e-6, 1.6e5), (6e-6, 50.0), (6e-6, 1e4)])  # r, alpha, a, b
 VALUE_BOUNDS = np.log([(6e-6, 1.6e5)] * 3)  # p, q, v
 
