@@ -16,6 +16,7 @@ from .base.errors import RfmError
 from .base.orders import ISSUE_COLUMNS, CleanOrders, normalise
 from .base.settings import BEST_LOWEST, Settings
 from .domain import campaign, contact, events, scoring, segments, timing
+from .domain import forecast as forecasting
 from .domain.history import Movement, add_snapshot, empty_history, movement, snapshot
 
 DIMENSIONS = ("recency", "frequency", "monetary")
@@ -35,6 +36,8 @@ class Result:
     history : the Score History with this run's snapshot (history.HISTORY_COLUMNS).
     movement : between the latest two snapshots (None with fewer than two).
     campaign : Campaign Results when Settings give a campaign date.
+    forecast : the lifetime-value forecast (forecast.Forecast) unless Settings turn it off; its ``reason``
+        says why there is none when the orders are too few.
     rf_customers, rf_monetary : customers and average Monetary per R score (rows) and F score (columns).
     """
 
@@ -51,6 +54,7 @@ class Result:
     history: pd.DataFrame
     movement: Movement | None
     campaign: campaign.CampaignResults | None
+    forecast: forecasting.Forecast | None
     rf_customers: pd.DataFrame
     rf_monetary: pd.DataFrame
 
@@ -97,6 +101,8 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     values = _customer_values(orders_table, lines, clean, settings, sheet)
     scores, keys = _score_table(values, lines, settings)
     scores = _with_events(scores, keys, orders, lines, first_row, orders_table, settings)
+    outlook = _forecast(orders_table, settings)
+    scores = _with_forecast(scores, keys, outlook)
     issues = _unscored(lines, values, _merge_issues(issues, read_issues), clean.columns["customer_id"])
     history = add_snapshot(empty_history() if history is None else history,
                            snapshot(scores, settings.as_of, run_date or dt.date.today()))
@@ -110,7 +116,7 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
         history=history,
         movement=movement(history, [rule.name for rule in settings.segments], scores,
                           best_lowest=settings.best_score == BEST_LOWEST),
-        campaign=_campaign(orders_table, settings) if settings.campaign_date else None,
+        campaign=_campaign(orders_table, settings) if settings.campaign_date else None, forecast=outlook,
         rf_customers=rf_customers, rf_monetary=rf_monetary)
 
 
@@ -162,6 +168,26 @@ def _with_events(scores: pd.DataFrame, keys: np.ndarray, orders: pd.DataFrame, l
         return scores
     return events.add_event_scores(scores, keys, events.customer_events(orders, lines, first_row, found, orders_table),
                                    settings)
+
+
+def _forecast(orders_table: pd.DataFrame, settings: Settings) -> forecasting.Forecast | None:
+    """Each customer's chance of buying again and value over the horizon, unless Settings turn it off."""
+    if not settings.forecast:
+        return None
+    return forecasting.forecast(orders_table, settings.as_of, horizon_days=settings.forecast_horizon_days,
+                                model=settings.forecast_model, monthly_discount_rate=settings.monthly_discount_rate)
+
+
+def _with_forecast(scores: pd.DataFrame, keys: np.ndarray, outlook: forecasting.Forecast | None) -> pd.DataFrame:
+    """The Scores table with P(Active), Expected Orders, Predicted Value and Expected Next Order, when there
+    is a forecast."""
+    if outlook is None or not outlook.available:
+        return scores
+    figures = outlook.customers.reindex(keys)
+    table = scores.copy()
+    for column, decimals in zip(forecasting.COLUMNS, (4, 2, 2, None)):
+        table[column] = (figures[column] if decimals is None else figures[column].round(decimals)).to_numpy()
+    return table
 
 
 def _campaign(orders_table: pd.DataFrame, settings: Settings) -> campaign.CampaignResults:

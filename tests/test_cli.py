@@ -126,7 +126,7 @@ def test_score_in_place_prints_the_summary_and_the_segments(capsys, hand_book):
     assert shares["About"] == ["1", "2.6%"]
     assert "Loyal " not in out  # segments without customers are left out of the summary
     assert lines[-1] == f"Wrote {hand_book}"
-    assert openpyxl.load_workbook(hand_book).sheetnames[-7:] == ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History"]
+    assert openpyxl.load_workbook(hand_book).sheetnames[-8:] == ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
 
 
 def test_score_with_output_and_as_of_on_the_real_export(capsys, sample_copy, tmp_path, helpers):
@@ -162,7 +162,7 @@ def test_score_a_csv_keeps_ids_as_text(capsys, tmp_path):
     assert (code, err) == (0, "")
     assert out.startswith("4 order rows read, 3 used, 1 skipped")
     book = openpyxl.load_workbook(tmp_path / "scored.xlsx")
-    assert book.sheetnames == ["Start Here", "Orders", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History"]
+    assert book.sheetnames == ["Start Here", "Orders", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
     scores = {row[0].value: row for row in book["Scores"].iter_rows(min_row=2)}
     assert set(scores) == {"00123", "0042"}
     header = [c.value for c in book["Scores"][1]]
@@ -225,7 +225,7 @@ def test_score_another_sheet_of_an_export_in_place(capsys, sample_copy, helpers)
         assert helpers.sheet_bytes(sample_copy, sheet) == data, sheet
     book = openpyxl.load_workbook(sample_copy, read_only=True)
     assert book.sheetnames == ["Year 2009-2010", "Year 2010-2011", "Settings", "Scores", "Segments",
-                               "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History"]
+                               "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
     assert book["Data Issues"]["A3"].value.startswith("Row is the row number in Year 2009-2010")
     book.close()
 
@@ -329,7 +329,7 @@ def test_the_installed_command_end_to_end(tmp_path, helpers):
     done = subprocess.run(_command() + ["score", str(book)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "5 customers scored from 16 orders as of 2024-06-30." in done.stdout
-    assert openpyxl.load_workbook(book).sheetnames[-7:] == ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History"]
+    assert openpyxl.load_workbook(book).sheetnames[-8:] == ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
     (tmp_path / "notes.xlsx").write_text("not a workbook")
     done = subprocess.run(_command() + ["score", str(tmp_path / "notes.xlsx")], capture_output=True, text=True,
                           timeout=120)

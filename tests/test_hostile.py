@@ -211,7 +211,7 @@ def test_everything_the_owner_added_survives_two_runs_byte_for_byte(tmp_path):
     for name in owners:
         assert after[name] == before[name], name
     book = openpyxl.load_workbook(path, keep_vba=True)
-    assert book.sheetnames == ["Orders", "My Dashboard", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History"]
+    assert book.sheetnames == ["Orders", "My Dashboard", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
     assert book.defined_names["SalesTotal"].attr_text == "'My Dashboard'!$B$4"
     assert "Targets" in book["My Dashboard"].tables
 
@@ -223,7 +223,7 @@ def test_output_sheets_are_replaced_not_duplicated_and_their_parts_do_not_pile_u
     score_file(path)
     twice = sorted(parts(path))
     assert once == twice
-    assert openpyxl.load_workbook(path).sheetnames == ["Orders", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History"]
+    assert openpyxl.load_workbook(path).sheetnames == ["Orders", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
 
 
 def test_order_text_starting_with_equals_is_stored_as_text(tmp_path):

@@ -34,7 +34,7 @@ _spec.loader.exec_module(remote_books)
 ROOT = Path(__file__).resolve().parents[1]
 ORDER_HEADER = ["Customer ID", "Order ID", "Order Date", "Amount", "Customer Name", "Email"]
 VBA = "xl/vbaProject.bin"
-COMPARED = ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History"]
+COMPARED = ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
 RUN_TIME = re.compile(r"Scored \d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 
 
@@ -232,7 +232,7 @@ def test_scoring_again_replaces_the_sheets_in_place(helpers, monkeypatch):
     again, actions = button_run(sheets, monkeypatch=monkeypatch)
     assert list(again) == list(first)  # no second Scores sheet
     assert not [a for a in actions if a["func"] == "addSheet"]
-    assert {a["sheet_position"] for a in actions if a["func"] == "sheetClear"} == set(range(3, 10))
+    assert {a["sheet_position"] for a in actions if a["func"] == "sheetClear"} == set(range(3, 11))
     history = remote_books.grid(again["Score History"])
     assert len(history[3]) == 2  # the same as-of date scored again replaces its column
 

@@ -27,7 +27,7 @@ from rfm_excel.doors.files import score_file
 ROOT = Path(__file__).resolve().parents[1]
 D = dt.datetime
 OUTPUT = ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results",
-          "Score History"]
+          "Score History", "Forecast"]
 SCORES_HEADER = ["Customer ID", "First Order", "Last Order", "Recency (days)", "Frequency", "Monetary",
                  "R", "F", "M", "RFM Code", "RFM Score", "Segment"]
 SCORES_HEADER_WITH_CONTACT = SCORES_HEADER[:1] + ["Customer Name", "Email"] + SCORES_HEADER[1:]

@@ -13,6 +13,8 @@ from .excel import cell_name
 from .orders import number_value
 
 DATE_AUTO, DATE_DAY_FIRST, DATE_MONTH_FIRST = "Auto", "Day first", "Month first"
+FORECAST_MODIFIED, FORECAST_PLAIN = "Modified BG/NBD", "BG/NBD"  # the names forecast.py gives its models
+ON, OFF = "On", "Off"
 BEST_HIGHEST = "Highest"
 BEST_LOWEST = "Lowest"
 MAX_BINS = 9  # one digit per letter in the RFM code
@@ -93,6 +95,11 @@ class Settings:
     response_days: int = 30
     watch_return_share: float = 0.25
     watch_complaint_rate: float = 0.5
+    forecast: bool = True
+    forecast_horizon_days: int = 365
+    forecast_model: str = FORECAST_MODIFIED
+    monthly_discount_rate: float = 0.0
+    slipping_below: float = 0.3
     segments: tuple[SegmentRule, ...] = field(default=DEFAULT_SEGMENTS)
 
     def chosen_columns(self) -> dict[str, str]:
@@ -166,11 +173,22 @@ SETTING_ROWS = (
                "With a Returned column in the orders: flag customers who return this share of what they buy."),
     SettingRow("watch_complaint_rate", "Watch: complaints per order at least",
                "With a Complaint column in the orders: flag customers with this many complaints per order."),
+    SettingRow("forecast", "Forecast", "On: forecast each customer's chance of buying again and their value "
+               "(the Forecast sheet explains it). Off: leave it out.", (ON, OFF)),
+    SettingRow("forecast_horizon_days", "Forecast horizon (days)",
+               "Expected Orders and Predicted Value count what a customer buys in this many days from the as-of date."),
+    SettingRow("forecast_model", "Forecast model",
+               "Modified BG/NBD (usual) lets a customer drop out after one order too; BG/NBD is the original model. "
+               "The Forecast sheet shows which predicted your shop better.", (FORECAST_MODIFIED, FORECAST_PLAIN)),
+    SettingRow("monthly_discount_rate", "Monthly discount rate",
+               "Counts money expected later as worth less today, e.g. 1% a month. 0 = no discounting."),
+    SettingRow("slipping_below", "Slipping away below P(Active)",
+               "A valuable customer whose chance of still buying falls below this is flagged: act now."),
 )
 SEGMENT_HEADER = ("Segment", "R min", "R max", "F min", "F max", "M min", "M max", "Recommended Action")
 SEGMENT_PLAN_HEADER = ("Channel", "Cost per Contact", "Holdout %", "Do Not Contact")  # beside SEGMENT_HEADER
 CHANNELS = ("Email", "Direct mail", "Phone", "SMS")
-PERCENT_SETTINGS = ("watch_return_share",)
+PERCENT_SETTINGS = ("watch_return_share", "monthly_discount_rate", "slipping_below")
 YES, NO = "Yes", "No"
 
 
@@ -181,6 +199,8 @@ def setting_value_for_sheet(settings: Settings, key: str):
         return None
     if key.endswith("_breakpoints"):
         return ", ".join(_number_text(v) for v in value)
+    if isinstance(value, bool):
+        return ON if value else OFF
     return value
 
 
@@ -304,7 +324,7 @@ def _parse_value(row: SettingRow, cell: _Cell):
     key = row.key
     if key in ("as_of", "campaign_date"):
         return cell.date()
-    if key in ("window_months", "response_days"):
+    if key in ("window_months", "response_days", "forecast_horizon_days"):
         return cell.whole(1)
     if key in ("recent_purchase_days", "contact_lead_days"):
         return cell.whole(0)
@@ -320,6 +340,8 @@ def _parse_value(row: SettingRow, cell: _Cell):
         return cell.breakpoints()
     if key.endswith("_weight"):
         return cell.number()
+    if key == "forecast":
+        return cell.choice(row.choices) == ON
     if row.choices:
         return cell.choice(row.choices)
     return str(cell.value)

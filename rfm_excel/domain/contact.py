@@ -22,6 +22,10 @@ from ..base.settings import SegmentRule, Settings
 
 CONTACT, CONTROL, LEFT_OUT = "Contact", "Control", "Left out"
 PLANS = (CONTACT, CONTROL, LEFT_OUT)
+DUE, SLIPPING, NOT_WORTH = "due", "slipping away", "not worth a paid contact"  # what the forecast adds to a plan
+DUE_FROM = 0.5  # P(Active) from which a customer whose next order is expected soon is due
+NOT_WORTH_BELOW = 0.05  # P(Active) under which a low spender is not worth a paid contact
+VALUABLE_SHARE, LOW_VALUE_SHARE = 0.4, 0.4  # the top and bottom shares of customers by Monetary
 UNMATCHED_ACTION = "Review the segment table in Settings."
 MONTH_NAMES = np.array([None] + list(calendar.month_name[1:]), dtype=object)
 
@@ -81,10 +85,13 @@ def contact_plan(scores: pd.DataFrame, keys, timing: pd.DataFrame, settings: Set
     when = timing.reindex(keys)
     gap, overdue = when["typical_gap"].to_numpy(), when["days_overdue"].to_numpy()
     usual = when["usual_month"].fillna(0).to_numpy(dtype=int)
-    contact = plan == CONTACT
     expected, by_month = _next_purchase(when, settings.as_of)
     as_of, lead = np.datetime64(settings.as_of, "D"), np.timedelta64(settings.contact_lead_days, "D")
     suggested = np.where(np.isnat(expected), as_of, np.maximum(expected - lead, as_of))
+    outlook = _outlook(scores, plan, rules, settings)
+    plan = np.where(outlook == NOT_WORTH, LEFT_OUT, plan).astype(object)
+    suggested = np.where((outlook == DUE) | (outlook == SLIPPING), as_of, suggested)
+    contact = plan == CONTACT
     table = scores[[c for c in ("Customer ID", "Customer Name", "Email") if c in scores]].copy()
     table["Segment"] = segment
     table["Plan"] = plan
@@ -92,6 +99,8 @@ def contact_plan(scores: pd.DataFrame, keys, timing: pd.DataFrame, settings: Set
     table["Channel"] = np.where(contact, rules["channel"], None)
     table["Reason"] = _reasons(segment, rules, recency, scores["Frequency"].to_numpy(), plan, gap, usual, by_month,
                                overdue, settings)
+    if "P(Active)" in scores:
+        table["Reason"] = _outlook_reasons(table["Reason"].to_numpy(), outlook, scores, settings)
     table["Cost"] = np.where(contact, rules["cost"].astype(float), np.nan)
     table["Last Order"] = scores["Last Order"].to_numpy()
     table["Usual Gap (days)"] = gap
@@ -99,11 +108,50 @@ def contact_plan(scores: pd.DataFrame, keys, timing: pd.DataFrame, settings: Set
     table["Days Overdue"] = overdue
     table["Overdue (gaps)"] = when["overdue_gaps"].round(2).to_numpy()
     table["Usual Month"] = MONTH_NAMES[usual]
+    for column in ("P(Active)", "Expected Next Order"):
+        if column in scores:
+            table[column] = scores[column].to_numpy()
     table["Action"] = rules["action"]
     rank = pd.Categorical(plan, categories=PLANS).codes
     contact_day = table["Contact On"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     order = np.lexsort((np.arange(len(table)), np.where(contact, contact_day, 0), rank))
     return table.iloc[order].reset_index(drop=True)
+
+
+def _outlook(scores: pd.DataFrame, plan: np.ndarray, rules: SegmentRules, settings: Settings) -> np.ndarray:
+    """What the forecast says of each customer to contact: DUE, SLIPPING, NOT_WORTH or "" (nothing to add).
+
+    Only customers the segment rules would contact are looked at: a control group and the owner's Do Not
+    Contact marks stay as they are.
+    """
+    said = np.full(len(plan), "", dtype=object)
+    if "P(Active)" not in scores:
+        return said
+    active = scores["P(Active)"].to_numpy(dtype=float)
+    value = scores["Monetary"].rank(pct=True).to_numpy()  # the share of customers who spent as much or less
+    next_order = scores["Expected Next Order"].to_numpy(dtype="datetime64[D]")
+    soon = np.datetime64(settings.as_of, "D") + np.timedelta64(settings.contact_lead_days, "D")
+    contact = plan == CONTACT
+    said[contact & (active >= DUE_FROM) & ~np.isnat(next_order) & (next_order <= soon)] = DUE
+    said[contact & (active < settings.slipping_below) & (value > 1 - VALUABLE_SHARE)] = SLIPPING
+    paid = rules["cost"].astype(float) > 0
+    said[contact & paid & (active < NOT_WORTH_BELOW) & (value <= LOW_VALUE_SHARE)] = NOT_WORTH
+    return said
+
+
+def _outlook_reasons(text: np.ndarray, outlook: np.ndarray, scores: pd.DataFrame, settings: Settings) -> np.ndarray:
+    """The reasons with what the forecast says put first, where it says something."""
+    active = np.array([f"{p:.0%}" for p in scores["P(Active)"].to_numpy(dtype=float)], dtype=object)
+    next_order = pd.Series(scores["Expected Next Order"]).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+    text = text.copy()
+    due, slipping, not_worth = outlook == DUE, outlook == SLIPPING, outlook == NOT_WORTH
+    text[due] = ("due: likely still buying (P(Active) " + active[due] + "), next order expected by "
+                 + next_order[due] + "; " + text[due])
+    text[slipping] = ("slipping away, act now: a valuable customer whose chance of buying again is "
+                      + active[slipping] + f" (below {settings.slipping_below:.0%}); " + text[slipping])
+    text[not_worth] = ("not worth a paid contact: unlikely to buy again (P(Active) " + active[not_worth]
+                       + ") and among the lowest spenders")
+    return text
 
 
 def _next_purchase(when: pd.DataFrame, as_of: dt.date) -> tuple[np.ndarray, np.ndarray]:

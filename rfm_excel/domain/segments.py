@@ -34,7 +34,7 @@ def summary(scores: pd.DataFrame, rules: tuple[SegmentRule, ...]) -> pd.DataFram
     customers = grouped["customers"].fillna(0).astype(int)
     revenue = grouped["revenue"].fillna(0.0)
     total_revenue = revenue.sum()
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "Segment": names,
         "Customers": customers.to_numpy(),
         "% of Customers": (customers / max(customers.sum(), 1)).to_numpy(),
@@ -45,6 +45,13 @@ def summary(scores: pd.DataFrame, rules: tuple[SegmentRule, ...]) -> pd.DataFram
         "Avg Monetary": grouped["monetary"].to_numpy(),
         "Recommended Action": [actions.get(name, "Review the segment table in Settings.") for name in names],
     })
+    if "P(Active)" in scores:  # with a forecast: how likely each segment's customers are to buy again, and their worth
+        forecast = scores.groupby("Segment", sort=False).agg(active=("P(Active)", "mean"),
+                                                             value=("Predicted Value", "sum")).reindex(names)
+        table.insert(table.columns.get_loc("Recommended Action"), "Avg P(Active)", forecast["active"].to_numpy())
+        table.insert(table.columns.get_loc("Recommended Action"), "Total Predicted Value",
+                     forecast["value"].fillna(0.0).round(2).to_numpy())
+    return table
 
 
 def rf_grid(scores: pd.DataFrame, recency_levels: int, frequency_levels: int,

@@ -8,17 +8,20 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..base.settings import BEST_LOWEST
-from ..base.sheet_names import (CAMPAIGN_RESULTS, CONTACT_PLAN, DATA_ISSUES, MOVEMENT, SCORE_HISTORY, SCORES,
-                                SEGMENTS)
+from ..base.sheet_names import (CAMPAIGN_RESULTS, CONTACT_PLAN, DATA_ISSUES, FORECAST, MOVEMENT, SCORE_HISTORY,
+                                SCORES, SEGMENTS)
 from ..core import Result
 from ..domain.campaign import RESULT_COLUMNS
 from ..domain.history import Movement, empty_history, to_sheet
-from .wording import campaign_notes, counted, plan_summary, rows_summary, run_note
+from ..domain.forecast import BGNBD_NAME, MODIFIED_NAME
+from .wording import campaign_notes, counted, forecast_notes, plan_summary, rows_summary, run_note
 
 HEADER_COLOUR = "#1F4E78"
 TITLE_COLOUR = "#1F4E78"
 WORST, MIDDLE, BEST = "#F8696B", "#FFEB84", "#63BE7B"
 HEAT_LOW, HEAT_HIGH = "#FFFFFF", "#5B9BD5"
+FORECAST_KINDS = {"P(Active)": "percent", "Expected Orders": "decimal", "Predicted Value": "money",
+                  "Expected Next Order": "date", "Avg P(Active)": "percent", "Total Predicted Value": "money"}
 GRID_WIDTH = 11  # characters per value column of a grid
 
 
@@ -64,6 +67,7 @@ class Grid:
     row: int
     col: int
     corner: str = ""
+    heat: bool = True  # False for a table of unlike numbers (the forecast's parameters)
 
     @property
     def height(self) -> int:
@@ -125,6 +129,7 @@ def scores_sheet(result: Result) -> SheetLayout:
     for header in ("Returns", "Complaints", "Enquiries", "Tenure (days)"):
         kinds[header] = "int"
     kinds["Return Share"] = "percent"
+    kinds.update(FORECAST_KINDS)
     for header in ("Returns Score", "Complaints Score", "Enquiries Score", "Tenure Score"):
         if header in table:
             kinds[header] = "score"
@@ -136,7 +141,7 @@ def scores_sheet(result: Result) -> SheetLayout:
 def segments_sheet(result: Result, scored_at: dt.datetime) -> SheetLayout:
     table = result.segments
     kinds = {"Customers": "int", "% of Customers": "percent", "Revenue": "money", "% of Revenue": "percent",
-             "Avg Recency (days)": "int", "Avg Frequency": "decimal", "Avg Monetary": "money"}
+             "Avg Recency (days)": "int", "Avg Frequency": "decimal", "Avg Monetary": "money", **FORECAST_KINDS}
     chart = Chart("Share of customers and of revenue by segment", "Segment", ("% of Customers", "% of Revenue"))
     lines = ["Customer segments", *run_note(result, scored_at)]
     layout = SheetLayout(SEGMENTS, table, _columns(table, kinds), lines=lines, chart=chart)
@@ -162,7 +167,7 @@ def contact_plan_sheet(result: Result) -> SheetLayout:
     table = result.plan
     kinds = {"Customer ID": "id", "Segment": "code", "Plan": "code", "Contact On": "date", "Channel": "code",
              "Cost": "money", "Last Order": "date", "Usual Gap (days)": "int", "Next Order Due": "date",
-             "Days Overdue": "int", "Overdue (gaps)": "decimal", "Usual Month": "code"}
+             "Days Overdue": "int", "Overdue (gaps)": "decimal", "Usual Month": "code", **FORECAST_KINDS}
     lines = ["Contact plan", plan_summary(table, result.settings.currency_symbol),
              "Plan: Contact = contact on the date given, by the channel given; Control = held out to measure the "
              "campaign (do not contact); Left out = bought recently, or in a segment marked Do Not Contact. "
@@ -226,7 +231,50 @@ def history_sheet(result: Result) -> SheetLayout:
     return SheetLayout(SCORE_HISTORY, table, columns, lines=lines)
 
 
+def forecast_sheet(result: Result) -> SheetLayout | None:
+    """The forecast explained: the models' parameters, and orders predicted against orders that happened for the
+    last part of the history, as a table and a chart. None when Settings turn the forecast off."""
+    outlook = result.forecast
+    if outlook is None:
+        return None
+    columns = ["Repeat orders before the check", "Customers", "Orders that happened (average)",
+               f"Predicted by {MODIFIED_NAME} (average)", f"Predicted by {BGNBD_NAME} (average)"]
+    lines = ["Forecast", *forecast_notes(outlook)]
+    check = outlook.holdout
+    if not outlook.available or check is None:
+        table = pd.DataFrame(columns=columns)
+        return SheetLayout(FORECAST, table, _columns(table, {}), lines=lines)
+    table = pd.DataFrame({columns[0]: check.table.index.astype(str), columns[1]: check.table["customers"].to_numpy(),
+                          columns[2]: check.table["actual"].round(2).to_numpy(),
+                          columns[3]: check.table[MODIFIED_NAME].round(2).to_numpy(),
+                          columns[4]: check.table[BGNBD_NAME].round(2).to_numpy()})
+    kinds = {columns[0]: "code", columns[1]: "int", **{c: "decimal" for c in columns[2:]}}
+    chosen = columns[3] if outlook.model == MODIFIED_NAME else columns[4]
+    chart = Chart("Orders per customer in the check period: what happened and what the model predicted", columns[0],
+                  (columns[2], chosen), value_format="decimal")
+    layout = SheetLayout(FORECAST, table, _columns(table, kinds), lines=lines, chart=chart)
+    parameters = _parameter_table(outlook)
+    layout.grids = [Grid("Fitted parameters", parameters, "text", len(lines) + 1, 0, "Parameter", heat=False)]
+    layout.space_above = layout.grids[0].height + 1
+    return layout
+
+
+def _parameter_table(outlook) -> pd.DataFrame:
+    """The fitted parameters: r, alpha (in days), a, b of both purchase models; p, q, v of Gamma-Gamma in the
+    BG/NBD column; and the time unit."""
+    def rounded(value):
+        return float(f"{value:.4g}")
+    purchase = {name: [rounded(getattr(model, p)) for p in ("r", "alpha", "a", "b")]
+                for name, model in ((BGNBD_NAME, outlook.bgnbd), (MODIFIED_NAME, outlook.modified_bgnbd))}
+    value = [rounded(getattr(outlook.gamma_gamma, p)) for p in ("p", "q", "v")]
+    unit = "days" if outlook.time_unit_days == 1 else f"{outlook.time_unit_days:g} days"
+    return pd.DataFrame({BGNBD_NAME: purchase[BGNBD_NAME] + value + [unit],
+                         MODIFIED_NAME: purchase[MODIFIED_NAME] + [None, None, None, unit]},
+                        index=["r", "alpha", "a", "b", "p", "q", "v", "time unit"])
+
+
 def output_sheets(result: Result, scored_at: dt.datetime) -> list[SheetLayout]:
     """Every sheet a run writes, in workbook order."""
-    return [scores_sheet(result), segments_sheet(result, scored_at), issues_sheet(result), contact_plan_sheet(result),
-            movement_sheet(result.movement), campaign_sheet(result), history_sheet(result)]
+    sheets = [scores_sheet(result), segments_sheet(result, scored_at), issues_sheet(result), contact_plan_sheet(result),
+              movement_sheet(result.movement), campaign_sheet(result), history_sheet(result), forecast_sheet(result)]
+    return [sheet for sheet in sheets if sheet is not None]

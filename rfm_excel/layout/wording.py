@@ -11,6 +11,7 @@ from ..base.settings import BEST_LOWEST
 from ..core import Result
 from ..domain.campaign import CampaignResults
 from ..domain.contact import CONTACT, CONTROL, LEFT_OUT
+from ..domain.forecast import Forecast
 
 SUMMARY_PHRASES = {  # issue Action -> how the summary counts it
     "repaired": "values repaired", "counted as a return": "cancelled invoices counted as returns",
@@ -104,3 +105,32 @@ def campaign_notes(outcome: CampaignResults, as_of: dt.date) -> list[str]:
     if not (outcome.table["Control Customers"] > 0).any():
         notes.append("Nobody was held out: give segments a Holdout % in Settings before the next campaign.")
     return notes
+
+
+def forecast_notes(outlook: Forecast) -> list[str]:
+    """The sentences of the Forecast sheet: what was fitted, how well it predicted, what the figures mean."""
+    if not outlook.available:
+        return [f"No forecast this time: {outlook.reason[0].lower()}{outlook.reason[1:]}",
+                "Everything else in the workbook is worked out as usual; the forecast appears once the orders allow it."]
+    discount = (f", money expected later discounted at {outlook.monthly_discount_rate:.1%} a month"
+                if outlook.monthly_discount_rate else "")
+    lines = [f"Fitted on the orders up to {outlook.as_of:%Y-%m-%d} of {counted(outlook.customers_used, 'customer')} "
+             f"({outlook.repeat_buyers:,} bought again on another day), with the {outlook.model} model (Settings: "
+             f"Forecast model); Expected Orders and Predicted Value cover the next {outlook.horizon_days:,} days"
+             f"{discount}."]
+    check = outlook.holdout
+    if check is None:
+        lines.append(f"No check of the fit: {outlook.holdout_reason[0].lower()}{outlook.holdout_reason[1:]}")
+    else:
+        other = next(name for name in check.predicted if name != outlook.model)
+        lines.append(f"Check: fitted again on the orders up to {check.calibration_end:%Y-%m-%d} only, the model "
+                     f"predicted {check.predicted[outlook.model]:,.0f} repeat orders in the {check.holdout_days:,} days "
+                     f"after; {check.actual:,} happened ({other} predicted {check.predicted[other]:,.0f}). The table "
+                     "below compares them by how many repeat orders customers had placed before.")
+    return lines + [
+        "P(Active) is the chance a customer still buys from you: high for those who buy regularly and recently, "
+        "falling the longer a customer is quieter than usual. Use it to tell a quiet spell from a customer lost.",
+        "Expected Orders and Predicted Value say what a customer is likely to buy in the horizon: contact the most "
+        "valuable first, and spend on a customer no more than they are likely to bring.",
+        "Expected Next Order is when a customer who is still active most likely orders next (blank below 20% "
+        "P(Active))."]

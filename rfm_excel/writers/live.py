@@ -182,7 +182,8 @@ def _write_grid(sheet: xw.Sheet, grid: Grid, layout: SheetLayout, widths: dict, 
         fmt = number_format(grid.kind, currency_symbol)
         if fmt:
             values.number_format = fmt
-        values.conditional_formats.add_color_scale([HEAT_LOW, HEAT_HIGH])
+        if grid.heat:
+            values.conditional_formats.add_color_scale([HEAT_LOW, HEAT_HIGH])
     if max(len(label) for label in labels) > GRID_WIDTH and grid.row + 1 < layout.header_row:
         sheet.range((row + 1, 1)).row_height = 30
     longest = max([len(grid.corner)] + [len(str(label)) for label in grid.table.index])

@@ -117,8 +117,9 @@ def _grid_cells(sheet, styles: Styles, layout: SheetLayout) -> tuple[dict[int, l
                 widths[col] = width
                 sheet.set_column(col, col, width, styles.kind(layout.columns[col].kind) if col < len(layout.columns)
                                  else None)
-        sheet.conditional_format(grid.row + 2, grid.col + 1, grid.row + 1 + rows, grid.col + columns, {
-            "type": "2_color_scale", "min_color": HEAT_LOW, "max_color": HEAT_HIGH})
+        if grid.heat:
+            sheet.conditional_format(grid.row + 2, grid.col + 1, grid.row + 1 + rows, grid.col + columns, {
+                "type": "2_color_scale", "min_color": HEAT_LOW, "max_color": HEAT_HIGH})
     return cells, tall
 
 
