@@ -79,6 +79,13 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     history : the Score History so far (``history.from_sheet``); this run's snapshot is added to it.
     run_date : the date recorded with the snapshot; today when None.
 
+    Raises
+    ------
+    RfmError
+        For orders or settings that cannot be scored, with one sentence saying what to fix. Any
+        other exception is a bug and is raised as it is, with its traceback: from Python the
+        traceback is what the reader needs (the other doors write it to a log file instead).
+
     Examples
     --------
     >>> import pandas as pd, rfm_excel

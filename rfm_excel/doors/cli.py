@@ -17,9 +17,17 @@ from ..base.errors import RfmError
 from ..core import Result
 from ..layout.wording import counted, plan_summary, summary
 from ..writers.headless.template import build_template
+from .failures import unexpected
 from .files import compare_file, export_plan, score_file
 
 SAMPLE = "online_retail_sample.csv.gz"
+INPUT_PROBLEM, USAGE, UNEXPECTED, INTERRUPTED = 1, 2, 3, 130  # exit statuses; 2 is argparse's own
+EXIT_STATUSES = f"""exit status:
+  0    done
+  {INPUT_PROBLEM}    a problem with a file or its contents; the message says what to fix, and nothing was changed
+  {USAGE}    a mistake in the command itself, such as an unknown option or a date not like 2024-12-31
+  {UNEXPECTED}    an unexpected failure; the message names the log file with the details, to send with a report
+  {INTERRUPTED}  stopped with Ctrl-C; nothing was changed"""
 
 
 def _date(text: str) -> dt.date:
@@ -38,28 +46,30 @@ def _book_options(command: argparse.ArgumentParser, output: str, as_of: str) -> 
 
 
 def _parser() -> argparse.ArgumentParser:
+    described = {"epilog": EXIT_STATUSES, "formatter_class": argparse.RawDescriptionHelpFormatter}
     parser = argparse.ArgumentParser(
-        prog="rfm-excel", description="Score customers by Recency, Frequency and Monetary value in Excel workbooks.")
+        prog="rfm-excel", description="Score customers by Recency, Frequency and Monetary value in Excel workbooks.",
+        **described)
     parser.add_argument("--version", action="version", version=f"rfm-excel {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    template = commands.add_parser("template", help="write a new template workbook to fill in",
+    template = commands.add_parser("template", **described, help="write a new template workbook to fill in",
                                    description="Write a template workbook with Start Here, Orders and Settings sheets.")
     template.add_argument("path", type=Path, help="where to write it, e.g. customers.xlsx")
     template.add_argument("--force", action="store_true", help="overwrite the file if it exists")
 
-    score = commands.add_parser("score", help="score the orders in a workbook or CSV file",
+    score = commands.add_parser("score", **described, help="score the orders in a workbook or CSV file",
                                 description="Score every customer and write the Scores, Segments, Data Issues, "
                                             "Contact Plan, Movement, Campaign Results and Score History sheets. "
                                             "A workbook is updated in place unless --output is given.")
     _book_options(score, output="write the scored workbook here instead", as_of="score as on this date")
 
-    export = commands.add_parser("export", help="write the customers to contact to a CSV file",
+    export = commands.add_parser("export", **described, help="write the customers to contact to a CSV file",
                                  description="Score the workbook (without changing it) and write the Contact rows of "
                                              "its Contact Plan to a CSV file for an email or mailing tool.")
     _book_options(export, output="the CSV file (default: '<book> contact plan.csv')", as_of="plan as on this date")
 
-    compare = commands.add_parser("compare", help="compare two snapshots of the Score History",
+    compare = commands.add_parser("compare", **described, help="compare two snapshots of the Score History",
                                   description="Rewrite the Movement sheet to compare the Score History snapshots of "
                                               "two as-of dates (the latest two when no dates are given).")
     compare.add_argument("book", type=Path, help="a workbook scored at least twice")
@@ -68,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--output", "-o", type=Path, help="write the workbook here instead")
     compare.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
 
-    demo = commands.add_parser("demo", help="score bundled sample orders into a demo workbook",
+    demo = commands.add_parser("demo", **described, help="score bundled sample orders into a demo workbook",
                                description="Write a workbook of real sample orders and score it.")
     demo.add_argument("path", type=Path, nargs="?", default=Path("rfm-demo.xlsx"),
                       help="where to write it (default: rfm-demo.xlsx)")
@@ -145,18 +155,24 @@ def _demo(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the exit status (EXIT_STATUSES). No error ever shows a traceback."""
+    argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
     try:
         {"template": _template, "score": _score, "export": _export, "compare": _compare,
          "demo": _demo}[args.command](args)
     except RfmError as error:
         print(f"Error: {error}", file=sys.stderr)
-        return 2
+        return INPUT_PROBLEM
     except BrokenPipeError:  # output piped into e.g. head, which stopped reading: the work is done
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except KeyboardInterrupt:
         print("Stopped; no file was changed.", file=sys.stderr)
-        return 130
+        return INTERRUPTED
+    except Exception as error:  # a bug: one sentence here, the traceback in the log it names
+        book = getattr(args, "book", None) or getattr(args, "path", None)
+        print(f"Error: {unexpected(error, book, ' '.join(['rfm-excel', *argv]))}", file=sys.stderr)
+        return UNEXPECTED
     return 0
 
 
