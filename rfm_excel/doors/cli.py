@@ -18,7 +18,7 @@ from ..core import Result
 from ..layout.wording import counted, plan_summary, summary
 from ..writers.headless.template import build_template
 from .failures import unexpected
-from .files import compare_file, export_plan, score_file
+from .files import check_place, compare_file, export_plan, score_file, write_template
 
 SAMPLE = "online_retail_sample.csv.gz"
 INPUT_PROBLEM, USAGE, UNEXPECTED, INTERRUPTED = 1, 2, 3, 130  # exit statuses; 2 is argparse's own
@@ -28,6 +28,7 @@ EXIT_STATUSES = f"""exit status:
   {USAGE}    a mistake in the command itself, such as an unknown option or a date not like 2024-12-31
   {UNEXPECTED}    an unexpected failure; the message names the log file with the details, to send with a report
   {INTERRUPTED}  stopped with Ctrl-C; nothing was changed"""
+FORCE_HELP = "overwrite the output file if it exists (scoring a workbook in place needs no --force)"
 
 
 def _date(text: str) -> dt.date:
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                                             "Contact Plan, Movement, Campaign Results and Score History sheets. "
                                             "A workbook is updated in place unless --output is given.")
     _book_options(score, output="write the scored workbook here instead", as_of="score as on this date")
+    score.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     export = commands.add_parser("export", **described, help="write the customers to contact to a CSV file",
                                  description="Score the workbook (without changing it) and write the Contact rows of "
@@ -77,11 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--to", dest="later", type=_date, metavar="YYYY-MM-DD", help="the later as-of date")
     compare.add_argument("--output", "-o", type=Path, help="write the workbook here instead")
     compare.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
+    compare.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     demo = commands.add_parser("demo", **described, help="score bundled sample orders into a demo workbook",
                                description="Write a workbook of real sample orders and score it.")
     demo.add_argument("path", type=Path, nargs="?", default=Path("rfm-demo.xlsx"),
                       help="where to write it (default: rfm-demo.xlsx)")
+    demo.add_argument("--force", action="store_true", help="overwrite the file if it exists")
     return parser
 
 
@@ -97,25 +101,14 @@ def _report(result: Result, path: Path) -> None:
 
 
 def _template(args) -> None:
-    if args.path.exists() and not args.force:
-        raise RfmError(f"{args.path} already exists; choose another name or add --force to overwrite it.")
-    if args.path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise RfmError(f"The template must be an .xlsx file (or .xlsm, with the Score customers button for Excel); "
-                       f"name it e.g. {args.path.stem}.xlsx.")
-    _check_folder(args.path)
-    build_template(args.path)
+    write_template(args.path, args.force)
     print(f"Wrote {args.path}: paste your orders into its Orders sheet, then run: rfm-excel score \"{args.path}\""
           + (" (or, in Excel, click Score customers on its Start Here sheet)" if args.path.suffix == ".xlsm" else ""))
 
 
-def _check_folder(path: Path) -> None:
-    if not path.resolve().parent.is_dir():
-        raise RfmError(f"The folder {path.parent} does not exist; create it first or choose another place.")
-
-
 def _score(args) -> None:
     status = _status if sys.stderr.isatty() else None
-    result, path = score_file(args.book, args.output, args.as_of, args.orders_sheet, progress=status)
+    result, path = score_file(args.book, args.output, args.as_of, args.orders_sheet, progress=status, force=args.force)
     if status:
         status("")
     _report(result, path)
@@ -133,7 +126,7 @@ def _export(args) -> None:
 
 
 def _compare(args) -> None:
-    layout, path = compare_file(args.book, args.output, args.earlier, args.later, args.orders_sheet)
+    layout, path = compare_file(args.book, args.output, args.earlier, args.later, args.orders_sheet, args.force)
     print("\n".join(layout.lines[1:2]))
     print(f"Wrote the Movement sheet of {path}")
 
@@ -147,17 +140,20 @@ def sample_orders() -> pd.DataFrame:
 def _demo(args) -> None:
     if args.path.suffix.lower() != ".xlsx":
         raise RfmError(f"The demo workbook must be an .xlsx file; name it e.g. {args.path.stem}.xlsx.")
-    _check_folder(args.path)
+    check_place(args.path, args.force, elsewhere="choose another place")
     with tempfile.TemporaryDirectory(prefix="rfm-") as folder:
         book = build_template(Path(folder) / "demo.xlsx", orders=sample_orders())
-        result, path = score_file(book, args.path)
+        result, path = score_file(book, args.path, force=args.force)
     _report(result, path)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit status (EXIT_STATUSES). No error ever shows a traceback."""
     argv = sys.argv[1:] if argv is None else argv
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "compare" and (args.earlier is None) != (args.later is None):
+        parser.error("compare needs both --from and --to, or neither to compare the latest two snapshots")
     try:
         {"template": _template, "score": _score, "export": _export, "compare": _compare,
          "demo": _demo}[args.command](args)
