@@ -617,3 +617,48 @@ def test_libreoffice_reads_the_spliced_sheets_with_their_formats(scored_hand_boo
     assert without_contact([c.value for c in scores[2]]) == HAND_CORE[0]
     assert scores["H2"].number_format == "#,##0.00"
     assert len(book["Segments"]._charts) == 1
+
+
+# ================================================================== 8. the owner's formulas recalculate on opening
+
+
+CALC_PROPERTIES = re.compile(rb"<calcPr\b[^>]*/>")
+
+
+def test_owners_formulas_on_the_output_sheets_are_recalculated_when_opened(hand_book, helpers, tmp_path):
+    """The owner's sheet of formulas over Scores, saved by LibreOffice with their values (as Excel saves them,
+    and with no full-calculation flag), then scored again: the flag asks Excel to recalculate on opening,
+    and LibreOffice set to recalculate shows the values of the new Scores sheet."""
+    score_file(hand_book)
+    book = openpyxl.load_workbook(hand_book)
+    mine = book.create_sheet("My Summary")
+    mine["A1"], mine["A2"] = "=COUNTA(Scores!A:A)", "=Scores!A2"
+    book.save(hand_book)
+    saved = tmp_path / "saved"
+    _soffice(tmp_path, "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(saved), str(hand_book))
+    owners = saved / "shop.xlsx"
+    with zipfile.ZipFile(owners) as package:
+        properties = CALC_PROPERTIES.findall(package.read("xl/workbook.xml"))
+    assert len(properties) == 1 and b"fullCalcOnLoad" not in properties[0]
+    sheet = len(openpyxl.load_workbook(owners, read_only=True).sheetnames)  # My Summary, the last sheet
+    assert helpers.libreoffice_sheet(owners, sheet, tmp_path / "before") == [["6"], ["C005"]]  # 5 customers
+
+    score_file(owners, as_of=dt.date(2024, 3, 31))  # three customers had bought by then; C004 is the best
+    with zipfile.ZipFile(owners) as package:
+        [written] = CALC_PROPERTIES.findall(package.read("xl/workbook.xml"))
+    assert written == properties[0][:-2] + b' fullCalcOnLoad="1"/>'  # LibreOffice's own settings kept
+    assert helpers.libreoffice_sheet(owners, sheet, tmp_path / "after", recalculate=True) == [["4"], ["C004"]]
+
+
+@pytest.mark.parametrize("workbook, expected", [
+    ('<sheets/><definedNames/><extLst/>', '<sheets/><definedNames/><calcPr fullCalcOnLoad="1"/><extLst/>'),
+    ('<sheets/><oleSize ref="A1"/>', '<sheets/><calcPr fullCalcOnLoad="1"/><oleSize ref="A1"/>'),
+    ('<sheets/>', '<sheets/><calcPr fullCalcOnLoad="1"/>'),
+    ('<sheets/><calcPr calcId="191029" fullCalcOnLoad="0"/>', '<sheets/><calcPr calcId="191029" fullCalcOnLoad="1"/>'),
+])
+def test_full_calculation_on_load_is_set_where_the_schema_puts_it(workbook, expected):
+    from lxml import etree
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    root = etree.fromstring(f'<workbook xmlns="{main}">{workbook}</workbook>')
+    splice.calculate_on_load(root)
+    assert etree.tostring(root).decode() == f'<workbook xmlns="{main}">{expected}</workbook>'

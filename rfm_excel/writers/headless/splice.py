@@ -276,6 +276,7 @@ def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None) -> No
         _put_defined_names(workbook.root, names.get(position, []), workbook.put_sheet(name, part))
     if dropped:
         _drop_calc_chain(workbook, dropped)
+    calculate_on_load(workbook.root)
     workbook.save()
     if dropped:
         _remove_unreachable(book, reusable, types)
@@ -449,6 +450,28 @@ def _put_defined_names(workbook, names: list, position: int):
         clone = _copy(element)
         clone.set("localSheetId", str(position))
         container.append(clone)
+
+
+AFTER_CALC_PROPERTIES = ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
+                         "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")  # the schema's order
+
+
+def calculate_on_load(workbook) -> None:
+    """Ask for a full calculation when the workbook is next opened (``<calcPr fullCalcOnLoad="1"/>``), so the
+    owner's formulas that refer to the sheets just put in show their new values, not those saved before.
+
+    An existing calcPr keeps its other settings; a new one goes where the schema puts it.
+    """
+    properties = workbook.find(qname(MAIN, "calcPr"))
+    if properties is None:
+        properties = etree.Element(qname(MAIN, "calcPr"))
+        after = next((e for e in workbook if isinstance(e.tag, str) and etree.QName(e).localname in
+                      AFTER_CALC_PROPERTIES), None)
+        if after is None:
+            workbook.append(properties)
+        else:
+            after.addprevious(properties)
+    properties.set("fullCalcOnLoad", "1")
 
 
 def _drop_calc_chain(workbook: _WorkbookPart, dropped: set[str]):
