@@ -133,8 +133,9 @@ def test_template_settings_have_drop_downs_and_limits(tmp_path):
     for validation in sheet.data_validations.dataValidation:
         for cells in validation.sqref.ranges:
             by_cell[cells.coord] = validation
-    levels = by_cell[f"B{rows['Recency score levels']}"]
-    assert (levels.type, levels.formula1) == ("list", '"5,4,3"')
+    for label in ("Recency score levels", "Frequency score levels", "Monetary score levels"):
+        levels = by_cell[f"B{rows[label]}"]
+        assert (levels.type, levels.formula1) == ("list", '"2,3,4,5,6,7,8,9"')  # as docs/workbook.md says
     best = by_cell[f"B{rows['Best score is']}"]
     assert (best.type, best.formula1) == ("list", '"Highest,Lowest"')
     assert by_cell[f"B{rows['As-of date']}"].type == "date"
