@@ -248,12 +248,26 @@ def test_round_trip_data_issues_lists_each_skipped_row(scored_hand_book):
     assert headline.startswith("19 order rows read, 17 used, 2 skipped")
     assert "1 no customer ID" in headline and "1 not a date" in headline
     header, body = table_of(path, "Data Issues", "Row")
-    assert header == ["Row", "Column", "Value", "Problem", "Action"]
+    assert header == ["Row", "Column", "Value", "Problem", "Action", "Amount"]
     skipped = [r for r in body if r[4].startswith("skipped")]
-    assert [(r[0], r[1], r[2] or "") for r in skipped] == [(9, "Customer ID", ""), (20, "Order Date", "soon")]
+    assert [(r[0], r[1], r[2] or "", r[5]) for r in skipped] == [(9, "Customer ID", "", 20),
+                                                                  (20, "Order Date", "soon", 60)]
     assert skipped[0][3].startswith("no customer ID") and skipped[1][3].startswith("not a date")
     # The return of row 14 is used, and listed as such: netted into Monetary.
-    assert [(r[0], r[1], r[2]) for r in body if not r[4].startswith("skipped")] == [(14, "Amount", "-20")]
+    assert [(r[0], r[1], r[2], r[5]) for r in body if not r[4].startswith("skipped")] == [(14, "Amount", "-20", -20)]
+
+
+def test_round_trip_data_issues_totals_each_problem_above_the_list(scored_hand_book):
+    _, path = scored_hand_book
+    sheet = openpyxl.load_workbook(path)["Data Issues"]
+    block = [[c.value for c in row[3:6]] for row in sheet.iter_rows(min_row=5, max_row=9)]
+    assert block == [["At a glance: what was skipped or changed, and the money on those rows", None, None],
+                     ["Problem", "Rows", "Amount"],
+                     ["Skipped: no customer ID", 1, 20],   # row 9
+                     ["Skipped: not a date", 1, 60],       # row 20, "soon"
+                     ["Return lines netted", 1, -20]]      # row 14
+    assert sheet["F7"].number_format == "#,##0.00" and sheet["E7"].number_format == "#,##0"
+    assert sheet["A11"].value == "Row"  # the list's header, under the block and a blank row
 
 
 def test_scoring_twice_replaces_the_sheets_and_gives_the_same_values(scored_hand_book, helpers):

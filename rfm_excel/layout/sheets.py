@@ -13,13 +13,14 @@ from ..base.sheet_names import (CAMPAIGN_RESULTS, CONTACT_PLAN, DATA_ISSUES, MOV
 from ..core import Result
 from ..domain.campaign import RESULT_COLUMNS
 from ..domain.history import Movement, empty_history, to_sheet
-from .wording import campaign_notes, counted, plan_summary, rows_summary, run_note
+from .wording import campaign_notes, counted, issue_totals, plan_summary, rows_summary, run_note
 
 HEADER_COLOUR = "#1F4E78"
 TITLE_COLOUR = "#1F4E78"
 WORST, MIDDLE, BEST = "#F8696B", "#FFEB84", "#63BE7B"
 HEAT_LOW, HEAT_HIGH = "#FFFFFF", "#5B9BD5"
 GRID_WIDTH = 11  # characters per value column of a grid
+ISSUES_BLOCK_COLUMN = 3  # Data Issues' totals stand above the Problem, Action and Amount columns
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,12 @@ class Chart:
 
 @dataclass(frozen=True)
 class Grid:
-    """A small labelled table of numbers coloured as a heat map (light = few, dark = many).
+    """A small labelled table of numbers, coloured as a heat map (light = few, dark = many) unless ``heat``
+    is False.
 
     ``table``'s index labels the rows and its columns the columns; the title goes at (row, col),
-    zero-based, the column labels under it and the rows under those.
+    zero-based, the column labels under it and the rows under those. ``kind`` is the number
+    format of every column, or ``column_kinds`` gives one per column.
     """
 
     title: str
@@ -64,10 +67,16 @@ class Grid:
     row: int
     col: int
     corner: str = ""
+    column_kinds: tuple[str, ...] = ()
+    heat: bool = True
 
     @property
     def height(self) -> int:
         return len(self.table) + 2
+
+    def kind_of(self, column: int) -> str:
+        """The number format kind of the grid's ``column`` (zero-based, after the labels)."""
+        return self.column_kinds[column] if self.column_kinds else self.kind
 
 
 @dataclass
@@ -150,12 +159,20 @@ def segments_sheet(result: Result, scored_at: dt.datetime) -> SheetLayout:
 
 
 def issues_sheet(result: Result) -> SheetLayout:
+    """The one-line account of the rows, a block of totals per problem (rows and money), then every issue."""
     table = result.issues
     headline = rows_summary(result) if len(table) else \
         f"No problems found: all {result.rows_read:,} order rows were used."
-    where = f"Row is the row number in {result.source}; nothing listed here was changed in your orders."
-    columns = _columns(table, {"Row": "row"})
-    return SheetLayout(DATA_ISSUES, table, columns, lines=["Data issues", headline, where])
+    where = f"Row is the row number in {result.source}; nothing listed here was changed in your orders. " \
+        "Amount is the row's amount as used (for a customer not scored, what their orders net to)."
+    columns = _columns(table, {"Row": "row", "Amount": "money"})
+    layout = SheetLayout(DATA_ISSUES, table, columns, lines=["Data issues", headline, where])
+    totals = issue_totals(table)
+    if len(totals):
+        block = Grid("At a glance: what was skipped or changed, and the money on those rows", totals, "int",
+                     len(layout.lines) + 1, ISSUES_BLOCK_COLUMN, "Problem", column_kinds=("int", "money"), heat=False)
+        layout.grids, layout.space_above = [block], block.height + 1
+    return layout
 
 
 def contact_plan_sheet(result: Result) -> SheetLayout:

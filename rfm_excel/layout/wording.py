@@ -47,21 +47,63 @@ def counted(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
+def issue_kinds(issues: pd.DataFrame) -> pd.Series:
+    """What each issue row counts as in the summaries: why a row was skipped ("no customer ID"), else
+    what was done (SUMMARY_PHRASES, e.g. "values repaired"); None for a note about a whole column."""
+    kinds = pd.Series(None, index=issues.index, dtype=object)
+    reason = issues["Problem"].str.split(" [(:]", regex=True).str[0]
+    skipped = issues["Action"].str.startswith("skipped")
+    kinds[skipped] = reason[skipped]
+    rows = issues["Row"].notna() & ~skipped
+    for start, phrase in SUMMARY_PHRASES.items():
+        kinds[rows & kinds.isna() & issues["Action"].str.startswith(start)] = phrase
+    rest = rows & kinds.isna()
+    kinds[rest] = reason[rest]
+    return kinds
+
+
 def rows_summary(result: Result) -> str:
     """One line accounting for every row read: used, skipped (and why), and what else was done."""
     table = result.issues
+    kinds = issue_kinds(table)
     line = f"{result.rows_read:,} order rows read, {result.lines_used:,} used"
     skipped = table["Action"].str.startswith("skipped")
     if skipped.any():
-        reasons = table.loc[skipped, "Problem"].str.split(" [(:]", regex=True).str[0].value_counts()
+        reasons = kinds[skipped].value_counts()
         line += f", {skipped.sum():,} skipped (" + ", ".join(f"{n:,} {why}" for why, n in reasons.items()) + ")"
-    done = []
-    for start, phrase in SUMMARY_PHRASES.items():
-        count = (table["Row"].notna() & table["Action"].str.startswith(start)).sum()
-        if count:
-            done.append(f"{count:,} {phrase}")
+    done = [f"{count:,} {phrase}" for phrase in SUMMARY_PHRASES.values() if (count := (kinds[~skipped] == phrase).sum())]
     notes = [f"{text[0].upper()}{text[1:]}." for text in table.loc[table["Row"].isna(), "Problem"]]
     return " ".join([line + ("; " + ", ".join(done) if done else "") + "."] + notes)
+
+
+def issue_totals(issues: pd.DataFrame) -> pd.DataFrame:
+    """Per kind of issue (issue_kinds), how many rows and how much money they carried; skipped rows
+    first, most first, then what was done, in the order of the one-line summary.
+
+    Examples
+    --------
+    >>> issues = pd.DataFrame({"Row": [2, 3, 4, None], "Problem": ["no customer ID (blank)", "not a date",
+    ...     "no customer ID (blank)", "text dates read as day/month"], "Action": ["skipped", "skipped", "skipped",
+    ...     "read that way"], "Amount": [10.0, 5.0, 2.5, None]})
+    >>> issue_totals(issues)
+                             Rows  Amount
+    Skipped: no customer ID     2    12.5
+    Skipped: not a date         1     5.0
+    """
+    table = issues.assign(Kind=issue_kinds(issues)).dropna(subset=["Kind"])
+    skipped = table["Action"].str.startswith("skipped")
+
+    def totals(part: pd.DataFrame) -> pd.DataFrame:
+        return part.groupby("Kind", sort=False).agg(Rows=("Kind", "size"),
+                                                     Amount=("Amount", lambda a: a.sum(min_count=1)))
+    first = totals(table[skipped]).sort_values("Rows", ascending=False, kind="stable")
+    first.index = "Skipped: " + first.index
+    phrases = list(SUMMARY_PHRASES.values())
+    then = totals(table[~skipped])
+    then = then.iloc[sorted(range(len(then)), key=lambda i: phrases.index(then.index[i]) if then.index[i] in phrases
+                            else len(phrases))]
+    then.index = then.index.str[0].str.upper() + then.index.str[1:]
+    return pd.concat([first, then]).astype({"Rows": int, "Amount": float}).rename_axis(None)
 
 
 def summary(result: Result) -> str:

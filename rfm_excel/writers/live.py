@@ -179,10 +179,13 @@ def _write_grid(sheet: xw.Sheet, grid: Grid, layout: SheetLayout, widths: dict, 
     values = sheet.range((row + 2, col + 1), (row + 1 + len(body), col + len(labels)))
     if body:
         _header(sheet.range((row + 2, col), (row + 1 + len(body), col)))
-        fmt = number_format(grid.kind, currency_symbol)
-        if fmt:
-            values.number_format = fmt
-        values.conditional_formats.add_color_scale([HEAT_LOW, HEAT_HIGH])
+        for i in range(len(labels)) if grid.column_kinds else [None]:
+            fmt = number_format(grid.kind_of(i or 0), currency_symbol)
+            cells = values if i is None else sheet.range((row + 2, col + 1 + i), (row + 1 + len(body), col + 1 + i))
+            if fmt:
+                cells.number_format = fmt
+        if grid.heat:
+            values.conditional_formats.add_color_scale([HEAT_LOW, HEAT_HIGH])
     if max(len(label) for label in labels) > GRID_WIDTH and grid.row + 1 < layout.header_row:
         sheet.range((row + 1, 1)).row_height = 30
     longest = max([len(grid.corner)] + [len(str(label)) for label in grid.table.index])

@@ -108,7 +108,7 @@ def _grid_cells(sheet, styles: Styles, layout: SheetLayout) -> tuple[dict[int, l
             (grid.col + i, label, styles.header) for i, label in enumerate(labels))
         for r, (label, values) in enumerate(zip(grid.table.index, grid.table.to_numpy()), start=grid.row + 2):
             cells.setdefault(r, []).append((grid.col, str(label), styles.header))
-            cells[r].extend((grid.col + 1 + i, v, styles.kind(grid.kind)) for i, v in enumerate(values))
+            cells[r].extend((grid.col + 1 + i, v, styles.kind(grid.kind_of(i))) for i, v in enumerate(values))
         if max(len(label) for label in labels[1:]) > GRID_WIDTH and grid.row + 1 < layout.header_row:
             tall.add(grid.row + 1)
         longest = max([len(labels[0])] + [len(str(label)) for label in grid.table.index])
@@ -117,8 +117,9 @@ def _grid_cells(sheet, styles: Styles, layout: SheetLayout) -> tuple[dict[int, l
                 widths[col] = width
                 sheet.set_column(col, col, width, styles.kind(layout.columns[col].kind) if col < len(layout.columns)
                                  else None)
-        sheet.conditional_format(grid.row + 2, grid.col + 1, grid.row + 1 + rows, grid.col + columns, {
-            "type": "2_color_scale", "min_color": HEAT_LOW, "max_color": HEAT_HIGH})
+        if grid.heat:
+            sheet.conditional_format(grid.row + 2, grid.col + 1, grid.row + 1 + rows, grid.col + columns, {
+                "type": "2_color_scale", "min_color": HEAT_LOW, "max_color": HEAT_HIGH})
     return cells, tall
 
 
