@@ -8,7 +8,9 @@ reads Orders, Settings and Score History with one whole-range read each, calls t
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import xlwings as xw
 
@@ -21,6 +23,7 @@ from ..layout.sheets import output_sheets
 from ..readers.workbook import orders_block
 from ..writers.live import find_sheet, sheet_values, write_layouts, write_settings_sheet
 from .failures import book_path, unexpected
+from .files import write_full_lists
 
 TITLE = "Score customers"
 
@@ -68,7 +71,9 @@ def score_book(book: xw.Book, orders_sheet: str | None = None,
     status(f"Score customers: writing the sheets for {result.customers:,} customers...")
     book.app.screen_updating = False
     try:
-        write_layouts(book, output_sheets(result, dt.datetime.now()), settings.currency_symbol)
+        layouts = output_sheets(result, dt.datetime.now(), book_path(book) or Path(tempfile.gettempdir()) / "workbook")
+        write_full_lists(layouts)
+        write_layouts(book, layouts, settings.currency_symbol)
         if settings_sheet is None:
             write_settings_sheet(book)
     finally:

@@ -89,8 +89,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report(result: Result, path: Path) -> None:
+def _report(result: Result, path: Path, notes: list[str] = ()) -> None:
     print(summary(result))
+    for note in notes:
+        print(note)
     segments = result.segments[result.segments["Customers"] > 0]
     width = max(len(s) for s in segments["Segment"])
     print(f"\n{'Segment':<{width}}  Customers  Revenue share")
@@ -108,10 +110,12 @@ def _template(args) -> None:
 
 def _score(args) -> None:
     status = _status if sys.stderr.isatty() else None
-    result, path = score_file(args.book, args.output, args.as_of, args.orders_sheet, progress=status, force=args.force)
+    notes = []
+    result, path = score_file(args.book, args.output, args.as_of, args.orders_sheet, progress=status, force=args.force,
+                              tell=notes.append)
     if status:
         status("")
-    _report(result, path)
+    _report(result, path, notes)
 
 
 def _status(words: str) -> None:

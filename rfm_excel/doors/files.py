@@ -15,7 +15,7 @@ from ..base.errors import RfmError
 from ..base.settings import BEST_LOWEST, Settings, parse_settings
 from ..domain.contact import CONTACT, neutralise_formulas
 from ..domain.history import from_sheet, movement, snapshot_dates
-from ..layout.sheets import SheetLayout, movement_sheet, output_sheets
+from ..layout.sheets import SheetLayout, fitted, movement_sheet, output_sheets
 from ..readers.workbook import read_book, read_csv
 from ..writers.headless.render import Styles, write_layout
 from ..writers.headless.splice import put_sheets
@@ -23,13 +23,15 @@ from ..writers.headless.template import build_template, write_settings_sheet
 
 
 def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.date | None = None,
-               orders_sheet: str | None = None, progress=None, force: bool = False) -> tuple[core.Result, Path]:
+               orders_sheet: str | None = None, progress=None, force: bool = False,
+               tell=None) -> tuple[core.Result, Path]:
     """Score a workbook or CSV and write the result sheets; return the result and the file written.
 
     A workbook is updated in place unless ``output`` is given; a CSV becomes a new workbook
     (``output``, or the CSV's name with " scored.xlsx"). An ``output`` that exists and is not the
     input itself is refused unless ``force``. ``progress``, if given, is called with a few words
-    as each step starts.
+    as each step starts; ``tell`` with each sentence the owner must read about what was written
+    (a table too big for its sheet, and the CSV file beside the workbook that holds all of it).
     """
     path = Path(path)
     step = progress or (lambda words: None)
@@ -42,7 +44,7 @@ def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.dat
         result = core.score(orders, Settings(), as_of, first_row=2, sheet=path.name)
         with _replacing(target) as temporary, tempfile.TemporaryDirectory(prefix="rfm-") as folder:
             book = build_template(Path(folder) / "orders.xlsx", orders=orders)
-            _write_result(book, temporary, result, add_settings=False)
+            _write_result(book, temporary, result, target, False, tell)
         return result, target
     target = Path(output) if output else path
     _check_target(target, path.suffix.lower(), path, force)
@@ -50,7 +52,7 @@ def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.dat
     contents, result = _read_and_score(path, as_of, orders_sheet)
     step(f"Writing {result.customers:,} customers into {target.name}")
     with _replacing(target) as temporary:
-        _write_result(path, temporary, result, add_settings=contents.settings_rows is None)
+        _write_result(path, temporary, result, target, contents.settings_rows is None, tell)
     return result, target
 
 
@@ -112,7 +114,8 @@ def compare_file(path: str | Path, output: str | Path | None = None, earlier: dt
         raise RfmError("Score History needs two snapshots to compare; score the workbook on another as-of date first.")
     moved = movement(stored, [rule.name for rule in result.settings.segments], result.scores, earlier, later,
                      best_lowest=result.settings.best_score == BEST_LOWEST)
-    layout = movement_sheet(moved)
+    layout = fitted(movement_sheet(moved), target.resolve())
+    write_full_lists([layout])
     with _replacing(target) as temporary:
         _write_layouts(path, temporary, [layout], result.settings.currency_symbol)
     return layout, target
@@ -198,10 +201,26 @@ def _umask() -> int:
     return mask
 
 
-def _write_result(book: Path, out: Path, result: core.Result, add_settings: bool) -> None:
-    """Render the output sheets (and a Settings sheet if the book lacks one) and put them into the book."""
-    _write_layouts(book, out, output_sheets(result, dt.datetime.now()), result.settings.currency_symbol,
-                   add_settings)
+def _write_result(book: Path, out: Path, result: core.Result, target: Path, add_settings: bool, tell=None) -> None:
+    """Render the output sheets (and a Settings sheet if the book lacks one) and put them into the book, to
+    become ``target``; a table too big for its sheet goes whole to a CSV file beside it."""
+    layouts = output_sheets(result, dt.datetime.now(), target.resolve())  # the notes name the file in full
+    for note in write_full_lists(layouts):
+        (tell or (lambda words: None))(note)
+    _write_layouts(book, out, layouts, result.settings.currency_symbol, add_settings)
+
+
+def write_full_lists(layouts: list[SheetLayout]) -> list[str]:
+    """Write the whole table of each layout cut to fit its sheet (layout.overflow) to its CSV file, formulas
+    neutralised as in an export; return the sentences saying so."""
+    notes = []
+    for layout in layouts:
+        if layout.overflow is not None:
+            with _replacing(layout.overflow.file) as temporary:
+                neutralise_formulas(layout.overflow.table).to_csv(temporary, index=False, encoding="utf-8-sig",
+                                                                  date_format="%Y-%m-%d")
+            notes.append(layout.lines[-1])
+    return notes
 
 
 def _write_layouts(book: Path, out: Path, layouts: list[SheetLayout], currency_symbol: str,

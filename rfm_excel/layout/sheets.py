@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pandas as pd
 
+from ..base.excel import MAX_COLUMNS, MAX_ROWS
 from ..base.settings import BEST_LOWEST
 from ..base.sheet_names import (CAMPAIGN_RESULTS, CONTACT_PLAN, DATA_ISSUES, MOVEMENT, SCORE_HISTORY, SCORES,
                                 SEGMENTS)
 from ..core import Result
 from ..domain.campaign import RESULT_COLUMNS
 from ..domain.history import Movement, empty_history, to_sheet
-from .wording import campaign_notes, counted, issue_totals, plan_summary, rows_summary, run_note
+from .wording import campaign_notes, counted, issue_totals, overflow_note, plan_summary, rows_summary, run_note
 
 HEADER_COLOUR = "#1F4E78"
 TITLE_COLOUR = "#1F4E78"
@@ -79,11 +81,22 @@ class Grid:
         return self.column_kinds[column] if self.column_kinds else self.kind
 
 
+@dataclass(frozen=True)
+class Overflow:
+    """What of a table did not fit on its sheet, and the file that holds the whole table (``table``)."""
+
+    rows: int  # rows left out, from the end
+    columns: int  # columns left out, after the first (the oldest snapshots of Score History)
+    file: Path
+    table: pd.DataFrame
+
+
 @dataclass
 class SheetLayout:
     """An output sheet: a few lines of text on top, then one formatted table.
 
     ``grids`` sit above the table (in the ``space_above`` rows left for them) or beside it.
+    ``overflow`` says what of a table too big for a sheet was left out (see ``fitted``).
     """
 
     name: str
@@ -94,6 +107,7 @@ class SheetLayout:
     chart: Chart | None = None
     grids: list[Grid] = field(default_factory=list)
     space_above: int = 0
+    overflow: Overflow | None = None
 
     @property
     def header_row(self) -> int:
@@ -243,7 +257,55 @@ def history_sheet(result: Result) -> SheetLayout:
     return SheetLayout(SCORE_HISTORY, table, columns, lines=lines)
 
 
-def output_sheets(result: Result, scored_at: dt.datetime) -> list[SheetLayout]:
-    """Every sheet a run writes, in workbook order."""
-    return [scores_sheet(result), segments_sheet(result, scored_at), issues_sheet(result), contact_plan_sheet(result),
-            movement_sheet(result.movement), campaign_sheet(result), history_sheet(result)]
+def output_sheets(result: Result, scored_at: dt.datetime, book: Path | None = None) -> list[SheetLayout]:
+    """Every sheet a run writes, in workbook order; with ``book`` (the workbook written), each cut to what a
+    sheet holds (``fitted``), the run note on Segments saying what was left out and where it went."""
+    layouts = [scores_sheet(result), segments_sheet(result, scored_at), issues_sheet(result),
+               contact_plan_sheet(result), movement_sheet(result.movement), campaign_sheet(result),
+               history_sheet(result)]
+    if book is None:
+        return layouts
+    layouts = [fitted(layout, book) for layout in layouts]
+    for layout in layouts:
+        if layout.overflow is not None:
+            _add_line(layouts[1], overflow_note(layout.name, layout.overflow))
+    return layouts
+
+
+def full_list(book: Path, sheet: str) -> Path:
+    """The file beside ``book`` that holds the whole table of ``sheet`` when the sheet cannot:
+    "<book> data issues.csv"."""
+    return book.with_name(f"{book.stem} {sheet.lower()}.csv")
+
+
+def fitted(layout: SheetLayout, book: Path) -> SheetLayout:
+    """``layout`` with its table cut to what a sheet holds (MAX_ROWS rows, MAX_COLUMNS columns), a line above
+    it saying what was left out and where the whole table goes (``full_list``); as it is when it fits.
+
+    Rows are left out from the end (the tables put what matters most first); columns after the first,
+    from the start (Score History's oldest snapshots). The layout's counts and sums (the lines, the
+    Data Issues totals) were made from the whole table and stay exact.
+    """
+    table = layout.table
+    spare_rows = MAX_ROWS - (layout.header_row + 1) - len(table)
+    if spare_rows >= 0 and len(layout.columns) <= MAX_COLUMNS:
+        return layout
+    cut = replace(layout, lines=list(layout.lines), grids=list(layout.grids))
+    if not cut.lines:
+        _add_line(cut, layout.name)  # a title, so that the note is not taken for one
+    _add_line(cut, "")  # the note's place; its words need the counts, which need its place
+    kept_rows = min(len(table), MAX_ROWS - (cut.header_row + 1))
+    dropped_columns = max(len(layout.columns) - MAX_COLUMNS, 0)
+    cut.columns = layout.columns[:1] + layout.columns[1 + dropped_columns:]
+    cut.table = table.iloc[:kept_rows][[column.header for column in cut.columns]]
+    cut.overflow = Overflow(len(table) - kept_rows, dropped_columns, full_list(book, layout.name), table)
+    cut.lines[-1] = overflow_note(layout.name, cut.overflow)
+    return cut
+
+
+def _add_line(layout: SheetLayout, line: str) -> None:
+    """Add a line under a layout's lines, moving what stands under them (grids, the table) down with them."""
+    lines, before = len(layout.lines), layout.header_row
+    layout.lines.append(line)
+    moved = layout.header_row - before
+    layout.grids = [replace(grid, row=grid.row + moved) if grid.row >= lines else grid for grid in layout.grids]

@@ -106,6 +106,15 @@ def issue_totals(issues: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([first, then]).astype({"Rows": int, "Amount": float}).rename_axis(None)
 
 
+def overflow_note(sheet: str, overflow) -> str:
+    """What of a table too big for its sheet was left out, and where the whole of it is (layout Overflow)."""
+    rows, columns = overflow.table.shape
+    left_out = ([f"its last {overflow.rows:,} of {rows:,} rows"] if overflow.rows else []) + \
+        ([f"its oldest {overflow.columns:,} of {columns - 1:,} snapshot columns"] if overflow.columns else [])
+    return (f"{sheet} is bigger than an Excel sheet can hold, so {' and '.join(left_out)} are left out of the "
+            f"sheet; the whole table is in {overflow.file}.")
+
+
 def summary(result: Result) -> str:
     """Two lines for a terminal or a status bar."""
     return (f"{rows_summary(result)}\n{counted(result.customers, 'customer')} scored from "

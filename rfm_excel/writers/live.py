@@ -15,7 +15,7 @@ import xlwings as xw
 
 from ..layout.sheets import (BEST, HEADER_COLOUR, HEAT_HIGH, HEAT_LOW, MIDDLE, TITLE_COLOUR, WORST, GRID_WIDTH, Column, Grid,
                       SheetLayout, number_format)
-from ..base.excel import plain_integers
+from ..base.excel import cut_text, plain_integers
 from ..base import sheet_names
 from ..base.sheet_names import SETTINGS
 from ..layout.template import SETTINGS_COLUMNS, settings_grid
@@ -122,6 +122,7 @@ def _cell(value, marked: bool = True):
     if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, str):
+        value = cut_text(value)
         return (text(value) if marked else value) if value else None
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
