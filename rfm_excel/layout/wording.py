@@ -4,7 +4,9 @@ the sheets, the command line and the button say the same thing in the same words
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+import numpy as np
 import pandas as pd
 
 from ..base.settings import BEST_LOWEST
@@ -47,29 +49,35 @@ def counted(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def issue_kinds(issues: pd.DataFrame) -> pd.Series:
-    """What each issue row counts as in the summaries: why a row was skipped ("no customer ID"), else
-    what was done (SUMMARY_PHRASES, e.g. "values repaired"); None for a note about a whole column."""
-    kinds = pd.Series(None, index=issues.index, dtype=object)
-    reason = issues["Problem"].str.split(" [(:]", regex=True).str[0]
-    skipped = issues["Action"].str.startswith("skipped")
-    kinds[skipped] = reason[skipped]
-    rows = issues["Row"].notna() & ~skipped
-    for start, phrase in SUMMARY_PHRASES.items():
-        kinds[rows & kinds.isna() & issues["Action"].str.startswith(start)] = phrase
-    rest = rows & kinds.isna()
-    kinds[rest] = reason[rest]
-    return kinds
+def _classified(issues: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per issue row: what it counts as in the summaries (why a row was skipped, e.g. "no customer ID", else
+    what was done, SUMMARY_PHRASES; None for a note about a whole column) and whether it was skipped.
+    Worked out once per distinct problem and action: a run has few, however many rows."""
+    problem, problems = pd.factorize(issues["Problem"])
+    action, actions = pd.factorize(issues["Action"])
+    key = (problem.astype(np.int64) * len(actions) + action) * 2 + issues["Row"].notna().to_numpy()
+    distinct, codes = np.unique(key, return_inverse=True)
+    kinds, skipped = [], []
+    for k in distinct.tolist():
+        text, done = problems[k // 2 // len(actions)], actions[k // 2 % len(actions)]
+        reason = re.split(" [(:]", text, maxsplit=1)[0]
+        skipped.append(done.startswith("skipped"))
+        if skipped[-1]:
+            kinds.append(reason)
+        elif not k % 2:  # no row: a note about a whole column
+            kinds.append(None)
+        else:
+            kinds.append(next((phrase for start, phrase in SUMMARY_PHRASES.items() if done.startswith(start)), reason))
+    return np.array(kinds, dtype=object)[codes], np.array(skipped, dtype=bool)[codes]
 
 
 def rows_summary(result: Result) -> str:
     """One line accounting for every row read: used, skipped (and why), and what else was done."""
     table = result.issues
-    kinds = issue_kinds(table)
+    kinds, skipped = _classified(table)
     line = f"{result.rows_read:,} order rows read, {result.lines_used:,} used"
-    skipped = table["Action"].str.startswith("skipped")
     if skipped.any():
-        reasons = kinds[skipped].value_counts()
+        reasons = pd.Series(kinds[skipped]).value_counts()
         line += f", {skipped.sum():,} skipped (" + ", ".join(f"{n:,} {why}" for why, n in reasons.items()) + ")"
     done = [f"{count:,} {phrase}" for phrase in SUMMARY_PHRASES.values() if (count := (kinds[~skipped] == phrase).sum())]
     notes = [f"{text[0].upper()}{text[1:]}." for text in table.loc[table["Row"].isna(), "Problem"]]
@@ -77,8 +85,8 @@ def rows_summary(result: Result) -> str:
 
 
 def issue_totals(issues: pd.DataFrame) -> pd.DataFrame:
-    """Per kind of issue (issue_kinds), how many rows and how much money they carried; skipped rows
-    first, most first, then what was done, in the order of the one-line summary.
+    """Per kind of issue, how many rows and how much money they carried: the rows skipped, most first, then
+    what was done, in the order of the one-line summary (notes without a row are left out).
 
     Examples
     --------
@@ -90,20 +98,23 @@ def issue_totals(issues: pd.DataFrame) -> pd.DataFrame:
     Skipped: no customer ID     2    12.5
     Skipped: not a date         1     5.0
     """
-    table = issues.assign(Kind=issue_kinds(issues)).dropna(subset=["Kind"])
-    skipped = table["Action"].str.startswith("skipped")
-
-    def totals(part: pd.DataFrame) -> pd.DataFrame:
-        return part.groupby("Kind", sort=False).agg(Rows=("Kind", "size"),
-                                                     Amount=("Amount", lambda a: a.sum(min_count=1)))
-    first = totals(table[skipped]).sort_values("Rows", ascending=False, kind="stable")
-    first.index = "Skipped: " + first.index
+    kinds, skipped = _classified(issues)
+    kind, names = pd.factorize(kinds)  # -1 for a note without a row
+    key = np.where(kind >= 0, kind * 2 + skipped, -1)
+    amount = issues["Amount"].to_numpy(dtype=float)
+    known = (key >= 0) & ~np.isnan(amount)
+    groups = 2 * len(names)
+    rows = np.bincount(key[key >= 0], minlength=groups)
+    money = np.where(np.bincount(key[known], minlength=groups) > 0,
+                     np.bincount(key[known], weights=amount[known], minlength=groups), np.nan)
     phrases = list(SUMMARY_PHRASES.values())
-    then = totals(table[~skipped])
-    then = then.iloc[sorted(range(len(then)), key=lambda i: phrases.index(then.index[i]) if then.index[i] in phrases
-                            else len(phrases))]
-    then.index = then.index.str[0].str.upper() + then.index.str[1:]
-    return pd.concat([first, then]).astype({"Rows": int, "Amount": float}).rename_axis(None)
+    present = [k for k in range(groups) if rows[k]]
+    first = sorted((k for k in present if k % 2), key=lambda k: (-rows[k], k))
+    then = sorted((k for k in present if not k % 2),
+                  key=lambda k: (phrases.index(names[k // 2]) if names[k // 2] in phrases else len(phrases), k))
+    labels = [f"Skipped: {names[k // 2]}" for k in first] + [names[k // 2][0].upper() + names[k // 2][1:] for k in then]
+    return pd.DataFrame({"Rows": rows[first + then].astype(int), "Amount": money[first + then]},
+                        index=pd.Index(labels, dtype=object))
 
 
 def overflow_note(sheet: str, overflow) -> str:
