@@ -134,8 +134,9 @@ def unordered_bound(bounds: list[int]) -> int | None:
     return next((i for i in (0, 2, 4) if bounds[i] > bounds[i + 1]), None)
 
 
-def _checked(value, rule: Rule, name: str):
-    """``value`` in its type, or an RfmError naming the field of a setting made in Python."""
+def checked(value, rule: Rule, name: str):
+    """``value`` in its type by ``rule``, or an RfmError naming ``name`` (a setting made in Python, a function's
+    argument)."""
     typed = rule.typed(value)
     if typed is None:
         raise RfmError(f"{name} must be {rule.need}; it is {value!r}.")
@@ -165,13 +166,13 @@ class SegmentRule:
         where = f"Segment {self.name!r}:"
         bounds = ("r_min", "r_max", "f_min", "f_max", "m_min", "m_max")
         for key in bounds:
-            object.__setattr__(self, key, _checked(getattr(self, key), SEGMENT_BOUND, f"{where} {key}"))
+            object.__setattr__(self, key, checked(getattr(self, key), SEGMENT_BOUND, f"{where} {key}"))
         wrong = unordered_bound([getattr(self, key) for key in bounds])
         if wrong is not None:
             raise RfmError(f"{where} {bounds[wrong]} is above {bounds[wrong + 1]}; swap them.")
         for key, rule in (("action", TEXT), ("channel", TEXT), ("cost", NUMBER), ("holdout", SHARE),
                           ("do_not_contact", YES_NO)):
-            object.__setattr__(self, key, _checked(getattr(self, key), rule, f"{where} {key}"))
+            object.__setattr__(self, key, checked(getattr(self, key), rule, f"{where} {key}"))
 
 
 DEFAULT_SEGMENTS = (
@@ -238,7 +239,7 @@ class Settings:
         for key, rule in SETTING_RULES.items():
             value = getattr(self, key)
             if value is not None or key not in _BLANK_ALLOWED:
-                object.__setattr__(self, key, _checked(value, rule, f"Settings {key}"))
+                object.__setattr__(self, key, checked(value, rule, f"Settings {key}"))
         segments = self.segments
         if not isinstance(segments, (tuple, list)) or not segments or \
                 not all(isinstance(rule, SegmentRule) for rule in segments):

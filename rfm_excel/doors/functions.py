@@ -19,7 +19,7 @@ import xlwings as xw
 from .. import core
 from ..base.errors import RfmError
 from ..base.orders import customer_keys, id_text
-from ..base.settings import MAX_BINS, Settings, parse_settings, whole
+from ..base.settings import MAX_BINS, Settings, checked, parse_settings, whole
 from ..layout.sheets import scores_sheet, segments_sheet
 from ..readers.workbook import orders_block
 from ..writers.live import find_sheet, sheet_values, table_rows
@@ -125,11 +125,7 @@ def as_of_date(value) -> dt.date:
 
 def _whole(value, name: str, low: int, high: int | None) -> int:
     """An argument that must be a whole number, by the rule a Settings cell is read by."""
-    rule = whole(low, high)
-    number = rule.typed(value)
-    if number is None:
-        raise RfmError(f"{name} must be {rule.need}; it is {value!r}.")
-    return number
+    return checked(value, whole(low, high), name)
 
 
 def answer(work, caller):
