@@ -20,6 +20,7 @@ from .domain import forecast as forecasting
 from .domain.history import Movement, add_snapshot, empty_history, movement, snapshot
 
 DIMENSIONS = ("recency", "frequency", "monetary")
+ISSUES = [*ISSUE_COLUMNS, "Amount"]  # Amount: the row's amount as used (a customer not scored: their net)
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Result:
 
     scores : one row per customer, best customers first.
     segments : one row per segment of the segment table.
-    issues : rows of the orders that were skipped or repaired, and why.
+    issues : rows of the orders that were skipped or repaired, and why (ISSUES: the row's amount too).
     settings : the settings used (as_of filled in).
     rows_read, lines_used, orders, customers : counts for the run note.
     source : where the orders came from (a sheet or file name), for the issues list.
@@ -83,6 +84,13 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     history : the Score History so far (``history.from_sheet``); this run's snapshot is added to it.
     run_date : the date recorded with the snapshot; today when None.
 
+    Raises
+    ------
+    RfmError
+        For orders or settings that cannot be scored, with one sentence saying what to fix. Any
+        other exception is a bug and is raised as it is, with its traceback: from Python the
+        traceback is what the reader needs (the other doors write it to a log file instead).
+
     Examples
     --------
     >>> import pandas as pd, rfm_excel
@@ -104,6 +112,7 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     outlook = _forecast(orders_table, settings)
     scores = _with_forecast(scores, keys, outlook)
     issues = _unscored(lines, values, _merge_issues(issues, read_issues), clean.columns["customer_id"])
+    issues = _with_amounts(issues, clean, first_row)
     history = add_snapshot(empty_history() if history is None else history,
                            snapshot(scores, settings.as_of, run_date or dt.date.today()))
     rf_customers, rf_monetary = segments.rf_grid(scores, settings.bins("recency"), settings.bins("frequency"),
@@ -233,13 +242,22 @@ def _unscored(lines: pd.DataFrame, values: pd.DataFrame, issues: pd.DataFrame, c
     return _merge_issues(issues, pd.DataFrame({
         "Row": per_customer["row"].to_numpy(), "Column": column, "Value": per_customer["customer"].to_numpy(),
         "Problem": [f"no purchase: only returns or zero-value orders (net {net:,.2f})" for net in per_customer["net"]],
-        "Action": "customer not scored"}))
+        "Action": "customer not scored", "Amount": per_customer["net"].to_numpy()}))
+
+
+def _with_amounts(issues: pd.DataFrame, clean: CleanOrders, first_row: int) -> pd.DataFrame:
+    """The issues with each row's amount where none was given (the amount of its sheet row, as used)."""
+    rows = issues["Row"].to_numpy(dtype=float)
+    known = ~np.isnan(rows) & (rows >= first_row) & (rows < first_row + len(clean.amounts))
+    amounts = np.full(len(issues), np.nan)
+    amounts[known] = clean.amounts[rows[known].astype(np.int64) - first_row]
+    return issues.assign(Amount=issues["Amount"].astype(float).fillna(pd.Series(amounts, index=issues.index)))
 
 
 def _merge_issues(*tables: pd.DataFrame | None) -> pd.DataFrame:
     tables = tuple(t for t in tables if t is not None)
     merged = pd.concat([t for t in tables if len(t)], ignore_index=True) if any(len(t) for t in tables) else tables[0]
-    return merged[ISSUE_COLUMNS].sort_values("Row", kind="stable", na_position="first", ignore_index=True)
+    return merged.reindex(columns=ISSUES).sort_values("Row", kind="stable", na_position="first", ignore_index=True)
 
 
 def _dimension_scores(values: pd.DataFrame, settings: Settings) -> tuple[dict, dict, dict]:

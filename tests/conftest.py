@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import os
 import posixpath
 import shutil
+import subprocess
 import types
 import zipfile
 from pathlib import Path
@@ -229,6 +231,40 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("bad_input", list(BAD_INPUTS.values()), ids=list(BAD_INPUTS))
 
 
+# ------------------------------------------------------------ LibreOffice as an independent reader
+
+
+ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value>
+</prop></item></oor:items>
+"""  # Tools > Options > Calc > Formula > Recalculation on file load > Excel 2007 and newer: Always recalculate
+
+
+def libreoffice_sheet(path: Path, sheet: int, folder: Path, recalculate: bool = False) -> list[list[str]]:
+    """One sheet (numbered from 1, in workbook order) as LibreOffice opens and shows it: its cells as
+    formatted text, through LibreOffice's CSV export. With ``recalculate``, LibreOffice is set to
+    recalculate every formula on opening (by default it shows the values saved with an Excel file).
+    Skips the test without LibreOffice."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    profile = folder / ("lo-profile-recalculating" if recalculate else "lo-profile")
+    if recalculate:
+        (profile / "user").mkdir(parents=True, exist_ok=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(ALWAYS_RECALCULATE, encoding="utf-8")
+    out = folder / f"csv-{sheet}-{int(recalculate)}"
+    # CSV filter options: comma, double quote, UTF-8, from line 1, ..., cells as shown (9th), the sheet (12th)
+    options = f"44,34,76,1,,0,false,true,true,false,false,{sheet}"
+    done = subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                           "--convert-to", f"csv:Text - txt - csv (StarCalc):{options}", "--outdir", str(out),
+                           str(path)], capture_output=True, text=True, timeout=180)
+    written = list(out.glob("*.csv"))
+    assert len(written) == 1, (done.stdout, done.stderr)
+    with written[0].open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
 # ------------------------------------------------------------ fixtures
 
 
@@ -239,7 +275,7 @@ def helpers():
                                  leftover_temporaries=leftover_temporaries, sheet_parts=sheet_parts,
                                  sheet_bytes=sheet_bytes, part_relationships=part_relationships,
                                  read_retail_sheet=read_retail_sheet, retail_rfm=retail_rfm,
-                                 hand_orders=HAND_ORDERS)
+                                 libreoffice_sheet=libreoffice_sheet, hand_orders=HAND_ORDERS)
 
 
 @pytest.fixture

@@ -126,7 +126,41 @@ def test_formulas_error_values_and_merged_cells_in_the_orders_sheet(tmp_path):
     scores = result.scores.set_index("Customer ID")
     assert scores.loc["C1", ["Frequency", "Monetary", "Recency (days)"]].tolist() == [2, 30.0, 2]
     assert list(scores.index) == ["C1"]
-    rows = [(r, c, p.split(" (")[0], a) for r, c, _, p, a in result.issues.values]
-    assert rows == [(2, "Customer ID", "merged cell over rows 2-3", "repaired: value used on each row"),
-                    (4, "Customer ID", "no customer ID", "skipped"),
-                    (5, "Amount", "not a number", "skipped")]
+    rows = [(r, c, p.split(" (")[0], a, m) for r, c, _, p, a, m in result.issues.fillna({"Amount": 0}).values]
+    assert rows == [(2, "Customer ID", "merged cell over rows 2-3", "repaired: value used on each row", 10),
+                    (4, "Customer ID", "no customer ID", "skipped", 5),
+                    (5, "Amount", "not a number", "skipped", 0)]  # 0: no amount could be read
+
+
+# ------------------------------------------------------------ Data Issues' totals, against an independent count
+
+
+def test_data_issues_totals_match_an_independent_count_of_the_real_sample():
+    """The bundled sample (UCI Online Retail II lines) counted straight from docs/cleaning.md's rules with
+    pandas: rows and money per problem, as the block at the top of Data Issues gives them."""
+    import rfm_excel
+    from rfm_excel.doors.cli import sample_orders
+    from rfm_excel.layout.wording import issue_totals
+
+    raw = sample_orders()
+    amount = raw["Quantity"].astype(float) * raw["Price"].astype(float)
+    blank = raw["Customer ID"].isna()
+    copy = ~blank & raw.astype(str).where(~blank).duplicated(keep="first")  # among rows with a customer
+    kept = ~blank & ~copy
+    cancelled = raw["Invoice"].str.fullmatch(r"[Cc]\d+") & (amount > 0)
+    used = amount.where(~(kept & cancelled), -amount)  # a cancellation counts as a return
+    returned = kept & (used < 0)
+    customer = raw["Customer ID"].str.strip()
+    orders = used[kept].groupby([customer[kept], raw["Invoice"][kept]]).sum()
+    buyers = set(orders[orders > 0].index.get_level_values(0))
+    nets = used[kept].groupby(customer[kept]).sum()
+    no_purchase = nets[~nets.index.isin(buyers)]
+    expected = {"Skipped: no customer ID": (int(blank.sum()), round(amount[blank].sum(), 2)),
+                "Skipped: exact copy of an earlier line": (int(copy.sum()), round(amount[copy].sum(), 2)),
+                "Return lines netted": (int(returned.sum()), round(used[returned].sum(), 2)),
+                "Customers with no purchase (only returns)": (len(no_purchase), round(no_purchase.sum(), 2))}
+    assert expected["Skipped: no customer ID"][0] == 601 and expected["Return lines netted"][0] == 755
+
+    totals = issue_totals(rfm_excel.score(raw).issues)
+    assert {label: (row.Rows, round(row.Amount, 2)) for label, row in totals.iterrows()} == expected
+    assert list(totals.index) == list(expected)  # skipped first, most first; then what was done

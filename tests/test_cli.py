@@ -27,7 +27,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def assert_error(code: int, err: str, *words: str) -> None:
-    assert code == 2
+    assert code == 1  # an input problem (EXIT_STATUSES)
     assert err.startswith("Error: ") and err.count("\n") == 1, err
     assert "Traceback" not in err
     for word in words:
@@ -313,6 +313,76 @@ def test_demo_needs_an_xlsx_name(capsys, tmp_path):
     assert_error(code, err, ".xlsx")
 
 
+# ================================================================== exit statuses and unexpected failures
+
+
+@pytest.mark.parametrize("command", [[], ["score"], ["demo"]])
+def test_help_lists_the_exit_statuses(capsys, command):
+    with pytest.raises(SystemExit) as stopped:
+        main(command + ["--help"])
+    assert stopped.value.code == 0
+    out = capsys.readouterr().out
+    statuses = out[out.index("exit status:"):].splitlines()[1:]
+    assert [line.split()[0] for line in statuses] == ["0", "1", "2", "3", "130"]
+    assert "log file" in statuses[3]
+
+
+def _broken(*args, **kwargs):
+    raise ZeroDivisionError("division by zero")
+
+
+def test_an_unexpected_failure_is_one_sentence_naming_a_log_beside_the_book(capsys, hand_book, helpers,
+                                                                             monkeypatch):
+    before = helpers.sha(hand_book)
+    monkeypatch.setattr("rfm_excel.doors.files.core.score", _broken)
+    code, out, err = run(capsys, "score", hand_book, "--as-of", "2024-06-30")
+    log = hand_book.with_name("shop rfm-excel error.log")
+    assert (code, out) == (3, "")
+    assert err == (f"Error: rfm-excel stopped on an unexpected problem (ZeroDivisionError: division by zero); please "
+                   f"send the details, written to {log}, with your report.\n")
+    assert helpers.sha(hand_book) == before
+    details = log.read_text(encoding="utf-8")
+    assert f"While: rfm-excel score {hand_book} --as-of 2024-06-30\n" in details
+    assert "Traceback (most recent call last):" in details and details.rstrip().endswith(
+        "ZeroDivisionError: division by zero")
+    run(capsys, "score", hand_book)  # a second failure is added to the same log
+    assert log.read_text(encoding="utf-8").count("Traceback (most recent call last):") == 2
+    assert sorted(p.name for p in hand_book.parent.iterdir()) == ["shop rfm-excel error.log", "shop.xlsx"]
+
+
+def test_the_log_goes_to_the_temp_folder_when_the_books_folder_cannot_be_written(capsys, hand_book, monkeypatch,
+                                                                                 tmp_path_factory):
+    temporary = tmp_path_factory.mktemp("temp")
+    monkeypatch.setattr("tempfile.tempdir", str(temporary))
+    real_open = open
+
+    def refusing(path, *args, **kwargs):  # as root, a read-only folder would not stop the write
+        if Path(path).parent == hand_book.parent:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr("rfm_excel.doors.failures.open", refusing, raising=False)
+    monkeypatch.setattr("rfm_excel.doors.files.core.score", _broken)
+    code, _, err = run(capsys, "score", hand_book)
+    assert code == 3
+    assert f"written to {temporary / 'shop rfm-excel error.log'}, with" in err
+    assert "ZeroDivisionError" in (temporary / "shop rfm-excel error.log").read_text(encoding="utf-8")
+    def nowhere(path, *args, **kwargs):
+        raise OSError(28, "No space left on device", str(path))
+    monkeypatch.setattr("rfm_excel.doors.failures.open", nowhere, raising=False)
+    code, _, err = run(capsys, "score", hand_book)
+    assert (code, err) == (3, "Error: rfm-excel stopped on an unexpected problem (ZeroDivisionError: division by "
+                              "zero); please report this message.\n")
+
+
+def test_ctrl_c_exits_130_and_says_nothing_changed(capsys, hand_book, helpers, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    before = helpers.sha(hand_book)
+    monkeypatch.setattr("rfm_excel.doors.files.core.score", interrupted)
+    assert run(capsys, "score", hand_book) == (130, "", "Stopped; no file was changed.\n")
+    assert helpers.sha(hand_book) == before
+
+
 # ================================================================== the installed command
 
 
@@ -333,6 +403,6 @@ def test_the_installed_command_end_to_end(tmp_path, helpers):
     (tmp_path / "notes.xlsx").write_text("not a workbook")
     done = subprocess.run(_command() + ["score", str(tmp_path / "notes.xlsx")], capture_output=True, text=True,
                           timeout=120)
-    assert done.returncode == 2
+    assert done.returncode == 1
     assert done.stderr.startswith("Error: notes.xlsx ") and "Excel workbook" in done.stderr
     assert "Traceback" not in done.stderr

@@ -60,7 +60,7 @@ def test_forecast_settings_are_read_from_the_sheet():
 
 
 @pytest.mark.parametrize("label, value, words", [
-    ("Forecast", "maybe", "must be one of On, Off"),
+    ("Forecast", "maybe", "must be On or Off"),
     ("Forecast horizon (days)", 0, "must be a whole number of at least 1"),
     ("Forecast model", "Pareto/NBD", "must be one of Modified BG/NBD, BG/NBD"),
 ])

@@ -146,9 +146,12 @@ def test_compare_rewrites_the_movement_for_chosen_dates(hand_book, capsys):
     assert main(["compare", str(hand_book), "--from", "2024-04-30", "--to", "2024-05-31"]) == 0
     assert "From 2024-04-30 to 2024-05-31" in capsys.readouterr().out
     assert sheet_rows(hand_book, "Movement")[1][0].startswith("From 2024-04-30 to 2024-05-31")
-    assert main(["compare", str(hand_book), "--from", "2024-01-01", "--to", "2024-05-31"]) == 2
+    assert main(["compare", str(hand_book), "--from", "2024-01-01", "--to", "2024-05-31"]) == 1
     assert "no snapshot for 2024-01-01; it has 2024-04-30, 2024-05-31, 2024-06-30" in capsys.readouterr().err
-    assert main(["compare", str(hand_book), "--from", "2024-04-30"]) == 2
+    with pytest.raises(SystemExit) as stopped:  # a usage mistake, told by the parser with the usage line
+        main(["compare", str(hand_book), "--from", "2024-04-30"])
+    assert stopped.value.code == 2
+    assert "compare needs both --from and --to" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("as_of", [None, THEN])

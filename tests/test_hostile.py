@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -139,14 +140,105 @@ def test_a_million_empty_formatted_rows_are_not_orders(tmp_path):
     assert result.customers == 2
 
 
-def test_a_cli_run_on_a_hostile_file_exits_2_without_a_traceback(tmp_path, capsys):
+def test_a_cli_run_on_a_hostile_file_exits_1_without_a_traceback(tmp_path, capsys):
     path = tmp_path / "far.xlsx"
     book = xlsxwriter.Workbook(str(path))
     book.add_worksheet("Orders").write("XFD1048576", 1)
     book.close()
-    assert main(["score", str(path)]) == 2
+    assert main(["score", str(path)]) == 1
     error = capsys.readouterr().err
     assert error.startswith("Error: ") and "Traceback" not in error
+
+
+# ------------------------------------------------------------ parts Excel does without
+
+
+SPREADSHEET = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def minimal_book(path: Path) -> Path:
+    """The fewest parts Excel opens: content types, two relationship parts, the workbook and one sheet with
+    inline strings; no styles, theme, shared strings or document properties, as minimal writers make them."""
+    def cell(ref, value):
+        if isinstance(value, str):
+            return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    rows = [HEADER] + [[c, o, (d - dt.datetime(1899, 12, 30)).days, a] for c, o, d, a in ORDERS]
+    sheet = "".join(f'<row r="{r}">' + "".join(cell(f"{'ABCD'[i]}{r}", v) for i, v in enumerate(row)) + "</row>"
+                    for r, row in enumerate(rows, start=1))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+            'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.worksheet+xml"/></Types>'))
+        book.writestr("_rels/.rels", f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELATIONSHIPS}">'
+                      f'<Relationship Id="rId1" Type="{OFFICE}/officeDocument" Target="xl/workbook.xml"/>'
+                      '</Relationships>')
+        book.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{SPREADSHEET}" '
+                      f'xmlns:r="{OFFICE}"><sheets><sheet name="Orders" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        book.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0" encoding="UTF-8"?><Relationships '
+                      f'xmlns="{RELATIONSHIPS}"><Relationship Id="rId1" Type="{OFFICE}/worksheet" '
+                      'Target="worksheets/sheet1.xml"/></Relationships>')
+        book.writestr("xl/worksheets/sheet1.xml", f'<?xml version="1.0" encoding="UTF-8"?><worksheet '
+                      f'xmlns="{SPREADSHEET}"><sheetData>{sheet}</sheetData></worksheet>')
+    return path
+
+
+def without_part(path: Path, part: str) -> Path:
+    """The package without ``part``, its relationship and its content type, as if its writer never made it."""
+    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    folder, name = part.rsplit("/", 1)
+    owner = {"xl": "xl/_rels/workbook.xml.rels", "docProps": "_rels/.rels"}[folder.split("/")[0]]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == part:
+                continue
+            if info.filename == owner:
+                data = re.sub(rb'<Relationship [^>]*Target="[^"]*' + re.escape(name.encode()) + rb'"/>', b"", data)
+            if info.filename == "[Content_Types].xml":
+                data = re.sub(rb'<Override PartName="/' + re.escape(part.encode()) + rb'"[^>]*/>', b"", data)
+            target.writestr(info.filename, data)
+    return path
+
+
+def scored_cells(path: Path, sheet: str) -> list[list]:
+    book = openpyxl.load_workbook(path)
+    return [[c.value for c in row] for row in book[sheet].iter_rows()], book
+
+
+@pytest.mark.parametrize("missing", ["all of them", "xl/styles.xml", "xl/theme/theme1.xml", "docProps/app.xml",
+                                     "docProps/core.xml"])
+def test_a_workbook_without_the_parts_excel_does_without_is_scored(tmp_path, missing, helpers):
+    if missing == "all of them":
+        path = minimal_book(tmp_path / "shop.xlsx")
+    else:
+        path = without_part(orders_book(tmp_path / "shop.xlsx"), missing)
+    assert missing not in zipfile.ZipFile(path).namelist()
+    orders = helpers.sheet_bytes(path, "Orders")
+    score_file(path)
+    assert helpers.sheet_bytes(path, "Orders") == orders
+    cells, book = scored_cells(path, "Scores")
+    assert [row[:6] for row in cells[:3]] == [
+        ["Customer ID", "First Order", "Last Order", "Recency (days)", "Frequency", "Monetary"],
+        ["A", dt.datetime(2024, 1, 5), dt.datetime(2024, 3, 5), 1, 2, 40],
+        ["B", dt.datetime(2024, 2, 5), dt.datetime(2024, 2, 5), 30, 1, 20]]  # as of 2024-03-06
+    assert book["Scores"]["B2"].number_format == "yyyy-mm-dd"
+    with zipfile.ZipFile(path) as package:
+        relationships = package.read("xl/_rels/workbook.xml.rels").decode()
+        types = package.read("[Content_Types].xml").decode()
+        assert relationships.count(f'Type="{OFFICE}/styles"') == 1
+        assert 'PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.' \
+               'spreadsheetml.styles+xml"' in types
+        assert "xl/styles.xml" in package.namelist()
+    if missing == "all of them":  # and LibreOffice, an independent reader, shows the dates as dates
+        shown = helpers.libreoffice_sheet(path, 3, tmp_path)  # Orders, Settings (added), Scores
+        assert shown[1][:6] == ["A", "2024-01-05", "2024-03-05", "1", "2", "40.00"]
 
 
 # ------------------------------------------------------------ what the owner added survives

@@ -248,14 +248,18 @@ def test_a_problem_is_a_plain_message_not_a_traceback(monkeypatch):
     assert list(after) == ["Orders"]  # nothing written
 
 
-def test_an_unexpected_error_is_one_line_too(helpers, monkeypatch):
+def test_an_unexpected_error_is_one_sentence_naming_the_log_of_its_details(helpers, monkeypatch, tmp_path):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
     monkeypatch.setattr(macros.core, "score", broken)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))  # the remote engine's book was never saved
     _, actions = button_run(hand_book_sheets(helpers), monkeypatch=monkeypatch)
     message = next(a for a in actions if a["func"] == "alert")["args"][0]
-    assert message == ("Scoring stopped on an unexpected problem (ZeroDivisionError: division by zero). "
-                       "Please report this message.")
+    log = tmp_path / "shop rfm-excel error.log"
+    assert message == ("rfm-excel stopped on an unexpected problem (ZeroDivisionError: division by zero); please "
+                       f"send the details, written to {log}, with your report.")
+    details = log.read_text(encoding="utf-8")
+    assert "While: the Score customers button" in details and "Traceback (most recent call last):" in details
 
 
 def test_missing_orders_sheet_names_the_sheets_there_are(monkeypatch):

@@ -527,6 +527,75 @@ def test_parse_settings_segment_row_without_a_name_names_its_cell():
         parse_settings(grid)
 
 
+# ------------------------------------------------------------------ Settings made in Python: the same rules
+
+
+def _need(message: str) -> str:
+    """What a message says the value must be: the words between "must be" and the semicolon."""
+    return message.split(" must be ", 1)[1].rsplit("; it ", 1)[0]
+
+
+@pytest.mark.parametrize("key, python, cell", [
+    ("as_of", "31/12/2024", "31/12/2024"),
+    ("window_months", 0, 0),
+    ("recency_bins", 10, 10),
+    ("frequency_bins", 1, "1"),
+    ("monetary_bins", 2.5, 2.5),
+    ("recency_breakpoints", (90, 30), "90, 30"),
+    ("frequency_breakpoints", (1, "two"), "1, two"),
+    ("monetary_breakpoints", tuple(range(1, 10)), "1 2 3 4 5 6 7 8 9"),
+    ("best_score", "Middle", "Middle"),
+    ("date_order", "Sideways", "Sideways"),
+    ("recency_weight", -1, -1),
+    ("response_days", 0, 0),
+    ("recent_purchase_days", -3, -3),
+    ("watch_return_share", 1.5, "150%"),
+    ("watch_complaint_rate", -0.5, -0.5),
+    ("campaign_date", 45000, 45000),
+])
+def test_settings_made_in_python_are_refused_in_the_sheets_words(key, python, cell):
+    with pytest.raises(RfmError) as in_python:
+        Settings(**{key: python})
+    with pytest.raises(RfmError) as on_sheet:
+        parse_settings(settings_grid({key: cell}))
+    assert str(in_python.value) == f"Settings {key} must be {_need(str(on_sheet.value))}; it is {python!r}."
+    assert str(on_sheet.value).startswith(f"Settings!B{label_row(key)} (")
+
+
+def test_settings_made_in_python_take_what_the_sheet_would_give():
+    settings = Settings(recency_bins=4.0, best_score="lowest", monetary_breakpoints=[50, 200], recency_weight=2,
+                        as_of=D(2024, 6, 30), holdout_seed=7, segments=list(DEFAULT_SEGMENTS[:2]))
+    assert (settings.recency_bins, type(settings.recency_bins)) == (4, int)
+    assert settings.best_score == "Lowest" and settings.monetary_breakpoints == (50.0, 200.0)
+    assert (settings.recency_weight, settings.as_of, settings.holdout_seed) == (2.0, dt.date(2024, 6, 30), "7")
+    assert settings.segments == DEFAULT_SEGMENTS[:2]
+    assert settings == parse_settings(settings_grid({
+        "recency_bins": "4", "best_score": "lowest", "monetary_breakpoints": "50, 200", "recency_weight": 2,
+        "as_of": D(2024, 6, 30), "holdout_seed": 7}, [[rule.name, rule.r_min, rule.r_max, rule.f_min, rule.f_max,
+                                                     rule.m_min, rule.m_max, rule.action, rule.channel, rule.cost]
+                                                    for rule in DEFAULT_SEGMENTS[:2]]))
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"r_min": 0}, "Segment 'VIP': r_min must be a whole number from 1 to 5; it is 0."),
+    ({"f_min": 4, "f_max": 2}, "Segment 'VIP': f_min is above f_max; swap them."),
+    ({"holdout": 10}, "Segment 'VIP': holdout must be a percentage from 0% to 100%, e.g. 10% (0.1); it is 10."),
+    ({"cost": -1}, "Segment 'VIP': cost must be a number of 0 or more; it is -1."),
+    ({"do_not_contact": "maybe"}, "Segment 'VIP': do_not_contact must be Yes, No or blank; it is 'maybe'."),
+])
+def test_segment_rules_made_in_python_are_refused_as_on_the_sheet(fields, message):
+    with pytest.raises(RfmError) as caught:
+        SegmentRule("VIP", **fields)
+    assert str(caught.value) == message
+
+
+def test_settings_without_segments_or_a_segment_without_a_name_are_refused():
+    with pytest.raises(RfmError, match=r"^Settings segments must be at least one SegmentRule; it is \(\)\.$"):
+        Settings(segments=())
+    with pytest.raises(RfmError, match=r"^A segment needs a name; it is ' '\.$"):
+        SegmentRule(" ")
+
+
 # ------------------------------------------------------------------ one full worked example
 
 

@@ -198,6 +198,21 @@ def test_a_bad_setting_or_bad_orders_read_as_a_sentence(windows_udfs, helpers, m
     assert cell(call(windows_udfs, "RFM_TABLE", book.sheets["Orders"].range("A1")))[:6] == "orders"
 
 
+def test_an_unexpected_failure_reads_as_a_sentence_and_is_logged_once(windows_udfs, shop, monkeypatch, tmp_path):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+    monkeypatch.setattr(windows_udfs.module.core, "score", broken)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))  # the remote engine's book was never saved
+    log = tmp_path / "shop rfm-excel error.log"
+    sentence = ("rfm-excel stopped on an unexpected problem (ZeroDivisionError: division by zero); please send the "
+                f"details, written to {log}, with your report.")
+    for customer in ("C001", "C002", "C005"):
+        assert cell(call(windows_udfs, "RFM_SCORE", customer, shop.orders, caller=shop.caller)) == sentence
+    assert cell(call(windows_udfs, "RFM_TABLE", shop.orders, caller=shop.caller)) == sentence
+    assert windows_udfs.module.CACHE.scorings == 1  # the failure is cached like any other problem
+    assert log.read_text(encoding="utf-8").count("Traceback (most recent call last):") == 1
+
+
 def test_tables_spill_with_their_header(windows_udfs, shop, tmp_path, helpers):
     table = call(windows_udfs, "RFM_TABLE", shop.orders, caller=shop.caller)
     assert table[0][:4] == ["Customer ID", "Customer Name", "Email", "First Order"]

@@ -133,8 +133,9 @@ def test_template_settings_have_drop_downs_and_limits(tmp_path):
     for validation in sheet.data_validations.dataValidation:
         for cells in validation.sqref.ranges:
             by_cell[cells.coord] = validation
-    levels = by_cell[f"B{rows['Recency score levels']}"]
-    assert (levels.type, levels.formula1) == ("list", '"5,4,3"')
+    for label in ("Recency score levels", "Frequency score levels", "Monetary score levels"):
+        levels = by_cell[f"B{rows[label]}"]
+        assert (levels.type, levels.formula1) == ("list", '"2,3,4,5,6,7,8,9"')  # as docs/workbook.md says
     best = by_cell[f"B{rows['Best score is']}"]
     assert (best.type, best.formula1) == ("list", '"Highest,Lowest"')
     assert by_cell[f"B{rows['As-of date']}"].type == "date"
@@ -247,12 +248,26 @@ def test_round_trip_data_issues_lists_each_skipped_row(scored_hand_book):
     assert headline.startswith("19 order rows read, 17 used, 2 skipped")
     assert "1 no customer ID" in headline and "1 not a date" in headline
     header, body = table_of(path, "Data Issues", "Row")
-    assert header == ["Row", "Column", "Value", "Problem", "Action"]
+    assert header == ["Row", "Column", "Value", "Problem", "Action", "Amount"]
     skipped = [r for r in body if r[4].startswith("skipped")]
-    assert [(r[0], r[1], r[2] or "") for r in skipped] == [(9, "Customer ID", ""), (20, "Order Date", "soon")]
+    assert [(r[0], r[1], r[2] or "", r[5]) for r in skipped] == [(9, "Customer ID", "", 20),
+                                                                  (20, "Order Date", "soon", 60)]
     assert skipped[0][3].startswith("no customer ID") and skipped[1][3].startswith("not a date")
     # The return of row 14 is used, and listed as such: netted into Monetary.
-    assert [(r[0], r[1], r[2]) for r in body if not r[4].startswith("skipped")] == [(14, "Amount", "-20")]
+    assert [(r[0], r[1], r[2], r[5]) for r in body if not r[4].startswith("skipped")] == [(14, "Amount", "-20", -20)]
+
+
+def test_round_trip_data_issues_totals_each_problem_above_the_list(scored_hand_book):
+    _, path = scored_hand_book
+    sheet = openpyxl.load_workbook(path)["Data Issues"]
+    block = [[c.value for c in row[3:6]] for row in sheet.iter_rows(min_row=5, max_row=9)]
+    assert block == [["At a glance: what was skipped or changed, and the money on those rows", None, None],
+                     ["Problem", "Rows", "Amount"],
+                     ["Skipped: no customer ID", 1, 20],   # row 9
+                     ["Skipped: not a date", 1, 60],       # row 20, "soon"
+                     ["Return lines netted", 1, -20]]      # row 14
+    assert sheet["F7"].number_format == "#,##0.00" and sheet["E7"].number_format == "#,##0"
+    assert sheet["A11"].value == "Row"  # the list's header, under the block and a blank row
 
 
 def test_scoring_twice_replaces_the_sheets_and_gives_the_same_values(scored_hand_book, helpers):
@@ -522,7 +537,7 @@ def test_real_sample_data_issues_has_one_row_per_skipped_row(scored_sample, samp
     listed = [r for r in body if r[4].startswith("skipped")]
     assert [r[0] for r in listed] == truth.skipped_rows  # one row each, in sheet order
     blank, copies = set(truth.blank_rows), set(truth.copy_rows)
-    for row, column, _, problem, _ in listed:
+    for row, column, _, problem, *_ in listed:
         if problem.startswith("no customer ID"):
             assert row in blank and column == "Customer ID", row
         else:
@@ -617,3 +632,48 @@ def test_libreoffice_reads_the_spliced_sheets_with_their_formats(scored_hand_boo
     assert without_contact([c.value for c in scores[2]]) == HAND_CORE[0]
     assert scores["H2"].number_format == "#,##0.00"
     assert len(book["Segments"]._charts) == 1
+
+
+# ================================================================== 8. the owner's formulas recalculate on opening
+
+
+CALC_PROPERTIES = re.compile(rb"<calcPr\b[^>]*/>")
+
+
+def test_owners_formulas_on_the_output_sheets_are_recalculated_when_opened(hand_book, helpers, tmp_path):
+    """The owner's sheet of formulas over Scores, saved by LibreOffice with their values (as Excel saves them,
+    and with no full-calculation flag), then scored again: the flag asks Excel to recalculate on opening,
+    and LibreOffice set to recalculate shows the values of the new Scores sheet."""
+    score_file(hand_book)
+    book = openpyxl.load_workbook(hand_book)
+    mine = book.create_sheet("My Summary")
+    mine["A1"], mine["A2"] = "=COUNTA(Scores!A:A)", "=Scores!A2"
+    book.save(hand_book)
+    saved = tmp_path / "saved"
+    _soffice(tmp_path, "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(saved), str(hand_book))
+    owners = saved / "shop.xlsx"
+    with zipfile.ZipFile(owners) as package:
+        properties = CALC_PROPERTIES.findall(package.read("xl/workbook.xml"))
+    assert len(properties) == 1 and b"fullCalcOnLoad" not in properties[0]
+    sheet = len(openpyxl.load_workbook(owners, read_only=True).sheetnames)  # My Summary, the last sheet
+    assert helpers.libreoffice_sheet(owners, sheet, tmp_path / "before") == [["6"], ["C005"]]  # 5 customers
+
+    score_file(owners, as_of=dt.date(2024, 3, 31))  # three customers had bought by then; C004 is the best
+    with zipfile.ZipFile(owners) as package:
+        [written] = CALC_PROPERTIES.findall(package.read("xl/workbook.xml"))
+    assert written == properties[0][:-2] + b' fullCalcOnLoad="1"/>'  # LibreOffice's own settings kept
+    assert helpers.libreoffice_sheet(owners, sheet, tmp_path / "after", recalculate=True) == [["4"], ["C004"]]
+
+
+@pytest.mark.parametrize("workbook, expected", [
+    ('<sheets/><definedNames/><extLst/>', '<sheets/><definedNames/><calcPr fullCalcOnLoad="1"/><extLst/>'),
+    ('<sheets/><oleSize ref="A1"/>', '<sheets/><calcPr fullCalcOnLoad="1"/><oleSize ref="A1"/>'),
+    ('<sheets/>', '<sheets/><calcPr fullCalcOnLoad="1"/>'),
+    ('<sheets/><calcPr calcId="191029" fullCalcOnLoad="0"/>', '<sheets/><calcPr calcId="191029" fullCalcOnLoad="1"/>'),
+])
+def test_full_calculation_on_load_is_set_where_the_schema_puts_it(workbook, expected):
+    from lxml import etree
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    root = etree.fromstring(f'<workbook xmlns="{main}">{workbook}</workbook>')
+    splice.calculate_on_load(root)
+    assert etree.tostring(root).decode() == f'<workbook xmlns="{main}">{expected}</workbook>'

@@ -52,13 +52,15 @@ class CleanOrders:
     order_id (None where absent), order_date (datetime64), amount (float), source_row, and
     customer_name/email when the orders carry them. ``issues`` has ISSUE_COLUMNS, one row per
     row skipped or repaired (Row blank for a note about a whole column). ``rows_read`` counts
-    input rows.
+    input rows; ``amounts`` holds each input row's amount as used (a cancellation's made
+    negative; NaN where none could be read), used or not, so the issues can say what they were worth.
     """
 
     lines: pd.DataFrame
     issues: pd.DataFrame
     rows_read: int
     columns: dict[str, str]
+    amounts: np.ndarray | None = None
 
 
 def map_columns(headers: list, chosen: dict[str, str] | None = None) -> dict[str, str]:
@@ -169,7 +171,7 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
                       "amount": amount, "source_row": issues.rows, **extras}, keep)
     if len(set(customer_text)) > len(set(keys)):  # some spellings differ only by spaces or case
         _report_merged_spellings(lines, issues)
-    return CleanOrders(lines, issues.table(), len(raw), columns)
+    return CleanOrders(lines, issues.table(), len(raw), columns, amount)
 
 
 def as_frame(columns: dict[str, np.ndarray], rows=slice(None)) -> pd.DataFrame:

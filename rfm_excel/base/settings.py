@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import numbers
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +22,131 @@ ON, OFF = "On", "Off"
 BEST_HIGHEST = "Highest"
 BEST_LOWEST = "Lowest"
 MAX_BINS = 9  # one digit per letter in the RFM code
+
+
+# ---------------------------------------------------------------- what each setting may be, said once
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one setting may be, for the Settings sheet and for ``Settings`` made in Python alike.
+
+    ``need`` says it in words (a message reads "... must be <need>"); ``typed`` gives a value in its
+    type, or None where it is not acceptable; ``read`` first turns a Settings sheet cell into such a
+    value (text into a number, 10% into 0.1).
+    """
+
+    need: str
+    typed: Callable[[Any], Any]
+    read: Callable[[Any], Any] = lambda value: value
+
+
+def _real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def whole(low: int, high: int | None = None) -> Rule:
+    """A whole number from ``low`` (to ``high``).
+
+    Examples
+    --------
+    >>> levels = whole(2, 9)
+    >>> levels.typed(5.0), levels.typed(12), levels.typed(levels.read("4")), levels.need
+    (5, None, 4, 'a whole number from 2 to 9')
+    """
+    def typed(value):
+        fits = _real(value) and float(value).is_integer() and value >= low and (high is None or value <= high)
+        return int(value) if fits else None
+    need = f"a whole number from {low} to {high}" if high is not None else f"a whole number of at least {low}"
+    return Rule(need, typed, lambda value: _to_number(value))
+
+
+def _share_read(value):
+    """10%, 0.1 and 10 all mean ten per cent (a number above 1 counts as per cent)."""
+    text = str(value).strip()
+    number = _to_number(text[:-1] if text.endswith("%") else value)
+    if number is not None and (text.endswith("%") or number > 1):
+        number /= 100
+    return number
+
+
+def _date_typed(value):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _date_read(value):
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _breakpoints_typed(value):
+    if not isinstance(value, (tuple, list)) or not all(_real(v) for v in value):
+        return None
+    limits = tuple(float(v) for v in value)
+    return limits if limits and list(limits) == sorted(set(limits)) and len(limits) < MAX_BINS else None
+
+
+def _breakpoints_read(value):
+    parts = [p for p in re.split(r"[;,\s]+", value) if p] if isinstance(value, str) else [value]
+    numbers = [_to_number(p) for p in parts]
+    return None if None in numbers else numbers
+
+
+def _text_typed(value):
+    """Text as typed; a whole number read as 7.0 is 7."""
+    if isinstance(value, str):
+        return value
+    if _real(value):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return None
+
+
+def _yes_no_read(value):
+    answer = _label(value) if isinstance(value, str) else str(value).lower()
+    return True if answer in ("yes", "y", "x", "true", "1", "1.0") else \
+        False if answer in ("no", "n", "false", "0", "0.0") else None
+
+
+def choice(choices: tuple[str, ...]) -> Rule:
+    """One of ``choices``, written in any case."""
+    return Rule("one of " + ", ".join(choices),
+                lambda value: next((c for c in choices if _label(value) == c.lower()), None))
+
+
+NUMBER = Rule("a number of 0 or more", lambda value: float(value) if _real(value) and value >= 0 else None,
+              lambda value: _to_number(value))
+SHARE = Rule("a percentage from 0% to 100%, e.g. 10% (0.1)", lambda value: float(value) if _real(value) and
+             0 <= value <= 1 else None, _share_read)
+DATE = Rule("a date such as 2024-12-31", _date_typed, _date_read)
+BREAKPOINTS = Rule(f"increasing numbers separated by commas (at most {MAX_BINS - 1}), e.g. 30, 90, 180",
+                   _breakpoints_typed, _breakpoints_read)
+TEXT = Rule("a word or a number", _text_typed)
+ON_OFF = Rule("On or Off", lambda value: value if isinstance(value, bool) else None,
+               lambda value: {"on": True, "off": False}.get(_label(value)))
+DISCOUNT = Rule("a percentage from 0% to 99%, e.g. 1%", lambda value: float(value) if _real(value) and
+                0 <= value < 1 else None, _share_read)
+YES_NO = Rule("Yes, No or blank", lambda value: value if isinstance(value, bool) else None, _yes_no_read)
+SEGMENT_BOUND = whole(1, 5)
+
+
+def unordered_bound(bounds: list[int]) -> int | None:
+    """The index (0, 2 or 4) of the first minimum above its maximum in R, F and M bounds, if any."""
+    return next((i for i in (0, 2, 4) if bounds[i] > bounds[i + 1]), None)
+
+
+def checked(value, rule: Rule, name: str):
+    """``value`` in its type by ``rule``, or an RfmError naming ``name`` (a setting made in Python, a function's
+    argument)."""
+    typed = rule.typed(value)
+    if typed is None:
+        raise RfmError(f"{name} must be {rule.need}; it is {value!r}.")
+    return typed
 
 
 @dataclass(frozen=True)
@@ -36,6 +165,20 @@ class SegmentRule:
     cost: float = 0.0  # per contact
     holdout: float = 0.0  # share of the segment kept back as a control group, 0 to 1
     do_not_contact: bool = False
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise RfmError(f"A segment needs a name; it is {self.name!r}.")
+        where = f"Segment {self.name!r}:"
+        bounds = ("r_min", "r_max", "f_min", "f_max", "m_min", "m_max")
+        for key in bounds:
+            object.__setattr__(self, key, checked(getattr(self, key), SEGMENT_BOUND, f"{where} {key}"))
+        wrong = unordered_bound([getattr(self, key) for key in bounds])
+        if wrong is not None:
+            raise RfmError(f"{where} {bounds[wrong]} is above {bounds[wrong + 1]}; swap them.")
+        for key, rule in (("action", TEXT), ("channel", TEXT), ("cost", NUMBER), ("holdout", SHARE),
+                          ("do_not_contact", YES_NO)):
+            object.__setattr__(self, key, checked(getattr(self, key), rule, f"{where} {key}"))
 
 
 DEFAULT_SEGMENTS = (
@@ -102,6 +245,18 @@ class Settings:
     slipping_below: float = 0.3
     segments: tuple[SegmentRule, ...] = field(default=DEFAULT_SEGMENTS)
 
+    def __post_init__(self):
+        """Check every setting by the rules the Settings sheet is read by (SETTING_RULES), with the same words."""
+        for key, rule in SETTING_RULES.items():
+            value = getattr(self, key)
+            if value is not None or key not in _BLANK_ALLOWED:
+                object.__setattr__(self, key, checked(value, rule, f"Settings {key}"))
+        segments = self.segments
+        if not isinstance(segments, (tuple, list)) or not segments or \
+                not all(isinstance(rule, SegmentRule) for rule in segments):
+            raise RfmError(f"Settings segments must be at least one SegmentRule; it is {segments!r}.")
+        object.__setattr__(self, "segments", tuple(segments))
+
     def chosen_columns(self) -> dict[str, str]:
         """Order columns named in Settings: canonical name -> header."""
         named = {"customer_id": self.customer_column, "order_id": self.order_column,
@@ -127,16 +282,16 @@ class SettingRow:
     choices: tuple[str, ...] = ()
 
 
+LEVELS = tuple(str(n) for n in range(2, MAX_BINS + 1))  # the score-levels drop-down
 SETTING_ROWS = (
     SettingRow("as_of", "As-of date",
                "Date the scores are worked out for. Leave blank for the day after the latest order."),
     SettingRow("window_months", "Time window (months)",
                "Count Frequency and Monetary over only the last N months (e.g. 12). Blank = all history."),
     SettingRow("recency_bins", "Recency score levels",
-               "How many score levels: 5 = quintiles, 4 = quartiles, 3 = low/mid/high.",
-               ("5", "4", "3")),
-    SettingRow("frequency_bins", "Frequency score levels", "As above, for Frequency.", ("5", "4", "3")),
-    SettingRow("monetary_bins", "Monetary score levels", "As above, for Monetary.", ("5", "4", "3")),
+               f"How many score levels, 2 to {MAX_BINS}: 5 = quintiles, 4 = quartiles, 3 = low/mid/high.", LEVELS),
+    SettingRow("frequency_bins", "Frequency score levels", "As above, for Frequency.", LEVELS),
+    SettingRow("monetary_bins", "Monetary score levels", "As above, for Monetary.", LEVELS),
     SettingRow("recency_breakpoints", "Recency breakpoints (days)",
                "Optional fixed limits instead of levels, e.g. 30, 90, 180, 365 (most recent scores best)."),
     SettingRow("frequency_breakpoints", "Frequency breakpoints (orders)",
@@ -185,6 +340,19 @@ SETTING_ROWS = (
     SettingRow("slipping_below", "Slipping away below P(Active)",
                "A valuable customer whose chance of still buying falls below this is flagged: act now."),
 )
+SETTING_RULES = {
+    "as_of": DATE, "campaign_date": DATE, "window_months": whole(1), "response_days": whole(1),
+    "recent_purchase_days": whole(0), "contact_lead_days": whole(0), "holdout_seed": TEXT,
+    "watch_return_share": SHARE, "watch_complaint_rate": NUMBER,
+    **{f"{d}_bins": whole(2, MAX_BINS) for d in ("recency", "frequency", "monetary")},
+    **{f"{d}_breakpoints": BREAKPOINTS for d in ("recency", "frequency", "monetary")},
+    **{f"{d}_weight": NUMBER for d in ("recency", "frequency", "monetary")},
+    "best_score": choice((BEST_HIGHEST, BEST_LOWEST)), "date_order": choice((DATE_AUTO, DATE_DAY_FIRST,
+                                                                             DATE_MONTH_FIRST)),
+    "forecast": ON_OFF, "forecast_horizon_days": whole(1), "forecast_model": choice((FORECAST_MODIFIED, FORECAST_PLAIN)),
+    "monthly_discount_rate": DISCOUNT, "slipping_below": SHARE}
+_BLANK_ALLOWED = {"as_of", "campaign_date", "window_months", "recency_breakpoints", "frequency_breakpoints",
+                  "monetary_breakpoints"}  # blank means: work it out, or none
 SEGMENT_HEADER = ("Segment", "R min", "R max", "F min", "F max", "M min", "M max", "Recommended Action")
 SEGMENT_PLAN_HEADER = ("Channel", "Cost per Contact", "Holdout %", "Do Not Contact")  # beside SEGMENT_HEADER
 CHANNELS = ("Email", "Direct mail", "Phone", "SMS")
@@ -231,64 +399,12 @@ class _Cell:
     def fail(self, need: str):
         raise RfmError(f"{self.where} must be {need}; it says {self.value!r}.")
 
-    def whole(self, low: int, high: int | None = None) -> int:
-        number = _to_number(self.value)
-        if number is None or not float(number).is_integer() or number < low or (high and number > high):
-            self.fail(f"a whole number from {low} to {high}" if high else f"a whole number of at least {low}")
-        return int(number)
-
-    def number(self) -> float:
-        number = _to_number(self.value)
-        if number is None or number < 0:
-            self.fail("a number of 0 or more")
-        return float(number)
-
-    def date(self) -> dt.date:
-        if isinstance(self.value, dt.datetime):
-            return self.value.date()
-        if isinstance(self.value, dt.date):
-            return self.value
-        try:
-            return dt.date.fromisoformat(str(self.value))
-        except ValueError:
-            self.fail("a date such as 2024-12-31")
-
-    def share(self) -> float:
-        """A percentage: 10%, 0.1 and 10 all mean ten per cent (a number above 1 counts as per cent)."""
-        text = str(self.value).strip()
-        number = _to_number(text[:-1] if text.endswith("%") else self.value)
-        if number is not None and (text.endswith("%") or number > 1):
-            number /= 100
-        if number is None or not 0 <= number <= 1:
-            self.fail("a percentage from 0% to 100%, e.g. 10%")
-        return float(number)
-
-    def text(self) -> str:
-        """Text as typed; a whole number read as 7.0 is 7."""
-        if isinstance(self.value, float) and self.value.is_integer():
-            return str(int(self.value))
-        return str(self.value)
-
-    def yes_no(self) -> bool:
-        answer = _label(self.value) if isinstance(self.value, str) else str(self.value).lower()
-        if answer in ("yes", "y", "x", "true", "1", "1.0"):
-            return True
-        if answer in ("no", "n", "false", "0", "0.0"):
-            return False
-        self.fail("Yes, No or blank")
-
-    def breakpoints(self) -> tuple[float, ...]:
-        parts = [p for p in re.split(r"[;,\s]+", str(self.value)) if p] if isinstance(self.value, str) else [self.value]
-        numbers = [_to_number(p) for p in parts]
-        if any(n is None for n in numbers) or numbers != sorted(set(numbers)) or len(numbers) + 1 > MAX_BINS:
-            self.fail(f"increasing numbers separated by commas (at most {MAX_BINS - 1}), e.g. 30, 90, 180")
-        return tuple(float(n) for n in numbers)
-
-    def choice(self, choices: tuple[str, ...]) -> str:
-        for choice in choices:
-            if _label(self.value) == choice.lower():
-                return choice
-        self.fail("one of " + ", ".join(choices))
+    def by(self, rule: Rule):
+        """The cell's value read and checked by ``rule``."""
+        typed = rule.typed(rule.read(self.value))
+        if typed is None:
+            self.fail(rule.need)
+        return typed
 
 
 def _to_number(value) -> float | None:
@@ -321,30 +437,8 @@ def parse_settings(rows: list[list], sheet: str = "Settings") -> Settings:
 
 
 def _parse_value(row: SettingRow, cell: _Cell):
-    key = row.key
-    if key in ("as_of", "campaign_date"):
-        return cell.date()
-    if key in ("window_months", "response_days", "forecast_horizon_days"):
-        return cell.whole(1)
-    if key in ("recent_purchase_days", "contact_lead_days"):
-        return cell.whole(0)
-    if key == "holdout_seed":
-        return cell.text()
-    if key in PERCENT_SETTINGS:
-        return cell.share()
-    if key == "watch_complaint_rate":
-        return cell.number()
-    if key.endswith("_bins"):
-        return cell.whole(2, MAX_BINS)
-    if key.endswith("_breakpoints"):
-        return cell.breakpoints()
-    if key.endswith("_weight"):
-        return cell.number()
-    if key == "forecast":
-        return cell.choice(row.choices) == ON
-    if row.choices:
-        return cell.choice(row.choices)
-    return str(cell.value)
+    rule = SETTING_RULES.get(row.key)
+    return cell.by(rule) if rule else str(cell.value)
 
 
 def _parse_segments(rows: list[list], header_row: int, sheet: str) -> tuple[SegmentRule, ...]:
@@ -359,12 +453,12 @@ def _parse_segments(rows: list[list], header_row: int, sheet: str) -> tuple[Segm
         bounds = []
         for c in range(1, 7):
             cell = _Cell(sheet, r, c, f"{name}: {SEGMENT_HEADER[c]}", line[c])
-            bounds.append((1 if c % 2 else 5) if _blank(line[c]) else cell.whole(1, 5))
-        for c in (1, 3, 5):
-            if bounds[c - 1] > bounds[c]:
-                raise RfmError(
-                    f"{sheet}!{cell_name(r, c)} ({name}): {SEGMENT_HEADER[c]} is above {SEGMENT_HEADER[c + 1]}; "
-                    "swap them.")
+            bounds.append((1 if c % 2 else 5) if _blank(line[c]) else cell.by(SEGMENT_BOUND))
+        wrong = unordered_bound(bounds)
+        if wrong is not None:
+            c = wrong + 1
+            raise RfmError(f"{sheet}!{cell_name(r, c)} ({name}): {SEGMENT_HEADER[c]} is above "
+                           f"{SEGMENT_HEADER[c + 1]}; swap them.")
         action = "" if _blank(line[7]) else str(line[7]).strip()
         rules.append(SegmentRule(name, *bounds, action, **_segment_plan(line, r, name, sheet)))
     if not rules:
@@ -377,5 +471,5 @@ def _segment_plan(line: list, r: int, name: str, sheet: str) -> dict:
     first = len(SEGMENT_HEADER)
     cells = {key: _Cell(sheet, r, first + i, f"{name}: {SEGMENT_PLAN_HEADER[i]}", line[first + i])
              for i, key in enumerate(("channel", "cost", "holdout", "do_not_contact")) if not _blank(line[first + i])}
-    read = {"channel": _Cell.text, "cost": _Cell.number, "holdout": _Cell.share, "do_not_contact": _Cell.yes_no}
-    return {key: read[key](cell) for key, cell in cells.items()}
+    rules = {"channel": TEXT, "cost": NUMBER, "holdout": SHARE, "do_not_contact": YES_NO}
+    return {key: cell.by(rules[key]) for key, cell in cells.items()}

@@ -8,7 +8,9 @@ reads Orders, Settings and Score History with one whole-range read each, calls t
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import xlwings as xw
 
@@ -20,6 +22,8 @@ from ..domain.history import from_sheet
 from ..layout.sheets import output_sheets
 from ..readers.workbook import orders_block
 from ..writers.live import find_sheet, sheet_values, write_layouts, write_settings_sheet
+from .failures import book_path, unexpected
+from .files import write_full_lists
 
 TITLE = "Score customers"
 
@@ -28,7 +32,8 @@ def score_customers() -> None:
     """Entry point of the button: score the calling workbook, saying on the status bar what is going on.
 
     A problem with the orders or settings is shown as the plain sentence of its RfmError; anything
-    unexpected as one short line too, never as a Python traceback.
+    unexpected as one sentence too, naming the log file its details went to (failures.unexpected),
+    never as a Python traceback.
     """
     book = xw.Book.caller()
     app = book.app
@@ -36,9 +41,8 @@ def score_customers() -> None:
         score_book(book, status=lambda message: _status_bar(app, message))
     except RfmError as error:
         app.alert(str(error), title=TITLE, mode="critical")
-    except Exception as error:  # a bug: the owner still gets one line to report, not a traceback
-        app.alert(f"Scoring stopped on an unexpected problem ({type(error).__name__}: {error}). Please report "
-                  "this message.", title=TITLE, mode="critical")
+    except Exception as error:  # a bug: the owner still gets one sentence and a file to send, not a traceback
+        app.alert(unexpected(error, book_path(book), "the Score customers button"), title=TITLE, mode="critical")
     finally:
         _status_bar(app, False)
 
@@ -67,7 +71,9 @@ def score_book(book: xw.Book, orders_sheet: str | None = None,
     status(f"Score customers: writing the sheets for {result.customers:,} customers...")
     book.app.screen_updating = False
     try:
-        write_layouts(book, output_sheets(result, dt.datetime.now()), settings.currency_symbol)
+        layouts = output_sheets(result, dt.datetime.now(), book_path(book) or Path(tempfile.gettempdir()) / "workbook")
+        write_full_lists(layouts)
+        write_layouts(book, layouts, settings.currency_symbol)
         if settings_sheet is None:
             write_settings_sheet(book)
     finally:

@@ -17,9 +17,18 @@ from ..base.errors import RfmError
 from ..core import Result
 from ..layout.wording import counted, plan_summary, summary
 from ..writers.headless.template import build_template
-from .files import compare_file, export_plan, score_file
+from .failures import unexpected
+from .files import check_place, compare_file, export_plan, score_file, write_template
 
 SAMPLE = "online_retail_sample.csv.gz"
+INPUT_PROBLEM, USAGE, UNEXPECTED, INTERRUPTED = 1, 2, 3, 130  # exit statuses; 2 is argparse's own
+EXIT_STATUSES = f"""exit status:
+  0    done
+  {INPUT_PROBLEM}    a problem with a file or its contents; the message says what to fix, and nothing was changed
+  {USAGE}    a mistake in the command itself, such as an unknown option or a date not like 2024-12-31
+  {UNEXPECTED}    an unexpected failure; the message names the log file with the details, to send with a report
+  {INTERRUPTED}  stopped with Ctrl-C; nothing was changed"""
+FORCE_HELP = "overwrite the output file if it exists (scoring a workbook in place needs no --force)"
 
 
 def _date(text: str) -> dt.date:
@@ -38,28 +47,31 @@ def _book_options(command: argparse.ArgumentParser, output: str, as_of: str) -> 
 
 
 def _parser() -> argparse.ArgumentParser:
+    described = {"epilog": EXIT_STATUSES, "formatter_class": argparse.RawDescriptionHelpFormatter}
     parser = argparse.ArgumentParser(
-        prog="rfm-excel", description="Score customers by Recency, Frequency and Monetary value in Excel workbooks.")
+        prog="rfm-excel", description="Score customers by Recency, Frequency and Monetary value in Excel workbooks.",
+        **described)
     parser.add_argument("--version", action="version", version=f"rfm-excel {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    template = commands.add_parser("template", help="write a new template workbook to fill in",
+    template = commands.add_parser("template", **described, help="write a new template workbook to fill in",
                                    description="Write a template workbook with Start Here, Orders and Settings sheets.")
     template.add_argument("path", type=Path, help="where to write it, e.g. customers.xlsx")
     template.add_argument("--force", action="store_true", help="overwrite the file if it exists")
 
-    score = commands.add_parser("score", help="score the orders in a workbook or CSV file",
+    score = commands.add_parser("score", **described, help="score the orders in a workbook or CSV file",
                                 description="Score every customer and write the Scores, Segments, Data Issues, "
                                             "Contact Plan, Movement, Campaign Results and Score History sheets. "
                                             "A workbook is updated in place unless --output is given.")
     _book_options(score, output="write the scored workbook here instead", as_of="score as on this date")
+    score.add_argument("--force", action="store_true", help=FORCE_HELP)
 
-    export = commands.add_parser("export", help="write the customers to contact to a CSV file",
+    export = commands.add_parser("export", **described, help="write the customers to contact to a CSV file",
                                  description="Score the workbook (without changing it) and write the Contact rows of "
                                              "its Contact Plan to a CSV file for an email or mailing tool.")
     _book_options(export, output="the CSV file (default: '<book> contact plan.csv')", as_of="plan as on this date")
 
-    compare = commands.add_parser("compare", help="compare two snapshots of the Score History",
+    compare = commands.add_parser("compare", **described, help="compare two snapshots of the Score History",
                                   description="Rewrite the Movement sheet to compare the Score History snapshots of "
                                               "two as-of dates (the latest two when no dates are given).")
     compare.add_argument("book", type=Path, help="a workbook scored at least twice")
@@ -67,16 +79,20 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--to", dest="later", type=_date, metavar="YYYY-MM-DD", help="the later as-of date")
     compare.add_argument("--output", "-o", type=Path, help="write the workbook here instead")
     compare.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
+    compare.add_argument("--force", action="store_true", help=FORCE_HELP)
 
-    demo = commands.add_parser("demo", help="score bundled sample orders into a demo workbook",
+    demo = commands.add_parser("demo", **described, help="score bundled sample orders into a demo workbook",
                                description="Write a workbook of real sample orders and score it.")
     demo.add_argument("path", type=Path, nargs="?", default=Path("rfm-demo.xlsx"),
                       help="where to write it (default: rfm-demo.xlsx)")
+    demo.add_argument("--force", action="store_true", help="overwrite the file if it exists")
     return parser
 
 
-def _report(result: Result, path: Path) -> None:
+def _report(result: Result, path: Path, notes: list[str] = ()) -> None:
     print(summary(result))
+    for note in notes:
+        print(note)
     segments = result.segments[result.segments["Customers"] > 0]
     width = max(len(s) for s in segments["Segment"])
     print(f"\n{'Segment':<{width}}  Customers  Revenue share")
@@ -87,28 +103,19 @@ def _report(result: Result, path: Path) -> None:
 
 
 def _template(args) -> None:
-    if args.path.exists() and not args.force:
-        raise RfmError(f"{args.path} already exists; choose another name or add --force to overwrite it.")
-    if args.path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise RfmError(f"The template must be an .xlsx file (or .xlsm, with the Score customers button for Excel); "
-                       f"name it e.g. {args.path.stem}.xlsx.")
-    _check_folder(args.path)
-    build_template(args.path)
+    write_template(args.path, args.force)
     print(f"Wrote {args.path}: paste your orders into its Orders sheet, then run: rfm-excel score \"{args.path}\""
           + (" (or, in Excel, click Score customers on its Start Here sheet)" if args.path.suffix == ".xlsm" else ""))
 
 
-def _check_folder(path: Path) -> None:
-    if not path.resolve().parent.is_dir():
-        raise RfmError(f"The folder {path.parent} does not exist; create it first or choose another place.")
-
-
 def _score(args) -> None:
     status = _status_line()
-    result, path = score_file(args.book, args.output, args.as_of, args.orders_sheet, progress=status)
+    notes = []
+    result, path = score_file(args.book, args.output, args.as_of, args.orders_sheet, progress=status, force=args.force,
+                              tell=notes.append)
     if status:
         status("")
-    _report(result, path)
+    _report(result, path, notes)
 
 
 def _status_line():
@@ -151,7 +158,7 @@ def _export(args) -> None:
 
 
 def _compare(args) -> None:
-    layout, path = compare_file(args.book, args.output, args.earlier, args.later, args.orders_sheet)
+    layout, path = compare_file(args.book, args.output, args.earlier, args.later, args.orders_sheet, args.force)
     print("\n".join(layout.lines[1:2]))
     print(f"Wrote the Movement sheet of {path}")
 
@@ -165,26 +172,35 @@ def sample_orders() -> pd.DataFrame:
 def _demo(args) -> None:
     if args.path.suffix.lower() != ".xlsx":
         raise RfmError(f"The demo workbook must be an .xlsx file; name it e.g. {args.path.stem}.xlsx.")
-    _check_folder(args.path)
+    check_place(args.path, args.force, elsewhere="choose another place")
     with tempfile.TemporaryDirectory(prefix="rfm-") as folder:
         book = build_template(Path(folder) / "demo.xlsx", orders=sample_orders())
-        result, path = score_file(book, args.path)
+        result, path = score_file(book, args.path, force=args.force)
     _report(result, path)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run one command; return the exit status (EXIT_STATUSES). No error ever shows a traceback."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "compare" and (args.earlier is None) != (args.later is None):
+        parser.error("compare needs both --from and --to, or neither to compare the latest two snapshots")
     try:
         {"template": _template, "score": _score, "export": _export, "compare": _compare,
          "demo": _demo}[args.command](args)
     except RfmError as error:
         print(f"Error: {error}", file=sys.stderr)
-        return 2
+        return INPUT_PROBLEM
     except BrokenPipeError:  # output piped into e.g. head, which stopped reading: the work is done
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except KeyboardInterrupt:
         print("Stopped; no file was changed.", file=sys.stderr)
-        return 130
+        return INTERRUPTED
+    except Exception as error:  # a bug: one sentence here, the traceback in the log it names
+        book = getattr(args, "book", None) or getattr(args, "path", None)
+        print(f"Error: {unexpected(error, book, ' '.join(['rfm-excel', *argv]))}", file=sys.stderr)
+        return UNEXPECTED
     return 0
 
 

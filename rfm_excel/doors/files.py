@@ -15,7 +15,7 @@ from ..base.errors import RfmError
 from ..base.settings import BEST_LOWEST, Settings, parse_settings
 from ..domain.contact import CONTACT, neutralise_formulas
 from ..domain.history import from_sheet, movement, snapshot_dates
-from ..layout.sheets import SheetLayout, movement_sheet, output_sheets
+from ..layout.sheets import SheetLayout, fitted, movement_sheet, output_sheets
 from ..readers.workbook import read_book, read_csv
 from ..writers.headless.render import Styles, write_layout
 from ..writers.headless.splice import put_sheets
@@ -23,31 +23,36 @@ from ..writers.headless.template import build_template, write_settings_sheet
 
 
 def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.date | None = None,
-               orders_sheet: str | None = None, progress=None) -> tuple[core.Result, Path]:
+               orders_sheet: str | None = None, progress=None, force: bool = False,
+               tell=None) -> tuple[core.Result, Path]:
     """Score a workbook or CSV and write the result sheets; return the result and the file written.
 
     A workbook is updated in place unless ``output`` is given; a CSV becomes a new workbook
-    (``output``, or the CSV's name with " scored.xlsx"). ``progress``, if given, is called with a
-    few words as each step starts.
+    (``output``, or the CSV's name with " scored.xlsx"). An ``output`` that exists and is not the
+    input itself is refused unless ``force``. ``progress``, if given, is called with a few words
+    as each step starts; ``tell`` with each sentence the owner must read about what was written
+    (a table too big for its sheet, and the CSV file beside the workbook that holds all of it).
     """
     path = Path(path)
     step = progress or (lambda words: None)
-    step(f"Reading and scoring {path.name}")
+    _check_source(path)
     if path.suffix.lower() == ".csv":
         target = Path(output) if output else path.with_name(f"{path.stem} scored.xlsx")
-        _check_target(target, ".xlsx")
+        _check_target(target, ".xlsx", path, force)
+        step(f"Reading and scoring {path.name}")
         orders = read_csv(path)
         result = core.score(orders, Settings(), as_of, first_row=2, sheet=path.name)
         with _replacing(target) as temporary, tempfile.TemporaryDirectory(prefix="rfm-") as folder:
             book = build_template(Path(folder) / "orders.xlsx", orders=orders)
-            _write_result(book, temporary, result, add_settings=False)
+            _write_result(book, temporary, result, target, False, tell)
         return result, target
-    contents, result = _read_and_score(path, as_of, orders_sheet)
     target = Path(output) if output else path
-    _check_target(target, path.suffix.lower())
+    _check_target(target, path.suffix.lower(), path, force)
+    step(f"Reading and scoring {path.name}")
+    contents, result = _read_and_score(path, as_of, orders_sheet)
     step(f"Writing {result.customers:,} customers into {target.name}")
     with _replacing(target) as temporary:
-        _write_result(path, temporary, result, add_settings=contents.settings_rows is None)
+        _write_result(path, temporary, result, target, contents.settings_rows is None, tell)
     return result, target
 
 
@@ -64,16 +69,18 @@ def export_plan(path: str | Path, output: str | Path | None = None, as_of: dt.da
     """Write the Contact rows of the Contact Plan to a CSV file for an email or mailing tool.
 
     The workbook is scored as ``score_file`` would (nothing is written into it); ``output`` defaults
-    to "<book> contact plan.csv" beside it. Text that a spreadsheet would run as a formula is
-    neutralised. Returns the result, the file written and the number of customers in it.
+    to "<book> contact plan.csv" beside it, and is replaced if it exists (it is made to be exported
+    again on every run). Text that a spreadsheet would run as a formula is neutralised. Returns the result, the file
+    written and the number of customers in it.
     """
     path = Path(path)
+    _check_source(path)
+    target = Path(output) if output else path.with_name(f"{path.stem} contact plan.csv")
+    _check_target(target, ".csv", path, force=True)
     if path.suffix.lower() == ".csv":
         result = core.score(read_csv(path), Settings(), as_of, sheet=path.name)
     else:
         result = _read_and_score(path, as_of, orders_sheet)[1]
-    target = Path(output) if output else path.with_name(f"{path.stem} contact plan.csv")
-    _check_target(target, ".csv")
     rows = result.plan[result.plan["Plan"] == CONTACT].drop(columns="Plan")
     rows = rows.astype({"Usual Gap (days)": "Int64", "Days Overdue": "Int64"})  # 31, not 31.0
     with _replacing(target) as temporary:
@@ -82,12 +89,17 @@ def export_plan(path: str | Path, output: str | Path | None = None, as_of: dt.da
 
 
 def compare_file(path: str | Path, output: str | Path | None = None, earlier: dt.date | None = None,
-                 later: dt.date | None = None, orders_sheet: str | None = None) -> tuple[SheetLayout, Path]:
+                 later: dt.date | None = None, orders_sheet: str | None = None,
+                 force: bool = False) -> tuple[SheetLayout, Path]:
     """Rewrite the Movement sheet to compare two snapshots of the Score History (the latest two by default).
 
-    Only the Movement sheet changes; the orders are scored just to name the customers who fell.
+    Only the Movement sheet changes; the orders are scored just to name the customers who fell. An
+    ``output`` that exists and is not the input itself is refused unless ``force``.
     """
     path = Path(path)
+    _check_source(path)
+    target = Path(output) if output else path
+    _check_target(target, path.suffix.lower(), path, force)
     contents, result = _read_and_score(path, None, orders_sheet)
     stored = from_sheet(contents.history_rows)
     dates = snapshot_dates(stored)
@@ -102,32 +114,73 @@ def compare_file(path: str | Path, output: str | Path | None = None, earlier: dt
         raise RfmError("Score History needs two snapshots to compare; score the workbook on another as-of date first.")
     moved = movement(stored, [rule.name for rule in result.settings.segments], result.scores, earlier, later,
                      best_lowest=result.settings.best_score == BEST_LOWEST)
-    layout = movement_sheet(moved)
-    target = Path(output) if output else path
-    _check_target(target, path.suffix.lower())
+    layout = fitted(movement_sheet(moved), target.resolve())
+    write_full_lists([layout])
     with _replacing(target) as temporary:
         _write_layouts(path, temporary, [layout], result.settings.currency_symbol)
     return layout, target
 
 
-def _check_target(target: Path, suffix: str) -> None:
+def write_template(path: str | Path, force: bool = False) -> Path:
+    """Write a template workbook to ``path`` (an .xlsm gets the Score customers button), refusing to replace
+    an existing file unless ``force``; return the path."""
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise RfmError(f"The template must be an .xlsx file (or .xlsm, with the Score customers button for Excel); "
+                       f"name it e.g. {path.stem}.xlsx.")
+    check_place(path, force, elsewhere="choose another place")
+    with _replacing(path) as temporary:
+        build_template(temporary)
+    return path
+
+
+def _check_source(path: Path) -> None:
+    """Refuse a file that is there but cannot be read (readers report a missing one in their own words)."""
+    if not path.is_file():
+        return
+    try:
+        open(path, "rb").close()
+    except OSError as error:
+        raise RfmError(f"{path.name} cannot be read ({error.strerror or error}); ask its owner for access to it, or "
+                       "copy it somewhere you can read it, and run again.") from None
+
+
+def _check_target(target: Path, suffix: str, source: Path, force: bool) -> None:
+    """Refuse, before any work, an output of the wrong kind or one that cannot or must not be written."""
     if target.suffix.lower() != suffix:
         raise RfmError(f"The output {target.name} must end in {suffix}, like the file it comes from.")
-    if (target.parent / f"~${target.name}").exists():
+    check_place(target, force or _same_file(target, source), elsewhere="give another --output")
+
+
+def check_place(target: Path, force: bool, elsewhere: str) -> None:
+    """Refuse a place to write ``target`` that does not exist or cannot be written, a file open in Excel, and
+    (unless ``force``) a file that exists; ``elsewhere`` is what to do instead, for the messages."""
+    folder = target.resolve().parent
+    if not folder.is_dir():
+        raise RfmError(f"The folder {target.parent} does not exist; create it or {elsewhere}.")
+    if (folder / f"~${target.name}").exists():
         raise RfmError(f"{target.name} is open in Excel; close it there and run again.")
+    if target.exists() and not force:
+        raise RfmError(f"{target} already exists; choose another name or add --force to overwrite it.")
     if target.exists() and not os.access(target, os.W_OK):
-        raise RfmError(f"{target.name} is read-only; make it writable or give another --output.")
-    if not target.parent.exists():
-        raise RfmError(f"The folder {target.parent} does not exist; create it or give another --output.")
+        raise RfmError(f"{target.name} is read-only; make it writable or {elsewhere}.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise RfmError(f"You may not write in the folder {target.parent}; {elsewhere}, or get permission to write "
+                       "in that folder.")
+
+
+def _same_file(target: Path, source: Path) -> bool:
+    return target.exists() and source.exists() and os.path.samefile(target, source)
 
 
 @contextmanager
 def _replacing(target: Path):
     """A temporary file beside ``target`` that replaces it only when everything was written."""
-    handle, name = tempfile.mkstemp(prefix=".~rfm-", suffix=target.suffix, dir=target.parent)
-    os.close(handle)
-    temporary = Path(name)
+    temporary = None
     try:
+        handle, name = tempfile.mkstemp(prefix=".~rfm-", suffix=target.suffix, dir=target.resolve().parent)
+        os.close(handle)
+        temporary = Path(name)
         yield temporary
         if target.exists():
             os.chmod(temporary, target.stat().st_mode & 0o777)
@@ -138,7 +191,8 @@ def _replacing(target: Path):
         raise RfmError(f"Could not write {target.name} ({error.strerror or error}); the original is unchanged.") \
             from None
     finally:
-        temporary.unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
 
 
 def _umask() -> int:
@@ -147,10 +201,26 @@ def _umask() -> int:
     return mask
 
 
-def _write_result(book: Path, out: Path, result: core.Result, add_settings: bool) -> None:
-    """Render the output sheets (and a Settings sheet if the book lacks one) and put them into the book."""
-    _write_layouts(book, out, output_sheets(result, dt.datetime.now()), result.settings.currency_symbol,
-                   add_settings)
+def _write_result(book: Path, out: Path, result: core.Result, target: Path, add_settings: bool, tell=None) -> None:
+    """Render the output sheets (and a Settings sheet if the book lacks one) and put them into the book, to
+    become ``target``; a table too big for its sheet goes whole to a CSV file beside it."""
+    layouts = output_sheets(result, dt.datetime.now(), target.resolve())  # the notes name the file in full
+    for note in write_full_lists(layouts):
+        (tell or (lambda words: None))(note)
+    _write_layouts(book, out, layouts, result.settings.currency_symbol, add_settings)
+
+
+def write_full_lists(layouts: list[SheetLayout]) -> list[str]:
+    """Write the whole table of each layout cut to fit its sheet (layout.overflow) to its CSV file, formulas
+    neutralised as in an export; return the sentences saying so."""
+    notes = []
+    for layout in layouts:
+        if layout.overflow is not None:
+            with _replacing(layout.overflow.file) as temporary:
+                neutralise_formulas(layout.overflow.table).to_csv(temporary, index=False, encoding="utf-8-sig",
+                                                                  date_format="%Y-%m-%d")
+            notes.append(layout.lines[-1])
+    return notes
 
 
 def _write_layouts(book: Path, out: Path, layouts: list[SheetLayout], currency_symbol: str,

@@ -5,7 +5,8 @@ and =RFM_SEGMENTS, as xlwings user-defined functions (desktop Excel on Windows).
 it over as rows of cell values. The optional arguments default to the workbook's Settings sheet
 (found through the calling cell). The scored table is cached by the content of the orders and
 the settings, so 10,000 cells over one range score it once. A problem shows in the cell as a
-short sentence (e.g. "unknown customer"), never as a traceback.
+short sentence (e.g. "unknown customer"), never as a traceback; an unexpected one names the log
+file its details went to (failures.unexpected), written once however many cells show it.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import xlwings as xw
 from .. import core
 from ..base.errors import RfmError
 from ..base.orders import customer_keys, id_text
-from ..base.settings import MAX_BINS, Settings, parse_settings
+from ..base.settings import MAX_BINS, Settings, checked, parse_settings, whole
 from ..layout.sheets import scores_sheet, segments_sheet
 from ..readers.workbook import orders_block
 from ..writers.live import find_sheet, sheet_values, table_rows
+from .failures import book_path, unexpected
 
 UNKNOWN_CUSTOMER = "unknown customer"
 CATEGORY = "RFM"
@@ -45,16 +47,17 @@ class ScoreCache:
 
     A lookup compares the orders cell by cell with those cached (a few milliseconds for 100,000
     rows, against a few hundred for scoring them), so a hit can never be stale. Problems are
-    cached too, so 10,000 cells over an unusable range fail fast.
+    cached too, unexpected ones included, so 10,000 cells over an unusable range fail fast.
     """
 
     def __init__(self, size: int = 4):
         self.size = size
-        self.entries: list[tuple[list, Settings, Scored | RfmError]] = []
+        self.entries: list[tuple[list, Settings, Scored | Exception]] = []
         self.scorings = 0  # how many times the orders were actually scored
 
     def scored(self, orders: list[list], settings: Settings) -> Scored:
-        """The scored ``orders`` (rows of cells, header first) under ``settings``; raises RfmError."""
+        """The scored ``orders`` (rows of cells, header first) under ``settings``; raises RfmError, or the
+        unexpected exception scoring them raised."""
         for i, (rows, known, outcome) in enumerate(self.entries):
             if known == settings and len(rows) == len(orders) and rows == orders:
                 self.entries.insert(0, self.entries.pop(i))
@@ -63,11 +66,11 @@ class ScoreCache:
             self.scorings += 1
             try:
                 outcome = _score(orders, settings)
-            except RfmError as error:
+            except Exception as error:
                 outcome = error
             self.entries.insert(0, (orders, settings, outcome))
             del self.entries[self.size:]
-        if isinstance(outcome, RfmError):
+        if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
@@ -121,24 +124,39 @@ def as_of_date(value) -> dt.date:
 
 
 def _whole(value, name: str, low: int, high: int | None) -> int:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() and \
-            low <= value and (high is None or value <= high):
-        return int(value)
-    limits = f"from {low} to {high}" if high else f"of at least {low}"
-    raise RfmError(f"{name} must be a whole number {limits}; it is {value!r}.")
+    """An argument that must be a whole number, by the rule a Settings cell is read by."""
+    return checked(value, whole(low, high), name)
+
+
+def answer(work, caller):
+    """``work()``, or the sentence saying why not: an RfmError's, or an unexpected failure's, whose
+    details go to a log file beside the caller's workbook."""
+    try:
+        return work()
+    except RfmError as error:
+        return str(error)
+    except Exception as error:
+        return unexpected(error, _caller_file(caller), "a worksheet function (=RFM_...)")
+
+
+def _caller_file(caller):
+    """The file of the calling cell's workbook, if it has one."""
+    try:
+        return book_path(caller.sheet.book)
+    except AttributeError:  # no calling cell
+        return None
 
 
 def customer_value(customer_id, column: str, orders, as_of, window_months, levels, caller):
     """One value of one customer's row of the Scores table, or a short sentence saying why not."""
-    try:
+    def value():
         found = scored(orders, as_of, window_months, levels, caller)
-    except RfmError as error:
-        return str(error)
-    row = found.rows.get(_customer_key(customer_id))
-    if row is None:
-        return UNKNOWN_CUSTOMER
-    value = found.result.scores[column].iat[row]
-    return value.item() if hasattr(value, "item") else value
+        row = found.rows.get(_customer_key(customer_id))
+        if row is None:
+            return UNKNOWN_CUSTOMER
+        cell = found.result.scores[column].iat[row]
+        return cell.item() if hasattr(cell, "item") else cell
+    return answer(value, caller)
 
 
 def _customer_key(customer_id) -> str | None:
@@ -194,20 +212,21 @@ def RFM_MONETARY(customer_id, orders, as_of=None, window_months=None, levels=Non
 @_whole_table
 def RFM_TABLE(orders, as_of=None, window_months=None, levels=None, caller=None):
     """The Scores table (one row per customer, best first, header on top), spilled as a dynamic array."""
-    try:
-        result = scored(orders, as_of, window_months, levels, caller).result
-    except RfmError as error:
-        return [[str(error)]]
-    layout = scores_sheet(result)
-    return [[column.header for column in layout.columns]] + table_rows(layout.table, layout.columns, marked=False)
+    def table():
+        return _spilled(scores_sheet(scored(orders, as_of, window_months, levels, caller).result))
+    found = answer(table, caller)
+    return found if isinstance(found, list) else [[found]]
 
 
 @_whole_table
 def RFM_SEGMENTS(orders, as_of=None, window_months=None, levels=None, caller=None):
     """The segment summary (customers, revenue, averages and action per segment), spilled as a dynamic array."""
-    try:
-        result = scored(orders, as_of, window_months, levels, caller).result
-    except RfmError as error:
-        return [[str(error)]]
-    layout = segments_sheet(result, dt.datetime.now())
+    def table():
+        return _spilled(segments_sheet(scored(orders, as_of, window_months, levels, caller).result, dt.datetime.now()))
+    found = answer(table, caller)
+    return found if isinstance(found, list) else [[found]]
+
+
+def _spilled(layout) -> list[list]:
+    """A layout's table with its header row, as the rows a function spills."""
     return [[column.header for column in layout.columns]] + table_rows(layout.table, layout.columns, marked=False)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pandas as pd
 
+from ..base.excel import MAX_COLUMNS, MAX_ROWS
 from ..base.settings import BEST_LOWEST
 from ..base.sheet_names import (CAMPAIGN_RESULTS, CONTACT_PLAN, DATA_ISSUES, FORECAST, MOVEMENT, SCORE_HISTORY,
                                 SCORES, SEGMENTS)
@@ -14,7 +16,8 @@ from ..core import Result
 from ..domain.campaign import RESULT_COLUMNS
 from ..domain.history import Movement, empty_history, to_sheet
 from ..domain.forecast import BGNBD_NAME, MODIFIED_NAME
-from .wording import campaign_notes, counted, forecast_notes, plan_summary, rows_summary, run_note
+from .wording import (campaign_notes, counted, forecast_notes, issue_totals, overflow_note, plan_summary, rows_summary,
+                      run_note)
 
 HEADER_COLOUR = "#1F4E78"
 TITLE_COLOUR = "#1F4E78"
@@ -23,6 +26,7 @@ HEAT_LOW, HEAT_HIGH = "#FFFFFF", "#5B9BD5"
 FORECAST_KINDS = {"P(Active)": "percent", "Expected Orders": "decimal", "Predicted Value": "money",
                   "Expected Next Order": "date", "Avg P(Active)": "percent", "Total Predicted Value": "money"}
 GRID_WIDTH = 11  # characters per value column of a grid
+ISSUES_BLOCK_COLUMN = 3  # Data Issues' totals stand above the Problem, Action and Amount columns
 
 
 @dataclass(frozen=True)
@@ -55,10 +59,12 @@ class Chart:
 
 @dataclass(frozen=True)
 class Grid:
-    """A small labelled table of numbers coloured as a heat map (light = few, dark = many).
+    """A small labelled table of numbers, coloured as a heat map (light = few, dark = many) unless ``heat``
+    is False.
 
     ``table``'s index labels the rows and its columns the columns; the title goes at (row, col),
-    zero-based, the column labels under it and the rows under those.
+    zero-based, the column labels under it and the rows under those. ``kind`` is the number
+    format of every column, or ``column_kinds`` gives one per column.
     """
 
     title: str
@@ -67,11 +73,26 @@ class Grid:
     row: int
     col: int
     corner: str = ""
-    heat: bool = True  # False for a table of unlike numbers (the forecast's parameters)
+    column_kinds: tuple[str, ...] = ()
+    heat: bool = True  # False for a table of unlike numbers (the Data Issues totals, the forecast's parameters)
 
     @property
     def height(self) -> int:
         return len(self.table) + 2
+
+    def kind_of(self, column: int) -> str:
+        """The number format kind of the grid's ``column`` (zero-based, after the labels)."""
+        return self.column_kinds[column] if self.column_kinds else self.kind
+
+
+@dataclass(frozen=True)
+class Overflow:
+    """What of a table did not fit on its sheet, and the file that holds the whole table (``table``)."""
+
+    rows: int  # rows left out, from the end
+    columns: int  # columns left out, after the first (the oldest snapshots of Score History)
+    file: Path
+    table: pd.DataFrame
 
 
 @dataclass
@@ -79,6 +100,7 @@ class SheetLayout:
     """An output sheet: a few lines of text on top, then one formatted table.
 
     ``grids`` sit above the table (in the ``space_above`` rows left for them) or beside it.
+    ``overflow`` says what of a table too big for a sheet was left out (see ``fitted``).
     """
 
     name: str
@@ -89,6 +111,7 @@ class SheetLayout:
     chart: Chart | None = None
     grids: list[Grid] = field(default_factory=list)
     space_above: int = 0
+    overflow: Overflow | None = None
 
     @property
     def header_row(self) -> int:
@@ -155,12 +178,20 @@ def segments_sheet(result: Result, scored_at: dt.datetime) -> SheetLayout:
 
 
 def issues_sheet(result: Result) -> SheetLayout:
+    """The one-line account of the rows, a block of totals per problem (rows and money), then every issue."""
     table = result.issues
     headline = rows_summary(result) if len(table) else \
         f"No problems found: all {result.rows_read:,} order rows were used."
-    where = f"Row is the row number in {result.source}; nothing listed here was changed in your orders."
-    columns = _columns(table, {"Row": "row"})
-    return SheetLayout(DATA_ISSUES, table, columns, lines=["Data issues", headline, where])
+    where = f"Row is the row number in {result.source}; nothing listed here was changed in your orders. " \
+        "Amount is the row's amount as used (for a customer not scored, what their orders net to)."
+    columns = _columns(table, {"Row": "row", "Amount": "money"})
+    layout = SheetLayout(DATA_ISSUES, table, columns, lines=["Data issues", headline, where])
+    totals = issue_totals(table)
+    if len(totals):
+        block = Grid("At a glance: what was skipped or changed, and the money on those rows", totals, "int",
+                     len(layout.lines) + 1, ISSUES_BLOCK_COLUMN, "Problem", column_kinds=("int", "money"), heat=False)
+        layout.grids, layout.space_above = [block], block.height + 1
+    return layout
 
 
 def contact_plan_sheet(result: Result) -> SheetLayout:
@@ -273,8 +304,56 @@ def _parameter_table(outlook) -> pd.DataFrame:
                         index=["r", "alpha", "a", "b", "p", "q", "v", "time unit"])
 
 
-def output_sheets(result: Result, scored_at: dt.datetime) -> list[SheetLayout]:
-    """Every sheet a run writes, in workbook order."""
-    sheets = [scores_sheet(result), segments_sheet(result, scored_at), issues_sheet(result), contact_plan_sheet(result),
-              movement_sheet(result.movement), campaign_sheet(result), history_sheet(result), forecast_sheet(result)]
-    return [sheet for sheet in sheets if sheet is not None]
+def output_sheets(result: Result, scored_at: dt.datetime, book: Path | None = None) -> list[SheetLayout]:
+    """Every sheet a run writes, in workbook order; with ``book`` (the workbook written), each cut to what a
+    sheet holds (``fitted``), the run note on Segments saying what was left out and where it went."""
+    layouts = [scores_sheet(result), segments_sheet(result, scored_at), issues_sheet(result),
+               contact_plan_sheet(result), movement_sheet(result.movement), campaign_sheet(result),
+               history_sheet(result), forecast_sheet(result)]
+    layouts = [layout for layout in layouts if layout is not None]
+    if book is None:
+        return layouts
+    layouts = [fitted(layout, book) for layout in layouts]
+    for layout in layouts:
+        if layout.overflow is not None:
+            _add_line(layouts[1], overflow_note(layout.name, layout.overflow))
+    return layouts
+
+
+def full_list(book: Path, sheet: str) -> Path:
+    """The file beside ``book`` that holds the whole table of ``sheet`` when the sheet cannot:
+    "<book> data issues.csv"."""
+    return book.with_name(f"{book.stem} {sheet.lower()}.csv")
+
+
+def fitted(layout: SheetLayout, book: Path) -> SheetLayout:
+    """``layout`` with its table cut to what a sheet holds (MAX_ROWS rows, MAX_COLUMNS columns), a line above
+    it saying what was left out and where the whole table goes (``full_list``); as it is when it fits.
+
+    Rows are left out from the end (the tables put what matters most first); columns after the first,
+    from the start (Score History's oldest snapshots). The layout's counts and sums (the lines, the
+    Data Issues totals) were made from the whole table and stay exact.
+    """
+    table = layout.table
+    spare_rows = MAX_ROWS - (layout.header_row + 1) - len(table)
+    if spare_rows >= 0 and len(layout.columns) <= MAX_COLUMNS:
+        return layout
+    cut = replace(layout, lines=list(layout.lines), grids=list(layout.grids))
+    if not cut.lines:
+        _add_line(cut, layout.name)  # a title, so that the note is not taken for one
+    _add_line(cut, "")  # the note's place; its words need the counts, which need its place
+    kept_rows = min(len(table), MAX_ROWS - (cut.header_row + 1))
+    dropped_columns = max(len(layout.columns) - MAX_COLUMNS, 0)
+    cut.columns = layout.columns[:1] + layout.columns[1 + dropped_columns:]
+    cut.table = table.iloc[:kept_rows][[column.header for column in cut.columns]]
+    cut.overflow = Overflow(len(table) - kept_rows, dropped_columns, full_list(book, layout.name), table)
+    cut.lines[-1] = overflow_note(layout.name, cut.overflow)
+    return cut
+
+
+def _add_line(layout: SheetLayout, line: str) -> None:
+    """Add a line under a layout's lines, moving what stands under them (grids, the table) down with them."""
+    lines, before = len(layout.lines), layout.header_row
+    layout.lines.append(line)
+    moved = layout.header_row - before
+    layout.grids = [replace(grid, row=grid.row + moved) if grid.row >= lines else grid for grid in layout.grids]

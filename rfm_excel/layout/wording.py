@@ -4,7 +4,9 @@ the sheets, the command line and the button say the same thing in the same words
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+import numpy as np
 import pandas as pd
 
 from ..base.settings import BEST_LOWEST
@@ -48,21 +50,81 @@ def counted(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
+def _classified(issues: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per issue row: what it counts as in the summaries (why a row was skipped, e.g. "no customer ID", else
+    what was done, SUMMARY_PHRASES; None for a note about a whole column) and whether it was skipped.
+    Worked out once per distinct problem and action: a run has few, however many rows."""
+    problem, problems = pd.factorize(issues["Problem"])
+    action, actions = pd.factorize(issues["Action"])
+    key = (problem.astype(np.int64) * len(actions) + action) * 2 + issues["Row"].notna().to_numpy()
+    distinct, codes = np.unique(key, return_inverse=True)
+    kinds, skipped = [], []
+    for k in distinct.tolist():
+        text, done = problems[k // 2 // len(actions)], actions[k // 2 % len(actions)]
+        reason = re.split(" [(:]", text, maxsplit=1)[0]
+        skipped.append(done.startswith("skipped"))
+        if skipped[-1]:
+            kinds.append(reason)
+        elif not k % 2:  # no row: a note about a whole column
+            kinds.append(None)
+        else:
+            kinds.append(next((phrase for start, phrase in SUMMARY_PHRASES.items() if done.startswith(start)), reason))
+    return np.array(kinds, dtype=object)[codes], np.array(skipped, dtype=bool)[codes]
+
+
 def rows_summary(result: Result) -> str:
     """One line accounting for every row read: used, skipped (and why), and what else was done."""
     table = result.issues
+    kinds, skipped = _classified(table)
     line = f"{result.rows_read:,} order rows read, {result.lines_used:,} used"
-    skipped = table["Action"].str.startswith("skipped")
     if skipped.any():
-        reasons = table.loc[skipped, "Problem"].str.split(" [(:]", regex=True).str[0].value_counts()
+        reasons = pd.Series(kinds[skipped]).value_counts()
         line += f", {skipped.sum():,} skipped (" + ", ".join(f"{n:,} {why}" for why, n in reasons.items()) + ")"
-    done = []
-    for start, phrase in SUMMARY_PHRASES.items():
-        count = (table["Row"].notna() & table["Action"].str.startswith(start)).sum()
-        if count:
-            done.append(f"{count:,} {phrase}")
+    done = [f"{count:,} {phrase}" for phrase in SUMMARY_PHRASES.values() if (count := (kinds[~skipped] == phrase).sum())]
     notes = [f"{text[0].upper()}{text[1:]}." for text in table.loc[table["Row"].isna(), "Problem"]]
     return " ".join([line + ("; " + ", ".join(done) if done else "") + "."] + notes)
+
+
+def issue_totals(issues: pd.DataFrame) -> pd.DataFrame:
+    """Per kind of issue, how many rows and how much money they carried: the rows skipped, most first, then
+    what was done, in the order of the one-line summary (notes without a row are left out).
+
+    Examples
+    --------
+    >>> issues = pd.DataFrame({"Row": [2, 3, 4, None], "Problem": ["no customer ID (blank)", "not a date",
+    ...     "no customer ID (blank)", "text dates read as day/month"], "Action": ["skipped", "skipped", "skipped",
+    ...     "read that way"], "Amount": [10.0, 5.0, 2.5, None]})
+    >>> issue_totals(issues)
+                             Rows  Amount
+    Skipped: no customer ID     2    12.5
+    Skipped: not a date         1     5.0
+    """
+    kinds, skipped = _classified(issues)
+    kind, names = pd.factorize(kinds)  # -1 for a note without a row
+    key = np.where(kind >= 0, kind * 2 + skipped, -1)
+    amount = issues["Amount"].to_numpy(dtype=float)
+    known = (key >= 0) & ~np.isnan(amount)
+    groups = 2 * len(names)
+    rows = np.bincount(key[key >= 0], minlength=groups)
+    money = np.where(np.bincount(key[known], minlength=groups) > 0,
+                     np.bincount(key[known], weights=amount[known], minlength=groups), np.nan)
+    phrases = list(SUMMARY_PHRASES.values())
+    present = [k for k in range(groups) if rows[k]]
+    first = sorted((k for k in present if k % 2), key=lambda k: (-rows[k], k))
+    then = sorted((k for k in present if not k % 2),
+                  key=lambda k: (phrases.index(names[k // 2]) if names[k // 2] in phrases else len(phrases), k))
+    labels = [f"Skipped: {names[k // 2]}" for k in first] + [names[k // 2][0].upper() + names[k // 2][1:] for k in then]
+    return pd.DataFrame({"Rows": rows[first + then].astype(int), "Amount": money[first + then]},
+                        index=pd.Index(labels, dtype=object))
+
+
+def overflow_note(sheet: str, overflow) -> str:
+    """What of a table too big for its sheet was left out, and where the whole of it is (layout Overflow)."""
+    rows, columns = overflow.table.shape
+    left_out = ([f"its last {overflow.rows:,} of {rows:,} rows"] if overflow.rows else []) + \
+        ([f"its oldest {overflow.columns:,} of {columns - 1:,} snapshot columns"] if overflow.columns else [])
+    return (f"{sheet} is bigger than an Excel sheet can hold, so {' and '.join(left_out)} are left out of the "
+            f"sheet; the whole table is in {overflow.file}.")
 
 
 def summary(result: Result) -> str:

@@ -15,7 +15,7 @@ import xlwings as xw
 
 from ..layout.sheets import (BEST, HEADER_COLOUR, HEAT_HIGH, HEAT_LOW, MIDDLE, TITLE_COLOUR, WORST, GRID_WIDTH, Column, Grid,
                       SheetLayout, number_format)
-from ..base.excel import plain_integers
+from ..base.excel import cut_text, plain_integers
 from ..base import sheet_names
 from ..base.sheet_names import SETTINGS
 from ..layout.template import SETTINGS_COLUMNS, settings_grid
@@ -122,6 +122,7 @@ def _cell(value, marked: bool = True):
     if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, str):
+        value = cut_text(value)
         return (text(value) if marked else value) if value else None
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
@@ -179,9 +180,11 @@ def _write_grid(sheet: xw.Sheet, grid: Grid, layout: SheetLayout, widths: dict, 
     values = sheet.range((row + 2, col + 1), (row + 1 + len(body), col + len(labels)))
     if body:
         _header(sheet.range((row + 2, col), (row + 1 + len(body), col)))
-        fmt = number_format(grid.kind, currency_symbol)
-        if fmt:
-            values.number_format = fmt
+        for i in range(len(labels)) if grid.column_kinds else [None]:
+            fmt = number_format(grid.kind_of(i or 0), currency_symbol)
+            cells = values if i is None else sheet.range((row + 2, col + 1 + i), (row + 1 + len(body), col + 1 + i))
+            if fmt:
+                cells.number_format = fmt
         if grid.heat:
             values.conditional_formats.add_color_scale([HEAT_LOW, HEAT_HIGH])
     if max(len(label) for label in labels) > GRID_WIDTH and grid.row + 1 < layout.header_row:

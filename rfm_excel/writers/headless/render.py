@@ -108,7 +108,7 @@ def _grid_cells(sheet, styles: Styles, layout: SheetLayout) -> tuple[dict[int, l
             (grid.col + i, label, styles.header) for i, label in enumerate(labels))
         for r, (label, values) in enumerate(zip(grid.table.index, grid.table.to_numpy()), start=grid.row + 2):
             cells.setdefault(r, []).append((grid.col, str(label), styles.header))
-            cells[r].extend((grid.col + 1 + i, v, styles.kind(grid.kind)) for i, v in enumerate(values))
+            cells[r].extend((grid.col + 1 + i, v, styles.kind(grid.kind_of(i))) for i, v in enumerate(values))
         if max(len(label) for label in labels[1:]) > GRID_WIDTH and grid.row + 1 < layout.header_row:
             tall.add(grid.row + 1)
         longest = max([len(labels[0])] + [len(str(label)) for label in grid.table.index])

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...base.excel import EPOCH, column_letter, plain_integers
+from ...base.excel import EPOCH, column_letter, cut_texts, plain_integers
 
 SLICE_ROWS = 20_000  # rows built at a time by a worker thread
 _NOT_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"  # characters XML cannot hold (RE2 syntax)
@@ -54,13 +54,15 @@ def cell_texts(series: pd.Series, kind: str) -> tuple[pa.StringArray, bool]:
 
 
 def _texts(series: pd.Series) -> pa.StringArray:
-    """A column as Arrow text (null for blank): as it is for a text column, else each distinct value's str()."""
+    """A column as Arrow text (null for blank): as it is for a text column, else each distinct value's str();
+    a text longer than a cell holds is cut, with a mark (cut_texts)."""
     try:
         texts = pa.array(series, pa.string(), from_pandas=True)
-        return texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+        texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
     except (pa.ArrowTypeError, pa.ArrowInvalid):  # not all text
         codes, distinct = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
-        return pa.array([str(v) for v in distinct], pa.string()).take(pa.array(codes, mask=codes < 0))
+        texts = pa.array([str(v) for v in distinct], pa.string()).take(pa.array(codes, mask=codes < 0))
+    return cut_texts(texts)
 
 
 @dataclass

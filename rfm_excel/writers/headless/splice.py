@@ -76,6 +76,7 @@ class EditedPackage(Package):
         """Write the edited package: unchanged parts copied still compressed, in their original order;
         changed parts deflated at level 1, which is several times faster than the default for big sheets."""
         order = [n for n in self.names if n not in self.removed] + [n for n in added_order if n not in self.names]
+        order += [n for n in self.changed if n not in order and n not in self.removed]  # e.g. a styles part added
         order.sort(key=lambda name: name != CONTENT_TYPES)
         try:
             with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -263,8 +264,8 @@ def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None) -> No
     rows = rows or {}
     book, new = EditedPackage(book_path), Package(sheets_path)
     workbook, rendered = _WorkbookPart(book), _WorkbookPart(new)
-    xf_map, dxf_map = _merged_styles(book, workbook, new, rendered)
     types = book.xml(CONTENT_TYPES)
+    xf_map, dxf_map = _merged_styles(book, workbook, new, rendered, types)
     dropped = workbook.parts_of([sheet.get("name") for sheet in rendered.sheets])
     reusable, added = set(dropped), []
     names = _defined_names(rendered.root)
@@ -275,6 +276,7 @@ def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None) -> No
         _put_defined_names(workbook.root, names.get(position, []), workbook.put_sheet(name, part))
     if dropped:
         _drop_calc_chain(workbook, dropped)
+    calculate_on_load(workbook.root)
     workbook.save()
     if dropped:
         _remove_unreachable(book, reusable, types)
@@ -311,12 +313,17 @@ class _WorkbookPart:
         return {part for name in names if (old := self.existing(name)) is not None
                 for part in self.package.closure(self.target(old))}
 
-    def put_sheet(self, name: str, part: str) -> int:
-        """Point the sheet ``name`` (replaced where it stands, else added last) at ``part``; return its position."""
+    def relate(self, kind: str, part: str) -> str:
+        """Add a relationship of ``kind`` from the workbook to ``part``; return its id."""
         rid = f"rId{self.next_rid}"
         self.next_rid += 1
-        etree.SubElement(self.rels_root, qname(PKG_REL, "Relationship"), Id=rid, Type=WORKSHEET,
+        etree.SubElement(self.rels_root, qname(PKG_REL, "Relationship"), Id=rid, Type=kind,
                          Target=posixpath.relpath(part, posixpath.dirname(self.name)))
+        return rid
+
+    def put_sheet(self, name: str, part: str) -> int:
+        """Point the sheet ``name`` (replaced where it stands, else added last) at ``part``; return its position."""
+        rid = self.relate(WORKSHEET, part)
         element = self.existing(name)
         if element is not None:
             self.rels_root.remove(self.by_id.pop(element.get(qname(DOC_REL, "id"))).element)
@@ -333,12 +340,27 @@ class _WorkbookPart:
         self.package.set_xml(rels_name(self.name), self.rels_root)
 
 
-def _merged_styles(book: EditedPackage, workbook: _WorkbookPart, new: Package,
-                   rendered: _WorkbookPart) -> tuple[list[int], list[int]]:
-    """Append the rendered sheets' formats to the book's styles part; return where each now lives."""
+def _merged_styles(book: EditedPackage, workbook: _WorkbookPart, new: Package, rendered: _WorkbookPart,
+                   types) -> tuple[list[int], list[int]]:
+    """Append the rendered sheets' formats to the book's styles part; return where each now lives.
+
+    A workbook without a styles part (Excel opens one; minimal writers make them) gets the rendered
+    one's, with its relationship and content type, and the owner's unformatted cells keep its first
+    format, the default.
+    """
+    source = rendered.related(STYLES)
     styles_part = workbook.related(STYLES)
-    styles = book.xml(styles_part)
-    maps = merge_styles(styles, new.xml(rendered.related(STYLES)))
+    if styles_part is None:
+        styles_part = posixpath.join(posixpath.dirname(workbook.name), "styles.xml")
+        if book.has(styles_part):  # a stray part of that name that nothing uses
+            styles_part = book.unique_name(styles_part, set())
+        workbook.relate(STYLES, styles_part)
+        etree.SubElement(types, qname(TYPES, "Override"), PartName="/" + styles_part,
+                         ContentType=new.content_type(source))
+        styles = new.xml(source)
+    else:
+        styles = book.xml(styles_part)
+    maps = merge_styles(styles, new.xml(source))
     book.set_xml(styles_part, styles)
     return maps
 
@@ -428,6 +450,28 @@ def _put_defined_names(workbook, names: list, position: int):
         clone = _copy(element)
         clone.set("localSheetId", str(position))
         container.append(clone)
+
+
+AFTER_CALC_PROPERTIES = ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
+                         "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")  # the schema's order
+
+
+def calculate_on_load(workbook) -> None:
+    """Ask for a full calculation when the workbook is next opened (``<calcPr fullCalcOnLoad="1"/>``), so the
+    owner's formulas that refer to the sheets just put in show their new values, not those saved before.
+
+    An existing calcPr keeps its other settings; a new one goes where the schema puts it.
+    """
+    properties = workbook.find(qname(MAIN, "calcPr"))
+    if properties is None:
+        properties = etree.Element(qname(MAIN, "calcPr"))
+        after = next((e for e in workbook if isinstance(e.tag, str) and etree.QName(e).localname in
+                      AFTER_CALC_PROPERTIES), None)
+        if after is None:
+            workbook.append(properties)
+        else:
+            after.addprevious(properties)
+    properties.set("fullCalcOnLoad", "1")
 
 
 def _drop_calc_chain(workbook: _WorkbookPart, dropped: set[str]):
