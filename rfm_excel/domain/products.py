@@ -211,17 +211,16 @@ def next_best_products(pairs: Pairs, segments: pd.Series | None = None, do_not_r
     """
     purchases = pairs.purchases
     segment, names = _segment_codes(purchases, segments)
-    ranked = _recommend(pairs, segment, names, _excluded(purchases, do_not_recommend), count=1)
+    ranked = _recommend(pairs, segment, len(names), _excluded(purchases, do_not_recommend), count=1)
     product, basis, source = ranked.product[:, 0], ranked.basis[:, 0], ranked.bought_with[:, 0]
     codes = np.append(purchases.products.to_numpy(dtype=object), None)
-    month = (ranked.bought_on[:, 0].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64))
+    month = ranked.bought_on[:, 0].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     reason = np.full(len(product), None, dtype=object)
     together = basis == 0
     reason[together] = ("bought with " + purchases.label(source[together]).astype(str) + ", which you bought in "
                         + np.array(MONTHS, dtype=object)[month[together] % 12]
                         + " " + (1970 + month[together] // 12).astype(str))
-    among = np.append(names.astype(object), "all customers")
-    reason[basis == 1] = "a best seller among " + among[segment[basis == 1]]
+    reason[basis == 1] = "a best seller among " + names[segment[basis == 1]].astype(str)
     reason[basis == 2] = "a best seller among all customers"
     return _frame({
         "product": codes[product], "product_name": np.append(purchases.names, None)[product],
@@ -426,8 +425,8 @@ def holdout_check(lines: pd.DataFrame, segments: pd.Series | None = None, do_not
     excluded = _excluded(purchases, do_not_recommend)
     segment, names = _segment_codes(purchases, segments)
     nobody = np.full(len(purchases.customers), -1)
-    offers = {"Next best product": _recommend(pairs, segment, names, excluded, 5).product,
-              "Best seller": _recommend(pairs, nobody, names[:0], excluded, 5, together=False).product}
+    offers = {"Next best product": _recommend(pairs, segment, len(names), excluded, 5).product,
+              "Best seller": _recommend(pairs, nobody, 0, excluded, 5, together=False).product}
 
     shown = lines[hidden[customer] == order]
     shown = shown[shown["product"].notna()]
@@ -461,7 +460,7 @@ class _Ranked:
     bought_on: np.ndarray  # the day they last bought it
 
 
-def _recommend(pairs: Pairs, segment: np.ndarray, segment_names: np.ndarray, excluded: np.ndarray,
+def _recommend(pairs: Pairs, segment: np.ndarray, segments: int, excluded: np.ndarray,
                count: int, together: bool = True) -> _Ranked:
     """Each customer's best ``count`` products not bought and not excluded: by bought-together score,
     then their segment's best sellers (``segment`` -1: none), then the best sellers overall.
@@ -471,7 +470,7 @@ def _recommend(pairs: Pairs, segment: np.ndarray, segment_names: np.ndarray, exc
     purchases = pairs.purchases
     customers, size = purchases.bought.shape
     support = _without(pairs.support, excluded) if together else sp.csr_matrix((size, size), dtype=np.int64)
-    fallback = _fallback_lists(purchases, segment, len(segment_names), excluded)
+    fallback = _fallback_lists(purchases, segment, segments, excluded)
     ranked = _Ranked(np.full((customers, count), -1), np.full((customers, count), -1, dtype=np.int8),
                      np.full((customers, count), np.nan), np.full((customers, count), -1),
                      np.zeros((customers, count), dtype=np.int64))
