@@ -286,7 +286,8 @@ def test_holdout_check_on_a_hand_made_shop():
     assert got.loc["Next best product"].tolist() == [4, 3, 0.75, 4, 1.0]
     assert got.loc["Best seller"].tolist() == [4, 1, 0.25, 4, 1.0]
     assert list(got.columns) == ["Customers Checked", "Hits at 1", "Hit Rate at 1", "Hits at 5", "Hit Rate at 5"]
-    # Excluding C: p1's pair offer is gone (B->D: D instead, a miss); the best seller's C at 5 for p1 too.
+    # Excluding C, p1's hidden C cannot be hit: the next best product offers D (from B), a miss at 1 and
+    # at 5; the best seller loses its hit at 5 for p1 (E, D). Everyone else as before.
     excluded = products.holdout_check(HOLDOUT, min_support=1, do_not_recommend=["C"])
     assert excluded.loc["Next best product", ["Hits at 1", "Hits at 5"]].tolist() == [2, 3]
     assert excluded.loc["Best seller", ["Hits at 1", "Hits at 5"]].tolist() == [1, 3]
