@@ -67,20 +67,43 @@ def months(customer: str, *days: str) -> list[tuple]:
 
 
 @pytest.mark.parametrize("rows, usual", [
-    # Every month from 2023-01 to 2024-02: 14 months in 2 years, more than 2 a year: no usual month.
+    # Every month from 2023-01 to 2024-02: 14 months; the most any two neighbouring months hold is 4
+    # (Jan-Feb 2023 and 2024), less than half of 14: no usual month.
     (months("m", *[f"{y}-{m:02d}-15" for y, m in [(2023, m) for m in range(1, 13)] + [(2024, 1), (2024, 2)]]), 0),
-    # March and November in 2022 and 2023: 4 months in 2 years (2 a year); a tie of 2 years each: the earlier, 3.
+    # March and November in 2022 and 2023: 4 months. Feb-Mar holds 2 (half) in 2 years, as do Mar-Apr,
+    # Oct-Nov and Nov-Dec; equal, so the earliest season, Feb-Mar, and in it March (2 years, February 0): 3.
     (months("t", "2022-03-01", "2022-11-01", "2023-03-05", "2023-11-20"), 3),
-    # November twice, but in one year only: no usual month.
+    # November twice, but in one year only: one month bought, one year: no usual month.
     (months("o", "2022-11-02", "2022-11-25"), 0),
-    # November in 2019 and 2020, then Mar 2021, Jun 2022, Sep 2023: 2 of 5 years is less than half: none.
+    # November in 2019 and 2020, then Mar 2021, Jun 2022, Sep 2023: Oct-Nov and Nov-Dec hold 2 of 5 months,
+    # less than half: none.
     (months("h", "2019-11-10", "2020-11-12", "2021-03-01", "2022-06-01", "2023-09-01"), 0),
-    # December 2021, 2022 and 2023 plus one June: 4 months in 3 years, December in all 3: 12.
+    # December 2021, 2022 and 2023 plus one June: Nov-Dec holds 3 of 4 months in 3 years; December: 12.
     (months("d", "2021-12-01", "2022-12-10", "2023-06-01", "2023-12-20"), 12),
+    # Late November one year, early December the next: Nov-Dec holds both months, in 2 years; a tie of
+    # one year each, so the earlier, November.
+    (months("n", "2021-11-28", "2022-12-03"), 11),
+    # 20 December 2021 and 5 January 2023: two winters of the Dec-Jan season (Dec 2021 and Jan 2023 are
+    # in the seasons starting Dec 2021 and Dec 2022); a tie, so its first month, December.
+    (months("w", "2021-12-20", "2023-01-05"), 12),
+    # 20 December 2022 and 5 January 2023 are one winter: one season's year only, so no usual month.
+    (months("x", "2022-12-20", "2023-01-05"), 0),
+    # October, November and December of 2021, 2022 and 2023: 9 months; Oct-Nov holds 6 (at least half),
+    # in 3 years, as does Nov-Dec, so the earlier Oct-Nov; October and November 3 years each: October.
+    (months("q", *[f"{y}-{m}-10" for y in (2021, 2022, 2023) for m in (10, 11, 12)]), 10),
+    # Every July from 2020 to 2023 and every other month once in 2023: 15 months; Jun-Jul and Jul-Aug hold
+    # at most 5, less than half: a customer who buys all year round has none, however loyal their July.
+    (months("j", *[f"{y}-07-01" for y in (2020, 2021, 2022)] + [f"2023-{m:02d}-01" for m in range(1, 13)]), 0),
 ])
 def test_usual_month_rules(rows, usual):
     customer = rows[0][0]
     assert timing_of(*rows)[customer]["usual_month"] == usual
+
+
+def test_usual_months_of_several_customers_do_not_mix():
+    got = timing_of(*months("n", "2021-11-28", "2022-12-03"), *months("x", "2022-12-20", "2023-01-05"),
+                    *months("d", "2021-12-01", "2022-12-10", "2023-06-01", "2023-12-20"))
+    assert {customer: row["usual_month"] for customer, row in got.items()} == {"n": 11, "x": 0, "d": 12}
 
 
 def test_the_monthly_buyer_has_a_31_day_gap():

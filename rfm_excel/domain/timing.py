@@ -19,7 +19,7 @@ def purchase_timing(orders: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     next_due : last purchase day + typical_gap (NaT without a gap).
     days_overdue : days from next_due to the as-of date; negative while the next order is not due yet.
     overdue_gaps : days_overdue / typical_gap, e.g. 2.0 = two usual gaps late.
-    usual_month : 1-12 for a customer who buys in the same calendar month year after year, else 0.
+    usual_month : 1-12 for a customer who buys at the same time of year (``usual_months``), else 0.
     """
     purchases = orders[orders["amount"] > 0]
     code, keys = pd.factorize(purchases["customer_id"])
@@ -51,21 +51,30 @@ def purchase_timing(orders: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 def usual_months(code: np.ndarray, day: np.ndarray, customers: int) -> np.ndarray:
     """The calendar month (1-12) a customer buys in year after year, or 0.
 
-    ``code`` and ``day`` (days since 1970) list each customer's purchase days in order. A customer
-    has a usual month when they bought in that month in at least two different years and in at
-    least half the years they bought in, and bought in no more than two months a year on average
-    (so a customer who buys every month has none). Of equally usual months the earliest is taken.
+    ``code`` and ``day`` (days since 1970) list each customer's purchase days in order. Count the
+    months a customer bought in, each month of each year once. They are a seasonal buyer when at
+    least half of those months fall in one season of two neighbouring calendar months (December
+    and January are neighbours) and they bought in that season in at least two different years
+    (a December and the January after it are one season's year). Their usual month is the
+    season's month they bought in more years, the earlier on a tie. Of several such seasons, the
+    one holding more of their months wins, then the earlier in the year. Someone who buys all year
+    round has none: no two months hold half of their buying.
     """
     month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)  # months since 1970-01
     new_month = np.ones(len(month), dtype=bool)
     new_month[1:] = (code[1:] != code[:-1]) | (month[1:] != month[:-1])
-    code, month = code[new_month], month[new_month]  # each (customer, year-month) once
-    year = month // 12
-    new_year = np.ones(len(year), dtype=bool)
-    new_year[1:] = (code[1:] != code[:-1]) | (year[1:] != year[:-1])
+    code, month = code[new_month], month[new_month]  # each (customer, year-month) once, in order
     months_bought = np.bincount(code, minlength=customers)
-    years_bought = np.bincount(code[new_year], minlength=customers)
+    held, season = np.zeros(customers, dtype=np.int64), np.full(customers, -1)
+    for first in range(12):  # the season of calendar months first and first + 1
+        inside = (month - first) % 12 < 2
+        who, year = code[inside], (month[inside] - first) // 12
+        new_year = np.ones(len(who), dtype=bool)
+        new_year[1:] = (who[1:] != who[:-1]) | (year[1:] != year[:-1])
+        count = np.bincount(who, minlength=customers)
+        better = (np.bincount(who[new_year], minlength=customers) >= 2) & (2 * count >= months_bought) & (count > held)
+        held[better], season[better] = count[better], first
     years_in_month = np.bincount(code * 12 + month % 12, minlength=customers * 12).reshape(customers, 12)
-    years = years_in_month.max(axis=1, initial=0)
-    regular = (years >= 2) & (2 * years >= years_bought) & (months_bought <= 2 * years_bought)
-    return np.where(regular, years_in_month.argmax(axis=1) + 1, 0) if customers else np.zeros(0, dtype=np.int64)
+    rows, first = np.arange(customers), np.maximum(season, 0)
+    later = years_in_month[rows, (first + 1) % 12] > years_in_month[rows, first]
+    return np.where(season >= 0, (first + later) % 12 + 1, 0)
