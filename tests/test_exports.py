@@ -1,0 +1,293 @@
+"""Files owners really have, scored as an owner scores them: shop and accounting exports, CSV encodings,
+and workbooks made by other programs (tests/data, described in tests/data/README.md).
+
+Every expected value was worked out by hand from the rules in docs/exports.md; the working is in the
+"why" lines of each fixture's JSON file. Tests of what the reader does not do yet are marked xfail
+(strict), naming what is missing: each mark comes off when the reader learns it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from rfm_excel.workbook.headless import score_file
+
+DATA = Path(__file__).parent / "data"
+EXPORTS = DATA / "exports"
+SIGNATURES = tomllib.loads((EXPORTS / "signatures.toml").read_text(encoding="utf-8"))
+WORKBOOKS = json.loads((DATA / "workbooks" / "expected.json").read_text(encoding="utf-8"))
+
+
+def xfail(reason: str):
+    return pytest.mark.xfail(strict=True, reason=f"the reader does not yet {reason}")
+
+
+def scores_of(source: Path, tmp_path: Path, as_of: str) -> dict[str, tuple[int, float, int]]:
+    """Score a copy of ``source`` into a new workbook, as `rfm-excel score FILE --output OUT --as-of` does;
+    each customer's (Frequency, Monetary, Recency) from the result."""
+    copy = tmp_path / source.name
+    shutil.copyfile(source, copy)
+    result, _ = score_file(copy, tmp_path / "scored.xlsx", as_of=dt.date.fromisoformat(as_of))
+    return {str(row["Customer ID"]): (int(row["Frequency"]), round(float(row["Monetary"]), 2), int(row["Recency (days)"]))
+            for _, row in result.scores.iterrows()}
+
+
+def scores_in_a_process(source: Path, tmp_path: Path, as_of: str) -> dict[str, tuple[int, float, int]]:
+    """The same through the installed command in a process of its own, for files that may hang the reader:
+    a run over 30 s fails the test instead of the suite."""
+    copy = tmp_path / source.name
+    shutil.copyfile(source, copy)
+    out = tmp_path / "scored.xlsx"
+    try:
+        done = subprocess.run([sys.executable, "-m", "rfm_excel.cli", "score", str(copy), "--output", str(out),
+                               "--as-of", as_of], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"scoring {source.name} did not finish in 30 s")
+    assert done.returncode == 0, done.stderr
+    book = openpyxl.load_workbook(out, read_only=True)
+    try:
+        rows = list(book["Scores"].iter_rows(values_only=True))
+    finally:
+        book.close()
+    header = list(rows[0])
+    at = {name: header.index(name) for name in ("Customer ID", "Frequency", "Monetary", "Recency (days)")}
+    return {str(r[at["Customer ID"]]): (int(r[at["Frequency"]]), round(float(r[at["Monetary"]]), 2),
+                                        int(r[at["Recency (days)"]])) for r in rows[1:] if r[0] is not None}
+
+
+def wanted(expected: dict) -> dict[str, tuple[int, float, int]]:
+    return {customer: (v["frequency"], v["monetary"], v["recency"]) for customer, v in expected["customers"].items()}
+
+
+def assert_scores(got: dict, expected: dict) -> None:
+    assert len(expected["customers"]) == expected["customers_scored"]
+    assert got == wanted(expected)
+
+
+# ================================================================== shop and accounting exports
+
+
+def export_case(name: str):
+    return EXPORTS / f"{name}.csv", json.loads((EXPORTS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@xfail("recognise Shopify's headers: Email as the customer, Name as the order, order fields on the first row only, "
+       "Financial Status, Refunded Amount and Cancelled at, and timestamps with a zone offset")
+def test_shopify_orders_export(tmp_path):
+    source, expected = export_case("shopify_orders")
+    assert_scores(scores_of(source, tmp_path, expected["as_of"]), expected)
+
+
+@xfail("recognise WooCommerce's Order Export headers: Email (Billing) as the customer, Order Total Amount repeated on "
+       "every product row (counted once per order), Order Refund Amount and Order Status")
+def test_woocommerce_orders_export(tmp_path):
+    source, expected = export_case("woocommerce_orders")
+    assert_scores(scores_of(source, tmp_path, expected["as_of"]), expected)
+
+
+@xfail("recognise Etsy's sold orders: Buyer User ID as the customer, Adjusted Order Total after a partial refund, "
+       "Status Canceled, and Sale Date as MM/DD/YY")
+def test_etsy_sold_orders(tmp_path):
+    source, expected = export_case("etsy_sold_orders")
+    assert_scores(scores_of(source, tmp_path, expected["as_of"]), expected)
+
+
+@xfail("recognise Square's item sales: Net Sales as the amount, Transaction ID as the order, refund rows netted")
+def test_square_item_sales(tmp_path):
+    source, expected = export_case("square_item_sales")
+    assert_scores(scores_of(source, tmp_path, expected["as_of"]), expected)
+
+
+@xfail("recognise Stripe's payments: Created (UTC) as the date, Amount Refunded netted, Failed and Refunded "
+       "payments left out")
+def test_stripe_payments(tmp_path):
+    source, expected = export_case("stripe_payments")
+    assert_scores(scores_of(source, tmp_path, expected["as_of"]), expected)
+
+
+@xfail("recognise PayPal's activity download: the counterparty's email as the customer, refunds joined to their "
+       "sale by Reference Txn ID, and withdrawals, payments sent and denied payments left out")
+def test_paypal_activity(tmp_path):
+    source, expected = export_case("paypal_activity")
+    assert_scores(scores_of(source, tmp_path, expected["as_of"]), expected)
+
+
+@xfail("read a QuickBooks report: title lines above the header, Name as the customer, the TOTAL and timestamp "
+       "lines, voided invoices at 0.00")
+def test_quickbooks_online_invoice_list(tmp_path):
+    source, expected = export_case("quickbooks_invoice_list")
+    assert_scores(scores_of(source, tmp_path, expected["as_of"]), expected)
+
+
+@xfail("recognise Xero's invoice export: ContactName as the customer, Total repeated on every line (once per "
+       "invoice), credit notes as returns, Voided and Draft invoices left out")
+def test_xero_invoices(tmp_path):
+    source, expected = export_case("xero_invoices")
+    assert_scores(scores_of(source, tmp_path, expected["as_of"]), expected)
+
+
+def header_key(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+def fixture_header(system: dict) -> set[str]:
+    text = (EXPORTS / system["fixture"]).read_text(encoding="utf-8-sig")
+    line = text.splitlines()[system.get("preamble", 0)]
+    return {header_key(cell) for cell in next(csv.reader(io.StringIO(line)))}
+
+
+@pytest.mark.parametrize("name", list(SIGNATURES))
+def test_each_export_carries_its_own_signature_and_no_other(name):
+    header = fixture_header(SIGNATURES[name])
+    matches = [other for other, system in SIGNATURES.items()
+               if any({header_key(h) for h in system[key]} <= header for key in ("signature", "also_signature")
+                      if key in system)]
+    assert matches == [name]
+
+
+def test_the_signatures_name_only_columns_that_the_fixtures_have():
+    for name, system in SIGNATURES.items():
+        header = fixture_header(system)
+        named = [system[key] for key in ("customer", "order", "date", "amount", "refunded", "adjusted", "cancelled",
+                                         "status") if key in system]
+        assert {header_key(h) for h in named} <= header, name
+
+
+# ================================================================== CSV encodings
+
+ENCODINGS = json.loads((DATA / "encodings" / "expected.json").read_text(encoding="utf-8"))
+
+
+def encoding_case(name: str, tmp_path: Path) -> None:
+    source = DATA / "encodings" / name
+    copy = tmp_path / source.name
+    shutil.copyfile(source, copy)
+    result, _ = score_file(copy, tmp_path / "scored.xlsx", as_of=dt.date.fromisoformat(ENCODINGS["as_of"]))
+    got = {str(r["Customer ID"]): (int(r["Frequency"]), round(float(r["Monetary"]), 2), int(r["Recency (days)"]),
+                                   r["Customer Name"]) for _, r in result.scores.iterrows()}
+    assert got == {c: (v["frequency"], v["monetary"], v["recency"], v["name"]) for c, v in ENCODINGS["customers"].items()}
+
+
+def test_csv_utf8_with_a_byte_order_mark(tmp_path):
+    encoding_case("orders_utf8_bom.csv", tmp_path)
+
+
+def test_csv_utf8_without_a_byte_order_mark(tmp_path):
+    encoding_case("orders_utf8.csv", tmp_path)
+
+
+@xfail("detect Windows-1252 (Excel's CSV (Comma delimited) on UK and US Windows), where £ and é are single bytes")
+def test_csv_windows_1252_from_excel(tmp_path):
+    encoding_case("orders_windows1252.csv", tmp_path)
+
+
+@xfail("read Excel's Unicode Text: a .txt file in UTF-16 with tabs between the fields")
+def test_unicode_text_utf16_from_excel(tmp_path):
+    encoding_case("orders_utf16.txt", tmp_path)
+
+
+@xfail("read a ';'-separated CSV from a German Excel: Windows-1252, and decimal commas (1.120,00, 100,50 and "
+       "12,50 €)")
+def test_csv_from_a_german_excel(tmp_path):
+    encoding_case("orders_german_excel.csv", tmp_path)
+
+
+def test_the_encoding_fixtures_hold_the_same_orders():
+    texts = {name: (DATA / "encodings" / name).read_bytes().decode(codec) for name, codec in [
+        ("orders_utf8_bom.csv", "utf-8-sig"), ("orders_utf8.csv", "utf-8"), ("orders_windows1252.csv", "cp1252"),
+        ("orders_utf16.txt", "utf-16"), ("orders_german_excel.csv", "cp1252")]}
+    assert texts["orders_utf8_bom.csv"] == texts["orders_utf8.csv"] == texts["orders_windows1252.csv"]
+    assert texts["orders_utf16.txt"].replace("\t", ",").replace("£1,120.00", '"£1,120.00"') == texts["orders_utf8.csv"]
+    assert "1.120,00;" not in texts["orders_german_excel.csv"] and ";1.120,00\r\n" in texts["orders_german_excel.csv"]
+    assert (DATA / "encodings" / "orders_windows1252.csv").read_bytes().count(b"\xa3") == 5  # £ in Windows-1252
+
+
+# ================================================================== workbooks made by other programs
+
+
+def workbook_case(group: str):
+    return WORKBOOKS[group], lambda name: DATA / "workbooks" / name
+
+
+def test_libreoffice_workbook_with_dates_text_dates_and_decimals(tmp_path):
+    expected, path = workbook_case("libreoffice_orders")
+    assert_scores(scores_of(path("libreoffice_orders.xlsx"), tmp_path, expected["as_of"]), expected)
+
+
+@xfail("show IDs as the number format 00000 shows them (123 as 00123)")
+def test_libreoffice_zero_padded_ids(tmp_path):
+    expected, path = workbook_case("libreoffice_zero_padded_ids")
+    assert_scores(scores_of(path("libreoffice_zero_padded_ids.xlsx"), tmp_path, expected["as_of"]), expected)
+
+
+def test_libreoffice_1904_workbook_is_saved_with_the_1904_date_system():
+    with zipfile.ZipFile(DATA / "workbooks" / "libreoffice_1904.xlsx") as book:
+        assert re.search(rb'<workbookPr [^>]*date1904="(true|1)"', book.read("xl/workbook.xml"))
+
+
+def test_libreoffice_1904_workbook_is_read_right(tmp_path):
+    expected, path = workbook_case("libreoffice_orders")
+    assert_scores(scores_of(path("libreoffice_1904.xlsx"), tmp_path, expected["as_of"]), expected)
+
+
+@xfail("write dates in a 1904 workbook's own date system (they come out 1,462 days late)")
+def test_libreoffice_1904_workbook_gets_its_dates_written_right(tmp_path):
+    expected, path = workbook_case("libreoffice_orders")
+    scores_of(path("libreoffice_1904.xlsx"), tmp_path, expected["as_of"])
+    book = openpyxl.load_workbook(tmp_path / "scored.xlsx", read_only=True)  # openpyxl reads the 1904 system
+    try:
+        rows = list(book["Scores"].iter_rows(values_only=True))
+    finally:
+        book.close()
+    last = rows[0].index("Last Order")
+    assert {r[0]: r[last].date() for r in rows[1:] if r[0]} == {
+        c: dt.date.fromisoformat(v["last_order"]) for c, v in expected["customers"].items()}
+
+
+def test_google_sheets_download(tmp_path):
+    expected, path = workbook_case("orders_of_the_reproductions")
+    assert_scores(scores_of(path("google_sheets_orders.xlsx"), tmp_path, expected["as_of"]), expected)
+
+
+@xfail("find the orders of a Numbers export, which come first as an Export Summary sheet and then 'Orders - Table 1'")
+def test_apple_numbers_export(tmp_path):
+    expected, path = workbook_case("orders_of_the_reproductions")
+    assert_scores(scores_of(path("numbers_orders.xlsx"), tmp_path, expected["as_of"]), expected)
+
+
+@xfail("bound the size check of a sheet over 4 KB without a <dimension> element (it loops for ever)")
+def test_sheet_over_4_kb_without_a_dimension(tmp_path):
+    expected, path = workbook_case("orders_of_the_reproductions")
+    assert_scores(scores_in_a_process(path("no_dimension_large.xlsx"), tmp_path, expected["as_of"]), expected)
+
+
+@xfail("read a sheet whose tags carry a prefix (<x:dimension>, <x:row>), as the Open XML SDK and ClosedXML write "
+       "them (its size check loops for ever)")
+def test_prefixed_tags(tmp_path):
+    expected, path = workbook_case("orders_of_the_reproductions")
+    assert_scores(scores_in_a_process(path("prefixed_tags.xlsx"), tmp_path, expected["as_of"]), expected)
+
+
+@xfail("score a package without xl/styles.xml, which Excel opens")
+def test_package_without_styles(tmp_path):
+    expected, path = workbook_case("orders_of_the_reproductions")
+    assert_scores(scores_of(path("no_styles.xlsx"), tmp_path, expected["as_of"]), expected)
+
+
+@xfail("read the Orders sheet of a workbook that also holds an Excel 4.0 macro sheet, leaving the macro sheet alone")
+def test_orders_beside_an_excel_4_macro_sheet(tmp_path):
+    expected, path = workbook_case("orders_of_the_reproductions")
+    assert_scores(scores_of(path("macro_sheet.xlsm"), tmp_path, expected["as_of"]), expected)
