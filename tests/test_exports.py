@@ -35,14 +35,19 @@ def xfail(reason: str):
     return pytest.mark.xfail(strict=True, reason=f"the reader does not yet {reason}")
 
 
-def scores_of(source: Path, tmp_path: Path, as_of: str) -> dict[str, tuple[int, float, int]]:
+def scored(source: Path, tmp_path: Path, as_of: str):
     """Score a copy of ``source`` into a new workbook, as `rfm-excel score FILE --output OUT --as-of` does;
-    each customer's (Frequency, Monetary, Recency) from the result."""
+    the Scores table of the result."""
     copy = tmp_path / source.name
     shutil.copyfile(source, copy)
     result, _ = score_file(copy, tmp_path / "scored.xlsx", as_of=dt.date.fromisoformat(as_of))
+    return result.scores
+
+
+def scores_of(source: Path, tmp_path: Path, as_of: str) -> dict[str, tuple[int, float, int]]:
+    """Each customer's (Frequency, Monetary, Recency) when ``source`` is scored."""
     return {str(row["Customer ID"]): (int(row["Frequency"]), round(float(row["Monetary"]), 2), int(row["Recency (days)"]))
-            for _, row in result.scores.iterrows()}
+            for _, row in scored(source, tmp_path, as_of).iterrows()}
 
 
 def scores_in_a_process(source: Path, tmp_path: Path, as_of: str) -> dict[str, tuple[int, float, int]]:
@@ -143,12 +148,9 @@ ENCODINGS = json.loads((DATA / "encodings" / "expected.json").read_text(encoding
 
 
 def encoding_case(name: str, tmp_path: Path) -> None:
-    source = DATA / "encodings" / name
-    copy = tmp_path / source.name
-    shutil.copyfile(source, copy)
-    result, _ = score_file(copy, tmp_path / "scored.xlsx", as_of=dt.date.fromisoformat(ENCODINGS["as_of"]))
+    scores = scored(DATA / "encodings" / name, tmp_path, ENCODINGS["as_of"])
     got = {str(r["Customer ID"]): (int(r["Frequency"]), round(float(r["Monetary"]), 2), int(r["Recency (days)"]),
-                                   r["Customer Name"]) for _, r in result.scores.iterrows()}
+                                   r["Customer Name"]) for _, r in scores.iterrows()}
     assert got == {c: (v["frequency"], v["monetary"], v["recency"], v["name"]) for c, v in ENCODINGS["customers"].items()}
 
 
@@ -167,13 +169,20 @@ def test_csv_encoding(name, tmp_path):
 
 
 def test_the_encoding_fixtures_hold_the_same_orders():
-    texts = {name: (DATA / "encodings" / name).read_bytes().decode(codec) for name, codec in [
-        ("orders_utf8_bom.csv", "utf-8-sig"), ("orders_utf8.csv", "utf-8"), ("orders_windows1252.csv", "cp1252"),
-        ("orders_utf16.txt", "utf-16"), ("orders_german_excel.csv", "cp1252")]}
-    assert texts["orders_utf8_bom.csv"] == texts["orders_utf8.csv"] == texts["orders_windows1252.csv"]
-    assert texts["orders_utf16.txt"].replace("\t", ",").replace("£1,120.00", '"£1,120.00"') == texts["orders_utf8.csv"]
-    assert "1.120,00;" not in texts["orders_german_excel.csv"] and ";1.120,00\r\n" in texts["orders_german_excel.csv"]
-    assert (DATA / "encodings" / "orders_windows1252.csv").read_bytes().count(b"\xa3") == 5  # £ in Windows-1252
+    def rows(name: str, codec: str, delimiter: str) -> list[list[str]]:
+        text = (DATA / "encodings" / name).read_bytes().decode(codec)
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+    english = rows("orders_utf8.csv", "utf-8", ",")
+    assert rows("orders_utf8_bom.csv", "utf-8-sig", ",") == english
+    assert rows("orders_windows1252.csv", "cp1252", ",") == english
+    assert rows("orders_utf16.txt", "utf-16", "\t") == english
+    german = rows("orders_german_excel.csv", "cp1252", ";")
+    as_english = [[c, n, o, d.replace(".", "/"), "£" + f"{float(a.removesuffix(' €').replace('.', '').replace(',', '.')):,.2f}"]
+                  for c, n, o, d, a in german[1:]]
+    assert [german[0]] + as_english == english
+    assert [r[4] for r in german[1:]] == ["1.120,00", "12,50 €", "100,50", "45,00 €", "7,99"]
+    assert (DATA / "encodings" / "orders_windows1252.csv").read_bytes().count(b"\xa3") == 5  # £ is one byte, A3
 
 
 # ================================================================== workbooks made by other programs
