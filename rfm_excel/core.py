@@ -7,17 +7,18 @@ data only (the words a sheet or a terminal shows are in layout/wording.py).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from .base.errors import RfmError
-from .base.orders import ISSUE_COLUMNS, CleanOrders, normalise
+from .base.orders import ISSUE_COLUMNS, CleanOrders, header_key, id_text, normalise
 from .base.settings import BEST_LOWEST, Settings
 from .domain import campaign, contact, events, scoring, segments, timing
 from .domain import forecast as forecasting
-from .domain.history import Movement, add_snapshot, empty_history, movement, snapshot
+from .domain import products
+from .domain.history import Movement, add_snapshot, empty_history, movement, of_filter, snapshot
 
 DIMENSIONS = ("recency", "frequency", "monetary")
 ISSUES = [*ISSUE_COLUMNS, "Amount"]  # Amount: the row's amount as used (a customer not scored: their net)
@@ -37,6 +38,7 @@ class Result:
     history : the Score History with this run's snapshot (history.HISTORY_COLUMNS).
     movement : between the latest two snapshots (None with fewer than two).
     campaign : Campaign Results when Settings give a campaign date.
+    offers : what to offer each customer, from the products on the order lines (None without a product column).
     forecast : the lifetime-value forecast (forecast.Forecast) unless Settings turn it off; its ``reason``
         says why there is none when the orders are too few.
     rf_customers, rf_monetary : customers and average Monetary per R score (rows) and F score (columns).
@@ -56,6 +58,7 @@ class Result:
     movement: Movement | None
     campaign: campaign.CampaignResults | None
     forecast: forecasting.Forecast | None
+    offers: products.Offers | None
     rf_customers: pd.DataFrame
     rf_monetary: pd.DataFrame
 
@@ -104,6 +107,7 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     settings = (settings or Settings()).with_as_of(as_of)
     clean = _clean(orders, settings, first_row, sheet)
     settings = _with_default_as_of(settings, clean)
+    clean = _filtered(clean, orders, first_row, settings)
     lines, issues = _drop_after_as_of(clean, settings.as_of)
     orders_table = _orders(lines, settings)
     values = _customer_values(orders_table, lines, clean, settings, sheet)
@@ -111,21 +115,23 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     scores = _with_events(scores, keys, orders, lines, first_row, orders_table, settings)
     outlook = _forecast(orders_table, settings)
     scores = _with_forecast(scores, keys, outlook)
+    offers = _offers(lines, scores, keys, settings)
     issues = _unscored(lines, values, _merge_issues(issues, read_issues), clean.columns["customer_id"])
     issues = _with_amounts(issues, clean, first_row)
     history = add_snapshot(empty_history() if history is None else history,
-                           snapshot(scores, settings.as_of, run_date or dt.date.today()))
+                           snapshot(scores, settings.as_of, run_date or dt.date.today(), settings.filter_label))
     rf_customers, rf_monetary = segments.rf_grid(scores, settings.bins("recency"), settings.bins("frequency"),
                                                  settings.best_score == BEST_LOWEST)
     return Result(
         scores=scores, segments=segments.summary(scores, settings.segments), issues=issues, settings=settings,
         rows_read=clean.rows_read, lines_used=len(lines), orders=len(orders_table), customers=len(scores),
         source=sheet,
-        plan=contact.contact_plan(scores, keys, timing.purchase_timing(orders_table, settings.as_of), settings),
+        plan=contact.contact_plan(scores, keys, timing.purchase_timing(orders_table, settings.as_of), settings,
+                                  None if offers is None else offers.customers),
         history=history,
-        movement=movement(history, [rule.name for rule in settings.segments], scores,
+        movement=movement(of_filter(history, settings.filter_label), [rule.name for rule in settings.segments], scores,
                           best_lowest=settings.best_score == BEST_LOWEST),
-        campaign=_campaign(orders_table, settings) if settings.campaign_date else None, forecast=outlook,
+        campaign=_campaign(orders_table, settings) if settings.campaign_date else None, forecast=outlook, offers=offers,
         rf_customers=rf_customers, rf_monetary=rf_monetary)
 
 
@@ -143,6 +149,34 @@ def _with_default_as_of(settings: Settings, clean: CleanOrders) -> Settings:
     if settings.as_of is not None:
         return settings
     return settings.with_as_of(scoring.default_as_of(clean.lines["order_date"]))
+
+
+def _filtered(clean: CleanOrders, orders: pd.DataFrame, first_row: int, settings: Settings) -> CleanOrders:
+    """Only the lines whose filter column (Settings: Score only orders where) holds one of the values to keep,
+    compared as ID texts without case; the others are left out, said in one note."""
+    if not settings.filter_column:
+        return clean
+    by_key = {header_key(h): h for h in orders.columns}
+    header = by_key.get(header_key(settings.filter_column))
+    if header is None:
+        shown = ", ".join(str(h) for h in list(orders.columns)[:8]) + (", ..." if len(orders.columns) > 8 else "")
+        raise RfmError(f"Settings say to score only orders where {settings.filter_column!r} is one of some values, but "
+                       f"the orders have no such column (they have: {shown}); fix the setting or clear it.")
+    if not settings.filter_values:
+        raise RfmError(f"Settings say to score only orders where {settings.filter_column!r} is one of some values, but "
+                       "name none: type them in '... is one of', or clear 'Score only orders where'.")
+    wanted = {value.casefold() for value in settings.filter_values}
+    cells = orders[header].to_numpy(dtype=object)[clean.lines["source_row"].to_numpy() - first_row]
+    keep = np.array([(id_text(v) or "").casefold() in wanted for v in cells], dtype=bool)
+    left_out = int((~keep).sum())
+    note = pd.DataFrame({"Row": [None], "Column": [header], "Value": [""], "Problem": [
+        f"{left_out:,} order lines are outside the filter {settings.filter_label} and were not scored"],
+        "Action": ["left out by the filter"]})
+    lines = clean.lines[keep].reset_index(drop=True)
+    if lines.empty:
+        raise RfmError(f"No order line has {header} {' or '.join(settings.filter_values)}; check the values in "
+                       "'... is one of' in Settings.")
+    return replace(clean, lines=lines, issues=_merge_issues(clean.issues, note.reindex(columns=clean.issues.columns)))
 
 
 def _orders(lines: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -197,6 +231,14 @@ def _with_forecast(scores: pd.DataFrame, keys: np.ndarray, outlook: forecasting.
     for column, decimals in zip(forecasting.COLUMNS, (4, 2, 2, None)):
         table[column] = (figures[column] if decimals is None else figures[column].round(decimals)).to_numpy()
     return table
+
+
+def _offers(lines: pd.DataFrame, scores: pd.DataFrame, keys: np.ndarray, settings: Settings) -> products.Offers | None:
+    """What to offer each customer and when a regular product is due again, when the orders name products."""
+    if "product" not in lines:
+        return None
+    return products.offers(lines, pd.Series(scores["Segment"].to_numpy(), index=keys), settings.as_of,
+                           settings.do_not_recommend, settings.pair_min_support)
 
 
 def _campaign(orders_table: pd.DataFrame, settings: Settings) -> campaign.CampaignResults:

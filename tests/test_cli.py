@@ -225,7 +225,8 @@ def test_score_another_sheet_of_an_export_in_place(capsys, sample_copy, helpers)
         assert helpers.sheet_bytes(sample_copy, sheet) == data, sheet
     book = openpyxl.load_workbook(sample_copy, read_only=True)
     assert book.sheetnames == ["Year 2009-2010", "Year 2010-2011", "Settings", "Scores", "Segments",
-                               "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
+                               "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast",
+                               "Products"]
     assert book["Data Issues"]["A3"].value.startswith("Row is the row number in Year 2009-2010")
     book.close()
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from rfm_excel.workbook.headless import score_file
+from rfm_excel.doors.files import score_file
 
 DATA = Path(__file__).parent / "data"
 EXPORTS = DATA / "exports"
@@ -236,8 +236,7 @@ REPRODUCTIONS = WORKBOOKS["orders_of_the_reproductions"]
     pytest.param("prefixed_tags.xlsx", scores_in_a_process, id="prefixed tags", marks=xfail(
         "read a sheet whose tags carry a prefix (<x:dimension>, <x:row>), as the Open XML SDK and ClosedXML write "
         "them (its size check loops for ever)")),
-    pytest.param("no_styles.xlsx", scores_of, id="no styles part", marks=xfail(
-        "score a package without xl/styles.xml, which Excel opens")),
+    pytest.param("no_styles.xlsx", scores_of, id="no styles part"),
     pytest.param("macro_sheet.xlsm", scores_of, id="Excel 4.0 macro sheet", marks=xfail(
         "read the Orders sheet of a workbook that also holds an Excel 4.0 macro sheet, leaving the macro sheet alone")),
 ])

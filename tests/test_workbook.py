@@ -558,7 +558,7 @@ def test_real_sample_keeps_both_year_sheets_and_the_input(scored_sample, sample_
     for sheet in ("Year 2009-2010", "Year 2010-2011"):
         assert helpers.sheet_bytes(out, sheet) == helpers.sheet_bytes(sample_source, sheet), sheet
     book = openpyxl.load_workbook(out, read_only=True)
-    assert book.sheetnames == ["Year 2009-2010", "Year 2010-2011", "Settings"] + OUTPUT
+    assert book.sheetnames == ["Year 2009-2010", "Year 2010-2011", "Settings"] + OUTPUT + ["Products"]  # StockCode
     book.close()
 
 

@@ -32,9 +32,14 @@ SYNONYMS = {
     "price": ["price", "unit price", "unitprice", "price each", "unit cost"],
     "customer_name": ["customer name", "name", "client name", "full name"],
     "email": ["email", "e-mail", "email address", "e-mail address"],
+    "product": ["product", "product code", "product id", "sku", "stockcode", "stock code", "item", "item code",
+                "item number", "article", "article number", "lineitem sku", "variant sku"],
+    "product_name": ["product name", "description", "item name", "item description", "product description",
+                     "lineitem name"],
 }
 LABELS = {"customer_id": "Customer ID", "order_id": "Order ID", "order_date": "Order Date", "amount": "Amount",
-          "quantity": "Quantity", "price": "Price", "customer_name": "Customer Name", "email": "Email"}
+          "quantity": "Quantity", "price": "Price", "customer_name": "Customer Name", "email": "Email",
+          "product": "Product", "product_name": "Product Name"}
 ISSUE_COLUMNS = ["Row", "Column", "Value", "Problem", "Action"]
 def header_key(text) -> str:
     """A header as compared with the known spellings: no case, spaces or punctuation."""
@@ -50,7 +55,8 @@ class CleanOrders:
 
     ``lines`` has columns customer_id (the matching key), customer (as first spelled),
     order_id (None where absent), order_date (datetime64), amount (float), source_row, and
-    customer_name/email when the orders carry them. ``issues`` has ISSUE_COLUMNS, one row per
+    customer_name/email when the orders carry them, and product (its code as text, or its name where the
+    orders name products only) and product_name. ``issues`` has ISSUE_COLUMNS, one row per
     row skipped or repaired (Row blank for a note about a whole column). ``rows_read`` counts
     input rows; ``amounts`` holds each input row's amount as used (a cancellation's made
     negative; NaN where none could be read), used or not, so the issues can say what they were worth.
@@ -166,7 +172,12 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
 
     key = code["customer_id"].spread(keys, None)
     extras = {extra: code[extra].spread(_texts(code[extra].distinct), None)
-              for extra in ("customer_name", "email") if extra in columns}
+              for extra in ("customer_name", "email", "product_name") if extra in columns}
+    if "product" in columns:  # a code as the ID rules read it: 85123 and 85123.0 are one product, 00042 keeps its zeros
+        extras["product"] = code["product"].spread(_id_texts(code["product"]), None)
+    if "product_name" in columns:  # an order line named but not coded is the product of that name
+        extras["product"] = extras["product_name"] if "product" not in columns else \
+            np.where(pd.isna(extras["product"]), extras["product_name"], extras["product"])
     lines = as_frame({"customer_id": key, "customer": customer, "order_id": order_id, "order_date": order_date,
                       "amount": amount, "source_row": issues.rows, **extras}, keep)
     if len(set(customer_text)) > len(set(keys)):  # some spellings differ only by spaces or case

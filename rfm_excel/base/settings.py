@@ -127,6 +127,9 @@ DATE = Rule("a date such as 2024-12-31", _date_typed, _date_read)
 BREAKPOINTS = Rule(f"increasing numbers separated by commas (at most {MAX_BINS - 1}), e.g. 30, 90, 180",
                    _breakpoints_typed, _breakpoints_read)
 TEXT = Rule("a word or a number", _text_typed)
+WORDS = Rule("words or codes separated by commas", lambda value: tuple(str(v).strip() for v in value)
+             if isinstance(value, (tuple, list)) and all(isinstance(v, (str, int)) for v in value) else None,
+             lambda value: [part.strip() for part in re.split(r"[,;]", _text_typed(value) or "") if part.strip()])
 ON_OFF = Rule("On or Off", lambda value: value if isinstance(value, bool) else None,
                lambda value: {"on": True, "off": False}.get(_label(value)))
 DISCOUNT = Rule("a percentage from 0% to 99%, e.g. 1%", lambda value: float(value) if _real(value) and
@@ -231,6 +234,11 @@ class Settings:
     order_column: str | None = None
     date_column: str | None = None
     amount_column: str | None = None
+    product_column: str | None = None
+    do_not_recommend: tuple[str, ...] = ()
+    pair_min_support: int = 10
+    filter_column: str | None = None
+    filter_values: tuple[str, ...] = ()
     recent_purchase_days: int = 7
     contact_lead_days: int = 7
     holdout_seed: str = "rfm"
@@ -257,10 +265,15 @@ class Settings:
             raise RfmError(f"Settings segments must be at least one SegmentRule; it is {segments!r}.")
         object.__setattr__(self, "segments", tuple(segments))
 
+    @property
+    def filter_label(self) -> str:
+        """The filter of the orders in words, "Category: Furniture, Lighting"; "" when all orders are scored."""
+        return f"{self.filter_column}: {', '.join(self.filter_values)}" if self.filter_column else ""
+
     def chosen_columns(self) -> dict[str, str]:
         """Order columns named in Settings: canonical name -> header."""
         named = {"customer_id": self.customer_column, "order_id": self.order_column,
-                 "order_date": self.date_column, "amount": self.amount_column}
+                 "order_date": self.date_column, "amount": self.amount_column, "product": self.product_column}
         return {column: header for column, header in named.items() if header}
 
     def bins(self, dimension: str) -> int:
@@ -312,6 +325,16 @@ SETTING_ROWS = (
     SettingRow("order_column", "Order ID column", "Header of the order or invoice number column. Blank = detect."),
     SettingRow("date_column", "Order Date column", "Header of the order date column. Blank = detect."),
     SettingRow("amount_column", "Amount column", "Header of the order amount column. Blank = detect."),
+    SettingRow("product_column", "Product column",
+               "Header of the product code (or product name) column, for the offers. Blank = detect."),
+    SettingRow("do_not_recommend", "Do not recommend (products)",
+               "Product codes never to offer, separated by commas, e.g. postage, gift cards, discontinued lines."),
+    SettingRow("pair_min_support", "Bought together: at least (customers)",
+               "A product is offered for another only when at least this many customers bought both."),
+    SettingRow("filter_column", "Score only orders where",
+               "Header of a column such as Category, Product or Channel, to score only some orders. Blank = all."),
+    SettingRow("filter_values", "... is one of",
+               "The values of that column to keep, separated by commas, e.g. Furniture, Lighting."),
     SettingRow("recent_purchase_days", "Leave out buyers of the last (days)",
                "Customers who bought within this many days of the as-of date are left out of the Contact Plan. "
                "0 = nobody."),
@@ -350,7 +373,8 @@ SETTING_RULES = {
     "best_score": choice((BEST_HIGHEST, BEST_LOWEST)), "date_order": choice((DATE_AUTO, DATE_DAY_FIRST,
                                                                              DATE_MONTH_FIRST)),
     "forecast": ON_OFF, "forecast_horizon_days": whole(1), "forecast_model": choice((FORECAST_MODIFIED, FORECAST_PLAIN)),
-    "monthly_discount_rate": DISCOUNT, "slipping_below": SHARE}
+    "monthly_discount_rate": DISCOUNT, "slipping_below": SHARE, "do_not_recommend": WORDS,
+    "pair_min_support": whole(1), "filter_values": WORDS}
 _BLANK_ALLOWED = {"as_of", "campaign_date", "window_months", "recency_breakpoints", "frequency_breakpoints",
                   "monetary_breakpoints"}  # blank means: work it out, or none
 SEGMENT_HEADER = ("Segment", "R min", "R max", "F min", "F max", "M min", "M max", "Recommended Action")
@@ -369,6 +393,8 @@ def setting_value_for_sheet(settings: Settings, key: str):
         return ", ".join(_number_text(v) for v in value)
     if isinstance(value, bool):
         return ON if value else OFF
+    if isinstance(value, tuple):  # words or codes
+        return ", ".join(value) or None
     return value
 
 

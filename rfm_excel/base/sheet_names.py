@@ -6,7 +6,7 @@ START_HERE, ORDERS, SETTINGS = "Start Here", "Orders", "Settings"
 SCORES, SEGMENTS, DATA_ISSUES = "Scores", "Segments", "Data Issues"
 CONTACT_PLAN, MOVEMENT = "Contact Plan", "Movement"
 CAMPAIGN_RESULTS, SCORE_HISTORY = "Campaign Results", "Score History"
-FORECAST = "Forecast"
+FORECAST, PRODUCTS = "Forecast", "Products"
 
 
 def find(names, wanted: str) -> str | None:

@@ -71,11 +71,13 @@ def plan_groups(segment, recency, keys, settings: Settings) -> np.ndarray:
                      CONTACT).astype(object)
 
 
-def contact_plan(scores: pd.DataFrame, keys, timing: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def contact_plan(scores: pd.DataFrame, keys, timing: pd.DataFrame, settings: Settings,
+                 offers: pd.DataFrame | None = None) -> pd.DataFrame:
     """The Contact Plan: every scored customer with plan, suggested date, channel, cost and reason.
 
     ``scores`` is the Scores table, ``keys`` its customer keys row by row, ``timing`` indexed by
-    key (``timing.purchase_timing``). Rows: Contact first, by suggested date, then Control, then
+    key (``timing.purchase_timing``); ``offers`` by key, columns added as they are (Offer, Why,
+    Reorder Due: ``products.offers``). Rows: Contact first, by suggested date, then Control, then
     Left out; best customers first within each.
     """
     segment = scores["Segment"].to_numpy(dtype=object)
@@ -112,6 +114,9 @@ def contact_plan(scores: pd.DataFrame, keys, timing: pd.DataFrame, settings: Set
         if column in scores:
             table[column] = scores[column].to_numpy()
     table["Action"] = rules["action"]
+    if offers is not None:
+        for column in offers.columns:
+            table[column] = offers[column].reindex(keys).to_numpy()
     rank = pd.Categorical(plan, categories=PLANS).codes
     contact_day = table["Contact On"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     order = np.lexsort((np.arange(len(table)), np.where(contact, contact_day, 0), rank))

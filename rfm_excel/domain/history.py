@@ -3,7 +3,10 @@
 In memory the history is a long table, one row per customer per as-of date (HISTORY_COLUMNS).
 On its sheet it is kept compact: one row per customer and one column per as-of date, headed
 "2024-06-30 (scored 2024-07-01)" on two lines, each cell holding the RFM code and the segment, e.g.
-"554 Champions". Scoring the same as-of date again replaces that date's column. A customer
+"554 Champions". Scoring the same as-of date again replaces that date's column. Snapshots scored
+with a filter of the orders (Settings: Score only orders where) are kept apart: their header names
+it, "2024-06-30 Category: Furniture (scored 2024-07-01)", and Movement compares only snapshots
+of the run's own filter. A customer
 "fell" when their segment is further down the segment table (best segments first) than before.
 """
 
@@ -18,16 +21,16 @@ import pandas as pd
 
 from ..base.orders import customer_keys, id_text
 
-HISTORY_COLUMNS = ["As-of Date", "Run Date", "Customer ID", "R", "F", "M", "Segment"]
+HISTORY_COLUMNS = ["As-of Date", "Run Date", "Filter", "Customer ID", "R", "F", "M", "Segment"]
 NEW = "New"
 NOT_SCORED = "Not scored"
-_SNAPSHOT_HEADER = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\s*\(scored (\d{4}-\d{2}-\d{2})\))?$")
+_SNAPSHOT_HEADER = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\s+([^(]*?))?(?:\s*\(scored (\d{4}-\d{2}-\d{2})\))?$")
 _CELL = re.compile(r"^([1-9])([1-9])([1-9]) (.+)$")
 
 
-def snapshot(scores: pd.DataFrame, as_of: dt.date, run_date: dt.date) -> pd.DataFrame:
-    """This run's rows for the Score History."""
-    return pd.DataFrame({"As-of Date": pd.Timestamp(as_of), "Run Date": pd.Timestamp(run_date),
+def snapshot(scores: pd.DataFrame, as_of: dt.date, run_date: dt.date, filtered: str = "") -> pd.DataFrame:
+    """This run's rows for the Score History; ``filtered`` names the filter of the orders scored ("" for none)."""
+    return pd.DataFrame({"As-of Date": pd.Timestamp(as_of), "Run Date": pd.Timestamp(run_date), "Filter": filtered,
                          "Customer ID": scores["Customer ID"].astype(str).to_numpy(),
                          "R": scores["R"].to_numpy(), "F": scores["F"].to_numpy(), "M": scores["M"].to_numpy(),
                          "Segment": scores["Segment"].to_numpy()})
@@ -38,9 +41,16 @@ def empty_history() -> pd.DataFrame:
                                       else object) for c in HISTORY_COLUMNS})
 
 
+def of_filter(history: pd.DataFrame, filtered: str) -> pd.DataFrame:
+    """The snapshots scored with the filter ``filtered`` ("" for those of all orders)."""
+    return history[history["Filter"] == filtered]
+
+
 def add_snapshot(history: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """History with ``rows`` in place of any earlier snapshot of the same as-of date, oldest date first."""
-    kept = history[history["As-of Date"] != rows["As-of Date"].iloc[0]] if len(rows) else history
+    """History with ``rows`` in place of any earlier snapshot of the same as-of date and filter, oldest date first."""
+    same = (history["As-of Date"] == rows["As-of Date"].iloc[0]) & (history["Filter"] == rows["Filter"].iloc[0]) \
+        if len(rows) else np.zeros(len(history), dtype=bool)
+    kept = history[~same]
     combined = pd.concat([kept, rows], ignore_index=True) if len(kept) else rows
     order = np.argsort(combined["As-of Date"].to_numpy(), kind="stable")
     return combined.iloc[order].reset_index(drop=True)
@@ -52,11 +62,14 @@ def snapshot_dates(history: pd.DataFrame) -> list[dt.date]:
 
 
 def to_sheet(history: pd.DataFrame) -> pd.DataFrame:
-    """The compact sheet table: Customer ID, then a column per as-of date (oldest first) of "554 Champions".
+    """The compact sheet table: Customer ID, then a column per snapshot (oldest first) of "554 Champions".
 
-    Customers come in the order of the latest snapshot (best first), then those only in older ones.
+    A snapshot is an as-of date and a filter; customers come in the order of the latest snapshot (best
+    first), then those only in older ones.
     """
-    newest_first = [history[history["As-of Date"] == d] for d in sorted(history["As-of Date"].unique())[::-1]]
+    snapshots = history[["As-of Date", "Filter"]].drop_duplicates().sort_values(["As-of Date", "Filter"])
+    newest_first = [history[(history["As-of Date"] == d) & (history["Filter"] == f)]
+                    for d, f in snapshots.itertuples(index=False)][::-1]
     keys = [customer_keys(one["Customer ID"]) for one in newest_first]
     codes, distinct = pd.factorize(np.concatenate(keys) if keys else np.array([], dtype=object))
     ids = np.full(len(distinct), None, dtype=object)
@@ -72,8 +85,9 @@ def to_sheet(history: pd.DataFrame) -> pd.DataFrame:
         cells = np.full(len(distinct), None, dtype=object)
         cells[at] = (one["R"].astype(str) + one["F"].astype(str) + one["M"].astype(str) + " "
                      + one["Segment"].astype(str)).to_numpy(dtype=object)
-        as_of, run = one["As-of Date"].iloc[0], one["Run Date"].iloc[0]
-        columns[f"{as_of:%Y-%m-%d}" + ("" if pd.isna(run) else f"\n(scored {run:%Y-%m-%d})")] = cells
+        as_of, run, filtered = one["As-of Date"].iloc[0], one["Run Date"].iloc[0], one["Filter"].iloc[0]
+        columns[f"{as_of:%Y-%m-%d}" + (f" {filtered}" if filtered else "")
+                + ("" if pd.isna(run) else f"\n(scored {run:%Y-%m-%d})")] = cells
     table = pd.DataFrame({"Customer ID": ids})
     for header in reversed(columns):
         table[header] = columns[header]
@@ -100,8 +114,8 @@ def from_sheet(rows: list[list] | None) -> pd.DataFrame:
             continue
         r, f, m, segment = zip(*cells[found])
         parts.append(pd.DataFrame({
-            "As-of Date": pd.Timestamp(dates[1]), "Run Date": pd.Timestamp(dates[2]) if dates[2] else pd.NaT,
-            "Customer ID": ids[found], "R": r, "F": f, "M": m, "Segment": segment}))
+            "As-of Date": pd.Timestamp(dates[1]), "Run Date": pd.Timestamp(dates[3]) if dates[3] else pd.NaT,
+            "Filter": (dates[2] or "").strip(), "Customer ID": ids[found], "R": r, "F": f, "M": m, "Segment": segment}))
     history = empty_history()
     for part in parts:
         history = add_snapshot(history, part)

@@ -659,3 +659,53 @@ def _require(lines: pd.DataFrame, *extra: str) -> None:
     if missing:
         raise RfmError(f"The order lines have no {', '.join(missing)} column; products need customer, date, amount "
                        "and product on every line.")
+
+
+@dataclass(frozen=True)
+class Offers:
+    """What a run says about products (``offers``).
+
+    customers : by customer key: Offer (the next best product, its name and code), Why (the reason in
+        words), Reorder (the regular product expected back first) and Reorder Due (when; both blank where
+        there is none, or where it is more than LAPSED_GAPS usual gaps overdue: a reminder that late would
+        not be one).
+    summary : the Products sheet's tables.
+    holdout : ``holdout_check``'s table.
+    products, pairs, min_support : how many products were bought, how many pairs have at least
+        ``min_support`` customers.
+    """
+
+    customers: pd.DataFrame
+    summary: ProductsSummary
+    holdout: pd.DataFrame
+    products: int
+    pairs: int
+    min_support: int
+
+
+LAPSED_GAPS = 2  # a reorder more than this many usual gaps overdue has lapsed
+
+
+def offers(lines: pd.DataFrame, segments: pd.Series, as_of, do_not_recommend=(),
+           min_support: int = MIN_SUPPORT) -> Offers:
+    """Everything products give a run: each customer's offer and reorder, the Products tables, the hold-out.
+
+    ``segments``: segment name per customer key (the scored customers).
+    """
+    pairs = bought_together(net_purchases(lines), min_support)
+    best = next_best_products(pairs, segments, do_not_recommend).reindex(segments.index)
+    due = reorder_due(lines, as_of, do_not_recommend).reindex(segments.index)
+    lapsed = ~(due["days_overdue"] <= LAPSED_GAPS * due["usual_gap"])
+    customers = pd.DataFrame({"Offer": _labels(best["product"], best["product_name"]), "Why": best["reason"].to_numpy(),
+                              "Reorder": np.where(lapsed, None, _labels(due["product"], due["product_name"])),
+                              "Reorder Due": pd.to_datetime(due["reorder_date"]).where(~lapsed).to_numpy()},
+                             index=segments.index)
+    return Offers(customers, products_summary(pairs, segments, do_not_recommend),
+                  holdout_check(lines, segments, do_not_recommend, min_support), len(pairs.purchases.products),
+                  int(pairs.support.nnz // 2), min_support)
+
+
+def _labels(code: pd.Series, name: pd.Series) -> np.ndarray:
+    """"NAME (code)" for each product, the code alone where there is no other name; None for none."""
+    text = np.where(name.isna() | (name == code), code, name.astype(str) + " (" + code.astype(str) + ")")
+    return np.where(code.isna(), None, text).astype(object)

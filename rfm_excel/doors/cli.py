@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import __version__
 from ..base.errors import RfmError
+from ..base.settings import Settings
 from ..core import Result
 from ..layout.wording import counted, plan_summary, summary
 from ..writers.headless.template import build_template
@@ -21,6 +22,9 @@ from .failures import unexpected
 from .files import check_place, compare_file, export_plan, score_file, write_template
 
 SAMPLE = "online_retail_sample.csv.gz"
+# The sample's codes for postage, carriage, fees and manual adjustments: not products to offer anyone.
+DEMO_SETTINGS = Settings(do_not_recommend=("POST", "DOT", "C2", "M", "D", "ADJUST", "BANK CHARGES", "AMAZONFEE",
+                                           "CRUK", "PADS", "S", "B"))
 INPUT_PROBLEM, USAGE, UNEXPECTED, INTERRUPTED = 1, 2, 3, 130  # exit statuses; 2 is argparse's own
 EXIT_STATUSES = f"""exit status:
   0    done
@@ -174,7 +178,7 @@ def _demo(args) -> None:
         raise RfmError(f"The demo workbook must be an .xlsx file; name it e.g. {args.path.stem}.xlsx.")
     check_place(args.path, args.force, elsewhere="choose another place")
     with tempfile.TemporaryDirectory(prefix="rfm-") as folder:
-        book = build_template(Path(folder) / "demo.xlsx", orders=sample_orders())
+        book = build_template(Path(folder) / "demo.xlsx", orders=sample_orders(), settings=DEMO_SETTINGS)
         result, path = score_file(book, args.path, force=args.force)
     _report(result, path)
 

@@ -14,7 +14,7 @@ from .. import core
 from ..base.errors import RfmError
 from ..base.settings import BEST_LOWEST, Settings, parse_settings
 from ..domain.contact import CONTACT, neutralise_formulas
-from ..domain.history import from_sheet, movement, snapshot_dates
+from ..domain.history import from_sheet, movement, of_filter, snapshot_dates
 from ..layout.sheets import SheetLayout, fitted, movement_sheet, output_sheets
 from ..readers.workbook import read_book, read_csv
 from ..writers.headless.render import Styles, write_layout
@@ -101,7 +101,7 @@ def compare_file(path: str | Path, output: str | Path | None = None, earlier: dt
     target = Path(output) if output else path
     _check_target(target, path.suffix.lower(), path, force)
     contents, result = _read_and_score(path, None, orders_sheet)
-    stored = from_sheet(contents.history_rows)
+    stored = of_filter(from_sheet(contents.history_rows), result.settings.filter_label)
     dates = snapshot_dates(stored)
     for wanted in (earlier, later):
         if wanted is not None and wanted not in dates:

@@ -10,19 +10,20 @@ import pandas as pd
 
 from ..base.excel import MAX_COLUMNS, MAX_ROWS
 from ..base.settings import BEST_LOWEST
-from ..base.sheet_names import (CAMPAIGN_RESULTS, CONTACT_PLAN, DATA_ISSUES, FORECAST, MOVEMENT, SCORE_HISTORY,
-                                SCORES, SEGMENTS)
+from ..base.sheet_names import (CAMPAIGN_RESULTS, CONTACT_PLAN, DATA_ISSUES, FORECAST, MOVEMENT, PRODUCTS,
+                                SCORE_HISTORY, SCORES, SEGMENTS)
 from ..core import Result
 from ..domain.campaign import RESULT_COLUMNS
 from ..domain.history import Movement, empty_history, to_sheet
 from ..domain.forecast import BGNBD_NAME, MODIFIED_NAME
-from .wording import (campaign_notes, counted, forecast_notes, issue_totals, overflow_note, plan_summary, rows_summary,
-                      run_note)
+from .wording import (campaign_notes, counted, forecast_notes, issue_totals, overflow_note, plan_summary,
+                      products_notes, rows_summary, run_note)
 
 HEADER_COLOUR = "#1F4E78"
 TITLE_COLOUR = "#1F4E78"
 WORST, MIDDLE, BEST = "#F8696B", "#FFEB84", "#63BE7B"
 HEAT_LOW, HEAT_HIGH = "#FFFFFF", "#5B9BD5"
+TOP_PRODUCTS, TOP_PER_SEGMENT = 10, 3  # rows of the Products sheet's best-product blocks
 FORECAST_KINDS = {"P(Active)": "percent", "Expected Orders": "decimal", "Predicted Value": "money",
                   "Expected Next Order": "date", "Avg P(Active)": "percent", "Total Predicted Value": "money"}
 GRID_WIDTH = 11  # characters per value column of a grid
@@ -198,7 +199,8 @@ def contact_plan_sheet(result: Result) -> SheetLayout:
     table = result.plan
     kinds = {"Customer ID": "id", "Segment": "code", "Plan": "code", "Contact On": "date", "Channel": "code",
              "Cost": "money", "Last Order": "date", "Usual Gap (days)": "int", "Next Order Due": "date",
-             "Days Overdue": "int", "Overdue (gaps)": "decimal", "Usual Month": "code", **FORECAST_KINDS}
+             "Days Overdue": "int", "Overdue (gaps)": "decimal", "Usual Month": "code", "Reorder Due": "date",
+             **FORECAST_KINDS}
     lines = ["Contact plan", plan_summary(table, result.settings.currency_symbol),
              "Plan: Contact = contact on the date given, by the channel given; Control = held out to measure the "
              "campaign (do not contact); Left out = bought recently, or in a segment marked Do Not Contact. "
@@ -304,13 +306,48 @@ def _parameter_table(outlook) -> pd.DataFrame:
                         index=["r", "alpha", "a", "b", "p", "q", "v", "time unit"])
 
 
+def products_sheet(result: Result) -> SheetLayout | None:
+    """What sells and what sells together: the best products by revenue and by customers and each segment's
+    top products above, then the strongest pairs as a filterable table. None when the orders name no products."""
+    offers = result.offers
+    if offers is None:
+        return None
+    summary = offers.summary
+    pairs = summary.pairs
+    kinds = {"Customers Who Bought Both": "int", "Share of Product's Buyers": "percent",
+             "Share of Also Bought's Buyers": "percent", "Lift": "decimal"}
+    lines = ["Products", *products_notes(offers)]
+    layout = SheetLayout(PRODUCTS, pairs, _columns(pairs, kinds), lines=lines)
+    best = [("Best products by revenue", summary.best_by_revenue.head(TOP_PRODUCTS)),
+            ("Best products by customers", summary.best_by_customers.head(TOP_PRODUCTS))]
+    row, grids = len(lines) + 1, []
+    best_kinds = ("text", "int", "percent", "money", "percent")
+    for title, table in best:
+        grids.append(Grid(title, table.set_index("Product"), "int", row, 0, "Product", column_kinds=best_kinds,
+                          heat=False))
+        row += grids[-1].height + 1
+    tops = summary.segment_top[summary.segment_top["Rank"] <= TOP_PER_SEGMENT]
+    named = tops["Product Name"].fillna(tops["Product"]) + " (" + tops["Product"] + ")"
+    tops = pd.DataFrame({"Product": named.where(tops["Product Name"].notna(), tops["Product"]).to_numpy(),
+                         "Customers": tops["Customers"].to_numpy(), "Share of Segment": tops["Share of Segment"].to_numpy(),
+                         "Revenue": tops["Revenue"].to_numpy()}, index=tops["Segment"].to_numpy())
+    grids.append(Grid(f"Each segment's top {TOP_PER_SEGMENT} products", tops, "int", row, 0, "Segment",
+                      column_kinds=("text", "int", "percent", "money"), heat=False))
+    layout.grids, layout.space_above = grids, sum(grid.height + 1 for grid in grids)
+    return layout
+
+
 def output_sheets(result: Result, scored_at: dt.datetime, book: Path | None = None) -> list[SheetLayout]:
     """Every sheet a run writes, in workbook order; with ``book`` (the workbook written), each cut to what a
     sheet holds (``fitted``), the run note on Segments saying what was left out and where it went."""
     layouts = [scores_sheet(result), segments_sheet(result, scored_at), issues_sheet(result),
                contact_plan_sheet(result), movement_sheet(result.movement), campaign_sheet(result),
-               history_sheet(result), forecast_sheet(result)]
+               history_sheet(result), forecast_sheet(result), products_sheet(result)]
     layouts = [layout for layout in layouts if layout is not None]
+    if result.settings.filter_column:  # each title says which orders were scored
+        for layout in layouts:
+            if layout.lines:
+                layout.lines[0] += f" ({result.settings.filter_label})"
     if book is None:
         return layouts
     layouts = [fitted(layout, book) for layout in layouts]

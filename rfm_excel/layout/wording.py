@@ -14,6 +14,7 @@ from ..core import Result
 from ..domain.campaign import CampaignResults
 from ..domain.contact import CONTACT, CONTROL, LEFT_OUT
 from ..domain.forecast import Forecast
+from ..domain.products import Offers
 
 SUMMARY_PHRASES = {  # issue Action -> how the summary counts it
     "repaired": "values repaired", "counted as a return": "cancelled invoices counted as returns",
@@ -41,8 +42,10 @@ def run_note(result: Result, scored_at: dt.datetime) -> list[str]:
     return [f"Scored {scored_at:%Y-%m-%d %H:%M} for the as-of date {s.as_of:%Y-%m-%d}: "
             f"{counted(result.customers, 'customer')} from {counted(result.orders, 'order')} "
             f"({result.lines_used:,} of {result.rows_read:,} order rows used; see Data Issues).",
-            f"Scores: {'; '.join(scales)} ({best}). Frequency and Monetary over {window}. {weighting}."]
-
+            f"Scores: {'; '.join(scales)} ({best}). Frequency and Monetary over {window}. {weighting}."] + \
+        ([f"Only orders where {s.filter_column} is {' or '.join(s.filter_values)} were scored (Settings: Score only "
+          "orders where); Score History keeps these snapshots apart from those of all orders."]
+         if s.filter_column else [])
 
 
 def counted(number: int, noun: str) -> str:
@@ -196,3 +199,24 @@ def forecast_notes(outlook: Forecast) -> list[str]:
         "valuable first, and spend on a customer no more than they are likely to bring.",
         "Expected Next Order is when a customer who is still active most likely orders next (blank below 20% "
         "P(Active))."]
+
+
+def products_notes(offers: Offers) -> list[str]:
+    """The sentences of the Products sheet: what was counted, how the offers did on the hold-out check."""
+    check = offers.holdout
+    offered, baseline = check.loc["Next best product"], check.loc["Best seller"]
+    people = int(offered["Customers Checked"])
+    lines = [f"{counted(offers.products, 'product')} bought; {counted(offers.pairs, 'pair')} of products bought by "
+             f"the same {offers.min_support:,} or more customers (Settings: Bought together: at least). The Contact "
+             "Plan's Offer is each customer's next best product: the one most often bought with a product of theirs, "
+             "else a best seller of their segment."]
+    if people:
+        lines.append(
+            f"Check: hiding each repeat buyer's last order and offering from what they had bought before, the next "
+            f"best product was in that order for {int(offered['Hits at 1']):,} of {people:,} customers "
+            f"({offered['Hit Rate at 1']:.1%}), and one of their top 5 for {int(offered['Hits at 5']):,} "
+            f"({offered['Hit Rate at 5']:.1%}); offering the best seller they had not bought instead: "
+            f"{int(baseline['Hits at 1']):,} ({baseline['Hit Rate at 1']:.1%}) and {int(baseline['Hits at 5']):,} "
+            f"({baseline['Hit Rate at 5']:.1%}).")
+    return lines + ["Lift: how many times more often the pair is bought together than if the two were bought "
+                    "independently; above 1 means they go together."]
