@@ -208,8 +208,10 @@ def test_everything_the_owner_added_survives_two_runs_byte_for_byte(tmp_path):
                                                           "xl/comments", "xl/vbaProject", "xl/worksheets/"))
               and "rfm_" not in name]
     assert "xl/vbaProject.bin" in owners and any(n.startswith("xl/media/") for n in owners)
-    for name in owners:
-        assert after[name] == before[name], name
+    selected = [name for name in owners if b'tabSelected="1"' in before[name]]
+    assert selected == ["xl/worksheets/sheet1.xml"]  # saved with Orders showing
+    for name in owners:  # the one change: Orders is no longer the selected tab, as the book opens on Segments
+        assert after[name] == before[name].replace(b' tabSelected="1"', b"", 1 if name in selected else 0), name
     book = openpyxl.load_workbook(path, keep_vba=True)
     assert book.sheetnames == ["Orders", "My Dashboard", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History"]
     assert book.defined_names["SalesTotal"].attr_text == "'My Dashboard'!$B$4"
@@ -257,7 +259,7 @@ def test_ctrl_c_while_writing_leaves_the_workbook_and_no_temporary_file(tmp_path
     path = orders_book(tmp_path / "shop.xlsx")
     before = path.read_bytes()
 
-    def interrupted(book, sheets, out, rows):
+    def interrupted(book, sheets, out, *args):
         Path(out).write_bytes(b"half a workbook")  # the temporary file is half written when Ctrl-C comes
         raise KeyboardInterrupt
     monkeypatch.setattr("rfm_excel.doors.files.put_sheets", interrupted)

@@ -28,7 +28,7 @@ from rfm_excel.layout.template import settings_grid
 from rfm_excel.doors.files import score_file
 
 _spec = importlib.util.spec_from_file_location("remote_books", Path(__file__).with_name("remote_books.py"))
-remote_books = importlib.util.module_from_spec(_spec)
+remote_books = sys.modules.setdefault(_spec.name, importlib.util.module_from_spec(_spec))
 _spec.loader.exec_module(remote_books)
 
 ORDER_HEADER = ["Customer ID", "Order ID", "Order Date", "Amount", "Customer Name", "Email"]

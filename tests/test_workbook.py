@@ -73,10 +73,14 @@ def rows_of(path: Path, sheet: str, min_row: int = 1) -> list[tuple]:
 
 
 def table_of(path: Path, sheet: str, header: str) -> tuple[list, list[tuple]]:
-    """The header row (found by its first cell) and the non-blank rows under it."""
+    """The header row (found by its first cell) and the rows under it down to the first blank row."""
     rows = rows_of(path, sheet)
     top = next(i for i, row in enumerate(rows) if row and row[0] == header)
-    body = [row for row in rows[top + 1:] if any(v is not None for v in row)]
+    body = []
+    for row in rows[top + 1:]:
+        if all(v is None for v in row):
+            break
+        body.append(row)
     return list(rows[top]), body
 
 
@@ -212,7 +216,8 @@ def test_round_trip_segments_table_adds_up_and_notes_the_as_of_date(scored_hand_
     assert "17 of 19 order rows used" in note and "16 orders" in note and "5 customers" in note
     assert "R, F and M each 1-5 by fifths of customers (higher is better)" in note
     header, body = table_of(path, "Segments", "Segment")
-    assert header[:5] == ["Segment", "Customers", "% of Customers", "Revenue", "% of Revenue"]
+    assert header == ["Segment", "Customers", "% of Customers", "% of Revenue", "Revenue", "Avg Recency (days)",
+                      "Avg Frequency", "Avg Monetary", "What it means", "Recommended Action"]
     assert [row[0] for row in body] == [s.name for s in DEFAULT_SEGMENTS]
     counts = {row[0]: row[1] for row in body}
     assert sum(counts.values()) == 5
@@ -220,10 +225,12 @@ def test_round_trip_segments_table_adds_up_and_notes_the_as_of_date(scored_hand_
     for segment in HAND_SEGMENT_OF.values():
         expected[segment] += 1
     assert counts == expected
-    assert sum(row[3] for row in body) == pytest.approx(175.5 + 500 + 30 + 140 + 300)
+    assert sum(row[4] for row in body) == pytest.approx(175.5 + 500 + 30 + 140 + 300)
     assert sum(row[2] for row in body) == pytest.approx(1.0)
     lost = next(row for row in body if row[0] == "Lost")
-    assert lost[4] == pytest.approx(500 / 1145.5)
+    assert lost[3] == pytest.approx(500 / 1145.5)
+    assert lost[8] == "Bought once or twice, very long ago."  # what the segment means, beside what to do
+    assert lost[9].startswith("Spend nothing on them")
 
 
 def test_round_trip_segments_sheet_has_a_bar_chart_of_its_table(scored_hand_book, helpers):
@@ -235,7 +242,7 @@ def test_round_trip_segments_sheet_has_a_bar_chart_of_its_table(scored_hand_book
         charts = [t for _, kind, t in helpers.part_relationships(archive, drawings[0]) if kind.endswith("/chart")]
         assert len(charts) == 1 and re.fullmatch(r"xl/charts/[^/]+\.xml", charts[0])
         chart = archive.read(charts[0]).decode()
-        assert [n for n in archive.namelist() if n.startswith("xl/charts/")] == charts
+        assert len([n for n in archive.namelist() if n.startswith("xl/charts/")]) == 2  # and Score History's
     assert "<c:barChart>" in chart
     # Header in row 5 (title, two note lines, a blank row above it), 11 default segments in rows 6-16.
     assert "<c:f>Segments!$A$6:$A$16</c:f>" in chart
@@ -266,8 +273,8 @@ def test_scoring_twice_replaces_the_sheets_and_gives_the_same_values(scored_hand
     assert second["Segments"][2:] == first["Segments"][2:]  # the note (row 2) carries the time of the run
     assert second["Segments"][1][0][:7] == "Scored "
     with zipfile.ZipFile(path) as archive:
-        assert len([n for n in archive.namelist() if n.startswith("xl/charts/") and n.endswith(".xml")]) == 1
-        assert len([n for n in archive.namelist() if n.startswith("xl/drawings/") and n.endswith(".xml")]) == 1
+        assert len([n for n in archive.namelist() if n.startswith("xl/charts/") and n.endswith(".xml")]) == 2
+        assert len([n for n in archive.namelist() if n.startswith("xl/drawings/") and n.endswith(".xml")]) == 2
 
 
 def test_the_standard_zlib_writes_the_same_sheets_where_isal_is_missing(scored_hand_book, monkeypatch):
@@ -353,7 +360,7 @@ def test_lowest_is_best_turns_the_colour_scales_round(hand_book, helpers):
     for formatting in sheet.conditional_formatting:
         for rule in formatting.rules:
             ends = [(v.val, c.rgb[-6:]) for v, c in zip(rule.colorScale.cfvo, rule.colorScale.color)]
-            assert ends[0] == (5, "F8696B") and ends[-1] == (1, "63BE7B")
+            assert ends[0] == (1, "63BE7B") and ends[-1] == (5, "F8696B")  # 1 green (best), 5 red (worst)
 
 
 def test_editing_the_segment_table_changes_the_segments(hand_book):
@@ -424,8 +431,8 @@ def test_scoring_twice_leaves_the_owners_sheets_byte_for_byte(hand_book, helpers
     for name, data in before.items():
         assert helpers.sheet_bytes(hand_book, name) == data, name
     assert owners_chart() == chart_before
-    with zipfile.ZipFile(hand_book) as archive:  # the owner's chart and the Segments chart, nothing stale
-        assert len([n for n in archive.namelist() if n.startswith("xl/charts/") and n.endswith(".xml")]) == 2
+    with zipfile.ZipFile(hand_book) as archive:  # the owner's chart and those of Segments and Score History
+        assert len([n for n in archive.namelist() if n.startswith("xl/charts/") and n.endswith(".xml")]) == 3
     with zipfile.ZipFile(hand_book) as archive:
         assert archive.testzip() is None  # every part's CRC checks out
     book = openpyxl.load_workbook(hand_book)

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -14,12 +15,15 @@ import pandas as pd
 
 from .. import __version__
 from ..base.errors import RfmError
+from ..base.settings import DEFAULT_SEGMENTS, Settings
 from ..core import Result
 from ..layout.wording import counted, plan_summary, summary
 from ..writers.headless.template import build_template
 from .files import compare_file, export_plan, score_file
 
 SAMPLE = "online_retail_sample.csv.gz"
+DEMO_FIRST_AS_OF = dt.date(2011, 9, 30)  # the demo scores the sample on this date, then on its last day
+DEMO_HOLDOUT = 0.2
 
 
 def _date(text: str) -> dt.date:
@@ -134,13 +138,22 @@ def sample_orders() -> pd.DataFrame:
         return pd.read_csv(path, dtype=str, keep_default_na=False).astype(object).replace("", None)
 
 
+def demo_settings() -> Settings:
+    """The demo's Settings: pounds sterling (the sample's shop is in the UK), a fifth of each contacted segment
+    held out, and a campaign sent on the first scoring date, so that Campaign Results has something to show."""
+    segments = tuple(rule if rule.do_not_contact else replace(rule, holdout=DEMO_HOLDOUT) for rule in DEFAULT_SEGMENTS)
+    return Settings(currency_symbol="£", campaign_date=DEMO_FIRST_AS_OF, segments=segments)
+
+
 def _demo(args) -> None:
     if args.path.suffix.lower() != ".xlsx":
         raise RfmError(f"The demo workbook must be an .xlsx file; name it e.g. {args.path.stem}.xlsx.")
     _check_folder(args.path)
     with tempfile.TemporaryDirectory(prefix="rfm-") as folder:
-        book = build_template(Path(folder) / "demo.xlsx", orders=sample_orders())
-        result, path = score_file(book, args.path)
+        book = build_template(Path(folder) / "demo.xlsx", orders=sample_orders(), settings=demo_settings())
+        _, first = score_file(book, Path(folder) / "first.xlsx", as_of=DEMO_FIRST_AS_OF)
+        result, path = score_file(first, args.path)  # so Movement and Score History compare two dates
+    print(f"Scored the sample as of {DEMO_FIRST_AS_OF:%Y-%m-%d}, then as of {result.as_of:%Y-%m-%d}.")
     _report(result, path)
 
 

@@ -15,11 +15,12 @@ from ..base.errors import RfmError
 from ..base.settings import BEST_LOWEST, Settings, parse_settings
 from ..domain.contact import CONTACT, neutralise_formulas
 from ..domain.history import from_sheet, movement, snapshot_dates
-from ..layout.sheets import SheetLayout, movement_sheet, output_sheets
+from ..layout.sheets import OPENS_ON, SheetLayout, movement_sheet, output_sheets
+from ..layout.template import settings_sheet, start_here_sheet
 from ..readers.workbook import read_book, read_csv
 from ..writers.headless.render import Styles, write_layout
 from ..writers.headless.splice import put_sheets
-from ..writers.headless.template import build_template, write_settings_sheet
+from ..writers.headless.template import build_template
 
 
 def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.date | None = None,
@@ -102,11 +103,11 @@ def compare_file(path: str | Path, output: str | Path | None = None, earlier: dt
         raise RfmError("Score History needs two snapshots to compare; score the workbook on another as-of date first.")
     moved = movement(stored, [rule.name for rule in result.settings.segments], result.scores, earlier, later,
                      best_lowest=result.settings.best_score == BEST_LOWEST)
-    layout = movement_sheet(moved)
+    layout = movement_sheet(moved, result.currency_symbol)
     target = Path(output) if output else path
     _check_target(target, path.suffix.lower())
     with _replacing(target) as temporary:
-        _write_layouts(path, temporary, [layout], result.settings.currency_symbol)
+        write_layouts(path, temporary, [layout])
     return layout, target
 
 
@@ -148,21 +149,24 @@ def _umask() -> int:
 
 
 def _write_result(book: Path, out: Path, result: core.Result, add_settings: bool) -> None:
-    """Render the output sheets (and a Settings sheet if the book lacks one) and put them into the book."""
-    _write_layouts(book, out, output_sheets(result, dt.datetime.now()), result.settings.currency_symbol,
-                   add_settings)
+    """Render the output sheets, Start Here's part (put in only where the book has that sheet) and a Settings
+    sheet if the book lacks one, and put them into the book, which then opens on Start Here."""
+    scored_at = dt.datetime.now()
+    start_here = start_here_sheet(result, scored_at, button=out.suffix.lower() == ".xlsm")
+    write_layouts(book, out, [start_here, *output_sheets(result, scored_at)],
+                   [settings_sheet()] if add_settings else [], opens_on=OPENS_ON)
 
 
-def _write_layouts(book: Path, out: Path, layouts: list[SheetLayout], currency_symbol: str,
-                   add_settings: bool = False) -> None:
-    """Render ``layouts`` (and a default Settings sheet if asked) and put them into the book."""
+def write_layouts(book: Path, out: Path, layouts: list[SheetLayout], before: list[SheetLayout] = (),
+                   opens_on: tuple[str, ...] = ()) -> None:
+    """Render ``before`` and ``layouts`` and put them into the book (``before`` first, so a Settings sheet the
+    book gains comes before the output sheets)."""
     with tempfile.TemporaryDirectory(prefix="rfm-") as folder:
         sheets = Path(folder) / "sheets.xlsx"
         workbook = xlsxwriter.Workbook(str(sheets), {"constant_memory": True, "strings_to_formulas": False,
                                                       "strings_to_numbers": False, "strings_to_urls": False})
-        styles = Styles(workbook, currency_symbol)
-        if add_settings:
-            write_settings_sheet(workbook, styles, Settings())
-        rows = {layout.name: write_layout(workbook, styles, layout) for layout in layouts}
+        styles = Styles(workbook)
+        rows = {layout.name: write_layout(workbook, styles, layout) for layout in [*before, *layouts]}
         workbook.close()
-        put_sheets(book, sheets, out, rows)
+        owned = {layout.name: layout.owned for layout in layouts if layout.owned}
+        put_sheets(book, sheets, out, rows, owned, opens_on)

@@ -21,7 +21,7 @@ from ..base.orders import customer_keys, id_text
 from ..base.settings import MAX_BINS, Settings, parse_settings
 from ..layout.sheets import scores_sheet, segments_sheet
 from ..readers.workbook import orders_block
-from ..writers.live import find_sheet, sheet_values, table_rows
+from ..writers.live import find_sheet, sheet_values
 
 UNKNOWN_CUSTOMER = "unknown customer"
 CATEGORY = "RFM"
@@ -199,7 +199,7 @@ def RFM_TABLE(orders, as_of=None, window_months=None, levels=None, caller=None):
     except RfmError as error:
         return [[str(error)]]
     layout = scores_sheet(result)
-    return [[column.header for column in layout.columns]] + table_rows(layout.table, layout.columns, marked=False)
+    return [layout.table.headers] + layout.table.cell_values()
 
 
 @_whole_table
@@ -210,4 +210,4 @@ def RFM_SEGMENTS(orders, as_of=None, window_months=None, levels=None, caller=Non
     except RfmError as error:
         return [[str(error)]]
     layout = segments_sheet(result, dt.datetime.now())
-    return [[column.header for column in layout.columns]] + table_rows(layout.table, layout.columns, marked=False)
+    return [layout.table.headers] + layout.table.cell_values()
