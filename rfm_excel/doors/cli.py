@@ -1,4 +1,4 @@
-"""The rfm-excel command line: template, score and demo."""
+"""The rfm-excel command line: template, score, export, compare, demo and excel-setup."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from ..core import Result
 from ..layout.wording import counted, plan_summary, summary
 from ..writers.headless.template import build_template
 from .files import compare_file, export_plan, score_file
+from .setup import excel_setup
 
 SAMPLE = "online_retail_sample.csv.gz"
 DEMO_FIRST_AS_OF = dt.date(2011, 9, 30)  # the demo scores the sample on this date, then on its last day
@@ -71,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--to", dest="later", type=_date, metavar="YYYY-MM-DD", help="the later as-of date")
     compare.add_argument("--output", "-o", type=Path, help="write the workbook here instead")
     compare.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
+
+    commands.add_parser("excel-setup", help="set up this Windows or Mac computer for the Score customers button",
+                        description="Tell xlwings which Python to use, let Excel start it (Mac), check xlwings' "
+                                    "library (Windows) and put a fresh workbook with the Score customers button in "
+                                    "your Documents folder. Prints what it did.")
 
     demo = commands.add_parser("demo", help="score bundled sample orders into a demo workbook",
                                description="Write a workbook of real sample orders and score it.")
@@ -157,11 +163,16 @@ def _demo(args) -> None:
     _report(result, path)
 
 
+def _excel_setup(args) -> None:
+    for line in excel_setup():
+        print(line)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        {"template": _template, "score": _score, "export": _export, "compare": _compare,
-         "demo": _demo}[args.command](args)
+        {"template": _template, "score": _score, "export": _export, "compare": _compare, "demo": _demo,
+         "excel-setup": _excel_setup}[args.command](args)
     except RfmError as error:
         print(f"Error: {error}", file=sys.stderr)
         return 2
