@@ -225,7 +225,9 @@ def test_output_sheets_are_replaced_not_duplicated_and_their_parts_do_not_pile_u
     score_file(path)
     twice = sorted(parts(path))
     assert once == twice
-    assert openpyxl.load_workbook(path).sheetnames == ["Orders", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History"]
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Orders", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History"]
+    assert book.active.title == "Segments"  # no Start Here is added to a workbook that has none: it opens on Segments
 
 
 def test_order_text_starting_with_equals_is_stored_as_text(tmp_path):

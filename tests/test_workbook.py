@@ -262,6 +262,78 @@ def test_round_trip_data_issues_lists_each_skipped_row(scored_hand_book):
     assert [(r[0], r[1], r[2]) for r in body if not r[4].startswith("skipped")] == [(14, "Amount", "-20")]
 
 
+def selected_tabs(path: Path, helpers) -> tuple[list[str], int]:
+    """The sheets marked as selected tabs, and the workbook's active tab."""
+    with zipfile.ZipFile(path) as archive:
+        workbook = archive.read("xl/workbook.xml").decode()
+        selected = [name for name, part in helpers.sheet_parts(path).items()
+                    if 'tabSelected="1"' in archive.read(part).decode().split("<sheetData")[0]]
+    found = re.search(r'activeTab="(\d+)"', workbook)
+    return selected, int(found[1]) if found else 0
+
+
+def test_start_here_shows_the_run_and_links_to_the_sheets(scored_hand_book, helpers):
+    _, path = scored_hand_book
+    rows = [row[0] if row else None for row in rows_of(path, "Start Here")]
+    assert rows[0] == "Your customers" and rows[1] is None
+    assert re.fullmatch(r"Scored \d{4}-\d\d-\d\d \d\d:\d\d for the as-of date 2024-06-30, from the Orders sheet: "
+                        r"17 of 19 order rows used\.", rows[2])
+    # Five customers, each in a segment of their own; the largest (a tie) is the first in the segment table.
+    assert rows[4] == "5 customers in 5 segments; the largest is Champions (1)."
+    # Contact this week (2024-06-30 to 2024-07-06): Dan (C004, 140.00) and C003 (30.00), both due on the as-of
+    # date; Eve and Alice bought within 7 days and Bob is Lost (Do Not Contact).
+    assert rows[5] == "2 customers to contact this week (by 2024-07-06): together they have spent 170.00 with you."
+    assert rows[7:10] == [
+        '=HYPERLINK("#\'Segments\'!A1","Segments: what each group means, what it is worth and what to offer it")',
+        '=HYPERLINK("#\'Contact Plan\'!A1","Contact Plan: whom to contact, when, how and why")',
+        '=HYPERLINK("#\'Data Issues\'!A1","Data Issues: 2 of 19 order rows left out, and why")']
+    assert rows[11] == ("To score again, add the new orders to the Orders sheet, save and close the workbook, and "
+                        "score it with rfm-excel.")
+    assert selected_tabs(path, helpers) == (["Start Here"], 0)  # the scored workbook opens on Start Here
+
+
+def test_before_the_first_run_start_here_says_what_to_do_in_five_lines(tmp_path):
+    rows = [row[0] for row in rows_of(build_template(tmp_path / "t.xlsx"), "Start Here") if row and row[0]]
+    assert rows[0] == "Score your customers in five steps" and len(rows) == 6
+    assert [line[:3] for line in rows[1:]] == ["1. ", "2. ", "3. ", "4. ", "5. "]
+    assert not [line for line in rows if "terminal" in line.lower() or "docs/" in line or "command" in line.lower()]
+    button = [row[0] for row in rows_of(build_template(tmp_path / "t.xlsm"), "Start Here") if row and row[0]]
+    assert button[3] == "3.  Click Score customers (the button on the right); the sheets appear when it is done."
+
+
+def test_a_run_rewrites_only_the_tools_cells_of_start_here(hand_book, helpers):
+    book = openpyxl.load_workbook(hand_book)
+    book["Start Here"]["B3"] = "my note beside the steps"
+    book["Start Here"]["A20"] = "my own list"
+    book.active = book.sheetnames.index("Orders")  # saved while looking at the orders
+    book["Start Here"].sheet_view.tabSelected, book["Orders"].sheet_view.tabSelected = False, True
+    book.save(hand_book)
+    orders_before = helpers.sheet_bytes(hand_book, "Orders")
+    score_file(hand_book)
+    score_file(hand_book)
+    start = openpyxl.load_workbook(hand_book)["Start Here"]
+    assert (start["A1"].value, start["B3"].value, start["A20"].value) == (
+        "Your customers", "my note beside the steps", "my own list")
+    assert start["A7"].value is None  # the old step 5 is gone: A1:A14 are the tool's
+    # Orders keeps every byte but its mark as the selected tab: two selected tabs would group the sheets.
+    assert helpers.sheet_bytes(hand_book, "Orders") == orders_before.replace(b' tabSelected="1"', b"", 1)
+    assert b'tabSelected="1"' in orders_before
+    assert selected_tabs(hand_book, helpers) == (["Start Here"], 0)
+
+
+def test_money_is_shown_in_the_currency_of_the_orders_unless_settings_choose_one(tmp_path, helpers):
+    rows = [(cid, oid, day, f"£{amount:,.2f}", None, None) for cid, oid, day, amount, *_ in helpers.hand_orders]
+    book = helpers.fill_orders(build_template(tmp_path / "pounds.xlsx"), rows)
+    score_file(book)
+    scores, segments = openpyxl.load_workbook(book)["Scores"], openpyxl.load_workbook(book)["Segments"]
+    money = '"£"#,##0.00;-"£"#,##0.00'
+    assert scores["F2"].number_format == money and scores["F2"].value == 300  # Eve's Monetary, in pounds
+    assert segments["E6"].number_format == money  # Revenue
+    helpers.set_setting(book, "Currency symbol", "€")  # the owner's choice wins
+    score_file(book)
+    assert openpyxl.load_workbook(book)["Scores"]["F2"].number_format == '"€"#,##0.00;-"€"#,##0.00'
+
+
 def test_scoring_twice_replaces_the_sheets_and_gives_the_same_values(scored_hand_book, helpers):
     _, path = scored_hand_book
     first = {sheet: rows_of(path, sheet) for sheet in OUTPUT}

@@ -539,6 +539,9 @@ def _patch_cells(book: EditedPackage, part: str, rendered: bytes, area) -> None:
     book.set_xml(part, target)
 
 
+_SELECTED = re.compile(rb'\stabSelected="(?:1|true)"')
+
+
 def _activate(book: EditedPackage, workbook: _WorkbookPart, name: str) -> None:
     """Make the sheet ``name`` the one the workbook opens on, and the only selected tab (two selected tabs
     would group the sheets, so that typing into one changes both)."""
@@ -553,21 +556,29 @@ def _activate(book: EditedPackage, workbook: _WorkbookPart, name: str) -> None:
     chosen = workbook.target(sheet)
     for other in workbook.sheets:
         part = workbook.target(other)
-        if book.has(part) and part not in book.big and part != chosen:
-            if part in book.changed:
-                book.changed[part] = book.changed[part].replace(b' tabSelected="1"', b"")
-            else:
-                head = book.head(part)
-                if b' tabSelected="1"' in head.split(b"<sheetData", 1)[0]:
-                    book.edit_head(part, lambda data: data.replace(b' tabSelected="1"', b"", 1), head)
+        if not book.has(part) or part in book.big or part == chosen:
+            continue
+        if part in book.changed:
+            book.changed[part] = _deselected(book.changed[part])
+        else:
+            head = book.head(part)
+            if _SELECTED.search(head.split(b"<sheetData", 1)[0]):
+                book.edit_head(part, _deselected, head)
     if chosen in book.big:
         book.big[chosen][0] = _selected(book.big[chosen][0])
     else:
         book.changed[chosen] = _selected(book.read(chosen))
 
 
+def _deselected(data: bytes) -> bytes:
+    """A sheet's XML (or its first bytes) with its sheet views no longer marked as the selected tab."""
+    views, rest = data.split(b"<sheetData", 1) if b"<sheetData" in data else (data, None)
+    views = _SELECTED.sub(b"", views)
+    return views if rest is None else views + b"<sheetData" + rest
+
+
 def _selected(data: bytes) -> bytes:
-    """A sheet's XML with its first sheet view marked as the selected tab."""
-    if b' tabSelected="1"' in data.split(b"<sheetData", 1)[0]:
-        return data
-    return re.sub(rb"<sheetView\b", b'<sheetView tabSelected="1"', data, count=1)
+    """A sheet's XML with its first sheet view marked as the selected tab, whatever it said before."""
+    views, rest = data.split(b"<sheetData", 1)
+    views = re.sub(rb'\stabSelected="[^"]*"', b"", views)
+    return re.sub(rb"<sheetView\b", b'<sheetView tabSelected="1"', views, count=1) + b"<sheetData" + rest
