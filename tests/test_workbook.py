@@ -334,6 +334,29 @@ def test_money_is_shown_in_the_currency_of_the_orders_unless_settings_choose_one
     assert openpyxl.load_workbook(book)["Scores"]["F2"].number_format == '"€"#,##0.00;-"€"#,##0.00'
 
 
+def test_every_result_sheet_prints_landscape_readably_with_its_header_on_every_page(scored_hand_book):
+    """One page wide when the columns fit at 70% or more (A4 and Letter landscape: 922 pixels less margins),
+    else at 70% with pages across and the ID column repeated; the table's header row on every page."""
+    _, path = scored_hand_book
+    book = openpyxl.load_workbook(path)
+    for name in OUTPUT:
+        sheet = book[name]
+        first = {"Segments": "Segment", "Campaign Results": "Segment", "Data Issues": "Row"}.get(name, "Customer ID")
+        header = next(r for r, row in enumerate(sheet.iter_rows(values_only=True), start=1) if row[0] == first)
+        assert sheet.page_setup.orientation == "landscape", name
+        assert sheet.print_title_rows == f"${header}:${header}", name
+        widths = [sheet.column_dimensions[letter].width for letter in sheet.column_dimensions]
+        pixels = sum(int(width * 7 + 5) for width in widths)
+        if sheet.sheet_properties.pageSetUpPr.fitToPage:
+            assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (None, 0), name  # 1 wide, any tall
+            assert pixels * 0.7 <= 922, name
+        else:
+            assert (sheet.page_setup.scale, sheet.print_title_cols, sheet.page_setup.pageOrder) == (
+                70, "$A:$A", "overThenDown"), name
+            assert pixels * 0.7 > 922, name
+    assert book["Segments"].row_breaks.brk[0].id == 41  # the R x F grids on a page of their own
+
+
 def test_scoring_twice_replaces_the_sheets_and_gives_the_same_values(scored_hand_book, helpers):
     _, path = scored_hand_book
     first = {sheet: rows_of(path, sheet) for sheet in OUTPUT}
