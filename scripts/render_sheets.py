@@ -1,12 +1,12 @@
 """Render sheets of a workbook to PDF and PNG with LibreOffice, one sheet at a time, to look at them.
 
 Usage: /usr/bin/python3 scripts/render_sheets.py BOOK.xlsx OUT_FOLDER "Sheet name" ["Another sheet" ...]
-       [--paper A4|Letter] [--pages N]
+       [--paper A4|Letter] [--pages N] [--dpi 60]
 
 Run with the system Python that has LibreOffice's "uno" module (Debian: python3-uno). For each sheet a
 copy of the workbook keeps only that sheet and is exported as "OUT_FOLDER/<sheet>.pdf", as printed (the
 sheet's own page setup: landscape, fitted to the page width or pages across, header rows repeated);
-pdftoppm then turns the first --pages pages into "<sheet>-1.png"... at 60 dpi.
+pdftoppm then turns the first --pages pages into "<sheet>-1.png"... at --dpi dots per inch.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ def main() -> None:
     parser.add_argument("sheets", nargs="+")
     parser.add_argument("--paper", choices=sorted(PAPER), default="A4")
     parser.add_argument("--pages", type=int, default=1)
+    parser.add_argument("--dpi", type=int, default=60)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lo-render-") as folder:
@@ -71,7 +72,7 @@ def main() -> None:
                 pdf = args.out / f"{name}.pdf"
                 document.storeToURL(pdf.resolve().as_uri(), (prop("FilterName", "calc_pdf_Export"),))
                 document.close(True)
-                subprocess.run(["pdftoppm", "-png", "-r", "60", "-l", str(args.pages), str(pdf),
+                subprocess.run(["pdftoppm", "-png", "-r", str(args.dpi), "-l", str(args.pages), str(pdf),
                                 str(args.out / name)], check=True)
                 print(f"{pdf}: {subprocess.run(['pdfinfo', str(pdf)], capture_output=True, text=True).stdout.split('Pages:')[1].split()[0]} pages")
         finally:
