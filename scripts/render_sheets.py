@@ -74,7 +74,8 @@ def main() -> None:
                 document.close(True)
                 subprocess.run(["pdftoppm", "-png", "-r", str(args.dpi), "-l", str(args.pages), str(pdf),
                                 str(args.out / name)], check=True)
-                print(f"{pdf}: {subprocess.run(['pdfinfo', str(pdf)], capture_output=True, text=True).stdout.split('Pages:')[1].split()[0]} pages")
+                info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+                print(f"{pdf}: {info.split('Pages:')[1].split()[0]} pages")
         finally:
             desktop.terminate()
             office.wait(30)

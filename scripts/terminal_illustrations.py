@@ -15,7 +15,8 @@ from pathlib import Path
 FOLDER = Path(__file__).resolve().parents[1] / "docs" / "images"
 WIDTH, LINE, LEFT = 980, 19, 16
 WINDOWS = {
-    "file": "excel-setup-windows.png", "name": "Command Prompt", "title": "Command Prompt", "background": "#0C0C0C", "text": "#CCCCCC",
+    "file": "excel-setup-windows.png", "name": "Command Prompt", "title": "Command Prompt", "background": "#0C0C0C",
+    "text": "#CCCCCC",
     "bar": "#FFFFFF", "bar_text": "#000000", "prompt": r"C:\Users\Sam>",
     "command": r'py -m pip install "%USERPROFILE%\Downloads\rfm_excel" && py -m rfm_excel excel-setup',
     "output": ["Successfully installed ... rfm-excel-0.1.0 xlwings-0.37.8 ...",
@@ -29,7 +30,8 @@ WINDOWS = {
                "bar); paste your orders into its Orders sheet and click Score customers on Start Here.",
                "For the =RFM_ worksheet functions as well: ...", "", r"C:\Users\Sam>"]}
 MAC = {
-    "file": "excel-setup-mac.png", "name": "Terminal", "title": "sam — -zsh — 80×24", "background": "#FFFFFF", "text": "#000000",
+    "file": "excel-setup-mac.png", "name": "Terminal", "title": "sam — -zsh — 80×24", "background": "#FFFFFF",
+    "text": "#000000",
     "bar": "#E8E8E8", "bar_text": "#333333", "prompt": "sam@Sams-Mac ~ %",
     "command": "python3 -m pip install ~/Downloads/rfm_excel && python3 -m rfm_excel excel-setup",
     "output": ["Successfully installed ... rfm-excel-0.1.0 xlwings-0.37.8 ...",

@@ -123,5 +123,6 @@ def test_the_segments_sheet_has_the_grids_under_its_chart(tmp_path):
     assert rows[top + 3][:6] == ("Recency 4", 0, 0, 0, 0, 1)
     assert rows[top + 8][0] == "Average Monetary by Recency and Frequency score"
     assert rows[top + 11][:6] == ("Recency 4", None, None, None, None, 260)
-    heat = [f for f in sheet.conditional_formatting if str(f.sqref) in (f"B{top + 3}:F{top + 7}", f"B{top + 11}:F{top + 15}")]
+    grids = (f"B{top + 3}:F{top + 7}", f"B{top + 11}:F{top + 15}")
+    heat = [f for f in sheet.conditional_formatting if str(f.sqref) in grids]
     assert len(heat) == 2 and all(f.rules[0].type == "colorScale" for f in heat)

@@ -134,7 +134,8 @@ def grid(title: str, table: pd.DataFrame, style: theme.Style, row: int, col: int
     rows = [[Cell(title, theme.BOLD)], [Cell(corner, theme.HEADER)] + [Cell(label, theme.HEADER) for label in labels]]
     for label, values in zip(table.index, table.to_numpy().tolist()):
         rows.append([Cell(str(label), theme.HEADER)] + [Cell(None if pd.isna(v) else v, style) for v in values])
-    heat = ColourScale(Area(row + 2, col + 1, row + 1 + len(table), col + len(labels)), (theme.HEAT_LOW, theme.HEAT_HIGH))
+    heat = ColourScale(Area(row + 2, col + 1, row + 1 + len(table), col + len(labels)),
+                       (theme.HEAT_LOW, theme.HEAT_HIGH))
     longest = max([len(corner)] + [len(str(label)) for label in table.index])
     widths = {col: max(longest + 2, label_width), **{col + 1 + i: GRID_WIDTH for i in range(len(labels))}}
     return Cells(row, col, rows), heat, widths, max(len(label) for label in labels) > GRID_WIDTH

@@ -32,7 +32,8 @@ START_STEPS = [
     "5.  Segments says what each group means and what to offer it; Contact Plan says whom to contact and when.",
 ]
 BUTTON_STEP = "3.  Click Score customers (the button on the right); the sheets appear when it is done."
-AGAIN = "To score again, add the new orders to the Orders sheet, save and close the workbook, and score it with rfm-excel."
+AGAIN = ("To score again, add the new orders to the Orders sheet, save and close the workbook, and score it with "
+         "rfm-excel.")
 BUTTON_AGAIN = "To score again, add the new orders to the Orders sheet and click Score customers."
 
 SETTINGS_HELP = "Change the yellow cells. A blank cell uses the default."
@@ -103,8 +104,7 @@ def settings_sheet(settings: Settings | None = None) -> SheetLayout:
     settings = settings or Settings()
     date = theme.INPUT.with_format("yyyy-mm-dd")
     rows: list[list] = [[Cell("Settings", theme.TITLE)], [Cell(SETTINGS_HELP, theme.NOTE)], [],
-                        [Cell("Setting", theme.HEADER), Cell("Value", theme.HEADER), Cell("What it means", theme.HEADER),
-                         *[Cell(None, theme.HEADER)] * 5]]
+                        [Cell(text, theme.HEADER) for text in ("Setting", "Value", "What it means", *[None] * 5)]]
     validations = []
     for row, setting in enumerate(SETTING_ROWS, start=SETTINGS_HEADER_ROW + 1):
         value = setting_value_for_sheet(settings, setting.key)
@@ -133,8 +133,8 @@ def settings_sheet(settings: Settings | None = None) -> SheetLayout:
     validations += [
         Validation(Area(header + 1, 1, last, 6), "whole", minimum=1, maximum=5,
                    message="Segment limits are whole numbers from 1 to 5."),
-        Validation(Area(header + 1, plan, last, plan), "list", CHANNELS, message="A channel not in the list is fine too.",
-                   strict=False),
+        Validation(Area(header + 1, plan, last, plan), "list", CHANNELS,
+                   message="A channel not in the list is fine too.", strict=False),
         Validation(Area(header + 1, plan + 2, last, plan + 2), "decimal", minimum=0, maximum=1,
                    message="A percentage from 0% to 100%, e.g. 10%."),
         Validation(Area(header + 1, plan + 3, last, plan + 3), "list", (YES, NO))]

@@ -35,7 +35,8 @@ def properties(style: Style) -> dict:
     return {key: value for key, value in found.items() if value}
 
 
-def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout, rows_apart: bool = True) -> RowBlock | None:
+def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout,
+                 rows_apart: bool = True) -> RowBlock | None:
     """Write one sheet. With ``rows_apart``, the data rows of a table with nothing under it are returned
     (to be put in at the XML level) instead of written; else every cell is written here."""
     sheet = book.add_worksheet(layout.name)
@@ -181,13 +182,16 @@ def _chart(book, sheet_name: str, spec: Chart):
     for number, series in enumerate(spec.series):
         v = series.values
         colour = SERIES[number % len(SERIES)]
+        marker = {"type": "circle", "size": 6, "fill": {"color": colour}, "border": {"color": colour}}
         look = {"fill": {"color": colour}, "gap": 60} if spec.kind == "bar" else {
-            "line": {"color": colour, "width": 2.25}, "marker": {"type": "circle", "size": 6,
-                                                                 "fill": {"color": colour}, "border": {"color": colour}}}
-        chart.add_series({"name": [sheet_name, *series.name], "categories": [sheet_name, c.top, c.left, c.bottom, c.right],
+            "line": {"color": colour, "width": 2.25}, "marker": marker}
+        chart.add_series({"name": [sheet_name, *series.name],
+                          "categories": [sheet_name, c.top, c.left, c.bottom, c.right],
                           "values": [sheet_name, v.top, v.left, v.bottom, v.right], **look})
     chart.set_title({"name": spec.title, "name_font": {"size": 12}})
-    values_axis = {"major_gridlines": {"visible": True}, **({"num_format": spec.value_format} if spec.value_format else {})}
+    values_axis = {"major_gridlines": {"visible": True}}
+    if spec.value_format:
+        values_axis["num_format"] = spec.value_format
     if spec.kind == "bar":  # categories down the side, the first at the top
         chart.set_y_axis({"reverse": True})
         chart.set_x_axis(values_axis)
