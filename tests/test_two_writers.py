@@ -58,6 +58,8 @@ DIFFERENCES = {  # what the live writer does not do, or does differently, and wh
                "which is not compared.",
     "column widths": "XlsxWriter stores a width with Excel's padding (0.71 characters), which Excel adds itself "
                      "when xlwings sets one; compared without it.",
+    "column formats": "The headless file also gives each table column its format as the column's own, so a value "
+                      "typed under the table takes it; the live writer formats the table's cells.",
 }
 AT = dt.datetime(2024, 7, 1, 9, 30)
 HEADER = ["Customer ID", "Order ID", "Order Date", "Amount", "Customer Name", "Email"]
