@@ -19,7 +19,7 @@ from .wording import start_here_links, start_here_news
 
 ORDER_COLUMNS = [("Customer ID", 14, "id"), ("Order ID", 14, "id"), ("Order Date", 13, "date"),
                  ("Amount", 12, "money"), ("Customer Name", 24, "text"), ("Email", 28, "text")]
-ORDERS_TABLE, ORDERS_TABLE_STYLE = "Orders", "Table Style Light 9"
+ORDERS_TABLE = "Orders"
 SCORE_MACRO = "ScoreCustomers"  # in the .xlsm's VBA project (writers/headless/vba/RfmExcel.bas)
 
 START_HERE_ROWS = 14  # cells A1:A14 of Start Here are the tool's; a run rewrites them and nothing else there

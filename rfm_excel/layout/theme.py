@@ -16,6 +16,7 @@ SERIES = ("#1F4E78", "#ED7D31", "#70AD47", "#FFC000", "#5B9BD5", "#A5A5A5", "#70
           "#8B5A2B", "#FF66CC", "#2E7D32")  # chart series, in turn: twelve that can be told apart
 TITLE_HEIGHT, HEADER_HEIGHT = 21, 30  # points: the title row, a table's header row (two lines of text)
 LINE_HEIGHT = 15  # points per line of text at the default font
+TABLE_STYLE = "Table Style Light 9"  # an Excel table's (the Orders sheet's) banded style
 
 
 @dataclass(frozen=True)

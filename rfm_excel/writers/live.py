@@ -16,7 +16,7 @@ import xlwings as xw
 
 from ..base import sheet_names
 from ..layout.blocks import Area, Cell, Cells, Chart, SheetLayout, Table, Validation, cell_value
-from ..layout.theme import HEADER, Style
+from ..layout.theme import HEADER, TABLE_STYLE, Style
 
 POINTS_PER_PIXEL = 0.75
 XL_LANDSCAPE, XL_OVER_THEN_DOWN = 2, 2  # Excel's XlPageOrientation and XlOrder
@@ -148,7 +148,7 @@ def _write_table(sheet: xw.Sheet, table: Table) -> None:
     header = Area(table.row, table.col, table.row, table.col + len(table.columns) - 1)
     if table.name:
         sheet.tables.add(source=_range(sheet, Area(table.row, header.left, table.bottom, header.right)),
-                         name=table.name, table_style_name="TableStyleLight9")
+                         name=table.name, table_style_name=TABLE_STYLE.replace(" ", ""))
     else:
         apply_style(_range(sheet, header), HEADER)
     for c, column in enumerate(table.columns):

@@ -7,7 +7,7 @@ import datetime as dt
 import xlsxwriter
 
 from ...layout.blocks import Area, Cell, Chart, SheetLayout, Table
-from ...layout.theme import SERIES, Style
+from ...layout.theme import SERIES, TABLE_STYLE, Style
 from .rows import RowBlock
 
 
@@ -111,7 +111,7 @@ def _sheet_setup(book, sheet, styles: Styles, layout: SheetLayout) -> None:
         last_col = table.col + len(table.columns) - 1
         if table.name:
             sheet.add_table(table.row, table.col, table.bottom, last_col, {
-                "name": table.name, "style": "Table Style Light 9",  # the header in the table's style, not its column's
+                "name": table.name, "style": TABLE_STYLE,  # the header in the table's style, not its column's
                 "columns": [{"header": h, "header_format": styles(Style())} for h in table.headers]})
         elif table.filter:
             sheet.autofilter(table.row, table.col, table.bottom, last_col)
