@@ -42,6 +42,7 @@ class Result:
     forecast : the lifetime-value forecast (forecast.Forecast) unless Settings turn it off; its ``reason``
         says why there is none when the orders are too few.
     rf_customers, rf_monetary : customers and average Monetary per R score (rows) and F score (columns).
+    orders_currency : the currency symbol the orders' amounts carry, if any ("£" for "£12.50").
     """
 
     scores: pd.DataFrame
@@ -61,10 +62,16 @@ class Result:
     offers: products.Offers | None
     rf_customers: pd.DataFrame
     rf_monetary: pd.DataFrame
+    orders_currency: str = ""
 
     @property
     def as_of(self) -> dt.date:
         return self.settings.as_of
+
+    @property
+    def currency_symbol(self) -> str:
+        """The symbol money is shown with: the one chosen in Settings, else the one the orders carry."""
+        return self.settings.currency_symbol or self.orders_currency
 
     def __repr__(self) -> str:
         return (f"Result(as_of={self.as_of:%Y-%m-%d}, customers={self.customers:,}, orders={self.orders:,}, "
@@ -132,7 +139,7 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
         movement=movement(of_filter(history, settings.filter_label), [rule.name for rule in settings.segments], scores,
                           best_lowest=settings.best_score == BEST_LOWEST),
         campaign=_campaign(orders_table, settings) if settings.campaign_date else None, forecast=outlook, offers=offers,
-        rf_customers=rf_customers, rf_monetary=rf_monetary)
+        rf_customers=rf_customers, rf_monetary=rf_monetary, orders_currency=clean.currency)
 
 
 def _clean(orders: pd.DataFrame, settings: Settings, first_row: int, sheet: str) -> CleanOrders:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 
 import xlwings as xw
 
@@ -62,23 +63,120 @@ def _excel_value(value):
     return value
 
 
-def replay(sheets: dict[str, list[list]], actions: list[dict]) -> dict[str, dict[tuple[int, int], object]]:
-    """The cells of each sheet after ``actions``: sheet name -> {(row, col): value}, zero-based."""
-    order = [[name, {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row) if v not in (None, "")}]
-             for name, rows in sheets.items()]
+@dataclass
+class Sheet:
+    """What a sheet shows after the recorded actions, zero-based: cell values (a formula as its text),
+    number formats, fills, fonts, column widths, row heights, merges, colour scales, checks, charts, tables
+    and the frozen rows."""
+
+    name: str
+    values: dict = field(default_factory=dict)
+    formats: dict = field(default_factory=dict)
+    fills: dict = field(default_factory=dict)
+    fonts: dict = field(default_factory=dict)  # (row, col) -> {"bold": True, "color": "#1F4E78", ...}
+    widths: dict = field(default_factory=dict)
+    heights: dict = field(default_factory=dict)
+    merges: set = field(default_factory=set)  # (top, left, bottom, right)
+    scales: list = field(default_factory=list)  # ((top, left, bottom, right), colours, thresholds)
+    checks: list = field(default_factory=list)  # ((top, left, bottom, right), kind)
+    charts: list = field(default_factory=list)  # {"kind", "anchor": (row, col), "source", "categories"}
+    tables: list = field(default_factory=list)  # (name, "A1:F20")
+    frozen_rows: int = 0
+
+    def clear(self, area=None):
+        for store in (self.values, self.formats, self.fills, self.fonts):
+            for key in [k for k in store if area is None or _inside(k, area)]:
+                del store[key]
+        if area is None:
+            self.merges.clear()
+            self.scales.clear()
+            self.checks.clear()
+
+
+def _inside(cell, area) -> bool:
+    return area[0] <= cell[0] <= area[2] and area[1] <= cell[1] <= area[3]
+
+
+def _area(action) -> tuple[int, int, int, int]:
+    top, left = action["start_row"], action["start_column"]
+    return top, left, top + action["row_count"] - 1, left + action["column_count"] - 1
+
+
+def _cells(action):
+    top, left, bottom, right = _area(action)
+    return [(r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)]
+
+
+def _cell(address: str) -> tuple[int, int]:
+    letters, digits = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", address).groups()
+    col = 0
+    for letter in letters:
+        col = col * 26 + ord(letter) - 64
+    return int(digits) - 1, col - 1
+
+
+def replay_sheets(sheets: dict[str, list[list]], actions: list[dict]) -> dict[str, Sheet]:
+    """What each sheet of a Book made from ``sheets`` shows after ``actions``, as Excel would apply them."""
+    order = []
+    for name, rows in sheets.items():
+        sheet = Sheet(name)
+        sheet.values = {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row) if v not in (None, "")}
+        order.append(sheet)
     for action in actions:
         func, position = action["func"], action["sheet_position"]
+        sheet = order[position] if position is not None and position < len(order) else None
+        args = action.get("args") or []
         if func == "addSheet":
-            index, name = action["args"]
-            order.insert(index, [name, {}])
+            order.insert(args[0], Sheet(args[1]))
         elif func in ("sheetClear", "sheetClearContents"):
-            order[position][1].clear()
+            sheet.clear()
+        elif func == "rangeClear":
+            sheet.clear(_area(action))
         elif func == "setValues":
-            cells = order[position][1]
             for r, row in enumerate(action["values"]):
                 for c, value in enumerate(row):
-                    cells[(action["start_row"] + r, action["start_column"] + c)] = _excel_value(value)
-    return {name: {key: value for key, value in cells.items() if value is not None} for name, cells in order}
+                    sheet.values[(action["start_row"] + r, action["start_column"] + c)] = _excel_value(value)
+        elif func == "setFormula":
+            sheet.values[(action["start_row"], action["start_column"])] = action["values"][0][0]
+        elif func == "setNumberFormat":
+            sheet.formats.update(dict.fromkeys(_cells(action), args[0]))
+        elif func == "setRangeColor":
+            sheet.fills.update(dict.fromkeys(_cells(action), args[0].upper()))
+        elif func == "setFontProperty":
+            for cell in _cells(action):
+                sheet.fonts.setdefault(cell, {})[args[0]] = args[1].upper() if args[0] == "color" else args[1]
+        elif func == "setColumnWidth":
+            sheet.widths[action["start_column"]] = args[0]
+        elif func == "setRowHeight":
+            sheet.heights[action["start_row"]] = args[0]
+        elif func == "rangeMerge":
+            sheet.merges.add(_area(action))
+        elif func == "addConditionalFormat":
+            rule = args[0]
+            sheet.scales.append((_area(action), tuple(c.upper() for c in rule["colors"]),
+                                 tuple(rule["thresholds"]) if any(t is not None for t in rule["thresholds"]) else None))
+        elif func in ("setDataValidationList", "setDataValidationRule"):
+            kind = "list" if func.endswith("List") else args[0]["type"]
+            sheet.checks.append((_area(action), kind))
+        elif func == "addChart":
+            name, kind, on, source, *_, anchor, _style = args
+            order_by_name = {s.name: s for s in order}
+            order_by_name[on].charts.append({"kind": kind, "anchor": _cell(anchor), "source": source,
+                                             "categories": None})
+        elif func == "setChartXAxisValues":
+            owner = next(s for s in order if s.name == args[1])
+            owner.charts[args[0]]["categories"] = args[2]
+        elif func == "addTable":
+            sheet.tables.append((args[3], args[0].replace("$", "")))
+        elif func == "freezePaneAtRange":
+            sheet.frozen_rows = int(args[0].split(":")[1])
+    return {sheet.name: sheet for sheet in order}
+
+
+def replay(sheets: dict[str, list[list]], actions: list[dict]) -> dict[str, dict[tuple[int, int], object]]:
+    """The cells of each sheet after ``actions``: sheet name -> {(row, col): value}, zero-based."""
+    return {name: {key: value for key, value in sheet.values.items() if value is not None}
+            for name, sheet in replay_sheets(sheets, actions).items()}
 
 
 def grid(cells: dict[tuple[int, int], object]) -> list[list]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import subprocess
+import zipfile
 import sys
 from importlib import resources
 from pathlib import Path
@@ -221,13 +222,14 @@ def test_score_another_sheet_of_an_export_in_place(capsys, sample_copy, helpers)
     assert f"{len(truth.table):,} customers scored" in out
     _, scores = table_under(sample_copy, "Scores", "Customer ID")
     assert {str(row[0]) for row in scores} == set(truth.table.index)
-    for sheet, data in before.items():
-        assert helpers.sheet_bytes(sample_copy, sheet) == data, sheet
+    for sheet, data in before.items():  # as they were, but no longer the selected tab
+        assert helpers.sheet_bytes(sample_copy, sheet) == data.replace(b' tabSelected="1"', b"", 1), sheet
     book = openpyxl.load_workbook(sample_copy, read_only=True)
     assert book.sheetnames == ["Year 2009-2010", "Year 2010-2011", "Settings", "Scores", "Segments",
                                "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast",
                                "Products"]
-    assert book["Data Issues"]["A3"].value.startswith("Row is the row number in Year 2009-2010")
+    notes = " ".join(str(book["Data Issues"][f"A{r}"].value) for r in range(2, 6))  # wrapped to the sheet's width
+    assert "Row is the row number in Year 2009-2010" in notes
     book.close()
 
 
@@ -301,12 +303,29 @@ def test_demo_writes_a_scored_workbook_of_the_bundled_sample(capsys, tmp_path):
     target = tmp_path / "demo.xlsx"
     code, out, err = run(capsys, "demo", target)
     assert (code, err) == (0, "")
-    assert out.startswith("34,766 order rows read")
+    assert out.startswith("Scored the sample as of 2011-09-30, then as of 2011-12-10.\n34,766 order rows read")
     assert f"{customers} customers scored" in out
     assert out.splitlines()[-1] == f"Wrote {target}"
     _, scores = table_under(target, "Scores", "Customer ID")
     assert len(scores) == customers
     assert [p.name for p in tmp_path.iterdir()] == ["demo.xlsx"]
+    book = openpyxl.load_workbook(target)
+    assert book.active.title == "Start Here"
+    # Two snapshots, so Movement and Score History have something to show on first open.
+    history, _ = table_under(target, "Score History", "Customer ID")
+    assert [h[:10] for h in history[1:]] == ["2011-09-30", "2011-12-10"]
+    assert book["Movement"]["A2"].value.startswith("From 2011-09-30 to 2011-12-10: ")
+    # The campaign of the first date, with a fifth held out: test and control groups in every contacted segment.
+    header, results = table_under(target, "Campaign Results", "Segment")
+    rows = {row[0]: dict(zip(header, row)) for row in results}
+    assert rows["All segments"]["Test Customers"] > 0 and rows["All segments"]["Control Customers"] > 0
+    # Customer IDs are all plain numbers, so they are numbers; invoices mix 489434 and C489434, so they stay
+    # text, and Excel is told not to flag the ones that look like numbers.
+    orders = book["Orders"]
+    assert (orders["A1"].value, orders["G1"].value) == ("Invoice", "Customer ID")
+    assert isinstance(orders["G2"].value, int) and orders["A2"].data_type == "s"
+    orders_xml = zipfile.ZipFile(target).read("xl/worksheets/sheet2.xml").decode()
+    assert '<ignoredError sqref="A2:A34767" numberStoredAsText="1"/>' in orders_xml
 
 
 def test_demo_needs_an_xlsx_name(capsys, tmp_path):

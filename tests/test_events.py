@@ -104,19 +104,25 @@ def test_rf_grid_counts_and_average_monetary():
     assert np.isnan(monetary.loc["R 5", "F 5"])  # nobody there
 
 
-def test_the_segments_sheet_has_the_grid_beside_its_table(tmp_path):
+def test_the_segments_sheet_has_the_grids_under_its_chart(tmp_path):
     source = tmp_path / "orders.csv"
     WORKED.to_csv(source, index=False)
     score_file(source, tmp_path / "out.xlsx", as_of=AS_OF)
     sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["Segments"]
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[4]
-    assert header[:9] == ("Segment", "Customers", "% of Customers", "Revenue", "% of Revenue", "Avg Recency (days)",
-                          "Avg Frequency", "Avg Monetary", "Recommended Action")
-    # Two grids after a blank column: customers (K-P), then average Monetary (R-W).
-    assert (header[10], header[17]) == ("Customers by R and F", "Average Monetary by R and F")
-    assert rows[5][10:16] == ("R \\ F", "F 1", "F 2", "F 3", "F 4", "F 5")
-    assert rows[7][10:16] == ("R 4", 0, 0, 0, 0, 1) and rows[7][17:23] == ("R 4", None, None, None, None, 260)
-    assert [row[0] for row in rows[5:16]][:2] == ["Champions", "Loyal"]  # the table itself is where it was
-    heat = [f for f in sheet.conditional_formatting if str(f.sqref) in ("L7:P11", "S7:W11")]
+    assert header == ("Segment", "Customers", "% of Customers", "% of Revenue", "Revenue", "Avg Recency (days)",
+                      "Avg Frequency", "Avg Monetary", "What it means", "Recommended Action")
+    assert [row[0] for row in rows[5:16]][:2] == ["Champions", "Loyal"]  # the table, then a blank row
+    assert rows[16][0] is None
+    # Under the chart (11 segments: 32 x 11 + 100 = 452 pixels, 23 rows from row 18), in the table's columns:
+    # customers, then average Monetary, each a title, a header row and five rows of R scores.
+    top = next(i for i, row in enumerate(rows) if row[0] == "Customers by Recency and Frequency score")
+    assert top == 17 + 23 + 1
+    assert rows[top + 1][:6] == (None, "Frequency 1", "Frequency 2", "Frequency 3", "Frequency 4", "Frequency 5")
+    assert rows[top + 3][:6] == ("Recency 4", 0, 0, 0, 0, 1)
+    assert rows[top + 8][0] == "Average Monetary by Recency and Frequency score"
+    assert rows[top + 11][:6] == ("Recency 4", None, None, None, None, 260)
+    grids = (f"B{top + 3}:F{top + 7}", f"B{top + 11}:F{top + 15}")
+    heat = [f for f in sheet.conditional_formatting if str(f.sqref) in grids]
     assert len(heat) == 2 and all(f.rules[0].type == "colorScale" for f in heat)

@@ -126,7 +126,7 @@ def test_each_run_adds_its_snapshot_and_movement_compares_the_latest_two(hand_bo
 
     rows = sheet_rows(hand_book, "Movement")
     assert rows[1][0].startswith("From 2024-05-31 to 2024-06-30: 5 customers, 4 changed segment and 2 fell")
-    matrix_top = next(i for i, row in enumerate(rows) if row[0] == "Then \\ Now")
+    matrix_top = next(i for i, row in enumerate(rows) if row[0] == "Segment then")
     columns = rows[matrix_top]
     counts = {(row[0], columns[c]): row[c] for row in rows[matrix_top + 1:matrix_top + 13]
               for c in range(1, len(columns)) if row[c]}

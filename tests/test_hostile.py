@@ -222,7 +222,8 @@ def test_a_workbook_without_the_parts_excel_does_without_is_scored(tmp_path, mis
     assert missing not in zipfile.ZipFile(path).namelist()
     orders = helpers.sheet_bytes(path, "Orders")
     score_file(path)
-    assert helpers.sheet_bytes(path, "Orders") == orders
+    # the one change to Orders: it is no longer the selected tab, as the workbook opens on Segments
+    assert helpers.sheet_bytes(path, "Orders") == orders.replace(b' tabSelected="1"', b"", 1)
     cells, book = scored_cells(path, "Scores")
     assert [row[:6] for row in cells[:3]] == [
         ["Customer ID", "First Order", "Last Order", "Recency (days)", "Frequency", "Monetary"],
@@ -300,8 +301,10 @@ def test_everything_the_owner_added_survives_two_runs_byte_for_byte(tmp_path):
                                                           "xl/comments", "xl/vbaProject", "xl/worksheets/"))
               and "rfm_" not in name]
     assert "xl/vbaProject.bin" in owners and any(n.startswith("xl/media/") for n in owners)
-    for name in owners:
-        assert after[name] == before[name], name
+    selected = [name for name in owners if b'tabSelected="1"' in before[name]]
+    assert selected == ["xl/worksheets/sheet1.xml"]  # saved with Orders showing
+    for name in owners:  # the one change: Orders is no longer the selected tab, as the book opens on Segments
+        assert after[name] == before[name].replace(b' tabSelected="1"', b"", 1 if name in selected else 0), name
     book = openpyxl.load_workbook(path, keep_vba=True)
     assert book.sheetnames == ["Orders", "My Dashboard", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
     assert book.defined_names["SalesTotal"].attr_text == "'My Dashboard'!$B$4"
@@ -315,7 +318,10 @@ def test_output_sheets_are_replaced_not_duplicated_and_their_parts_do_not_pile_u
     score_file(path)
     twice = sorted(parts(path))
     assert once == twice
-    assert openpyxl.load_workbook(path).sheetnames == ["Orders", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Orders", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan", "Movement",
+                               "Campaign Results", "Score History", "Forecast"]
+    assert book.active.title == "Segments"  # no Start Here is added to a workbook that has none: it opens on Segments
 
 
 def test_order_text_starting_with_equals_is_stored_as_text(tmp_path):
@@ -349,7 +355,7 @@ def test_ctrl_c_while_writing_leaves_the_workbook_and_no_temporary_file(tmp_path
     path = orders_book(tmp_path / "shop.xlsx")
     before = path.read_bytes()
 
-    def interrupted(book, sheets, out, rows):
+    def interrupted(book, sheets, out, *args):
         Path(out).write_bytes(b"half a workbook")  # the temporary file is half written when Ctrl-C comes
         raise KeyboardInterrupt
     monkeypatch.setattr("rfm_excel.doors.files.put_sheets", interrupted)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import sys
 import re
 import shutil
 import subprocess
@@ -28,7 +29,7 @@ from rfm_excel.writers.headless.template import MACRO_TEMPLATE_NAME, TEMPLATE_NA
 from rfm_excel.writers.headless.vba import ENTRY_POINT
 
 _spec = importlib.util.spec_from_file_location("remote_books", Path(__file__).with_name("remote_books.py"))
-remote_books = importlib.util.module_from_spec(_spec)
+remote_books = sys.modules.setdefault(_spec.name, importlib.util.module_from_spec(_spec))
 _spec.loader.exec_module(remote_books)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,22 +197,45 @@ def test_button_scores_as_hand_checked(helpers, monkeypatch):
     assert [row[0] for row in scores[1:]] == ["C005", "C001", "C004", "C002", "C003"]  # by RFM Score, best first
 
 
-def test_button_writes_blocks_and_formats_columns_not_cells(helpers, monkeypatch):
-    after, actions = button_run(hand_book_sheets(helpers), monkeypatch=monkeypatch)
-    writes = [a for a in actions if a["func"] == "setValues"]
-    scores = [a for a in writes if a["sheet_position"] == 3]
-    assert len(scores) == 1 and (scores[0]["row_count"], scores[0]["column_count"]) == (6, 14)  # header + 5 rows
-    assert len(writes) <= 3 * len(COMPARED) + 3  # lines, table and grids: a handful of blocks per sheet
-    formats = [a for a in actions if a["func"] == "setNumberFormat" and a["sheet_position"] == 3]
-    assert {(a["column_count"], a["row_count"]) for a in formats} == {(1, 5)}
-    assert {a["args"][0] for a in formats} >= {"yyyy-mm-dd", "#,##0", "#,##0.00", "0"}
-    scales = [a for a in actions if a["func"] == "addConditionalFormat" and a["sheet_position"] == 3]
-    assert [(a["start_column"], a["args"][0]["thresholds"]) for a in scales] == [
-        (8, [1, 3.0, 5]), (9, [1, 3.0, 5]), (10, [1, 3.0, 5])]  # R, F and M, red (worst) to green (best)
-    assert any(a["func"] == "freezePaneAtRange" and a["sheet_position"] == 3 and a["args"] == ["1:1"]
-               for a in actions)
-    chart = next(a for a in actions if a["func"] == "addChart")
-    assert chart["sheet_position"] == 4  # on Segments
+def test_the_owner_sees_formats_colour_scales_a_frozen_header_and_start_here(helpers, monkeypatch):
+    sheets = hand_book_sheets(helpers)
+    sheets["Start Here"] = [["Score your customers in five steps"], [], [None, "next to the button"]] + [[]] * 12 + [
+        [None, "my own note"]] + [[]] * 5 + [["keep this too"]]  # B3, B16 and A22: the owner's cells
+    _, actions = button_run(sheets, monkeypatch=monkeypatch)
+    seen = remote_books.replay_sheets(sheets, actions)
+    scores = seen["Scores"]
+    header = {scores.values[(0, c)]: c for c in range(14)}
+    assert scores.formats[(1, header["Monetary"])] == "#,##0.00" and scores.formats[(5, header["Last Order"])] == \
+        "yyyy-mm-dd"
+    assert scores.fills[(0, 0)] == "#1F4E78" and scores.fonts[(0, 0)] == {"bold": True, "color": "#FFFFFF"}
+    assert sorted((area[1], colours, thresholds) for area, colours, thresholds in scores.scales) == [
+        (header[letter], ("#F8696B", "#FFEB84", "#63BE7B"), (1, 3.0, 5)) for letter in "RFM"]  # red = worst
+    assert scores.frozen_rows == 1
+    start = seen["Start Here"]
+    assert start.values[(0, 0)] == "Your customers"
+    assert start.values[(4, 0)] == "5 customers in 5 segments; the largest is Champions (1)."
+    assert start.values[(7, 0)] == '=HYPERLINK("#\'Segments\'!A1","Segments: what each group means, what it is ' \
+        'worth and what to offer it")'
+    assert start.values[(11, 0)] == "To score again, add the new orders to the Orders sheet and click Score customers."
+    assert [start.values[cell] for cell in ((2, 1), (15, 1), (21, 0))] == [
+        "next to the button", "my own note", "keep this too"]  # the owner's cells stay
+    shown = next(a for a in reversed(actions) if a["func"] == "activateSheet")["args"][0]
+    assert list(seen)[shown] == "Start Here"  # the workbook shows Start Here when the button is done
+
+
+def test_merged_cells_in_the_orders_are_read_and_listed_as_from_the_command_line(helpers, monkeypatch):
+    """The button reads a merged Customer ID as the command line does: its value on every row it covers,
+    each such row listed on Data Issues (merged ranges as Excel reports them, rows 2-4 of column A here)."""
+    sheets = hand_book_sheets(helpers)
+    sheets["Orders"][2][0] = sheets["Orders"][3][0] = None  # what Excel hands over for the merged cells
+    monkeypatch.setattr(macros, "merged_ranges", lambda sheet: [((1, 0), (3, 0))] if sheet.name == "Orders" else [])
+    after, _ = button_run(sheets, monkeypatch=monkeypatch)
+    issues = remote_books.grid(after["Data Issues"])
+    top = next(r for r, row in enumerate(issues) if row and row[0] == "Row")
+    assert [row[:5] for row in issues[top + 1:] if row and row[4].startswith("repaired")] == [
+        [2, "Customer ID", "C001", "merged cell over rows 2-4", "repaired: value used on each row"]]
+    scores = {row[0]: row for row in remote_books.grid(after["Scores"])[1:]}
+    assert scores["C001"][5:7] == [2, 3]  # Recency 2, Frequency 3: the same as with the IDs typed in
 
 
 def test_text_from_the_orders_is_written_as_text_never_a_formula(helpers, monkeypatch):
@@ -234,7 +258,8 @@ def test_scoring_again_replaces_the_sheets_in_place(helpers, monkeypatch):
     assert not [a for a in actions if a["func"] == "addSheet"]
     assert {a["sheet_position"] for a in actions if a["func"] == "sheetClear"} == set(range(3, 11))
     history = remote_books.grid(again["Score History"])
-    assert len(history[3]) == 2  # the same as-of date scored again replaces its column
+    header = next(row for row in history if row and row[0] == "Customer ID")
+    assert len(header) == 2  # the same as-of date scored again replaces its column
 
 
 def test_a_problem_is_a_plain_message_not_a_traceback(monkeypatch):

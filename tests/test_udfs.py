@@ -28,12 +28,26 @@ from rfm_excel.layout.template import settings_grid
 from rfm_excel.doors.files import score_file
 
 _spec = importlib.util.spec_from_file_location("remote_books", Path(__file__).with_name("remote_books.py"))
-remote_books = importlib.util.module_from_spec(_spec)
+remote_books = sys.modules.setdefault(_spec.name, importlib.util.module_from_spec(_spec))
 _spec.loader.exec_module(remote_books)
 
 ORDER_HEADER = ["Customer ID", "Order ID", "Order Date", "Amount", "Customer Name", "Email"]
 FUNCTIONS = ["RFM_SCORE", "RFM_SEGMENT", "RFM_RECENCY", "RFM_FREQUENCY", "RFM_MONETARY", "RFM_TABLE", "RFM_SEGMENTS"]
 MISSING = object()  # an optional argument left out in the formula
+VT_ERROR = 10  # pythoncom's variant type of an error value
+
+
+class Variant:
+    """What win32com.client.VARIANT holds: a variant type and a value (pywin32 hands it to COM as such)."""
+
+    def __init__(self, varianttype, value):
+        self.varianttype, self.value = varianttype, value
+
+    def __eq__(self, other):
+        return isinstance(other, Variant) and (self.varianttype, self.value) == (other.varianttype, other.value)
+
+
+NOT_AVAILABLE = Variant(VT_ERROR, -2146826246)  # Excel's #N/A (xlErrNA) as COM carries it
 
 
 @pytest.fixture
@@ -42,7 +56,9 @@ def windows_udfs(monkeypatch):
     remote_books.enable_remote_engine(monkeypatch)
     stubs = {name: types.ModuleType(name) for name in ("pythoncom", "pywintypes", "win32com", "win32com.client")}
     stubs["pythoncom"].CoInitialize = lambda: None
+    stubs["pythoncom"].VT_ERROR = VT_ERROR
     stubs["win32com.client"].Dispatch = None
+    stubs["win32com.client"].VARIANT = Variant
     for name, module in stubs.items():
         monkeypatch.setitem(sys.modules, name, module)
     monkeypatch.delitem(sys.modules, "xlwings.udfs", raising=False)
@@ -106,7 +122,10 @@ def test_every_function_has_help_texts_and_a_category(windows_udfs):
         assert all(not a["doc"].startswith("Positional argument") for a in visible), name
         orders = next(a for a in info["args"] if a["name"] == "orders")
         assert orders["options"] == {"ndim": 2}  # always rows of cells, even for a one-row range
-        assert [a["name"] for a in info["args"] if "optional" in a] == ["as_of", "window_months", "levels", "caller"]
+        assert [a["name"] for a in info["args"] if "optional" in a] == ["as_of", "window_months", "levels", "settings",
+                                                                       "caller"]
+        settings = next(a for a in info["args"] if a["name"] == "settings")
+        assert settings["options"] == {"ndim": 2} and "Settings!A1:L60" in settings["doc"]
 
 
 def test_the_vba_wrappers_excel_gets(windows_udfs):
@@ -114,10 +133,11 @@ def test_the_vba_wrappers_excel_gets(windows_udfs):
     windows_udfs.xlwings.generate_vba_wrapper("rfm_excel.doors.functions", windows_udfs.module, out,
                                               types.SimpleNamespace(Name="rfm_template.xlsm"))
     vba = out.getvalue()
-    assert "Function RFM_SCORE(customer_id, orders, Optional as_of, Optional window_months, Optional levels)" in vba
-    assert "Function RFM_TABLE(orders, Optional as_of, Optional window_months, Optional levels)" in vba
+    assert ("Function RFM_SCORE(customer_id, orders, Optional as_of, Optional window_months, Optional levels, "
+            "Optional settings)") in vba
+    assert "Function RFM_TABLE(orders, Optional as_of, Optional window_months, Optional levels, Optional settings)" in vba
     assert ('XLPy.CallUDF("rfm_excel.doors.functions", "RFM_SCORE", Array(customer_id, orders, as_of, window_months, levels, '
-            'Nothing), ThisWorkbook, Application.Caller)') in vba  # the calling cell fills ``caller``
+            'settings, Nothing), ThisWorkbook, Application.Caller)') in vba  # the calling cell fills ``caller``
     assert sorted(line.split("(")[0].split()[-1] for line in vba.splitlines() if line.startswith("Function")) == \
         sorted(FUNCTIONS)
 
@@ -136,10 +156,10 @@ def test_per_customer_functions(windows_udfs, shop):
     assert value("RFM_SCORE", " c001 ") == "433"  # IDs match as the orders' IDs do: no spaces, no case
 
 
-def test_unknown_customer_and_blank_id(windows_udfs, shop):
-    assert cell(call(windows_udfs, "RFM_SCORE", "C999", shop.orders)) == "unknown customer"
+def test_unknown_customer_and_blank_id_are_excels_not_available(windows_udfs, shop):
+    assert cell(call(windows_udfs, "RFM_SCORE", "C999", shop.orders)) == NOT_AVAILABLE
     assert cell(call(windows_udfs, "RFM_SEGMENT", shop.book.sheets["Start Here"].range("Z9"), shop.orders)) == \
-        "unknown customer"
+        NOT_AVAILABLE
 
 
 def test_numeric_ids_from_cells_match(windows_udfs, monkeypatch):
@@ -227,14 +247,39 @@ def test_tables_spill_with_their_header(windows_udfs, shop, tmp_path, helpers):
 # ================================================================== the cache
 
 
-def test_10000_cells_over_one_range_score_it_once(windows_udfs, shop):
-    cache = windows_udfs.module.CACHE
-    for i in range(10_000):
+def test_cells_over_one_range_read_the_settings_once_each_and_parse_and_score_once(windows_udfs, shop, monkeypatch):
+    """500 cells prove what 10,000 would: one range read of Settings per call, one parse and one scoring in all
+    (benchmarks/udf_cache.py times 10,000)."""
+    module = windows_udfs.module
+    reads = []
+    original = module.sheet_values
+    monkeypatch.setattr(module, "sheet_values", lambda sheet: reads.append(sheet.name) or original(sheet))
+    for i in range(500):
         customer = ("C001", "C002", "C003", "C004", "C005")[i % 5]
-        assert cell(call(windows_udfs, "RFM_FREQUENCY", customer, shop.orders, caller=shop.caller)) in (1, 2, 3, 4, 5)
-    assert cache.scorings == 1
+        assert cell(call(windows_udfs, "RFM_FREQUENCY", customer, shop.orders, caller=shop.caller)) == \
+            {"C001": 3, "C002": 1, "C003": 2, "C004": 4, "C005": 5}[customer]
+    assert (len(reads), set(reads), module.SETTINGS.parses, module.CACHE.scorings) == (500, {"Settings"}, 1, 1)
     call(windows_udfs, "RFM_TABLE", shop.orders, caller=shop.caller)
-    assert cache.scorings == 1  # the same content and settings: the same scoring
+    assert module.CACHE.scorings == 1  # the same content and settings: the same scoring
+
+
+def test_the_settings_argument_avoids_the_read(windows_udfs, shop, monkeypatch):
+    module = windows_udfs.module
+    reads = []
+    monkeypatch.setattr(module, "sheet_values", lambda sheet: reads.append(sheet.name))
+    settings = shop.book.sheets["Settings"].range("A1:L60")
+    for customer in ("C001", "C005") * 50:
+        assert len(cell(call(windows_udfs, "RFM_SCORE", customer, shop.orders, MISSING, MISSING, MISSING, settings,
+                             caller=shop.caller))) == 3
+    assert (reads, module.SETTINGS.parses) == ([], 1)
+    changed = settings_grid()
+    next(r for r in changed if r and r[0] == "Best score is")[1] = "Lowest"
+    book = remote_books.book({"Settings": changed})
+    assert cell(call(windows_udfs, "RFM_SCORE", "C005", shop.orders, MISSING, MISSING, MISSING,
+                     book.sheets["Settings"].range("A1:L60"))) == "112"  # 1 is best: C005's 5, 5, 4
+    assert module.SETTINGS.parses == 2
+    assert cell(call(windows_udfs, "RFM_SCORE", "C005", shop.orders, MISSING, MISSING, MISSING, "Settings")) == \
+        "settings must be the Settings sheet's cells from A1, e.g. Settings!A1:L60."
 
 
 def test_the_cache_is_keyed_by_content(windows_udfs, helpers):

@@ -73,10 +73,14 @@ def rows_of(path: Path, sheet: str, min_row: int = 1) -> list[tuple]:
 
 
 def table_of(path: Path, sheet: str, header: str) -> tuple[list, list[tuple]]:
-    """The header row (found by its first cell) and the non-blank rows under it."""
+    """The header row (found by its first cell) and the rows under it down to the first blank row."""
     rows = rows_of(path, sheet)
     top = next(i for i, row in enumerate(rows) if row and row[0] == header)
-    body = [row for row in rows[top + 1:] if any(v is not None for v in row)]
+    body = []
+    for row in rows[top + 1:]:
+        if all(v is None for v in row):
+            break
+        body.append(row)
     return list(rows[top]), body
 
 
@@ -213,7 +217,8 @@ def test_round_trip_segments_table_adds_up_and_notes_the_as_of_date(scored_hand_
     assert "17 of 19 order rows used" in note and "16 orders" in note and "5 customers" in note
     assert "R, F and M each 1-5 by fifths of customers (higher is better)" in note
     header, body = table_of(path, "Segments", "Segment")
-    assert header[:5] == ["Segment", "Customers", "% of Customers", "Revenue", "% of Revenue"]
+    assert header == ["Segment", "Customers", "% of Customers", "% of Revenue", "Revenue", "Avg Recency (days)",
+                      "Avg Frequency", "Avg Monetary", "What it means", "Recommended Action"]
     assert [row[0] for row in body] == [s.name for s in DEFAULT_SEGMENTS]
     counts = {row[0]: row[1] for row in body}
     assert sum(counts.values()) == 5
@@ -221,10 +226,12 @@ def test_round_trip_segments_table_adds_up_and_notes_the_as_of_date(scored_hand_
     for segment in HAND_SEGMENT_OF.values():
         expected[segment] += 1
     assert counts == expected
-    assert sum(row[3] for row in body) == pytest.approx(175.5 + 500 + 30 + 140 + 300)
+    assert sum(row[4] for row in body) == pytest.approx(175.5 + 500 + 30 + 140 + 300)
     assert sum(row[2] for row in body) == pytest.approx(1.0)
     lost = next(row for row in body if row[0] == "Lost")
-    assert lost[4] == pytest.approx(500 / 1145.5)
+    assert lost[3] == pytest.approx(500 / 1145.5)
+    assert lost[8] == "Bought once or twice, very long ago."  # what the segment means, beside what to do
+    assert lost[9].startswith("Spend nothing on them")
 
 
 def test_round_trip_segments_sheet_has_a_bar_chart_of_its_table(scored_hand_book, helpers):
@@ -236,7 +243,7 @@ def test_round_trip_segments_sheet_has_a_bar_chart_of_its_table(scored_hand_book
         charts = [t for _, kind, t in helpers.part_relationships(archive, drawings[0]) if kind.endswith("/chart")]
         assert len(charts) == 1 and re.fullmatch(r"xl/charts/[^/]+\.xml", charts[0])
         chart = archive.read(charts[0]).decode()
-        assert [n for n in archive.namelist() if n.startswith("xl/charts/")] == charts
+        assert len([n for n in archive.namelist() if n.startswith("xl/charts/")]) == 2  # and Score History's
     assert "<c:barChart>" in chart
     # Header in row 5 (title, two note lines, a blank row above it), 11 default segments in rows 6-16.
     assert "<c:f>Segments!$A$6:$A$16</c:f>" in chart
@@ -260,14 +267,111 @@ def test_round_trip_data_issues_lists_each_skipped_row(scored_hand_book):
 def test_round_trip_data_issues_totals_each_problem_above_the_list(scored_hand_book):
     _, path = scored_hand_book
     sheet = openpyxl.load_workbook(path)["Data Issues"]
-    block = [[c.value for c in row[3:6]] for row in sheet.iter_rows(min_row=5, max_row=9)]
+    top = next(r for r in range(1, 20) if str(sheet.cell(r, 4).value).startswith("At a glance"))  # under the notes
+    block = [[c.value for c in row[3:6]] for row in sheet.iter_rows(min_row=top, max_row=top + 4)]
     assert block == [["At a glance: what was skipped or changed, and the money on those rows", None, None],
                      ["Problem", "Rows", "Amount"],
                      ["Skipped: no customer ID", 1, 20],   # row 9
                      ["Skipped: not a date", 1, 60],       # row 20, "soon"
                      ["Return lines netted", 1, -20]]      # row 14
-    assert sheet["F7"].number_format == "#,##0.00" and sheet["E7"].number_format == "#,##0"
-    assert sheet["A11"].value == "Row"  # the list's header, under the block and a blank row
+    assert sheet.cell(top + 2, 6).number_format == "#,##0.00" and sheet.cell(top + 2, 5).number_format == "#,##0"
+    assert sheet.cell(top + 6, 1).value == "Row"  # the list's header, under the block and a blank row
+
+
+def selected_tabs(path: Path, helpers) -> tuple[list[str], int]:
+    """The sheets marked as selected tabs, and the workbook's active tab."""
+    with zipfile.ZipFile(path) as archive:
+        workbook = archive.read("xl/workbook.xml").decode()
+        selected = [name for name, part in helpers.sheet_parts(path).items()
+                    if 'tabSelected="1"' in archive.read(part).decode().split("<sheetData")[0]]
+    found = re.search(r'activeTab="(\d+)"', workbook)
+    return selected, int(found[1]) if found else 0
+
+
+def test_start_here_shows_the_run_and_links_to_the_sheets(scored_hand_book, helpers):
+    _, path = scored_hand_book
+    rows = [row[0] if row else None for row in rows_of(path, "Start Here")]
+    assert rows[0] == "Your customers" and rows[1] is None
+    assert re.fullmatch(r"Scored \d{4}-\d\d-\d\d \d\d:\d\d for the as-of date 2024-06-30, from the Orders sheet: "
+                        r"17 of 19 order rows used\.", rows[2])
+    # Five customers, each in a segment of their own; the largest (a tie) is the first in the segment table.
+    assert rows[4] == "5 customers in 5 segments; the largest is Champions (1)."
+    # Contact this week (2024-06-30 to 2024-07-06): Dan (C004, 140.00) and C003 (30.00), both due on the as-of
+    # date; Eve and Alice bought within 7 days and Bob is Lost (Do Not Contact).
+    assert rows[5] == "2 customers to contact this week (by 2024-07-06): together they have spent 170.00 with you."
+    assert rows[7:10] == [
+        '=HYPERLINK("#\'Segments\'!A1","Segments: what each group means, what it is worth and what to offer it")',
+        '=HYPERLINK("#\'Contact Plan\'!A1","Contact Plan: whom to contact, when, how and why")',
+        '=HYPERLINK("#\'Data Issues\'!A1","Data Issues: 2 of 19 order rows left out, and why")']
+    assert rows[11] == ("To score again, add the new orders to the Orders sheet, save and close the workbook, and "
+                        "score it with rfm-excel.")
+    assert selected_tabs(path, helpers) == (["Start Here"], 0)  # the scored workbook opens on Start Here
+
+
+def test_before_the_first_run_start_here_says_what_to_do_in_five_lines(tmp_path):
+    rows = [row[0] for row in rows_of(build_template(tmp_path / "t.xlsx"), "Start Here") if row and row[0]]
+    assert rows[0] == "Score your customers in five steps" and len(rows) == 6
+    assert [line[:3] for line in rows[1:]] == ["1. ", "2. ", "3. ", "4. ", "5. "]
+    assert not [line for line in rows if "terminal" in line.lower() or "docs/" in line or "command" in line.lower()]
+    button = [row[0] for row in rows_of(build_template(tmp_path / "t.xlsm"), "Start Here") if row and row[0]]
+    assert button[3] == "3.  Click Score customers (the button on the right); the sheets appear when it is done."
+
+
+def test_a_run_rewrites_only_the_tools_cells_of_start_here(hand_book, helpers):
+    book = openpyxl.load_workbook(hand_book)
+    book["Start Here"]["B3"] = "my note beside the steps"
+    book["Start Here"]["A20"] = "my own list"
+    book.active = book.sheetnames.index("Orders")  # saved while looking at the orders
+    book["Start Here"].sheet_view.tabSelected, book["Orders"].sheet_view.tabSelected = False, True
+    book.save(hand_book)
+    orders_before = helpers.sheet_bytes(hand_book, "Orders")
+    score_file(hand_book)
+    score_file(hand_book)
+    start = openpyxl.load_workbook(hand_book)["Start Here"]
+    assert (start["A1"].value, start["B3"].value, start["A20"].value) == (
+        "Your customers", "my note beside the steps", "my own list")
+    assert start["A7"].value is None  # the old step 5 is gone: A1:A14 are the tool's
+    # Orders keeps every byte but its mark as the selected tab: two selected tabs would group the sheets.
+    assert helpers.sheet_bytes(hand_book, "Orders") == orders_before.replace(b' tabSelected="1"', b"", 1)
+    assert b'tabSelected="1"' in orders_before
+    assert selected_tabs(hand_book, helpers) == (["Start Here"], 0)
+
+
+def test_money_is_shown_in_the_currency_of_the_orders_unless_settings_choose_one(tmp_path, helpers):
+    rows = [(cid, oid, day, f"£{amount:,.2f}", None, None) for cid, oid, day, amount, *_ in helpers.hand_orders]
+    book = helpers.fill_orders(build_template(tmp_path / "pounds.xlsx"), rows)
+    score_file(book)
+    scores, segments = openpyxl.load_workbook(book)["Scores"], openpyxl.load_workbook(book)["Segments"]
+    money = '"£"#,##0.00;-"£"#,##0.00'
+    assert scores["F2"].number_format == money and scores["F2"].value == 300  # Eve's Monetary, in pounds
+    assert segments["E6"].number_format == money  # Revenue
+    helpers.set_setting(book, "Currency symbol", "€")  # the owner's choice wins
+    score_file(book)
+    assert openpyxl.load_workbook(book)["Scores"]["F2"].number_format == '"€"#,##0.00;-"€"#,##0.00'
+
+
+def test_every_result_sheet_prints_landscape_readably_with_its_header_on_every_page(scored_hand_book):
+    """One page wide when the columns fit at 70% or more (A4 and Letter landscape: 922 pixels less margins),
+    else at 70% with pages across and the ID column repeated; the table's header row on every page."""
+    _, path = scored_hand_book
+    book = openpyxl.load_workbook(path)
+    for name in OUTPUT:
+        sheet = book[name]
+        first = {"Segments": "Segment", "Campaign Results": "Segment", "Data Issues": "Row",
+                 "Forecast": "Repeat orders before the check"}.get(name, "Customer ID")
+        header = next(r for r, row in enumerate(sheet.iter_rows(values_only=True), start=1) if row[0] == first)
+        assert sheet.page_setup.orientation == "landscape", name
+        assert sheet.print_title_rows == f"${header}:${header}", name
+        widths = [sheet.column_dimensions[letter].width for letter in sheet.column_dimensions]
+        pixels = sum(int(width * 7 + 5) for width in widths)
+        if sheet.sheet_properties.pageSetUpPr.fitToPage:
+            assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (None, 0), name  # 1 wide, any tall
+            assert pixels * 0.7 <= 922, name
+        else:
+            assert (sheet.page_setup.scale, sheet.print_title_cols, sheet.page_setup.pageOrder) == (
+                70, "$A:$A", "overThenDown"), name
+            assert pixels * 0.7 > 922, name
+    assert book["Segments"].row_breaks.brk[0].id == 41  # the R x F grids on a page of their own
 
 
 def test_scoring_twice_replaces_the_sheets_and_gives_the_same_values(scored_hand_book, helpers):
@@ -281,8 +385,8 @@ def test_scoring_twice_replaces_the_sheets_and_gives_the_same_values(scored_hand
     assert second["Segments"][2:] == first["Segments"][2:]  # the note (row 2) carries the time of the run
     assert second["Segments"][1][0][:7] == "Scored "
     with zipfile.ZipFile(path) as archive:
-        assert len([n for n in archive.namelist() if n.startswith("xl/charts/") and n.endswith(".xml")]) == 1
-        assert len([n for n in archive.namelist() if n.startswith("xl/drawings/") and n.endswith(".xml")]) == 1
+        assert len([n for n in archive.namelist() if n.startswith("xl/charts/") and n.endswith(".xml")]) == 2
+        assert len([n for n in archive.namelist() if n.startswith("xl/drawings/") and n.endswith(".xml")]) == 2
 
 
 def test_the_standard_zlib_writes_the_same_sheets_where_isal_is_missing(scored_hand_book, monkeypatch):
@@ -368,7 +472,7 @@ def test_lowest_is_best_turns_the_colour_scales_round(hand_book, helpers):
     for formatting in sheet.conditional_formatting:
         for rule in formatting.rules:
             ends = [(v.val, c.rgb[-6:]) for v, c in zip(rule.colorScale.cfvo, rule.colorScale.color)]
-            assert ends[0] == (5, "F8696B") and ends[-1] == (1, "63BE7B")
+            assert ends[0] == (1, "63BE7B") and ends[-1] == (5, "F8696B")  # 1 green (best), 5 red (worst)
 
 
 def test_editing_the_segment_table_changes_the_segments(hand_book):
@@ -439,8 +543,8 @@ def test_scoring_twice_leaves_the_owners_sheets_byte_for_byte(hand_book, helpers
     for name, data in before.items():
         assert helpers.sheet_bytes(hand_book, name) == data, name
     assert owners_chart() == chart_before
-    with zipfile.ZipFile(hand_book) as archive:  # the owner's chart and the Segments chart, nothing stale
-        assert len([n for n in archive.namelist() if n.startswith("xl/charts/") and n.endswith(".xml")]) == 2
+    with zipfile.ZipFile(hand_book) as archive:  # the owner's chart and those of Segments and Score History
+        assert len([n for n in archive.namelist() if n.startswith("xl/charts/") and n.endswith(".xml")]) == 3
     with zipfile.ZipFile(hand_book) as archive:
         assert archive.testzip() is None  # every part's CRC checks out
     book = openpyxl.load_workbook(hand_book)
@@ -531,8 +635,9 @@ def test_real_sample_data_issues_has_one_row_per_skipped_row(scored_sample, samp
     truth = sample_truth
     rows = rows_of(out, "Data Issues")
     skipped = len(truth.skipped_rows)
-    assert rows[1][0].startswith(f"20,497 order rows read, {20_497 - skipped:,} used, {skipped:,} skipped")
-    assert rows[2][0].startswith("Row is the row number in Year 2010-2011")
+    notes = " ".join(str(row[0]) for row in rows[1:6] if row[0])  # the notes, wrapped to the sheet's width
+    assert notes.startswith(f"20,497 order rows read, {20_497 - skipped:,} used, {skipped:,} skipped")
+    assert "Row is the row number in Year 2010-2011" in notes
     _, body = table_of(out, "Data Issues", "Row")
     listed = [r for r in body if r[4].startswith("skipped")]
     assert [r[0] for r in listed] == truth.skipped_rows  # one row each, in sheet order
@@ -555,8 +660,9 @@ def test_real_sample_keeps_both_year_sheets_and_the_input(scored_sample, sample_
     assert export.read_bytes() == sample_source.read_bytes()
     with zipfile.ZipFile(out) as archive:
         assert archive.testzip() is None
-    for sheet in ("Year 2009-2010", "Year 2010-2011"):
-        assert helpers.sheet_bytes(out, sheet) == helpers.sheet_bytes(sample_source, sheet), sheet
+    for sheet in ("Year 2009-2010", "Year 2010-2011"):  # as they were, but no longer the selected tab
+        assert helpers.sheet_bytes(out, sheet) == helpers.sheet_bytes(sample_source, sheet).replace(
+            b' tabSelected="1"', b"", 1), sheet
     book = openpyxl.load_workbook(out, read_only=True)
     assert book.sheetnames == ["Year 2009-2010", "Year 2010-2011", "Settings"] + OUTPUT + ["Products"]  # StockCode
     book.close()

@@ -60,6 +60,7 @@ class CleanOrders:
     row skipped or repaired (Row blank for a note about a whole column). ``rows_read`` counts
     input rows; ``amounts`` holds each input row's amount as used (a cancellation's made
     negative; NaN where none could be read), used or not, so the issues can say what they were worth.
+    ``currency`` is the symbol the amounts written as text carry ("" when none does).
     """
 
     lines: pd.DataFrame
@@ -67,6 +68,7 @@ class CleanOrders:
     rows_read: int
     columns: dict[str, str]
     amounts: np.ndarray | None = None
+    currency: str = ""
 
 
 def map_columns(headers: list, chosen: dict[str, str] | None = None) -> dict[str, str]:
@@ -182,7 +184,8 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
                       "amount": amount, "source_row": issues.rows, **extras}, keep)
     if len(set(customer_text)) > len(set(keys)):  # some spellings differ only by spaces or case
         _report_merged_spellings(lines, issues)
-    return CleanOrders(lines, issues.table(), len(raw), columns, amount)
+    money = code["amount"] if "amount" in columns else code["price"]
+    return CleanOrders(lines, issues.table(), len(raw), columns, amount, currency_symbol(money.distinct))
 
 
 def as_frame(columns: dict[str, np.ndarray], rows=slice(None)) -> pd.DataFrame:
@@ -453,3 +456,21 @@ def _text_dates(text: pd.Series, date_order: str) -> tuple[pd.Series, str | None
     sample = text[slashed].iloc[0]
     note = f"text dates such as {sample} read as {'day/month' if day_first else 'month/day'} ({order}/yyyy), {why}"
     return dates, note
+
+
+# ---------------------------------------------------------------- the currency of the amounts
+# Apart from the number reading above on purpose: it only looks at the marks that reading strips.
+
+CURRENCIES = {"£": "£", "€": "€", "$": "$", "GBP": "£", "EUR": "€", "USD": "$"}
+_CURRENCY = re.compile(r"^[\s(+-]*(£|€|\$|GBP|EUR|USD)|(£|€|\$|GBP|EUR|USD)[\s)]*$")
+
+
+def currency_symbol(values) -> str:
+    """The currency symbol most of the amounts written as text carry ("" when none carries one).
+
+    >>> currency_symbol(["£12.50", "GBP 7", "$3", 4.5])
+    '£'
+    """
+    found = pd.Series([CURRENCIES[m[1] or m[2]] for v in values if isinstance(v, str)
+                       and (m := _CURRENCY.search(v.strip().upper()))], dtype=object)
+    return found.value_counts().index[0] if len(found) else ""

@@ -1,8 +1,9 @@
 """The Score customers button: score the workbook open in Excel and write the output sheets into it.
 
-The button (rfm_excel/vba/RfmExcel.bas) runs ``score_customers`` through xlwings' RunPython. It
-reads Orders, Settings and Score History with one whole-range read each, calls the same
-``core.score`` as the command line and writes the same layouts (``workbook.live``).
+The button (writers/headless/vba/RfmExcel.bas) runs ``score_customers`` through xlwings' RunPython. It
+reads Orders (with its merged cells), Settings and Score History with one whole-range read each, calls
+the same ``core.score`` as the command line and writes the same layouts (``writers.live``), Start Here's
+part included; the workbook then shows Start Here.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import xlwings as xw
 from .. import core
 from ..base.errors import RfmError
 from ..base.settings import Settings, parse_settings
-from ..base.sheet_names import SCORE_HISTORY, SCORES
+from ..base.sheet_names import SCORE_HISTORY
 from ..domain.history import from_sheet
-from ..layout.sheets import output_sheets
-from ..readers.workbook import orders_block
-from ..writers.live import find_sheet, sheet_values, write_layouts, write_settings_sheet
+from ..layout.sheets import OPENS_ON, output_sheets
+from ..layout.template import settings_sheet, start_here_sheet
+from ..readers.workbook import orders_from_rows
+from ..writers.live import activate, find_sheet, merged_ranges, sheet_values, write_layouts
 from .failures import book_path, unexpected
 from .files import write_full_lists
 
@@ -61,24 +63,25 @@ def score_book(book: xw.Book, orders_sheet: str | None = None,
         names = ", ".join(s.name for s in book.sheets)
         raise RfmError(f"This workbook has no sheet named {name!r} (it has: {names}); put your orders on a sheet "
                        "named Orders.")
-    orders, first_row = orders_block(sheet_values(sheet), sheet.name)
-    settings_sheet = find_sheet(book, "Settings")
-    settings = parse_settings(sheet_values(settings_sheet), settings_sheet.name) if settings_sheet else Settings()
+    orders, first_row, read_issues = orders_from_rows(sheet_values(sheet), merged_ranges(sheet), sheet.name)
+    found = find_sheet(book, "Settings")
+    settings = parse_settings(sheet_values(found), found.name) if found else Settings()
     history_sheet = find_sheet(book, SCORE_HISTORY)
     history = from_sheet(sheet_values(history_sheet)) if history_sheet else None
     status(f"Score customers: scoring {len(orders):,} order rows...")
-    result = core.score(orders, settings, first_row=first_row, sheet=sheet.name, history=history)
+    result = core.score(orders, settings, first_row=first_row, sheet=sheet.name, read_issues=read_issues,
+                        history=history)
     status(f"Score customers: writing the sheets for {result.customers:,} customers...")
+    scored_at = dt.datetime.now()
     book.app.screen_updating = False
     try:
-        layouts = output_sheets(result, dt.datetime.now(), book_path(book) or Path(tempfile.gettempdir()) / "workbook")
+        layouts = output_sheets(result, scored_at, book_path(book) or Path(tempfile.gettempdir()) / "workbook")
         write_full_lists(layouts)
-        write_layouts(book, layouts, settings.currency_symbol)
-        if settings_sheet is None:
-            write_settings_sheet(book)
+        write_layouts(book, [*([] if found else [settings_sheet()]), start_here_sheet(result, scored_at, button=True),
+                             *layouts])
     finally:
         book.app.screen_updating = True
-    find_sheet(book, SCORES).activate()
+    activate(book, OPENS_ON)
     return result
 
 

@@ -1,4 +1,4 @@
-"""The rfm-excel command line: template, score and demo."""
+"""The rfm-excel command line: template, score, export, compare, demo and excel-setup."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -14,17 +15,19 @@ import pandas as pd
 
 from .. import __version__
 from ..base.errors import RfmError
-from ..base.settings import Settings
+from ..base.settings import DEFAULT_SEGMENTS, Settings
 from ..core import Result
 from ..layout.wording import counted, plan_summary, summary
 from ..writers.headless.template import build_template
 from .failures import unexpected
 from .files import check_place, compare_file, export_plan, score_file, write_template
+from .setup import excel_setup
 
 SAMPLE = "online_retail_sample.csv.gz"
+DEMO_FIRST_AS_OF = dt.date(2011, 9, 30)  # the demo scores the sample on this date, then on its last day
+DEMO_HOLDOUT = 0.2
 # The sample's codes for postage, carriage, fees and manual adjustments: not products to offer anyone.
-DEMO_SETTINGS = Settings(do_not_recommend=("POST", "DOT", "C2", "M", "D", "ADJUST", "BANK CHARGES", "AMAZONFEE",
-                                           "CRUK", "PADS", "S", "B"))
+DEMO_NOT_PRODUCTS = ("POST", "DOT", "C2", "M", "D", "ADJUST", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "S", "B")
 INPUT_PROBLEM, USAGE, UNEXPECTED, INTERRUPTED = 1, 2, 3, 130  # exit statuses; 2 is argparse's own
 EXIT_STATUSES = f"""exit status:
   0    done
@@ -84,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--output", "-o", type=Path, help="write the workbook here instead")
     compare.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
     compare.add_argument("--force", action="store_true", help=FORCE_HELP)
+
+    commands.add_parser("excel-setup", **described,
+                        help="set up this Windows or Mac computer for the Score customers button",
+                        description="Tell xlwings which Python to use, let Excel start it (Mac), check xlwings' "
+                                    "library (Windows) and put a fresh workbook with the Score customers button in "
+                                    "your Documents folder. Prints what it did.")
 
     demo = commands.add_parser("demo", **described, help="score bundled sample orders into a demo workbook",
                                description="Write a workbook of real sample orders and score it.")
@@ -173,14 +182,30 @@ def sample_orders() -> pd.DataFrame:
         return pd.read_csv(path, dtype=str, keep_default_na=False).astype(object).replace("", None)
 
 
+def demo_settings() -> Settings:
+    """The demo's Settings: pounds sterling (the sample's shop is in the UK), a fifth of each contacted segment
+    held out, a campaign sent on the first scoring date, so that Campaign Results has something to show, and the
+    sample's postage and fee codes kept out of the offers."""
+    segments = tuple(rule if rule.do_not_contact else replace(rule, holdout=DEMO_HOLDOUT) for rule in DEFAULT_SEGMENTS)
+    return Settings(currency_symbol="£", campaign_date=DEMO_FIRST_AS_OF, segments=segments,
+                    do_not_recommend=DEMO_NOT_PRODUCTS)
+
+
 def _demo(args) -> None:
     if args.path.suffix.lower() != ".xlsx":
         raise RfmError(f"The demo workbook must be an .xlsx file; name it e.g. {args.path.stem}.xlsx.")
     check_place(args.path, args.force, elsewhere="choose another place")
     with tempfile.TemporaryDirectory(prefix="rfm-") as folder:
-        book = build_template(Path(folder) / "demo.xlsx", orders=sample_orders(), settings=DEMO_SETTINGS)
-        result, path = score_file(book, args.path, force=args.force)
+        book = build_template(Path(folder) / "demo.xlsx", orders=sample_orders(), settings=demo_settings())
+        _, first = score_file(book, Path(folder) / "first.xlsx", as_of=DEMO_FIRST_AS_OF)  # Movement and Score
+        result, path = score_file(first, args.path, force=args.force)  # History then compare two dates
+    print(f"Scored the sample as of {DEMO_FIRST_AS_OF:%Y-%m-%d}, then as of {result.as_of:%Y-%m-%d}.")
     _report(result, path)
+
+
+def _excel_setup(args) -> None:
+    for line in excel_setup():
+        print(line)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,8 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "compare" and (args.earlier is None) != (args.later is None):
         parser.error("compare needs both --from and --to, or neither to compare the latest two snapshots")
     try:
-        {"template": _template, "score": _score, "export": _export, "compare": _compare,
-         "demo": _demo}[args.command](args)
+        {"template": _template, "score": _score, "export": _export, "compare": _compare, "demo": _demo,
+         "excel-setup": _excel_setup}[args.command](args)
     except RfmError as error:
         print(f"Error: {error}", file=sys.stderr)
         return INPUT_PROBLEM

@@ -15,11 +15,12 @@ from ..base.errors import RfmError
 from ..base.settings import BEST_LOWEST, Settings, parse_settings
 from ..domain.contact import CONTACT, neutralise_formulas
 from ..domain.history import from_sheet, movement, of_filter, snapshot_dates
-from ..layout.sheets import SheetLayout, fitted, movement_sheet, output_sheets
+from ..layout.sheets import OPENS_ON, SheetLayout, fitted, movement_sheet, output_sheets
+from ..layout.template import settings_sheet, start_here_sheet
 from ..readers.workbook import read_book, read_csv
 from ..writers.headless.render import Styles, write_layout
 from ..writers.headless.splice import put_sheets
-from ..writers.headless.template import build_template, write_settings_sheet
+from ..writers.headless.template import build_template
 
 
 def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.date | None = None,
@@ -114,10 +115,10 @@ def compare_file(path: str | Path, output: str | Path | None = None, earlier: dt
         raise RfmError("Score History needs two snapshots to compare; score the workbook on another as-of date first.")
     moved = movement(stored, [rule.name for rule in result.settings.segments], result.scores, earlier, later,
                      best_lowest=result.settings.best_score == BEST_LOWEST)
-    layout = fitted(movement_sheet(moved), target.resolve())
+    layout = fitted(movement_sheet(moved, result.currency_symbol), target.resolve())
     write_full_lists([layout])
     with _replacing(target) as temporary:
-        _write_layouts(path, temporary, [layout], result.settings.currency_symbol)
+        write_layouts(path, temporary, [layout])
     return layout, target
 
 
@@ -202,12 +203,15 @@ def _umask() -> int:
 
 
 def _write_result(book: Path, out: Path, result: core.Result, target: Path, add_settings: bool, tell=None) -> None:
-    """Render the output sheets (and a Settings sheet if the book lacks one) and put them into the book, to
-    become ``target``; a table too big for its sheet goes whole to a CSV file beside it."""
-    layouts = output_sheets(result, dt.datetime.now(), target.resolve())  # the notes name the file in full
+    """Render the output sheets, Start Here's part (put in only where the book has that sheet) and a Settings
+    sheet if the book lacks one, and put them into the book, to become ``target``, which then opens on Start
+    Here; a table too big for its sheet goes whole to a CSV file beside it."""
+    scored_at = dt.datetime.now()
+    start_here = start_here_sheet(result, scored_at, button=target.suffix.lower() == ".xlsm")
+    layouts = output_sheets(result, scored_at, target.resolve())  # the notes name the file in full
     for note in write_full_lists(layouts):
         (tell or (lambda words: None))(note)
-    _write_layouts(book, out, layouts, result.settings.currency_symbol, add_settings)
+    write_layouts(book, out, [start_here, *layouts], [settings_sheet()] if add_settings else [], opens_on=OPENS_ON)
 
 
 def write_full_lists(layouts: list[SheetLayout]) -> list[str]:
@@ -223,16 +227,16 @@ def write_full_lists(layouts: list[SheetLayout]) -> list[str]:
     return notes
 
 
-def _write_layouts(book: Path, out: Path, layouts: list[SheetLayout], currency_symbol: str,
-                   add_settings: bool = False) -> None:
-    """Render ``layouts`` (and a default Settings sheet if asked) and put them into the book."""
+def write_layouts(book: Path, out: Path, layouts: list[SheetLayout], before: list[SheetLayout] = (),
+                   opens_on: tuple[str, ...] = ()) -> None:
+    """Render ``before`` and ``layouts`` and put them into the book (``before`` first, so a Settings sheet the
+    book gains comes before the output sheets)."""
     with tempfile.TemporaryDirectory(prefix="rfm-") as folder:
         sheets = Path(folder) / "sheets.xlsx"
         workbook = xlsxwriter.Workbook(str(sheets), {"constant_memory": True, "strings_to_formulas": False,
                                                       "strings_to_numbers": False, "strings_to_urls": False})
-        styles = Styles(workbook, currency_symbol)
-        if add_settings:
-            write_settings_sheet(workbook, styles, Settings())
-        rows = {layout.name: write_layout(workbook, styles, layout) for layout in layouts}
+        styles = Styles(workbook)
+        rows = {layout.name: write_layout(workbook, styles, layout) for layout in [*before, *layouts]}
         workbook.close()
-        put_sheets(book, sheets, out, rows)
+        owned = {layout.name: layout.owned for layout in layouts if layout.owned}
+        put_sheets(book, sheets, out, rows, owned, opens_on)

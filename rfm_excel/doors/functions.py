@@ -2,16 +2,23 @@
 and =RFM_SEGMENTS, as xlwings user-defined functions (desktop Excel on Windows).
 
 ``orders`` is a range or table reference with its header row, e.g. ``Orders[#All]``; xlwings hands
-it over as rows of cell values. The optional arguments default to the workbook's Settings sheet
-(found through the calling cell). The scored table is cached by the content of the orders and
-the settings, so 10,000 cells over one range score it once. A problem shows in the cell as a
-short sentence (e.g. "unknown customer"), never as a traceback; an unexpected one names the log
-file its details went to (failures.unexpected), written once however many cells show it.
+it over as rows of cell values. The optional arguments default to the workbook's Settings: those of
+``settings`` (a reference to the Settings sheet's cells from A1) when given, so that the function
+reads nothing itself and Excel recalculates it when a setting changes; else those of the Settings
+sheet found through the calling cell, read in one range read. Parsed settings are cached by the
+values they came from, and the scored table by the content of the orders and the settings, so
+10,000 cells over one range parse the settings once and score the orders once.
+
+A customer not in the orders gives Excel's #N/A (so IFNA and XLOOKUP-style fallbacks work); a
+problem with the orders, the settings or an argument gives a short sentence saying what to fix;
+nothing gives a traceback.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 from dataclasses import dataclass, replace
 
 import xlwings as xw
@@ -19,19 +26,21 @@ import xlwings as xw
 from .. import core
 from ..base.errors import RfmError
 from ..base.orders import customer_keys, id_text
-from ..base.settings import MAX_BINS, Settings, checked, parse_settings, whole
+from ..base.settings import MAX_BINS, SETTING_ROWS, Settings, checked, parse_settings, whole
 from ..layout.sheets import scores_sheet, segments_sheet
 from ..readers.workbook import orders_block
-from ..writers.live import find_sheet, sheet_values, table_rows
+from ..writers.live import find_sheet, sheet_values
 from .failures import book_path, unexpected
 
-UNKNOWN_CUSTOMER = "unknown customer"
 CATEGORY = "RFM"
 ORDERS_HELP = "The orders with their header row, e.g. Orders[#All] or Orders!A1:F5000."
 AS_OF_HELP = "Date to score as of. Default: the As-of date in Settings, else the day after the latest order."
 WINDOW_HELP = "Count Frequency and Monetary over only the last N months. Default: Settings (blank = all history)."
 LEVELS_HELP = "Score levels for R, F and M, 2 to 9 (5 = quintiles). Default: Settings."
 CUSTOMER_HELP = "The customer's ID, as in the orders' Customer ID column."
+SETTINGS_HELP = ("Optional: the Settings sheet's cells from A1, e.g. Settings!A1:L60; then the function recalculates "
+                 "when a setting changes. Default: the workbook's Settings sheet.")
+XL_ERROR_NA = -2146826246  # the value of Excel's #N/A in a COM variant of type VT_ERROR (xlErrNA, 2042)
 
 
 @dataclass
@@ -85,28 +94,90 @@ def _score(orders: list[list], settings: Settings) -> Scored:
     return Scored(result, dict(zip(keys.tolist(), range(len(keys)))))
 
 
-def scored(orders, as_of=None, window_months=None, levels=None, caller=None) -> Scored:
+class SettingsCache:
+    """Parsed Settings by the cell values they came from, the last few of them (problems too)."""
+
+    def __init__(self, size: int = 8):
+        self.size = size
+        self.entries: dict[tuple, Settings | RfmError] = {}
+        self.parses = 0  # how many times a Settings sheet was actually parsed
+
+    def parsed(self, rows: list[list], sheet: str = "Settings") -> Settings:
+        """The Settings that ``rows`` (a sheet's cell values from A1) hold; raises RfmError."""
+        key = (sheet, tuple(tuple(row) if isinstance(row, list) else (row,) for row in rows))
+        if key not in self.entries:
+            self.parses += 1
+            try:
+                outcome = parse_settings(rows, sheet)
+            except RfmError as error:
+                outcome = error
+            self.entries[key] = outcome
+            while len(self.entries) > self.size:
+                del self.entries[next(iter(self.entries))]
+        outcome = self.entries[key]
+        if isinstance(outcome, RfmError):
+            raise outcome
+        return outcome
+
+
+SETTINGS = SettingsCache()
+
+
+def scored(orders, as_of=None, window_months=None, levels=None, settings=None, caller=None) -> Scored:
     """The cached scoring of ``orders`` under the workbook's settings with the arguments given."""
     if not isinstance(orders, list) or len(orders) < 2:
         raise RfmError("orders must be a range with its header row and the orders under it, e.g. Orders[#All].")
-    settings = workbook_settings(caller)
+    chosen = workbook_settings(caller, settings)
     if as_of is not None:
-        settings = settings.with_as_of(as_of_date(as_of))
+        chosen = chosen.with_as_of(as_of_date(as_of))
     if window_months is not None:
-        settings = replace(settings, window_months=_whole(window_months, "window_months", 1, None))
+        chosen = replace(chosen, window_months=_whole(window_months, "window_months", 1, None))
     if levels is not None:
         n = _whole(levels, "levels", 2, MAX_BINS)
-        settings = replace(settings, recency_bins=n, frequency_bins=n, monetary_bins=n, recency_breakpoints=None,
-                           frequency_breakpoints=None, monetary_breakpoints=None)
-    return CACHE.scored(orders, settings)
+        chosen = replace(chosen, recency_bins=n, frequency_bins=n, monetary_bins=n, recency_breakpoints=None,
+                         frequency_breakpoints=None, monetary_breakpoints=None)
+    return CACHE.scored(orders, chosen)
 
 
-def workbook_settings(caller) -> Settings:
-    """The Settings sheet of the calling cell's workbook (defaults when there is none)."""
+def workbook_settings(caller=None, settings: list[list] | None = None) -> Settings:
+    """The Settings of ``settings`` (a Settings sheet's cell values from A1) when given, else of the Settings sheet
+    of the calling cell's workbook, read in one range read (defaults when there is none); parsed once per content."""
+    if settings is not None:
+        if not (isinstance(settings, list) and any(_setting_label(row) for row in settings)):
+            raise RfmError("settings must be the Settings sheet's cells from A1, e.g. Settings!A1:L60.")
+        return SETTINGS.parsed(settings)
     if caller is None:
         return Settings()
-    sheet = find_sheet(caller.sheet.book, "Settings")
-    return parse_settings(sheet_values(sheet), sheet.name) if sheet is not None else Settings()
+    sheet = _settings_sheet(caller.sheet.book)
+    return SETTINGS.parsed(sheet_values(sheet), sheet.name) if sheet is not None else Settings()
+
+
+SETTING_LABELS = {row.label.lower() for row in SETTING_ROWS} | {"segment"}
+
+
+def _setting_label(row) -> bool:
+    """Whether a row of cells starts with one of the Settings sheet's labels."""
+    first = row[0] if isinstance(row, list) and row else row
+    return isinstance(first, str) and first.strip().lower() in SETTING_LABELS
+
+
+def _settings_sheet(book: xw.Book):
+    """The Settings sheet, asked for by its name first (one call), else found among the sheets' names."""
+    try:
+        return book.sheets["Settings"]
+    except Exception:  # not under that exact name: engines raise different errors
+        return find_sheet(book, "Settings")
+
+
+def not_available():
+    """Excel's #N/A error value, as a COM variant on Windows (where the functions run); the text "#N/A"
+    where there is no COM (a test, or another engine)."""
+    try:
+        import pythoncom
+        from win32com.client import VARIANT
+    except ImportError:
+        return "#N/A"
+    return VARIANT(pythoncom.VT_ERROR, XL_ERROR_NA)
 
 
 def as_of_date(value) -> dt.date:
@@ -128,15 +199,37 @@ def _whole(value, name: str, low: int, high: int | None) -> int:
     return checked(value, whole(low, high), name)
 
 
-def answer(work, caller):
-    """``work()``, or the sentence saying why not: an RfmError's, or an unexpected failure's, whose
-    details go to a log file beside the caller's workbook."""
-    try:
-        return work()
-    except RfmError as error:
-        return str(error)
-    except Exception as error:
-        return unexpected(error, _caller_file(caller), "a worksheet function (=RFM_...)")
+def customer_value(customer_id, column: str, orders, as_of, window_months, levels, settings, caller):
+    """One value of one customer's row of the Scores table; #N/A for a customer not in the orders."""
+    found = scored(orders, as_of, window_months, levels, settings, caller)
+    row = found.rows.get(_customer_key(customer_id))
+    if row is None:
+        return not_available()
+    value = found.result.scores[column].iat[row]
+    return value.item() if hasattr(value, "item") else value
+
+
+def _customer_key(customer_id) -> str | None:
+    """The matching key of an ID as a cell holds it: 12345.0, 12345 and " 12345" are one customer."""
+    text = id_text(customer_id)
+    return customer_keys([text])[0] if text else None
+
+
+def _readable(function):
+    """The function as Excel sees it: an RfmError as its sentence, anything unexpected as one sentence naming
+    the log file its details went to (beside the caller's workbook; failures.unexpected), never a traceback."""
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except RfmError as error:
+            return str(error)
+        except Exception as error:  # a bug: a sentence to report, in the cell
+            caller = signature.bind_partial(*args, **kwargs).arguments.get("caller")
+            return unexpected(error, _caller_file(caller), "a worksheet function (=RFM_...)")
+    return call
 
 
 def _caller_file(caller):
@@ -147,30 +240,13 @@ def _caller_file(caller):
         return None
 
 
-def customer_value(customer_id, column: str, orders, as_of, window_months, levels, caller):
-    """One value of one customer's row of the Scores table, or a short sentence saying why not."""
-    def value():
-        found = scored(orders, as_of, window_months, levels, caller)
-        row = found.rows.get(_customer_key(customer_id))
-        if row is None:
-            return UNKNOWN_CUSTOMER
-        cell = found.result.scores[column].iat[row]
-        return cell.item() if hasattr(cell, "item") else cell
-    return answer(value, caller)
-
-
-def _customer_key(customer_id) -> str | None:
-    """The matching key of an ID as a cell holds it: 12345.0, 12345 and " 12345" are one customer."""
-    text = id_text(customer_id)
-    return customer_keys([text])[0] if text else None
-
-
 def _whole_table(function):
-    """The decorators every function shares: category, help texts, 2-D orders, caller."""
-    function = xw.arg("orders", ndim=2, doc=ORDERS_HELP)(function)
+    """The decorators every function shares: readable outcomes, category, help texts, 2-D ranges, caller."""
+    function = xw.arg("orders", ndim=2, doc=ORDERS_HELP)(_readable(function))
     function = xw.arg("as_of", doc=AS_OF_HELP)(function)
     function = xw.arg("window_months", doc=WINDOW_HELP)(function)
     function = xw.arg("levels", doc=LEVELS_HELP)(function)
+    function = xw.arg("settings", ndim=2, doc=SETTINGS_HELP)(function)
     return xw.func(category=CATEGORY)(function)
 
 
@@ -180,53 +256,47 @@ def _one_customer(function):
 
 
 @_one_customer
-def RFM_SCORE(customer_id, orders, as_of=None, window_months=None, levels=None, caller=None):
+def RFM_SCORE(customer_id, orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
     """The customer's RFM code, e.g. "543" (R, F and M scores), as the Scores sheet shows it."""
-    return customer_value(customer_id, "RFM Code", orders, as_of, window_months, levels, caller)
+    return customer_value(customer_id, "RFM Code", orders, as_of, window_months, levels, settings, caller)
 
 
 @_one_customer
-def RFM_SEGMENT(customer_id, orders, as_of=None, window_months=None, levels=None, caller=None):
+def RFM_SEGMENT(customer_id, orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
     """The customer's segment, e.g. "Champions", from the segment table in Settings."""
-    return customer_value(customer_id, "Segment", orders, as_of, window_months, levels, caller)
+    return customer_value(customer_id, "Segment", orders, as_of, window_months, levels, settings, caller)
 
 
 @_one_customer
-def RFM_RECENCY(customer_id, orders, as_of=None, window_months=None, levels=None, caller=None):
+def RFM_RECENCY(customer_id, orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
     """Days from the customer's last purchase to the as-of date."""
-    return customer_value(customer_id, "Recency (days)", orders, as_of, window_months, levels, caller)
+    return customer_value(customer_id, "Recency (days)", orders, as_of, window_months, levels, settings, caller)
 
 
 @_one_customer
-def RFM_FREQUENCY(customer_id, orders, as_of=None, window_months=None, levels=None, caller=None):
+def RFM_FREQUENCY(customer_id, orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
     """The number of orders the customer placed (within the time window, if one is set)."""
-    return customer_value(customer_id, "Frequency", orders, as_of, window_months, levels, caller)
+    return customer_value(customer_id, "Frequency", orders, as_of, window_months, levels, settings, caller)
 
 
 @_one_customer
-def RFM_MONETARY(customer_id, orders, as_of=None, window_months=None, levels=None, caller=None):
+def RFM_MONETARY(customer_id, orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
     """What the customer spent, returns netted (within the time window, if one is set)."""
-    return customer_value(customer_id, "Monetary", orders, as_of, window_months, levels, caller)
+    return customer_value(customer_id, "Monetary", orders, as_of, window_months, levels, settings, caller)
 
 
 @_whole_table
-def RFM_TABLE(orders, as_of=None, window_months=None, levels=None, caller=None):
-    """The Scores table (one row per customer, best first, header on top), spilled as a dynamic array."""
-    def table():
-        return _spilled(scores_sheet(scored(orders, as_of, window_months, levels, caller).result))
-    found = answer(table, caller)
-    return found if isinstance(found, list) else [[found]]
+def RFM_TABLE(orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
+    """The Scores table (one row per customer, best first, header on top); it spills, or fills a selected range
+    entered as an array formula (Ctrl+Shift+Enter) in an Excel without dynamic arrays."""
+    table = scores_sheet(scored(orders, as_of, window_months, levels, settings, caller).result).table
+    return [table.headers] + table.cell_values()
 
 
 @_whole_table
-def RFM_SEGMENTS(orders, as_of=None, window_months=None, levels=None, caller=None):
-    """The segment summary (customers, revenue, averages and action per segment), spilled as a dynamic array."""
-    def table():
-        return _spilled(segments_sheet(scored(orders, as_of, window_months, levels, caller).result, dt.datetime.now()))
-    found = answer(table, caller)
-    return found if isinstance(found, list) else [[found]]
-
-
-def _spilled(layout) -> list[list]:
-    """A layout's table with its header row, as the rows a function spills."""
-    return [[column.header for column in layout.columns]] + table_rows(layout.table, layout.columns, marked=False)
+def RFM_SEGMENTS(orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
+    """The segment summary (customers, revenue, averages, meaning and action per segment); it spills, or fills a
+    selected range entered as an array formula (Ctrl+Shift+Enter) in an Excel without dynamic arrays."""
+    table = segments_sheet(scored(orders, as_of, window_months, levels, settings, caller).result,
+                           dt.datetime.now()).table
+    return [table.headers] + table.cell_values()

@@ -1,32 +1,40 @@
-"""The template's own sheets, described once for both writers: Start Here's steps, the Orders
-headings and the Settings sheet's texts, widths and grid of values."""
+"""The template's own sheets, described once for both writers: Start Here (before and after a run),
+Orders and Settings."""
 
 from __future__ import annotations
 
-from ..base.settings import SEGMENT_HEADER, SEGMENT_PLAN_HEADER, SETTING_ROWS, Settings, segment_plan_values, \
-    setting_value_for_sheet
+import datetime as dt
 
-ORDER_COLUMNS = [("Customer ID", 14, None), ("Order ID", 14, None), ("Order Date", 13, "date"),
-                 ("Amount", 12, "money"), ("Customer Name", 24, None), ("Email", 28, None)]
+import pandas as pd
+
+from ..base.excel import plain_integers
+from ..base.orders import map_columns, parse_dates, parse_numbers
+from ..base.settings import (CHANNELS, PERCENT_SETTINGS, SEGMENT_HEADER, SEGMENT_PLAN_HEADER, SETTING_ROWS, YES, NO,
+                             Settings, segment_plan_values, setting_value_for_sheet)
+from ..base.sheet_names import ORDERS, SETTINGS, START_HERE
+from ..core import Result
+from . import theme
+from .blocks import (Area, Button, Cell, Cells, Column, Printing, SheetLayout, Table, Validation, text_lines)
+from .wording import start_here_links, start_here_news
+
+ORDER_COLUMNS = [("Customer ID", 14, "id"), ("Order ID", 14, "id"), ("Order Date", 13, "date"),
+                 ("Amount", 12, "money"), ("Customer Name", 24, "text"), ("Email", 28, "text")]
+ORDERS_TABLE = "Orders"
+SCORE_MACRO = "ScoreCustomers"  # in the .xlsm's VBA project (writers/headless/vba/RfmExcel.bas)
+
+START_HERE_ROWS = 14  # cells A1:A14 of Start Here are the tool's; a run rewrites them and nothing else there
+START_TITLE = "Score your customers in five steps"
 START_STEPS = [
-    "1.  Paste your orders into the Orders sheet under the headings: one row per order, or per order line.",
-    "     Customer ID, Order Date and Amount are needed; Order ID joins the lines of one order.",
-    "2.  Look over the Settings sheet. The defaults suit most shops; blank means \"use the default\".",
-    "3.  Save and close the file, then score it:   rfm-excel score \"your file.xlsx\"",
-    "4.  Open it again. Scores lists every customer with R, F and M scores and a segment.",
-    "5.  Segments says how many customers each group has, what they are worth and what to offer them.",
+    "1.  Paste your orders into the Orders sheet, under its headings: one row per order, or per order line.",
+    "2.  Look over the Settings sheet: change the yellow cells if you like; a blank cell uses the default.",
+    "3.  Save and close the workbook, score it with rfm-excel, and open it again.",
+    "4.  This sheet then shows the headline: your customers, whom to contact this week, the money at stake.",
+    "5.  Segments says what each group means and what to offer it; Contact Plan says whom to contact and when.",
 ]
-BUTTON_STEP = ("3.  Click Score customers (the button on the right); the first time, set up Python and xlwings "
-               "as docs/excel.md says. Or save and close the file and run:   rfm-excel score \"your file.xlsm\"")
-START_NOTES = [
-    "Scores go from 1 to 5; with the default settings 5 is best. R = how recently they bought, F = how often, "
-    "M = how much they spent.",
-    "Contact Plan says whom to contact, when, how and why; rfm-excel export writes it to a CSV file for your email "
-    "or mailing tool.",
-    "Each run replaces the sheets it writes (Scores, Segments, Data Issues, Contact Plan, Movement, Campaign Results) "
-    "and adds its scores to Score History; your Orders and Settings are never changed.",
-]
-
+BUTTON_STEP = "3.  Click Score customers (the button on the right); the sheets appear when it is done."
+AGAIN = ("To score again, add the new orders to the Orders sheet, save and close the workbook, and score it with "
+         "rfm-excel.")
+BUTTON_AGAIN = "To score again, add the new orders to the Orders sheet and click Score customers."
 
 SETTINGS_HELP = "Change the yellow cells. A blank cell uses the default."
 SEGMENTS_NOTE = ("Segments: the first row that matches a customer's scores names their segment. "
@@ -37,22 +45,110 @@ PLAN_NOTE = ("For the Contact Plan: Holdout % = share kept back as a control gro
 # setting, value, five narrow columns under "What it means" (the segment table's limits), its text,
 # then the segment table's plan columns.
 SETTINGS_COLUMNS = [(0, 0, 36), (1, 1, 18), (2, 6, 9), (7, 7, 80), (8, 8 + len(SEGMENT_PLAN_HEADER) - 1, 12)]
+SETTINGS_HEADER_ROW = 3
+
+
+def start_here_sheet(result: Result | None = None, scored_at: dt.datetime | None = None,
+                     button: bool = False) -> SheetLayout:
+    """Start Here: before the first run (``result`` None) five steps, with the Score customers button beside
+    them in an .xlsm; after a run, when and on what it was scored, the headline and links to the sheets."""
+    if result is None:
+        steps = [BUTTON_STEP if button and step.startswith("3.") else step for step in START_STEPS]
+        block = text_lines([START_TITLE, "", *steps], style=theme.STEP)
+    else:
+        news = start_here_news(result, scored_at)
+        links = [[Cell(f"{sheet}: {what}", theme.LINK, f"'{sheet}'!A1")] for sheet, what in start_here_links(result)]
+        block = Cells(0, 0, [[Cell("Your customers", theme.TITLE)], [], [Cell(news[0], theme.NOTE)], [],
+                             *[[Cell(line, theme.HEADLINE)] for line in news[1:]], [], *links, [],
+                             [Cell(BUTTON_AGAIN if button else AGAIN, theme.STEP)]])
+    assert block.bottom < START_HERE_ROWS
+    return SheetLayout(START_HERE, blocks=[block], widths={0: 104}, heights={0: 24}, gridlines=False,
+                       printing=Printing(), owned=Area(0, 0, START_HERE_ROWS - 1, 0),
+                       buttons=[Button(2, 1, SCORE_MACRO, "Score customers", 160, 44)] if button else [])
+
+
+def orders_sheet(orders: pd.DataFrame | None = None) -> SheetLayout:
+    """The Orders sheet as an Excel table named Orders: the template's headings, or ``orders`` under their
+    own headers (text from a CSV becomes the dates and numbers Excel would hold). IDs that are all plain
+    numbers are written as numbers; the others stay text, which Excel is told not to flag."""
+    if orders is None:
+        frame = pd.DataFrame({name: pd.Series(dtype=object) for name, _, _ in ORDER_COLUMNS})
+        columns = [Column(name, kind, width, theme.column_style(kind)) for name, width, kind in ORDER_COLUMNS]
+    else:
+        mapped = {header: column for column, header in map_columns(list(orders.columns)).items()}
+        frame = pd.DataFrame({h: _typed(orders[h], mapped.get(h)) for h in orders.columns})
+        kinds = {"order_date": "date", "amount": "money", "price": "money", "customer_id": "id", "order_id": "id"}
+        columns = [Column(str(h), kind := kinds.get(mapped.get(h), "text"), max(12, len(str(h)) + 4),
+                          theme.column_style(kind)) for h in orders.columns]
+    table = Table(0, frame, columns, name=ORDERS_TABLE)
+    ids = [c for c, column in enumerate(columns) if column.kind == "id" and not plain_integers(frame[column.header])]
+    return SheetLayout(ORDERS, blocks=[table], widths={c: column.width for c, column in enumerate(columns)},
+                       freeze=(1, 0), printing=Printing(repeat_rows=(0, 0)),
+                       numbers_as_text=[Area(1, c, table.bottom, c) for c in ids])
+
+
+def _typed(values: pd.Series, column: str | None) -> pd.Series:
+    """Text from a CSV as the cell values Excel would hold: dates, numbers, or text (IDs stay text)."""
+    if column == "order_date":
+        dates = pd.Series(parse_dates(values)[0], index=values.index)
+        return dates.astype(object).where(dates.notna(), values)
+    if column in ("customer_id", "order_id"):
+        return values
+    numbers = pd.Series(parse_numbers(values), index=values.index)
+    return numbers.astype(object).where(numbers.notna(), values)
+
+
+def settings_sheet(settings: Settings | None = None) -> SheetLayout:
+    """A Settings sheet showing ``settings`` (defaults when None): each setting in a yellow cell with what it
+    means beside it and a drop-down or a check where it has fixed choices or limits, then the segment table."""
+    settings = settings or Settings()
+    date = theme.INPUT.with_format("yyyy-mm-dd")
+    rows: list[list] = [[Cell("Settings", theme.TITLE)], [Cell(SETTINGS_HELP, theme.NOTE)], [],
+                        [Cell(text, theme.HEADER) for text in ("Setting", "Value", "What it means", *[None] * 5)]]
+    validations = []
+    for row, setting in enumerate(SETTING_ROWS, start=SETTINGS_HEADER_ROW + 1):
+        value = setting_value_for_sheet(settings, setting.key)
+        style = date if isinstance(value, dt.date) else \
+            theme.INPUT.with_format("0%") if setting.key in PERCENT_SETTINGS else theme.INPUT
+        rows.append([Cell(setting.label, theme.BOLD), Cell(value if value != "" else None, style), Cell(setting.help)])
+        where = Area(row, 1, row, 1)
+        if setting.choices:
+            validations.append(Validation(where, "list", setting.choices))
+        elif setting.key in ("as_of", "campaign_date"):
+            validations.append(Validation(where, "date", minimum=dt.date(1900, 1, 1),
+                                          message="Type a date such as 2024-12-31, or leave it blank."))
+    plan = len(SEGMENT_HEADER)
+    note = [Cell(SEGMENTS_NOTE, theme.NOTE)] + [None] * (plan - 1) + [Cell(PLAN_NOTE, theme.NOTE)]
+    top = len(rows) + 1
+    rows += [[], note, [Cell(header, theme.HEADER) for header in SEGMENT_HEADER + SEGMENT_PLAN_HEADER]]
+    money = theme.Style(fill=theme.INPUT_YELLOW, border=theme.BORDER_GREY, number_format="0.00")
+    share = theme.Style(fill=theme.INPUT_YELLOW, border=theme.BORDER_GREY, number_format="0%")
+    for rule in settings.segments:
+        channel, cost, holdout, do_not_contact = segment_plan_values(rule)
+        rows.append([Cell(v, theme.INPUT) for v in (rule.name, rule.r_min, rule.r_max, rule.f_min, rule.f_max,
+                                                    rule.m_min, rule.m_max, rule.action, channel)]
+                    + [Cell(cost, money), Cell(holdout, share), Cell(do_not_contact or None, theme.INPUT)])
+    header = top + 1
+    last = header + len(settings.segments) + 10
+    validations += [
+        Validation(Area(header + 1, 1, last, 6), "whole", minimum=1, maximum=5,
+                   message="Segment limits are whole numbers from 1 to 5."),
+        Validation(Area(header + 1, plan, last, plan), "list", CHANNELS,
+                   message="A channel not in the list is fine too.", strict=False),
+        Validation(Area(header + 1, plan + 2, last, plan + 2), "decimal", minimum=0, maximum=1,
+                   message="A percentage from 0% to 100%, e.g. 10%."),
+        Validation(Area(header + 1, plan + 3, last, plan + 3), "list", (YES, NO))]
+    widths = {col: width for first, final, width in SETTINGS_COLUMNS for col in range(first, final + 1)}
+    return SheetLayout(SETTINGS, blocks=[Cells(0, 0, rows)], widths=widths, heights={header: theme.HEADER_HEIGHT},
+                       validations=validations, merges=[Area(SETTINGS_HEADER_ROW, 2, SETTINGS_HEADER_ROW, 7)],
+                       freeze=(SETTINGS_HEADER_ROW + 1, 0), printing=Printing())
 
 
 def settings_grid(settings: Settings | None = None) -> list[list]:
-    """The values write_settings_sheet puts on a Settings sheet, as rows of cells (None = blank)."""
-    settings = settings or Settings()
-    rows: list[list] = [["Settings"], [SETTINGS_HELP], [],
-                        ["Setting", "Value", "What it means"]]
-    for row in SETTING_ROWS:
-        value = setting_value_for_sheet(settings, row.key)
-        rows.append([row.label, value if value != "" else None, row.help])
-    plan = len(SEGMENT_HEADER)
-    note = [None] * (plan + 1)
-    note[0], note[plan] = SEGMENTS_NOTE, PLAN_NOTE
-    rows += [[], note, list(SEGMENT_HEADER + SEGMENT_PLAN_HEADER)]
-    for rule in settings.segments:
-        plan_values = segment_plan_values(rule)
-        rows.append([rule.name, rule.r_min, rule.r_max, rule.f_min, rule.f_max, rule.m_min, rule.m_max, rule.action,
-                     *[v if v != "" else None for v in plan_values]])
+    """The values of a Settings sheet showing ``settings``, as rows of cells from A1 (None = blank)."""
+    cells = settings_sheet(settings).cells()
+    rows = [[] for _ in range(max(r for r, _ in cells) + 1)]
+    for (r, c), cell in sorted(cells.items()):
+        if cell.value is not None:
+            rows[r] += [None] * (c - len(rows[r])) + [cell.value]
     return rows

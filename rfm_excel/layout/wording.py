@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..base.settings import BEST_LOWEST
+from ..base.settings import BEST_LOWEST, DEFAULT_SEGMENTS, UNMATCHED_SEGMENT, SegmentRule
 from ..core import Result
 from ..domain.campaign import CampaignResults
 from ..domain.contact import CONTACT, CONTROL, LEFT_OUT
@@ -143,14 +143,9 @@ def plan_summary(plan: pd.DataFrame, currency_symbol: str = "") -> str:
     left_out = plan[plan["Plan"] == LEFT_OUT]
     marked = int(left_out["Reason"].str.endswith("Do Not Contact").sum())
     return (f"{counted(len(contact), 'customer')} to contact ({channels or 'none'}), costing "
-            f"{currency_symbol}{contact['Cost'].sum():,.2f}; {(plan['Plan'] == CONTROL).sum():,} held out as "
+            f"{money(contact['Cost'].sum(), currency_symbol)}; {(plan['Plan'] == CONTROL).sum():,} held out as "
             f"control; {len(left_out):,} left out ({len(left_out) - marked:,} bought recently, {marked:,} in "
             "segments marked Do Not Contact).")
-
-
-def customers(count: int) -> str:
-    return f"{count:,} customer{'' if count == 1 else 's'}"
-
 
 
 def campaign_notes(outcome: CampaignResults, as_of: dt.date) -> list[str]:
@@ -220,3 +215,98 @@ def products_notes(offers: Offers) -> list[str]:
             f"({baseline['Hit Rate at 5']:.1%}).")
     return lines + ["Lift: how many times more often the pair is bought together than if the two were bought "
                     "independently; above 1 means they go together."]
+
+
+MEANINGS = {  # the default segments, as an owner would put them
+    "Champions": "Bought recently and often, and spend the most.",
+    "Loyal": "Buy often and not long ago: your regulars.",
+    "Potential Loyalist": "Bought recently, a few times: could become regulars.",
+    "New Customers": "Bought for the first time, very recently.",
+    "Promising": "Bought recently, but only once.",
+    "Need Attention": "Bought a while ago, a few times: slipping away.",
+    "About to Sleep": "Last bought a while ago, and not often: going quiet.",
+    "Can't Lose Them": "Used to buy often and spend the most, but not for a long time.",
+    "At Risk": "Used to buy often, but not for a long time.",
+    "Hibernating": "Last bought some time ago, and rarely.",
+    "Lost": "Bought once or twice, very long ago.",
+}
+_DEFAULT_LIMITS = {rule.name: rule for rule in DEFAULT_SEGMENTS}
+RECENCY_WORDS = {(5, 5): "very recently", (4, 5): "recently", (4, 4): "recently", (3, 5): "fairly recently",
+                 (3, 4): "fairly recently", (3, 3): "a while ago", (2, 3): "not recently", (1, 3): "not recently",
+                 (2, 2): "some time ago", (1, 2): "long ago", (1, 1): "very long ago"}
+FREQUENCY_WORDS = {(4, 5): "often", (5, 5): "very often", (4, 4): "often", (3, 5): "several times",
+                   (3, 4): "several times", (3, 3): "a few times", (2, 3): "a few times", (2, 2): "twice",
+                   (1, 3): "a few times at most", (1, 2): "once or twice", (1, 1): "only once"}
+MONETARY_WORDS = {(4, 5): "spend the most", (5, 5): "spend the most", (4, 4): "spend a lot",
+                  (3, 5): "spend more than most", (3, 4): "spend more than most", (3, 3): "spend a middling amount",
+                  (2, 3): "spend less than most", (1, 3): "spend less than most", (2, 2): "spend little",
+                  (1, 2): "spend little", (1, 1): "spend the least"}
+
+
+def segment_meaning(rule: SegmentRule) -> str:
+    """One plain sentence of what a segment's limits mean (5 is best on each 1-5 scale).
+
+    >>> segment_meaning(SegmentRule("Big spenders", 1, 5, 1, 5, 4, 5))
+    'Spend the most.'
+    >>> segment_meaning(SegmentRule("Regulars", 3, 5, 4, 5, 1, 5))
+    'Bought fairly recently and often.'
+    """
+    default = _DEFAULT_LIMITS.get(rule.name)
+    if default is not None and (rule.r_min, rule.r_max, rule.f_min, rule.f_max, rule.m_min, rule.m_max) == (
+            default.r_min, default.r_max, default.f_min, default.f_max, default.m_min, default.m_max):
+        return MEANINGS[rule.name]
+    when = RECENCY_WORDS.get((rule.r_min, rule.r_max))
+    how_often = FREQUENCY_WORDS.get((rule.f_min, rule.f_max))
+    spend = MONETARY_WORDS.get((rule.m_min, rule.m_max))
+    if when and how_often:
+        bought = f"bought {how_often}, {when}" if rule.f_max <= 2 else f"bought {when} and {how_often}"
+    else:
+        bought = f"bought {when or how_often}" if when or how_often else ""
+    sentence = f"{bought}, and {spend}" if bought and spend else bought or spend
+    return f"{sentence[0].upper()}{sentence[1:]}." if sentence else "Any customer the rows above do not take."
+
+
+def segment_meanings(rules: tuple[SegmentRule, ...], names) -> list[str]:
+    """What each named segment means, by the first rule of that name; Unclassified explained."""
+    first: dict[str, SegmentRule] = {}
+    for rule in rules:
+        first.setdefault(rule.name, rule)
+    return [segment_meaning(first[name]) if name in first else
+            "Matched no row of the segment table in Settings." if name == UNMATCHED_SEGMENT else "" for name in names]
+
+
+def money(amount: float, currency_symbol: str = "") -> str:
+    """'£1,234.50'; a negative amount as '-£12.00'."""
+    return f"{'-' if amount < 0 else ''}{currency_symbol}{abs(amount):,.2f}"
+
+
+def start_here_news(result: Result, scored_at: dt.datetime) -> list[str]:
+    """Start Here after a run: when and on what it was scored, then the headline in two lines (the customers
+    and their segments; whom to contact this week and what they have spent)."""
+    scored = (f"Scored {scored_at:%Y-%m-%d %H:%M} for the as-of date {result.as_of:%Y-%m-%d}, from the "
+              f"{result.source} sheet: {result.lines_used:,} of {result.rows_read:,} order rows used.")
+    if result.source.lower().endswith(".csv"):
+        scored = scored.replace(f"the {result.source} sheet", result.source)
+    sizes = result.segments[result.segments["Customers"] > 0]
+    largest = sizes.sort_values("Customers", ascending=False, kind="stable").iloc[0]
+    who = (f"{counted(result.customers, 'customer')} in {counted(len(sizes), 'segment')}; the largest is "
+           f"{largest['Segment']} ({largest['Customers']:,}).")
+    week_end = pd.Timestamp(result.as_of) + pd.Timedelta(days=6)
+    plan = result.plan
+    due = plan[(plan["Plan"] == CONTACT) & (plan["Contact On"] <= week_end)]
+    if due.empty:
+        contact = "Nobody to contact this week; the Contact Plan gives the next dates."
+    else:
+        spent = result.scores.set_index("Customer ID")["Monetary"].reindex(due["Customer ID"]).sum()
+        contact = (f"{counted(len(due), 'customer')} to contact this week (by {week_end:%Y-%m-%d}): together they "
+                   f"have spent {money(spent, result.currency_symbol)} with you.")
+    return [scored, who, contact]
+
+
+def start_here_links(result: Result) -> list[tuple[str, str]]:
+    """The sheets Start Here links to after a run, each with a few words of what it holds."""
+    left_out = result.rows_read - result.lines_used
+    issues = f"all {result.rows_read:,} order rows used" if not left_out else \
+        f"{left_out:,} of {result.rows_read:,} order rows left out, and why"
+    return [("Segments", "what each group means, what it is worth and what to offer it"),
+            ("Contact Plan", "whom to contact, when, how and why"), ("Data Issues", issues)]

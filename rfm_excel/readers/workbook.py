@@ -148,14 +148,20 @@ def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
         orders = typed.typed_orders(path, part.name, sheet) if big else None
         settings_rows, history_rows = extras.result()
     if orders is not None:
-        first_row, merged = 2, []
+        first_row, issues = 2, _merged_issues([], orders, 2)
     else:
         worksheet = _sheet(book, sheet)
-        rows = _rows(worksheet, sheet)
-        merged = fill_merged_cells(rows, worksheet.merged_cell_ranges or [])
-        orders, first_row = orders_block(rows, sheet)
-    return BookContents(orders, first_row, sheet, settings_rows, _merged_issues(merged, orders, first_row),
-                        history_rows)
+        orders, first_row, issues = orders_from_rows(_rows(worksheet, sheet), worksheet.merged_cell_ranges or [], sheet)
+    return BookContents(orders, first_row, sheet, settings_rows, issues, history_rows)
+
+
+def orders_from_rows(rows: list[list], merged: list, sheet: str = "Orders") -> tuple[pd.DataFrame, int, pd.DataFrame]:
+    """The orders of a sheet read cell by cell, from any door: its rows of values and its merged ranges
+    (((top, left), (bottom, right)), zero-based) -> the orders block, the sheet row of its first order,
+    and what reading repaired (each merged cell's value given to every row it covers), for Data Issues."""
+    filled = fill_merged_cells(rows, merged)
+    orders, first_row = orders_block(rows, sheet)
+    return orders, first_row, _merged_issues(filled, orders, first_row)
 
 
 def _settings_and_history(path: Path, book: python_calamine.CalamineWorkbook) -> tuple[list | None, list | None]:

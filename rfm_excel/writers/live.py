@@ -1,27 +1,25 @@
-"""Live Excel through xlwings: whole-sheet reads, and the output sheets written into the open workbook.
+"""Live Excel through xlwings: whole-sheet reads, and sheet layouts written into the open workbook.
 
-The sheets come from the same layouts (rfm_excel.layout.sheets) as the headless file, so they look the
-same. Each block of cells (the lines on top, the table with its header, each grid) goes in with
-one ``.value`` assignment, and formats are set per column range, never cell by cell.
+The sheets come from the same layouts (rfm_excel.layout) as the headless file. Each block of cells goes
+in with one ``.value`` assignment, and each style is set once per rectangle of cells that share it (a
+table's columns, a block's rows), never cell by cell. What xlwings has no call for on a desktop engine
+(freeze panes, filter buttons, page setup) goes through Excel's object model on Windows and is left out on
+a Mac; tests/test_two_writers.py lists every difference from the headless file.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
+from collections import defaultdict
 
-import pandas as pd
 import xlwings as xw
 
-from ..layout.sheets import (BEST, HEADER_COLOUR, HEAT_HIGH, HEAT_LOW, MIDDLE, TITLE_COLOUR, WORST, GRID_WIDTH, Column, Grid,
-                      SheetLayout, number_format)
-from ..base.excel import cut_text, plain_integers
 from ..base import sheet_names
-from ..base.sheet_names import SETTINGS
-from ..layout.template import SETTINGS_COLUMNS, settings_grid
+from ..layout.blocks import Area, Cell, Cells, Chart, SheetLayout, Table, Validation, cell_value
+from ..layout.theme import HEADER, TABLE_STYLE, Style
 
-NOTE_COLOUR, BORDER_COLOUR = "#595959", "#BFBFBF"
 POINTS_PER_PIXEL = 0.75
+XL_LANDSCAPE, XL_OVER_THEN_DOWN = 2, 2  # Excel's XlPageOrientation and XlOrder
 
 
 def text(value: str) -> str:
@@ -42,93 +40,198 @@ def sheet_values(sheet: xw.Sheet) -> list[list]:
     return sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
 
 
-def write_layouts(book: xw.Book, layouts: list[SheetLayout], currency_symbol: str = "") -> None:
-    """Write each layout to its sheet: replaced where it exists, else added after the last sheet."""
+def merged_ranges(sheet: xw.Sheet) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The merged ranges of a sheet as ((top, left), (bottom, right)), zero-based, as python-calamine gives
+    them. Excel's object model finds them on Windows (a search by format); elsewhere xlwings cannot list
+    them and none are returned."""
+    if _desktop(sheet) != "windows":
+        return []
+    used = sheet.used_range.api
+    if used.MergeCells is False:  # True: all merged; None: some
+        return []
+    finder = sheet.book.app.api.FindFormat
+    finder.Clear()
+    finder.MergeCells = True
+    found, first = [], None
+    cell = used.Find(What="", SearchFormat=True)
+    while cell is not None and cell.Address != first:
+        first = first or cell.Address
+        area = cell.MergeArea
+        found.append(((area.Row - 1, area.Column - 1),
+                      (area.Row + area.Rows.Count - 2, area.Column + area.Columns.Count - 2)))
+        cell = used.Find(What="", After=cell, SearchFormat=True)
+    finder.Clear()
+    return list(dict.fromkeys(found))
+
+
+def write_layouts(book: xw.Book, layouts: list[SheetLayout]) -> None:
+    """Write each layout to its sheet: replaced where it exists, else added after the last sheet. A layout
+    with ``owned`` cells (Start Here) only rewrites those, and only where the book has that sheet."""
     for layout in layouts:
-        write_layout(_fresh_sheet(book, layout.name), layout, currency_symbol)
+        if layout.owned:
+            sheet = find_sheet(book, layout.name)
+            if sheet is not None:
+                write_owned(sheet, layout)
+        else:
+            write_layout(_fresh_sheet(book, layout.name), layout)
 
 
-def write_settings_sheet(book: xw.Book) -> xw.Sheet:
-    """A Settings sheet showing the defaults, for a workbook that has none (as headless mode adds one)."""
-    sheet = book.sheets.add(SETTINGS, after=book.sheets[len(book.sheets) - 1])
-    rows = settings_grid()
-    width = max(len(row) for row in rows)
-    sheet.range((1, 1)).value = [[_cell(v) for v in row] + [None] * (width - len(row)) for row in rows]
-    _title(sheet.range((1, 1)))
-    _note(sheet.range((2, 1)))
-    _header(sheet.range((4, 1), (4, 3)))
-    top = next(r for r, row in enumerate(rows) if row and row[0] == "Segment")
-    _note(sheet.range((top, 1), (top, width)))
-    _header(sheet.range((top + 1, 1), (top + 1, width)))
-    for first, last, column_width in SETTINGS_COLUMNS:
-        sheet.range((1, first + 1), (1, last + 1)).column_width = column_width
-    return sheet
+def write_owned(sheet: xw.Sheet, layout: SheetLayout) -> None:
+    """Rewrite the cells the tool owns on a sheet the owner keeps; nothing else on it changes."""
+    owned = layout.owned
+    _range(sheet, owned).clear()
+    _write_cells(sheet, layout)
+    for row, height in layout.heights.items():
+        if owned.top <= row <= owned.bottom:
+            sheet.range((row + 1, 1)).row_height = height
 
 
-def write_layout(sheet: xw.Sheet, layout: SheetLayout, currency_symbol: str = "") -> None:
-    """One output sheet: its lines, its table under a formatted header, colour scales, grids and chart."""
-    top = layout.header_row + 1  # one-based from here on
-    headers = [column.header for column in layout.columns]
-    rows = len(layout.table)
-    last = top + max(rows, 1)
-    if layout.lines:
-        sheet.range((1, 1)).value = [[text(line)] for line in layout.lines]
-        _title(sheet.range((1, 1)))
-        sheet.range((1, 1)).row_height = 21
-        if len(layout.lines) > 1:
-            _note(sheet.range((2, 1), (len(layout.lines), 1)))
-    sheet.range((top, 1)).value = [[text(h) for h in headers]] + table_rows(layout.table, layout.columns)
-    _header(sheet.range((top, 1), (top, len(headers))))
-    sheet.range((top, 1)).row_height = 30
-    for col, column in enumerate(layout.columns, start=1):
-        sheet.range((1, col)).column_width = column.width
-        body = sheet.range((top + 1, col), (last, col))
-        fmt = number_format(column.kind, currency_symbol)
-        if fmt:
-            body.number_format = fmt
-        if column.kind in ("score", "code"):
-            body.horizontal_alignment = "center"
+def write_layout(sheet: xw.Sheet, layout: SheetLayout) -> None:
+    """One whole sheet: its cells and tables, widths, heights, colour scales, checks, charts and views."""
+    for col, width in layout.widths.items():
+        sheet.range((1, col + 1)).column_width = width
+    _write_cells(sheet, layout)
+    for table in layout.tables:
+        _write_table(sheet, table)
+    for row, height in layout.heights.items():
+        sheet.range((row + 1, 1)).row_height = height
+    for area in layout.merges:
+        _range(sheet, area).merge()
     for scale in layout.colour_scales:
-        col = headers.index(scale.header) + 1
-        low, high = sorted([(scale.worst, WORST), (scale.best, BEST)])
-        sheet.range((top + 1, col), (last, col)).conditional_formats.add_color_scale(
-            [low[1], MIDDLE, high[1]], thresholds=[low[0], (low[0] + high[0]) / 2, high[0]])
-    widths = {col: column.width for col, column in enumerate(layout.columns, start=1)}
-    for grid in layout.grids:
-        _write_grid(sheet, grid, layout, widths, currency_symbol)
-    if layout.chart and rows:
-        _chart(sheet, layout, top)
-    _freeze_and_filter(sheet, top, last, len(headers), freeze=not layout.space_above)
+        _range(sheet, scale.area).conditional_formats.add_color_scale(
+            list(scale.colours), thresholds=list(scale.values) if scale.values else None)
+    for check in layout.validations:
+        _validate(_range(sheet, check.area), check)
+    for chart in layout.charts:
+        _chart(sheet, chart)
+    if not layout.gridlines and _desktop(sheet):
+        sheet.show_gridlines = False
+    _views(sheet, layout)
 
 
-def table_rows(table: pd.DataFrame, columns: list[Column], marked: bool = True) -> list[list]:
-    """A table's rows as cell values: numbers, datetimes, text (``marked`` for writing, see ``text``), None
-    for blank. IDs are numbers exactly where the headless writer makes them numbers."""
-    values = [_column_values(table[column.header], column.kind, marked) for column in columns]
-    return [list(row) for row in zip(*values)]
+def _range(sheet: xw.Sheet, area: Area) -> xw.Range:
+    return sheet.range((area.top + 1, area.left + 1), (area.bottom + 1, area.right + 1))
 
 
-def _column_values(series: pd.Series, kind: str, marked: bool) -> list:
-    if series.dtype.kind == "M":
-        return [None if pd.isna(v) else v.to_pydatetime() for v in series]
-    if series.dtype.kind in "iufb":
-        return series.astype(object).where(series.notna(), None).tolist()
-    if kind == "id" and plain_integers(series):
-        return [None if pd.isna(v) else int(v) for v in series]
-    return [_cell(v, marked) for v in series.tolist()]
+def _write_cells(sheet: xw.Sheet, layout: SheetLayout) -> None:
+    """The layout's blocks of cells (and tables' headers: with their tables), one value write per block, then
+    each style once per rectangle of cells that share it; links as HYPERLINK formulas."""
+    styles: dict[Style, list[tuple[int, int]]] = defaultdict(list)
+    for block in layout.blocks:
+        if not isinstance(block, Cells):
+            continue
+        width = max((len(line) for line in block.rows), default=0)
+        values = [[_value(line[c]) if c < len(line) else None for c in range(width)] for line in block.rows]
+        if width and values:
+            sheet.range((block.row + 1, block.col + 1)).value = values
+        for (row, col), cell in block.items():
+            styles[cell.style].append((row, col))
+            if cell.link:
+                shown = str(cell.value).replace('"', '""')
+                sheet.range((row + 1, col + 1)).formula = f'=HYPERLINK("#{cell.link}","{shown}")'
+    for style, places in styles.items():
+        for area in rectangles(places):
+            apply_style(_range(sheet, area), style)
 
 
-def _cell(value, marked: bool = True):
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+def _value(cell: Cell | None):
+    if cell is None or cell.link:
         return None
-    if isinstance(value, str):
-        value = cut_text(value)
-        return (text(value) if marked else value) if value else None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return dt.datetime.combine(value, dt.time())
-    return value.item() if hasattr(value, "item") else value  # numpy scalars as Python numbers
+    value = cell_value(cell.value)
+    return text(value) if isinstance(value, str) else value
+
+
+def _write_table(sheet: xw.Sheet, table: Table) -> None:
+    """A table in one value write (header and rows), then each column's style over its cells."""
+    rows = [[text(value) if isinstance(value, str) else value for value in row] for row in table.cell_values()]
+    sheet.range((table.row + 1, table.col + 1)).value = [[text(h) for h in table.headers]] + rows
+    header = Area(table.row, table.col, table.row, table.col + len(table.columns) - 1)
+    if table.name:
+        sheet.tables.add(source=_range(sheet, Area(table.row, header.left, table.bottom, header.right)),
+                         name=table.name, table_style_name=TABLE_STYLE.replace(" ", ""))
+    else:
+        apply_style(_range(sheet, header), HEADER)
+    for c, column in enumerate(table.columns):
+        if column.style != Style():
+            apply_style(_range(sheet, table.column_area(column.header)), column.style)
+
+
+def apply_style(cells: xw.Range, style: Style) -> None:
+    """Set on ``cells`` what ``style`` sets, one property at a time."""
+    if style.bold:
+        cells.font.bold = True
+    if style.italic:
+        cells.font.italic = True
+    if style.size:
+        cells.font.size = style.size
+    if style.colour:
+        cells.font.color = style.colour
+    if style.fill:
+        cells.color = style.fill
+    if style.border:
+        cells.borders.set("all", line_style="continuous", weight="thin", color=style.border)
+    if style.wrap:
+        cells.wrap_text = True
+    if style.align:
+        cells.horizontal_alignment = style.align
+    if style.valign:
+        cells.vertical_alignment = style.valign
+    if style.number_format:
+        cells.number_format = style.number_format
+
+
+def rectangles(places: list[tuple[int, int]]) -> list[Area]:
+    """Cells as few rectangles: runs along each row, joined with the same run on the rows below.
+
+    >>> rectangles([(0, 0), (0, 1), (1, 0), (1, 1), (3, 1)])
+    [Area(top=0, left=0, bottom=1, right=1), Area(top=3, left=1, bottom=3, right=1)]
+    """
+    runs: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for row, col in sorted(set(places)):
+        line = runs[row]
+        if line and line[-1][1] == col - 1:
+            line[-1] = (line[-1][0], col)
+        else:
+            line.append((col, col))
+    found, open_, previous = [], {}, None  # open_: run -> its top row, for runs that reach the previous row
+    for row in sorted(runs):
+        going_on = {run: open_.pop(run) if run in open_ and previous == row - 1 else row for run in runs[row]}
+        found += [Area(top, run[0], previous, run[1]) for run, top in open_.items()]
+        open_, previous = going_on, row
+    found += [Area(top, run[0], previous, run[1]) for run, top in open_.items()]
+    return sorted(found, key=lambda area: (area.top, area.left))
+
+
+def _validate(cells: xw.Range, check: Validation) -> None:
+    rule = cells.data_validation
+    if check.kind == "list":
+        rule.set_list(list(check.choices))
+    elif check.kind == "date":
+        rule.set_date("greater_than", check.minimum)
+    elif check.kind == "whole":
+        rule.set_whole_number("between", check.minimum, check.maximum)
+    else:
+        rule.set_decimal("between", check.minimum, check.maximum)
+
+
+def _chart(sheet: xw.Sheet, spec: Chart) -> None:
+    """A chart from its series' block (names and values side by side), at its cell, with its categories."""
+    first, last = spec.series[0], spec.series[-1]
+    by_columns = first.values.left == first.values.right
+    top = min(first.name[0], first.values.top)
+    left = min(first.name[1], first.values.left)
+    source = sheet.range((top + 1, left + 1), (last.values.bottom + 1, last.values.right + 1))
+    chart = sheet.charts.add(anchor=sheet.range((spec.row + 1, spec.col + 1)), width=spec.width * POINTS_PER_PIXEL,
+                             height=spec.height * POINTS_PER_PIXEL,
+                             chart_type="bar_clustered" if spec.kind == "bar" else "line_markers", source=source,
+                             plot_by="columns" if by_columns else "rows")
+    chart.set_x_axis_values(_range(sheet, spec.categories))
+    chart.title = spec.title
+    chart.legend.position = "bottom"
+    if spec.kind == "bar":
+        chart.category_axis.reverse_order = True
+    if spec.value_format:
+        chart.value_axis.number_format = spec.value_format
 
 
 def _fresh_sheet(book: xw.Book, name: str) -> xw.Sheet:
@@ -146,94 +249,56 @@ def _fresh_sheet(book: xw.Book, name: str) -> xw.Sheet:
     return sheet
 
 
-def _title(cells: xw.Range) -> None:
-    cells.font.bold = True
-    cells.font.size = 14
-    cells.font.color = TITLE_COLOUR
-
-
-def _note(cells: xw.Range) -> None:
-    cells.font.italic = True
-    cells.font.color = NOTE_COLOUR
-
-
-def _header(cells: xw.Range) -> None:
-    """White bold text on the header colour, thin grey borders, wrapped and centred vertically."""
-    cells.font.bold = True
-    cells.font.color = "#FFFFFF"
-    cells.color = HEADER_COLOUR
-    cells.wrap_text = True
-    cells.vertical_alignment = "center"
-    cells.borders.set("all", line_style="continuous", weight="thin", color=BORDER_COLOUR)
-
-
-def _write_grid(sheet: xw.Sheet, grid: Grid, layout: SheetLayout, widths: dict, currency_symbol: str) -> None:
-    """A labelled heat-map table (R x F counts, the segment migration matrix) in one block."""
-    row, col = grid.row + 1, grid.col + 1
-    labels = [str(label) for label in grid.table.columns]
-    body = [[_cell(str(label))] + [_cell(v) for v in values]
-            for label, values in zip(grid.table.index, grid.table.to_numpy().tolist())]
-    block = [[_cell(grid.title)] + [None] * len(labels), [_cell(grid.corner)] + [_cell(label) for label in labels]]
-    sheet.range((row, col)).value = block + body
-    sheet.range((row, col)).font.bold = True
-    _header(sheet.range((row + 1, col), (row + 1, col + len(labels))))
-    values = sheet.range((row + 2, col + 1), (row + 1 + len(body), col + len(labels)))
-    if body:
-        _header(sheet.range((row + 2, col), (row + 1 + len(body), col)))
-        for i in range(len(labels)) if grid.column_kinds else [None]:
-            fmt = number_format(grid.kind_of(i or 0), currency_symbol)
-            cells = values if i is None else sheet.range((row + 2, col + 1 + i), (row + 1 + len(body), col + 1 + i))
-            if fmt:
-                cells.number_format = fmt
-        if grid.heat:
-            values.conditional_formats.add_color_scale([HEAT_LOW, HEAT_HIGH])
-    if max(len(label) for label in labels) > GRID_WIDTH and grid.row + 1 < layout.header_row:
-        sheet.range((row + 1, 1)).row_height = 30
-    longest = max([len(grid.corner)] + [len(str(label)) for label in grid.table.index])
-    for column, width in [(col, longest + 2)] + [(col + 1 + i, GRID_WIDTH) for i in range(len(labels))]:
-        if widths.get(column, 0) < width:
-            widths[column] = width
-            sheet.range((1, column)).column_width = width
-
-
-def _chart(sheet: xw.Sheet, layout: SheetLayout, top: int) -> None:
-    """The bar chart under the table, as the headless writer places it; its first series through xlwings,
-    the others (not next to it, which xlwings cannot chart) through Excel's own object model on Windows."""
-    spec, rows = layout.chart, len(layout.table)
-    headers = [column.header for column in layout.columns]
-    columns = [headers.index(header) + 1 for header in spec.series]
-    categories = sheet.range((top + 1, headers.index(spec.categories) + 1), (top + rows, headers.index(
-        spec.categories) + 1))
-    chart = sheet.charts.add(anchor=sheet.range((top + rows + 3, 1)), width=760 * POINTS_PER_PIXEL,
-                             height=(40 * rows + 120) * POINTS_PER_PIXEL, chart_type="bar_clustered",
-                             source=sheet.range((top, columns[0]), (top + rows, columns[0])), plot_by="columns")
-    chart.set_x_axis_values(categories)
-    chart.title = spec.title
-    chart.legend.position = "bottom"
-    if _desktop(sheet) == "windows":
-        for col in columns[1:]:
-            series = chart.api[1].SeriesCollection().NewSeries()
-            series.Name = "=" + sheet.range((top, col)).get_address(include_sheetname=True)
-            series.Values = sheet.range((top + 1, col), (top + rows, col)).api
-            series.XValues = categories.api
-    chart.category_axis.reverse_order = True
-
-
-def _freeze_and_filter(sheet: xw.Sheet, top: int, last: int, width: int, freeze: bool) -> None:
-    """Freeze the rows down to the header and put filter buttons on it. xlwings has calls for neither on the
-    desktop engines, so Excel's object model is used on Windows; the remote engine freezes through xlwings."""
+def _views(sheet: xw.Sheet, layout: SheetLayout) -> None:
+    """Freeze panes, filter buttons and page setup. xlwings has calls for none of them on the desktop
+    engines, so Excel's object model is used on Windows; the remote engine freezes through xlwings."""
     where = _desktop(sheet)
+    filtered = [table for table in layout.tables if table.filter and not table.name]
     if where == "windows":
-        sheet.range((top, 1), (last, width)).api.AutoFilter()
-        if freeze:
+        for table in filtered:
+            _range(sheet, Area(table.row, table.col, table.bottom, table.col + len(table.columns) - 1)).api.AutoFilter()
+        if layout.freeze:
             sheet.activate()
             window = sheet.book.app.api.ActiveWindow
             window.FreezePanes = False
             window.ScrollRow, window.ScrollColumn = 1, 1
-            window.SplitColumn, window.SplitRow = 0, top
+            window.SplitRow, window.SplitColumn = layout.freeze
             window.FreezePanes = True
-    elif where is None and freeze:
-        sheet.freeze_panes.freeze_at(f"1:{top}")
+        _print_setup(sheet, layout)
+    elif where is None and layout.freeze:
+        rows, columns = layout.freeze
+        if rows and not columns:
+            sheet.freeze_panes.freeze_at(f"1:{rows}")
+
+
+def _print_setup(sheet: xw.Sheet, layout: SheetLayout) -> None:
+    """Landscape, one page wide (or pages across), repeated header rows and columns, through Excel on Windows."""
+    page, printing = sheet.api.PageSetup, layout.printing
+    if printing.landscape:
+        page.Orientation = XL_LANDSCAPE
+    if printing.fit_width:
+        page.Zoom = False
+        page.FitToPagesWide, page.FitToPagesTall = 1, False
+    else:
+        page.Order = XL_OVER_THEN_DOWN
+        if printing.scale:
+            page.Zoom = printing.scale
+    if printing.repeat_rows:
+        page.PrintTitleRows = f"${printing.repeat_rows[0] + 1}:${printing.repeat_rows[1] + 1}"
+    if printing.repeat_columns:
+        first, last = (xw.utils.col_name(c + 1) for c in printing.repeat_columns)
+        page.PrintTitleColumns = f"${first}:${last}"
+    for row in printing.breaks:
+        sheet.api.HPageBreaks.Add(Before=sheet.range((row + 1, 1)).api)
+
+
+def activate(book: xw.Book, names: tuple[str, ...]) -> None:
+    """Show the first sheet of ``names`` that the book has."""
+    for name in names:
+        sheet = find_sheet(book, name)
+        if sheet is not None:
+            sheet.activate()
+            return
 
 
 def _desktop(sheet: xw.Sheet) -> str | None:

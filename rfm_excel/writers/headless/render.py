@@ -1,167 +1,202 @@
-"""Render sheet layouts with XlsxWriter: everything but the data rows, which rows.py writes."""
+"""Render sheet layouts with XlsxWriter; the data rows of a big table are left to rows.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import xlsxwriter
 
-from ...layout.sheets import (GRID_WIDTH, BEST, HEADER_COLOUR, HEAT_HIGH, HEAT_LOW, MIDDLE, TITLE_COLOUR, WORST, SheetLayout,
-                             number_format)
+from ...layout.blocks import Area, Cell, Chart, SheetLayout, Table
+from ...layout.theme import SERIES, TABLE_STYLE, Style
 from .rows import RowBlock
 
 
-
 class Styles:
-    """The few cell formats every sheet shares, created once per workbook."""
+    """One XlsxWriter format per distinct style, created once per workbook (XlsxWriter gives a format
+    its index only if no equal one came first)."""
 
-    def __init__(self, book: xlsxwriter.Workbook, currency_symbol: str = ""):
+    def __init__(self, book: xlsxwriter.Workbook):
         self.book = book
-        self.currency_symbol = currency_symbol
-        self.header = book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_COLOUR,
-                                       "border": 1, "border_color": "#BFBFBF", "valign": "vcenter",
-                                       "text_wrap": True})
-        self.title = book.add_format({"bold": True, "font_size": 14, "font_color": TITLE_COLOUR})
-        self.note = book.add_format({"italic": True, "font_color": "#595959"})
-        self.text = book.add_format({"text_wrap": True, "valign": "top"})
-        self.bold = book.add_format({"bold": True})
-        self._formats: dict[tuple, object] = {}
+        self._formats: dict[Style, object] = {}
 
-    def kind(self, kind: str):
-        """One format per distinct look: XlsxWriter gives a format its index only if no equal one came first."""
-        fmt = number_format(kind, self.currency_symbol)
-        properties = {"num_format": fmt} if fmt else {}
-        if kind in ("score", "code"):
-            properties["align"] = "center"
-        key = tuple(sorted(properties.items()))
-        if key not in self._formats:
-            self._formats[key] = self.book.add_format(properties)
-        return self._formats[key]
+    def __call__(self, style: Style):
+        if style not in self._formats:
+            self._formats[style] = self.book.add_format(properties(style))
+        return self._formats[style]
 
 
-def printable(sheet, header_rows: int = 0):
-    """Landscape, one page wide, header rows repeated on every printed page."""
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
-    sheet.fit_to_pages(1, 0)
-    if header_rows:
-        sheet.repeat_rows(0, header_rows - 1)
+def properties(style: Style) -> dict:
+    """A style as XlsxWriter's format properties."""
+    found = {"bold": style.bold, "italic": style.italic, "font_size": style.size, "font_color": style.colour,
+             "bg_color": style.fill, "text_wrap": style.wrap, "align": style.align, "valign": style.valign,
+             "num_format": style.number_format}
+    if style.border:
+        found.update(border=1, border_color=style.border)
+    return {key: value for key, value in found.items() if value}
 
 
-def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout) -> RowBlock | None:
-    """Write one output sheet but its data rows, which are returned to be put in at the XML level.
-
-    A table with grids beside it is small (the Segments sheet) and is written here whole, row by
-    row with the grids' cells (XlsxWriter streams rows in order); then None is returned.
-    """
+def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout,
+                 rows_apart: bool = True) -> RowBlock | None:
+    """Write one sheet. With ``rows_apart``, the data rows of a table with nothing under it are returned
+    (to be put in at the XML level) instead of written; else every cell is written here."""
     sheet = book.add_worksheet(layout.name)
-    top = layout.header_row
-    printable(sheet, 0 if layout.space_above else top + 1)
-    if layout.space_above:
-        sheet.repeat_rows(top)
-    for col, column in enumerate(layout.columns):
-        sheet.set_column(col, col, column.width, styles.kind(column.kind))
-    grid_cells, tall = _grid_cells(sheet, styles, layout)
-    for row, line in enumerate(layout.lines):
-        sheet.write_string(row, 0, line, styles.title if row == 0 else styles.note)
-    if layout.lines:
-        sheet.set_row(0, 21)
-    for row in sorted(r for r in grid_cells if r < top):
-        if row in tall:
-            sheet.set_row(row, 30)
-        _write_cells(sheet, row, grid_cells[row])
-    sheet.set_row(top, 30)
-    sheet.write_row(top, 0, [c.header for c in layout.columns], styles.header)
-    _write_cells(sheet, top, grid_cells.get(top, []))
-    last = top + max(len(layout.table), 1)
-    if not layout.space_above:
-        sheet.freeze_panes(top + 1, 0)
-    sheet.autofilter(top, 0, last, len(layout.columns) - 1)
-    headers = [c.header for c in layout.columns]
-    for scale in layout.colour_scales:
-        col = headers.index(scale.header)
-        sheet.conditional_format(top + 1, col, last, col, {
-            "type": "3_color_scale", "min_type": "num", "min_value": scale.worst, "min_color": WORST,
-            "mid_type": "num", "mid_value": (scale.worst + scale.best) / 2, "mid_color": MIDDLE,
-            "max_type": "num", "max_value": scale.best, "max_color": BEST})
-    if layout.chart:
-        _chart(book, sheet, layout, headers, top)
-    if any(row > top for row in grid_cells):
-        _write_table(sheet, styles, layout, grid_cells)
+    column_styles = {table.col + c: column.style for table in layout.tables for c, column in enumerate(table.columns)}
+    for col in sorted(set(layout.widths) | set(column_styles)):
+        style = column_styles.get(col)
+        sheet.set_column(col, col, layout.widths.get(col), styles(style) if style else None)
+    cells = layout.cells()
+    apart = _rows_apart(layout, cells) if rows_apart else None
+    for table in layout.tables:
+        if table is not apart:
+            for r, values in enumerate(table.cell_values(), start=table.row + 1):
+                cells.update(((r, table.col + c), Cell(value, column.style))
+                             for c, (value, column) in enumerate(zip(values, table.columns)) if value is not None)
+    _write_rows(sheet, styles, layout, cells)
+    _sheet_setup(book, sheet, styles, layout)
+    if apart is None:
         return None
-    return RowBlock(layout.table[headers], [c.kind for c in layout.columns],
-                    [styles.kind(c.kind) for c in layout.columns], top + 1)
+    return RowBlock(apart.frame[apart.headers], [c.kind for c in apart.columns],
+                    [styles(c.style) for c in apart.columns], apart.row + 1)
 
 
-def _grid_cells(sheet, styles: Styles, layout: SheetLayout) -> tuple[dict[int, list[tuple]], set[int]]:
-    """The grids' cells by row, as (col, value, format), and the label rows above a table that need two
-    lines of text; sets the grids' column widths and heat maps."""
-    cells: dict[int, list[tuple]] = {}
-    tall = set()
-    widths = {col: column.width for col, column in enumerate(layout.columns)}
-    for grid in layout.grids:
-        rows, columns = len(grid.table), len(grid.table.columns)
-        cells.setdefault(grid.row, []).append((grid.col, grid.title, styles.bold))
-        labels = [grid.corner] + [str(c) for c in grid.table.columns]
-        cells.setdefault(grid.row + 1, []).extend(
-            (grid.col + i, label, styles.header) for i, label in enumerate(labels))
-        for r, (label, values) in enumerate(zip(grid.table.index, grid.table.to_numpy()), start=grid.row + 2):
-            cells.setdefault(r, []).append((grid.col, str(label), styles.header))
-            cells[r].extend((grid.col + 1 + i, v, styles.kind(grid.kind_of(i))) for i, v in enumerate(values))
-        if max(len(label) for label in labels[1:]) > GRID_WIDTH and grid.row + 1 < layout.header_row:
-            tall.add(grid.row + 1)
-        longest = max([len(labels[0])] + [len(str(label)) for label in grid.table.index])
-        for col, width in [(grid.col, longest + 2)] + [(grid.col + 1 + i, GRID_WIDTH) for i in range(columns)]:
-            if col not in widths or widths[col] < width:
-                widths[col] = width
-                sheet.set_column(col, col, width, styles.kind(layout.columns[col].kind) if col < len(layout.columns)
-                                 else None)
-        if grid.heat:
-            sheet.conditional_format(grid.row + 2, grid.col + 1, grid.row + 1 + rows, grid.col + columns, {
-                "type": "2_color_scale", "min_color": HEAT_LOW, "max_color": HEAT_HIGH})
-    return cells, tall
+def _rows_apart(layout: SheetLayout, cells: dict) -> Table | None:
+    """The table whose rows can go in whole: the last thing on its sheet, not an Excel table."""
+    for table in layout.tables:
+        if table.name is None and len(table.frame) and not any(r > table.row for r, _ in cells):
+            return table
+    return None
 
 
-def _write_cells(sheet, row: int, cells: list[tuple]):
-    for col, value, fmt in cells:
-        if isinstance(value, str):
-            sheet.write_string(row, col, value, fmt)
-        elif value is not None and not pd.isna(value):
-            sheet.write_number(row, col, float(value), fmt)
+def _write_rows(sheet, styles: Styles, layout: SheetLayout, cells: dict[tuple[int, int], Cell]) -> None:
+    """Every cell and row height, row by row in order (XlsxWriter streams rows in constant_memory mode)."""
+    merged = {(area.top, area.left): area for area in layout.merges}
+    inside = {(r, c) for area in layout.merges for r in range(area.top, area.bottom + 1)
+              for c in range(area.left, area.right + 1)} - set(merged)
+    by_row: dict[int, list[int]] = {row: [] for row in layout.heights}
+    for row, col in cells:
+        by_row.setdefault(row, []).append(col)
+    for row in sorted(by_row):
+        if row in layout.heights:
+            sheet.set_row(row, layout.heights[row])
+        for col in sorted(by_row[row]):
+            cell = cells[(row, col)]
+            if (row, col) in merged:
+                area = merged[(row, col)]
+                sheet.merge_range(area.top, area.left, area.bottom, area.right, cell.value, styles(cell.style))
+            elif (row, col) not in inside:
+                write_cell(sheet, row, col, cell, styles)
 
 
-def _write_table(sheet, styles: Styles, layout: SheetLayout, grid_cells: dict[int, list[tuple]]):
-    """The table's rows written cell by cell, each with the grid cells of its row (a small table only)."""
-    top = layout.header_row
-    formats = [styles.kind(c.kind) for c in layout.columns]
-    rows = layout.table[[c.header for c in layout.columns]].itertuples(index=False)
-    last = max([top + len(layout.table)] + list(grid_cells))
-    for row in range(top + 1, last + 1):
-        values = next(rows, ())
-        for col, (value, fmt) in enumerate(zip(values, formats)):
-            if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)) and not pd.isna(value):
-                sheet.write_datetime(row, col, pd.Timestamp(value).to_pydatetime(), fmt)
-            else:
-                _write_cells(sheet, row, [(col, value, fmt)])
-        _write_cells(sheet, row, grid_cells.get(row, []))
+def write_cell(sheet, row: int, col: int, cell: Cell, styles: Styles) -> None:
+    fmt = styles(cell.style)
+    value = cell.value
+    if cell.link:
+        text = str(value).replace('"', '""')
+        sheet.write_formula(row, col, f'=HYPERLINK("#{cell.link}","{text}")', fmt, value)
+    elif value is None or value == "":
+        sheet.write_blank(row, col, None, fmt)
+    elif isinstance(value, str):
+        sheet.write_string(row, col, value, fmt)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, col, value, fmt)
+    elif isinstance(value, (dt.datetime, dt.date)):
+        sheet.write_datetime(row, col, value, fmt)
+    else:
+        sheet.write_number(row, col, float(value), fmt)
 
 
-def _chart(book, sheet, layout: SheetLayout, headers: list[str], top: int):
-    spec = layout.chart
-    rows = len(layout.table)
-    chart = book.add_chart({"type": "bar"})
-    category = headers.index(spec.categories)
-    colours = [HEADER_COLOUR, "#ED7D31", "#70AD47"]
-    for number, header in enumerate(spec.series):
-        col = headers.index(header)
-        chart.add_series({"name": [layout.name, top, col],
-                          "categories": [layout.name, top + 1, category, top + rows, category],
-                          "values": [layout.name, top + 1, col, top + rows, col],
-                          "fill": {"color": colours[number % len(colours)]}, "gap": 60})
+def _sheet_setup(book, sheet, styles: Styles, layout: SheetLayout) -> None:
+    """Everything around the cells: tables, filter, freeze, colour scales, checks, charts, buttons, printing."""
+    for table in layout.tables:
+        last_col = table.col + len(table.columns) - 1
+        if table.name:
+            sheet.add_table(table.row, table.col, table.bottom, last_col, {
+                "name": table.name, "style": TABLE_STYLE,  # the header in the table's style, not its column's
+                "columns": [{"header": h, "header_format": styles(Style())} for h in table.headers]})
+        elif table.filter:
+            sheet.autofilter(table.row, table.col, table.bottom, last_col)
+    if layout.freeze:
+        sheet.freeze_panes(*layout.freeze)
+    for scale in layout.colour_scales:
+        a = scale.area
+        if scale.values:
+            low, middle, high = scale.values
+            rule = {"type": "3_color_scale", "min_type": "num", "min_value": low, "mid_type": "num",
+                    "mid_value": middle, "max_type": "num", "max_value": high}
+        else:
+            rule = {"type": "2_color_scale"} if len(scale.colours) == 2 else {"type": "3_color_scale"}
+        names = ["min_color", "mid_color", "max_color"] if len(scale.colours) == 3 else ["min_color", "max_color"]
+        rule.update(zip(names, scale.colours))
+        sheet.conditional_format(a.top, a.left, a.bottom, a.right, rule)
+    for check in layout.validations:
+        sheet.data_validation(check.area.top, check.area.left, check.area.bottom, check.area.right, _validation(check))
+    for chart in layout.charts:
+        sheet.insert_chart(chart.row, chart.col, _chart(book, layout.name, chart))
+    for button in layout.buttons:
+        sheet.insert_button(button.row, button.col, {"macro": button.macro, "caption": button.caption,
+                                                     "width": button.width, "height": button.height,
+                                                     "x_offset": button.x_offset})
+    if layout.numbers_as_text:
+        sheet.ignore_errors({"number_stored_as_text": " ".join(_range(area) for area in layout.numbers_as_text)})
+    if not layout.gridlines:
+        sheet.hide_gridlines(2)
+    printing = layout.printing
+    if printing.landscape:
+        sheet.set_landscape()
+    if printing.fit_width:
+        sheet.fit_to_pages(1, 0)
+    else:
+        sheet.print_across()
+        if printing.scale:
+            sheet.set_print_scale(printing.scale)
+    if printing.repeat_rows:
+        sheet.repeat_rows(*printing.repeat_rows)
+    if printing.repeat_columns:
+        sheet.repeat_columns(*printing.repeat_columns)
+    if printing.breaks:
+        sheet.set_h_pagebreaks(list(printing.breaks))
+
+
+def _range(area: Area) -> str:
+    return xlsxwriter.utility.xl_range(area.top, area.left, area.bottom, area.right)
+
+
+def _validation(check) -> dict:
+    if check.kind == "list":
+        rule = {"validate": "list", "source": list(check.choices)}
+    elif check.kind == "date":
+        rule = {"validate": "date", "criteria": ">", "value": check.minimum}
+    else:
+        rule = {"validate": "integer" if check.kind == "whole" else "decimal", "criteria": "between",
+                "minimum": check.minimum, "maximum": check.maximum}
+    if check.message:
+        rule["error_message"] = check.message
+    if not check.strict:
+        rule["error_type"] = "information"
+    return rule
+
+
+def _chart(book, sheet_name: str, spec: Chart):
+    chart = book.add_chart({"type": spec.kind} if spec.kind == "bar" else {"type": "line"})
+    c = spec.categories
+    for number, series in enumerate(spec.series):
+        v = series.values
+        colour = SERIES[number % len(SERIES)]
+        marker = {"type": "circle", "size": 6, "fill": {"color": colour}, "border": {"color": colour}}
+        look = {"fill": {"color": colour}, "gap": 60} if spec.kind == "bar" else {
+            "line": {"color": colour, "width": 2.25}, "marker": marker}
+        chart.add_series({"name": [sheet_name, *series.name],
+                          "categories": [sheet_name, c.top, c.left, c.bottom, c.right],
+                          "values": [sheet_name, v.top, v.left, v.bottom, v.right], **look})
     chart.set_title({"name": spec.title, "name_font": {"size": 12}})
-    chart.set_y_axis({"reverse": True})
-    chart.set_x_axis({"num_format": number_format(spec.value_format), "major_gridlines": {"visible": True}})
+    values_axis = {"major_gridlines": {"visible": True}}
+    if spec.value_format:
+        values_axis["num_format"] = spec.value_format
+    if spec.kind == "bar":  # categories down the side, the first at the top
+        chart.set_y_axis({"reverse": True})
+        chart.set_x_axis(values_axis)
+    else:
+        chart.set_y_axis(values_axis)
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 760, "height": 40 * rows + 120})
-    sheet.insert_chart(top + rows + 2, 0, chart, {"x_offset": 5, "y_offset": 5})
+    chart.set_size({"width": spec.width, "height": spec.height})
+    return chart

@@ -54,15 +54,15 @@ def cell_texts(series: pd.Series, kind: str) -> tuple[pa.StringArray, bool]:
 
 
 def _texts(series: pd.Series) -> pa.StringArray:
-    """A column as Arrow text (null for blank): as it is for a text column, else each distinct value's str();
-    a text longer than a cell holds is cut, with a mark (cut_texts)."""
+    """A column as Arrow text (null for blank and for ""): as it is for a text column, else each distinct
+    value's str(); a text longer than a cell holds is cut, with a mark (cut_texts)."""
     try:
         texts = pa.array(series, pa.string(), from_pandas=True)
         texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
     except (pa.ArrowTypeError, pa.ArrowInvalid):  # not all text
         codes, distinct = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
         texts = pa.array([str(v) for v in distinct], pa.string()).take(pa.array(codes, mask=codes < 0))
-    return cut_texts(texts)
+    return cut_texts(pc.if_else(pc.equal(texts, ""), pa.scalar(None, pa.string()), texts))  # "" is a blank cell
 
 
 @dataclass

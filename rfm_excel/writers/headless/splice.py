@@ -25,8 +25,9 @@ except ImportError:
     from zlib import compressobj
 
 from ...base.errors import RfmError
+from ...base.excel import column_number
 from ...base.ooxml import (CALC_CHAIN, CONTENT_TYPES, DOC_REL, MAIN, PKG_REL, STYLES, TYPES, WORKSHEET, Package,
-                          rels_name, qname)
+                          Relationship, parse_xml, rels_name, qname)
 
 STYLE_LISTS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
                "tableStyles", "colors", "extLst")
@@ -58,6 +59,32 @@ class EditedPackage(Package):
         self._workers = self._workers or ThreadPoolExecutor(2)
         self.big[part] = [self._workers.submit(piece) if callable(piece) else piece for piece in pieces]
 
+    def _chunks(self, part: str):
+        """The bytes of a big part, piece by piece: built pieces, bytes, or iterators of bytes."""
+        for piece in self.big[part]:
+            if isinstance(piece, Future):
+                yield piece.result()
+            elif isinstance(piece, bytes):
+                yield piece
+            else:
+                yield from piece
+
+    def edit_head(self, part: str, edit: Callable[[bytes], bytes], head: bytes) -> None:
+        """Replace a part by its first bytes (``head``, as read) edited and the rest copied, without
+        holding the whole part in memory: a big sheet keeps its data as it is."""
+        def rest():
+            with self.zip.open(part) as stream:
+                stream.seek(len(head))
+                while chunk := stream.read(1 << 22):
+                    yield chunk
+        self.changed[part] = b""
+        self.big[part] = [edit(head), rest()]
+
+    def head(self, part: str, size: int = 1 << 16) -> bytes:
+        """The first ``size`` bytes of a part as stored in the file."""
+        with self.zip.open(part) as stream:
+            return stream.read(size)
+
     def set_xml(self, part: str, root):
         self.changed[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
@@ -82,8 +109,7 @@ class EditedPackage(Package):
             with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
                 for name in order:
                     if name in self.big:
-                        data, crc, size = _deflated(piece.result() if isinstance(piece, Future) else piece
-                                                    for piece in self.big[name])
+                        data, crc, size = _deflated(self._chunks(name))
                         member = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                         member.compress_type, member.CRC = zipfile.ZIP_DEFLATED, crc
                         member.compress_size, member.file_size = len(data), size
@@ -254,32 +280,47 @@ def restyle_sheet(data: bytes, xf_map: list[int], dxf_map: list[int]) -> bytes:
 # ---------------------------------------------------------------- putting sheets in
 
 
-def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None) -> None:
+def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None, owned: dict | None = None,
+               active: tuple[str, ...] = ()) -> None:
     """Write ``book_path`` to ``out_path`` with every sheet of ``sheets_path`` put in.
 
     A sheet whose name (ignoring case) already exists is replaced where it stands, with its
     drawings and charts; the others are added after the last sheet. Nothing else changes.
     ``rows`` maps a sheet name to a RowBlock of data rows to add under what was rendered.
+    ``owned`` maps a sheet name to the Area of cells the tool owns on a sheet the owner keeps
+    (Start Here): only those cells are rewritten, and only when the book has that sheet.
+    The workbook opens on the first sheet named in ``active`` that it has.
     """
-    rows = rows or {}
+    rows, owned = rows or {}, owned or {}
     book, new = EditedPackage(book_path), Package(sheets_path)
     workbook, rendered = _WorkbookPart(book), _WorkbookPart(new)
     types = book.xml(CONTENT_TYPES)
     xf_map, dxf_map = _merged_styles(book, workbook, new, rendered, types)
-    dropped = workbook.parts_of([sheet.get("name") for sheet in rendered.sheets])
+    dropped = workbook.parts_of([sheet.get("name") for sheet in rendered.sheets if sheet.get("name") not in owned])
     reusable, added = set(dropped), []
     names = _defined_names(rendered.root)
+    patched = False
     for position, sheet in enumerate(rendered.sheets):
         name = sheet.get("name")
+        if name in owned:
+            kept = workbook.existing(name)
+            if kept is not None:
+                _patch_cells(book, workbook.target(kept), restyle_sheet(new.read(rendered.target(sheet)), xf_map,
+                                                                        dxf_map), owned[name])
+                patched = True
+            continue
         part = _copy_parts(book, new, rendered.target(sheet), name, types, added, xf_map, dxf_map, rows.get(name),
                            reusable)
         _put_defined_names(workbook.root, names.get(position, []), workbook.put_sheet(name, part))
-    if dropped:
+    if dropped or patched:
         _drop_calc_chain(workbook, dropped)
     calculate_on_load(workbook.root)
+    opening = next((name for name in active if workbook.existing(name) is not None), None)
+    if opening:
+        _activate(book, workbook, opening)
     workbook.save()
     if dropped:
-        _remove_unreachable(book, reusable, types)
+        _remove_unreachable(book, dropped, types)
     book.set_xml(CONTENT_TYPES, types)
     book.save(out_path, added)
 
@@ -317,8 +358,9 @@ class _WorkbookPart:
         """Add a relationship of ``kind`` from the workbook to ``part``; return its id."""
         rid = f"rId{self.next_rid}"
         self.next_rid += 1
-        etree.SubElement(self.rels_root, qname(PKG_REL, "Relationship"), Id=rid, Type=kind,
-                         Target=posixpath.relpath(part, posixpath.dirname(self.name)))
+        link = etree.SubElement(self.rels_root, qname(PKG_REL, "Relationship"), Id=rid, Type=kind,
+                                Target=posixpath.relpath(part, posixpath.dirname(self.name)))
+        self.by_id[rid] = Relationship(link, rid, kind, part)
         return rid
 
     def put_sheet(self, name: str, part: str) -> int:
@@ -492,3 +534,95 @@ def _remove_unreachable(book: EditedPackage, candidates: set[str], types):
     for override in list(types.iter(qname(TYPES, "Override"))):
         if override.get("PartName", "")[1:] in book.removed:
             override.getparent().remove(override)
+
+
+# ---------------------------------------------------------------- a sheet the owner keeps
+
+
+def _cell_column(cell, position: int) -> int:
+    """The zero-based column of a ``<c>``: from its reference, else its position in the row."""
+    reference = cell.get("r")
+    return column_number(re.match(r"[A-Z]+", reference)[0]) - 1 if reference else position
+
+
+def _patch_cells(book: EditedPackage, part: str, rendered: bytes, area) -> None:
+    """Rewrite the cells of ``area`` on the book's sheet ``part`` with those of the rendered sheet (its
+    style indexes already remapped); every other cell, the row heights outside ``area`` and everything
+    else on the sheet stay as they are."""
+    target, source = book.xml(part), parse_xml(rendered, part)
+    data = target.find(qname(MAIN, "sheetData"))
+    rows = {int(row.get("r")): row for row in data.iter(qname(MAIN, "row")) if row.get("r")}
+
+    def owned(number, cells):
+        return [c for i, c in enumerate(cells) if area.top + 1 <= number <= area.bottom + 1
+                and area.left <= _cell_column(c, i) <= area.right]
+    for number, row in rows.items():
+        for cell in owned(number, list(row.iter(qname(MAIN, "c")))):
+            row.remove(cell)
+    for new in source.find(qname(MAIN, "sheetData")).iter(qname(MAIN, "row")):
+        number = int(new.get("r"))
+        cells = owned(number, list(new.iter(qname(MAIN, "c"))))
+        if not cells and new.get("ht") is None:
+            continue
+        row = rows.get(number)
+        if row is None:
+            row = etree.Element(qname(MAIN, "row"), r=str(number))
+            later = [n for n in rows if n > number]
+            (rows[min(later)].addprevious(row) if later else data.append(row))
+            rows[number] = row
+        row.attrib.pop("spans", None)
+        for attribute in ("ht", "customHeight"):
+            if new.get(attribute) is not None:
+                row.set(attribute, new.get(attribute))
+        for cell in cells:
+            column = _cell_column(cell, 0)
+            after = [c for i, c in enumerate(row.iter(qname(MAIN, "c"))) if _cell_column(c, i) > column]
+            (after[0].addprevious(cell) if after else row.append(cell))
+    for dimension in target.iter(qname(MAIN, "dimension")):
+        dimension.getparent().remove(dimension)  # optional; Excel works it out
+    book.set_xml(part, target)
+
+
+_SELECTED = re.compile(rb'\stabSelected="(?:1|true)"')
+
+
+def _activate(book: EditedPackage, workbook: _WorkbookPart, name: str) -> None:
+    """Make the sheet ``name`` the one the workbook opens on, and the only selected tab (two selected tabs
+    would group the sheets, so that typing into one changes both)."""
+    sheet = workbook.existing(name)
+    if sheet is None or sheet.get("state") in ("hidden", "veryHidden"):
+        return
+    position = workbook.sheets.index(sheet)
+    for view in workbook.root.iter(qname(MAIN, "workbookView")):
+        view.set("activeTab", str(position))
+        if int(view.get("firstSheet", "0")) > position:
+            view.set("firstSheet", str(position))
+    chosen = workbook.target(sheet)
+    for other in workbook.sheets:
+        part = workbook.target(other)
+        if not book.has(part) or part in book.big or part == chosen:
+            continue
+        if part in book.changed:
+            book.changed[part] = _deselected(book.changed[part])
+        else:
+            head = book.head(part)
+            if _SELECTED.search(head.split(b"<sheetData", 1)[0]):
+                book.edit_head(part, _deselected, head)
+    if chosen in book.big:
+        book.big[chosen][0] = _selected(book.big[chosen][0])
+    else:
+        book.changed[chosen] = _selected(book.read(chosen))
+
+
+def _deselected(data: bytes) -> bytes:
+    """A sheet's XML (or its first bytes) with its sheet views no longer marked as the selected tab."""
+    views, rest = data.split(b"<sheetData", 1) if b"<sheetData" in data else (data, None)
+    views = _SELECTED.sub(b"", views)
+    return views if rest is None else views + b"<sheetData" + rest
+
+
+def _selected(data: bytes) -> bytes:
+    """A sheet's XML with its first sheet view marked as the selected tab, whatever it said before."""
+    views, rest = data.split(b"<sheetData", 1)
+    views = re.sub(rb'\stabSelected="[^"]*"', b"", views)
+    return re.sub(rb"<sheetView\b", b'<sheetView tabSelected="1"', views, count=1) + b"<sheetData" + rest
