@@ -72,14 +72,29 @@ def map_columns(headers: list, chosen: dict[str, str] | None = None) -> dict[str
     for column, header in (chosen or {}).items():
         if header_key(header) not in by_key:
             raise RfmError(f"Settings name {header!r} as the {LABELS[column]} column, but the orders have no such "
-                           f"header (they have: {', '.join(str(h) for h in headers if h is not None)}); "
-                           "fix the setting or the header.")
+                           f"header (they have: {some_headers(headers)}); fix the setting or the header.")
         found[column] = by_key[header_key(header)]
     for header in headers:
         column = _BY_KEY.get(header_key(header))
         if column and column not in found and header not in found.values():
             found[column] = header
     return found
+
+
+def some_headers(headers: list, shown: int = 5) -> str:
+    """The first few headers for a message, and how many more there are: a wide sheet's full list would
+    make a message of many thousand characters.
+
+    >>> some_headers(["Customer", "Date", None, "Total"])
+    'Customer, Date, Total'
+    >>> some_headers([f"Field {n}" for n in range(8)], shown=3)
+    'Field 0, Field 1, Field 2 and 5 more'
+    """
+    named = [str(h)[:40] for h in headers if h is not None and str(h).strip()]
+    if not named:
+        return "no headers"
+    more = len(named) - shown
+    return ", ".join(named[:shown]) + (f" and {more:,} more" if more > 0 else "")
 
 
 class _Issues:
@@ -124,7 +139,7 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
         missing.append("Amount (or Quantity and Price)")
     if missing:
         raise RfmError(f"The {sheet} sheet has no {' or '.join(missing)} column; add a column with that header "
-                       f"(it has: {', '.join(str(h) for h in raw.columns if h is not None) or 'no headers'}).")
+                       f"(it has: {some_headers(list(raw.columns))}).")
     issues = _Issues(np.arange(first_row, first_row + len(raw)), columns)
     column = {name: raw[header] for name, header in columns.items()}  # as read, for the issues list
     coded = [Coded(raw.iloc[:, i].array) for i in range(raw.shape[1])]

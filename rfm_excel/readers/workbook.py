@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +27,11 @@ HEADER_SEARCH_ROWS = 30
 MAX_CELLS = 25_000_000  # e.g. 1,048,576 rows x 24 columns; beyond that the sheet is refused, not read
 MAX_PART_BYTES = 4 << 30  # uncompressed size of one sheet's XML
 MAX_RATIO = 200  # uncompressed / compressed, for parts over 64 MB: a zip bomb, not a spreadsheet
-_CELL_REFERENCE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+# Tags as any writer spells them: with or without a namespace prefix (<x:c>, as ClosedXML and the Open XML
+# SDK write), the reference among the other attributes in any order.
+_CELL_REFERENCE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s[^>]*?\bref="(?:[A-Z]+[0-9]+:)?([A-Z]{1,3})([0-9]{1,7})"')
+_A1_WITH_VALUE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="A1"(?:\s[^>]*[^/>])?\s*>')
 
 
 @dataclass
@@ -89,17 +94,21 @@ def check_sheet_size(path: Path, sheet: str) -> SheetPart | None:
                        "orders sheet; the file may be malicious, so it was not read.")
     with package.zip.open(part) as stream:
         head = stream.read(4096)
-        starts_at_a1 = re.search(rb'<c r="A1"(?:\s[^>]*[^/>])?>', head) is not None
-        found = re.search(rb'<dimension ref="(?:[A-Z]+[0-9]+:)?([A-Z]{1,3})([0-9]{1,7})"', head)
+        starts_at_a1 = _A1_WITH_VALUE.search(head) is not None
+        found = _DIMENSION.search(head)
         if found:
             last_column, last_row = found[1], int(found[2])
-        else:
-            last_column, last_row = b"A", 0
-            for chunk in iter(lambda: head + stream.read(1 << 22), head):
-                head = b""
-                for letters, row in _CELL_REFERENCE.findall(chunk):
+        else:  # no <dimension>: the last cell is found by reading the whole part, a chunk at a time
+            last_column, last_row, rest = b"A", 0, head
+            while True:
+                chunk = stream.read(1 << 22)
+                cut = rest.rfind(b">") + 1 if chunk else len(rest)  # a cell tag is never split between scans
+                for letters, row in _CELL_REFERENCE.findall(rest[:cut]):
                     last_row = max(last_row, int(row))
                     last_column = max(last_column, letters, key=lambda c: (len(c), c))
+                if not chunk:
+                    break
+                rest = rest[cut:] + chunk
     columns = column_number(last_column.decode())
     if columns * last_row > MAX_CELLS:
         raise RfmError(f"The {sheet} sheet reaches cell {last_column.decode()}{last_row} ({columns * last_row:,} "
@@ -107,9 +116,17 @@ def check_sheet_size(path: Path, sheet: str) -> SheetPart | None:
     return SheetPart(part, info.file_size, starts_at_a1)
 
 
-def _open(path: Path) -> python_calamine.CalamineWorkbook:
+def readable(path: Path) -> str | bytes:
+    """What the readers are given for ``path``: its name, or, for a workbook holding sheets they refuse
+    (Excel 4.0 macro sheets, dialog sheets), a copy of it in memory without those sheets."""
+    return Package(path).with_only_worksheets() or str(path)
+
+
+def _open(path: Path, source: str | bytes) -> python_calamine.CalamineWorkbook:
     try:
-        return python_calamine.CalamineWorkbook.from_path(str(path))
+        if isinstance(source, bytes):
+            return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(source))
+        return python_calamine.CalamineWorkbook.from_path(source)
     except Exception as error:  # calamine raises several types for damaged files
         raise RfmError(f"{path.name} could not be read as a workbook ({error}); open and re-save it in Excel.") \
             from None
@@ -134,7 +151,8 @@ def _rows(sheet: python_calamine.CalamineSheet, name: str) -> list[list]:
 def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
     """Read the Orders sheet (or ``orders_sheet``) and the Settings sheet, if any."""
     check_workbook(path)
-    book = _open(path)
+    source = readable(path)
+    book = _open(path, source)
     names = book.sheet_names
     sheet = sheet_names.find(names, orders_sheet or "Orders")
     if sheet is None:
@@ -145,7 +163,7 @@ def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
     big = part is not None and part.size >= typed.FAST_FROM_BYTES and part.starts_at_a1
     with ThreadPoolExecutor(1) as pool:  # both libraries parse outside the GIL, so this costs no time on two cores
         extras = pool.submit(_settings_and_history, path, book)
-        orders = typed.typed_orders(path, part.name, sheet) if big else None
+        orders = typed.typed_orders(path, part.name, sheet, source) if big else None
         settings_rows, history_rows = extras.result()
     if orders is not None:
         first_row, merged = 2, []
