@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .base.errors import RfmError
-from .base.orders import ISSUE_COLUMNS, CleanOrders, normalise
+from .base.orders import ISSUE_COLUMNS, CleanOrders, Dialect, normalise, zero_orders
 from .base.settings import BEST_LOWEST, Settings
 from .domain import campaign, contact, events, scoring, segments, timing
 from .domain.history import Movement, add_snapshot, empty_history, movement, snapshot
@@ -65,7 +65,8 @@ class Result:
 
 def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date | None = None,
           first_row: int = 2, sheet: str = "Orders", read_issues: pd.DataFrame | None = None,
-          history: pd.DataFrame | None = None, run_date: dt.date | None = None) -> Result:
+          history: pd.DataFrame | None = None, run_date: dt.date | None = None,
+          dialect: Dialect | None = None) -> Result:
     """Score every customer in a table of orders.
 
     Parameters
@@ -78,6 +79,7 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     read_issues : what reading the sheet repaired, added to the issues list.
     history : the Score History so far (``history.from_sheet``); this run's snapshot is added to it.
     run_date : the date recorded with the snapshot; today when None.
+    dialect : what the reader knows of how the file writes values (CSV delimiter, locale, 1904 dates).
 
     Examples
     --------
@@ -90,9 +92,10 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
 {'Customer ID': 'B', 'Recency (days)': 21, 'Frequency': 1, 'Monetary': 15.0, 'RFM Code': '111'}]
     """
     settings = (settings or Settings()).with_as_of(as_of)
-    clean = _clean(orders, settings, first_row, sheet)
+    clean = _clean(orders, settings, first_row, sheet, dialect)
     settings = _with_default_as_of(settings, clean)
     lines, issues = _drop_after_as_of(clean, settings.as_of)
+    issues = _merge_issues(issues, zero_orders(lines, clean.columns))
     orders_table = _orders(lines, settings)
     values = _customer_values(orders_table, lines, clean, settings, sheet)
     scores, keys = _score_table(values, lines, settings)
@@ -114,10 +117,11 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
         rf_customers=rf_customers, rf_monetary=rf_monetary)
 
 
-def _clean(orders: pd.DataFrame, settings: Settings, first_row: int, sheet: str) -> CleanOrders:
+def _clean(orders: pd.DataFrame, settings: Settings, first_row: int, sheet: str,
+           dialect: Dialect | None) -> CleanOrders:
     """The usable order lines, and what was wrong with the others."""
     clean = normalise(orders, first_row=first_row, sheet=sheet, date_order=settings.date_order,
-                      chosen=settings.chosen_columns())
+                      chosen=settings.chosen_columns(), decimal=settings.decimal_mark, dialect=dialect)
     if clean.lines.empty:
         raise RfmError(f"The {sheet} sheet has no usable orders: every row lacks a customer ID, a date or an amount.")
     return clean

@@ -6,7 +6,7 @@ Excel 4.0 macro sheets)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
+import importlib.util
 import threading
 import zipfile
 from pathlib import Path
@@ -19,10 +19,14 @@ import rfm_excel
 from rfm_excel import RfmError
 from rfm_excel.base.orders import normalise
 from rfm_excel.doors.files import score_file
+from rfm_excel.layout.wording import rows_summary
 from rfm_excel.readers.workbook import check_sheet_size, read_book
 
+_spec = importlib.util.spec_from_file_location("real_files", Path(__file__).with_name("real_files.py"))
+real_files = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(real_files)
+minimal_package, MAIN = real_files.minimal_package, real_files.MAIN
 D = dt.datetime
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
 def orders(**columns) -> pd.DataFrame:
@@ -55,69 +59,6 @@ def finishing(call, *args, seconds: float = 120):
 
 
 # ------------------------------------------------------------ packages other programs write
-
-
-def minimal_package(path: Path, rows: list[list], prefix: str = "", dimension: bool = False,
-                    extra_sheets: dict[str, tuple[str, str, bytes]] | None = None) -> Path:
-    """A workbook written as minimal writers write one: inline strings, one plain style, optionally every
-    tag with a namespace prefix (``prefix="x"``, as ClosedXML and the Open XML SDK write) and without a
-    <dimension> (as Google Sheets downloads and several minimal writers have it). ``extra_sheets`` adds
-    sheets: name -> (relationship type, content type, part XML)."""
-    p = f"{prefix}:" if prefix else ""
-    xmlns = f'xmlns:{prefix}="{MAIN}"' if prefix else f'xmlns="{MAIN}"'
-
-    def cell(ref: str, value) -> str:
-        if isinstance(value, str):
-            return f'<{p}c r="{ref}" t="inlineStr"><{p}is><{p}t>{value}</{p}t></{p}is></{p}c>'
-        return f'<{p}c r="{ref}"><{p}v>{value}</{p}v></{p}c>'
-
-    body = "".join(f'<{p}row r="{r}">' + "".join(cell(f"{chr(65 + c)}{r}", v) for c, v in enumerate(row))
-                   + f"</{p}row>" for r, row in enumerate(rows, start=1))
-    size = f'<{p}dimension ref="A1:{chr(64 + max(len(r) for r in rows))}{len(rows)}"/>' if dimension else ""
-    sheet = (f'<?xml version="1.0" encoding="utf-8"?><{p}worksheet {xmlns}>{size}<{p}sheetData>{body}'
-             f"</{p}sheetData></{p}worksheet>")
-    extra = extra_sheets or {}
-    sheets = f'<{p}sheet name="Orders" sheetId="1" r:id="R1"/>' + "".join(
-        f'<{p}sheet name="{name}" sheetId="{n}" r:id="R{n}"/>' for n, name in enumerate(extra, start=2))
-    workbook = (f'<?xml version="1.0" encoding="utf-8"?><{p}workbook {xmlns} xmlns:r="http://schemas.openxmlformats'
-                f'.org/officeDocument/2006/relationships"><{p}sheets>{sheets}</{p}sheets></{p}workbook>')
-    relationship = '<Relationship Id="{}" Type="{}" Target="{}"/>'
-    rels = ('<?xml version="1.0" encoding="utf-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-            '2006/relationships">' + relationship.format(
-                "R1", "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet",
-                "/xl/worksheets/sheet1.xml")
-            + relationship.format("RS", "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles",
-                                  "/xl/styles.xml")
-            + "".join(relationship.format(f"R{n}", kind, f"/xl/extra{n}.xml")
-                      for n, (kind, _, _) in enumerate(extra.values(), start=2)) + "</Relationships>")
-    styles = (f'<?xml version="1.0" encoding="utf-8"?><{p}styleSheet {xmlns}><{p}fonts count="1"><{p}font/></{p}fonts>'
-              f'<{p}fills count="1"><{p}fill/></{p}fills><{p}borders count="1"><{p}border/></{p}borders>'
-              f'<{p}cellXfs count="1"><{p}xf/></{p}cellXfs></{p}styleSheet>')
-    root = ('<?xml version="1.0" encoding="utf-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-            '2006/relationships"><Relationship Id="R0" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            'relationships/officeDocument" Target="/xl/workbook.xml"/></Relationships>')
-    override = '<Override PartName="{}" ContentType="{}"/>'
-    types = ('<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-             'content-types"><Default Extension="xml" ContentType="application/xml"/><Default Extension="rels" '
-             'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-             + override.format("/xl/workbook.xml",
-                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml")
-             + override.format("/xl/styles.xml",
-                               "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml")
-             + override.format("/xl/worksheets/sheet1.xml",
-                               "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml")
-             + "".join(override.format(f"/xl/extra{n}.xml", content) for n, (_, content, _)
-                       in enumerate(extra.values(), start=2)) + "</Types>")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr("[Content_Types].xml", types)
-        package.writestr("_rels/.rels", root)
-        package.writestr("xl/workbook.xml", workbook)
-        package.writestr("xl/_rels/workbook.xml.rels", rels)
-        package.writestr("xl/worksheets/sheet1.xml", sheet)
-        package.writestr("xl/styles.xml", styles)
-        for n, (_, _, xml) in enumerate(extra.values(), start=2):
-            package.writestr(f"xl/extra{n}.xml", xml)
-    return path
 
 
 MANY_ORDERS = [["Customer ID", "Order Date", "Amount"]] + [
@@ -184,3 +125,149 @@ def test_a_sheet_without_the_needed_columns_names_a_few_headers_and_counts_the_r
     message = str(caught.value)
     assert len(message) < 400
     assert "Field 0, Field 1, Field 2, Field 3, Field 4 and 4,995 more" in message
+
+
+# ------------------------------------------------------------ blank Order IDs, orders worth zero, zoned times
+
+
+def write_csv(path: Path, rows: list[list], separator: str = ",") -> Path:
+    path.write_text("\n".join(separator.join(str(v) for v in row) for row in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_blank_order_id_column_counts_equal_rows_as_two_orders(tmp_path):
+    # The template's Order ID column left blank: two equal rows are two purchases of one item on one day.
+    csv = write_csv(tmp_path / "Orders.csv", [
+        ["Customer ID", "Order ID", "Order Date", "Amount"],
+        ["A", "", "2024-03-05", "12.00"], ["A", "", "2024-03-05", "12.00"], ["B", "", "2024-03-01", "5.00"]])
+    book = real_files.csv_to_xlsx(csv, kinds=[real_files.TEXT] * 4)
+    result, _ = score_file(book, tmp_path / "out.xlsx")
+    assert scores_by_customer(result) == {"A": (1, 2, 24.0), "B": (5, 1, 5.0)}
+    assert result.lines_used == 3
+    notes = result.issues[result.issues["Row"].isna()]
+    assert notes[["Column", "Problem"]].values.tolist() == [
+        ["Order ID", "the Order ID column is empty, so each row is an order of its own"]]
+
+
+def test_rows_without_an_order_id_are_never_taken_for_copies_of_each_other():
+    clean = normalise(orders(**{"Customer ID": ["A", "A", "A", "A"], "Order ID": ["7", "7", None, None],
+                                "Order Date": ["2024-03-05"] * 4, "Amount": [10, 10, 10, 10]}))
+    assert clean.lines["source_row"].tolist() == [2, 4, 5]  # row 3 repeats row 2, order 7; rows 4 and 5 count
+    assert clean.issues[["Row", "Problem"]].values.tolist() == [[3, "exact copy of an earlier line"]]
+
+
+def test_an_order_worth_zero_is_listed_and_not_counted_as_a_purchase():
+    frame = orders(**{
+        "Customer ID": ["A", "A", "A", "A", "B", "C", "C"],
+        "Order ID": ["O1", "O2", "O2", "O3", "O4", "O5", "O6"],
+        "Order Date": ["2024-01-05", "2024-02-01", "2024-02-01", "2024-03-01", "2024-03-02", "2024-03-03",
+                       "2024-03-04"],
+        "Product": ["Tea", "Tea sample", "Mug sample", "Tea", "Tea sample", "Mug", "Mug"],
+        "Amount": [20, 0, 0, 30, 0, 8, -8]})  # O2: a free sample of two lines; O4: B's only order, also free
+    result = rfm_excel.score(frame, as_of=dt.date(2024, 3, 31))
+    # By hand: O1 and O3 are A's purchases; O5 is C's, and O6 returns it.
+    assert scores_by_customer(result) == {"A": (30, 2, 50.0), "C": (28, 1, 0.0)}
+    issues = result.issues[["Row", "Column", "Value", "Problem", "Action"]].values.tolist()
+    assert issues == [
+        [3, "Order ID", "O2", "order worth nothing (every line at 0)", "not counted as a purchase"],
+        [6, "Order ID", "O4", "order worth nothing (every line at 0)", "not counted as a purchase"],
+        [6, "Customer ID", "B", "no purchase: only returns or zero-value orders (net 0.00)", "customer not scored"],
+        [8, "Amount", "-8", "negative amount: a return, refund or credit", "netted into Monetary; not a purchase"]]
+
+
+@pytest.mark.parametrize("written, day", [
+    ("2024-06-30T23:30:00Z", "2024-06-30"),              # Shopify, Stripe and API exports: UTC with a Z
+    ("2025-10-07 09:50:26 +0200", "2025-10-07"),         # an offset without a colon
+    ("2024-06-30 23:30:00 -05:00", "2024-06-30"),        # an evening order west of Greenwich stays that day
+    ("2024-07-01T00:15:00.123+01:00", "2024-07-01"),     # fractions of a second
+    ("2024-06-30 21:05 UTC", "2024-06-30"),
+])
+def test_a_timestamp_with_a_zone_keeps_the_calendar_date_as_written(written, day):
+    clean = normalise(orders(**{"Customer ID": ["A", "B"], "Order Date": [written, "2024-01-02 10:00:00 +0000"],
+                                "Amount": [10, 5]}))
+    assert clean.lines["order_date"].dt.strftime("%Y-%m-%d").tolist() == [day, "2024-01-02"]
+    assert clean.issues[["Row", "Problem", "Action"]].values.tolist() == [[
+        None, f"times with a time zone, such as {written}: the date is taken as written, the zone left out",
+        "read that way: an order keeps the day the shop's export gives it"]]
+
+
+def test_mixed_offsets_in_an_exported_workbook_are_read_without_a_traceback(tmp_path):
+    csv = write_csv(tmp_path / "Orders.csv", [
+        ["Customer ID", "Order Date", "Amount"], ["A", "2024-06-30T23:30:00Z", "10"],
+        ["A", "2024-06-29T08:00:00+02:00", "5"], ["B", "2024-06-28 19:00:00 -0700", "7"]])
+    book = real_files.csv_to_xlsx(csv, kinds=[real_files.TEXT] * 3)
+    result, _ = score_file(book, tmp_path / "out.xlsx", as_of=dt.date(2024, 7, 1))
+    assert scores_by_customer(result) == {"A": (1, 2, 15.0), "B": (3, 1, 7.0)}
+
+
+# ------------------------------------------------------------ decimal commas
+
+
+NOTE_ACTION = "read that way; change 'Decimal mark' in Settings if wrong"
+
+
+def notes(issues: pd.DataFrame) -> list[list]:
+    return issues.loc[issues["Row"].isna(), ["Column", "Problem", "Action"]].values.tolist()
+
+
+def test_decimal_commas_from_a_german_csv_are_read_as_written(tmp_path):
+    # A ';'-separated CSV as German or French Excel saves it, opened in LibreOffice with the amounts as text.
+    csv = write_csv(tmp_path / "Orders.csv", [
+        ["Kunde", "Bestellnummer", "Datum", "Betrag"], ["K1", "1001", "2024-03-05", "100,50"],
+        ["K1", "1002", "2024-03-20", "1.120,00"], ["K2", "1003", "2024-03-10", "12,50 €"]], separator=";")
+    book = real_files.csv_to_xlsx(csv, ";", kinds=[real_files.TEXT] * 4)
+    frame = read_book(book).orders.rename(columns={"Kunde": "Customer ID", "Bestellnummer": "Order ID",
+                                                   "Datum": "Order Date", "Betrag": "Amount"})
+    result = rfm_excel.score(frame, as_of=dt.date(2024, 3, 31))
+    assert scores_by_customer(result) == {"K1": (11, 2, 1220.5), "K2": (21, 1, 12.5)}
+    assert notes(result.issues) == [["Amount", "numbers such as 100,50 read with a decimal comma (as 100.50), "
+                                               "the only reading that fits them", NOTE_ACTION]]
+    assert "Numbers such as 100,50 read with a decimal comma" in rows_summary(result)
+
+
+@pytest.mark.parametrize("amounts, setting, dialect, expected, why", [
+    (["1,500", "12.50"], "Automatic", None, [1500.0, 12.5], "because 12.50 can only have a decimal point"),
+    (["1.500", "2,25"], "Automatic", None, [1500.0, 2.25], "because 2,25 can only have a decimal comma"),
+    (["1,500", "2,000"], "Comma", None, [1.5, 2.0], "as Settings say"),
+    (["1,500", "2,000"], "Automatic", dict(delimiter=";"), [1.5, 2.0],
+     "as the file is separated by semicolons, as decimal-comma countries write CSV files"),
+    (["1,500", "2,000"], "Automatic", dict(delimiter=","), [1500.0, 2000.0],
+     "as the file is separated by commas, which rules out decimal commas left unquoted"),
+    (["1.500", "2.000"], "Automatic", dict(locale="de-DE"), [1500.0, 2000.0],
+     "as the file's language (de-DE) writes numbers so"),
+    (["1,5", "2,75", "3.25"], "Automatic", None, [1.5, 2.75, None],
+     "because the column mixes both; values that fit only the other mark were skipped"),
+])
+def test_the_decimal_mark_is_decided_for_the_whole_column(amounts, setting, dialect, expected, why):
+    from rfm_excel.base.orders import Dialect
+    clean = normalise(orders(**{"Customer ID": list("ABC")[:len(amounts)], "Order Date": ["2024-03-05"] * len(amounts),
+                                "Amount": amounts}), decimal=setting, dialect=Dialect(**(dialect or {})))
+    read = dict(zip(clean.lines["customer"], clean.lines["amount"]))
+    assert [read.get(c) for c in "ABC"[:len(amounts)]] == expected
+    (column, problem, action), = notes(clean.issues)
+    assert (column, action) == ("Amount", NOTE_ACTION) and problem.endswith(why)
+
+
+def test_a_column_that_could_be_read_either_way_is_refused_with_one_sentence():
+    with pytest.raises(RfmError) as caught:
+        normalise(orders(**{"Customer ID": ["A", "B"], "Order Date": ["2024-03-05"] * 2, "Amount": ["1,500", "2,000"]}))
+    assert str(caught.value) == ("The Amount column's numbers such as 1,500 could be read with a decimal point (1500) "
+                                 "or a decimal comma (1.5) and nothing in the column says which; set 'Decimal mark' "
+                                 "in Settings to Point or Comma.")
+
+
+def test_the_decimal_mark_setting_of_the_workbook_is_used(tmp_path, helpers):
+    from rfm_excel.writers.headless.template import build_template
+    book = helpers.fill_orders(build_template(tmp_path / "shop.xlsx"), [
+        ("A", "1", "2024-03-05", "1,500"), ("B", "2", "2024-03-06", "2,000")])
+    with pytest.raises(RfmError, match="set 'Decimal mark' in Settings"):
+        score_file(book)
+    helpers.set_setting(book, "Decimal mark", "Comma")
+    result, _ = score_file(book)
+    assert sorted(result.scores["Monetary"]) == [1.5, 2.0]
+
+
+def test_settings_read_numbers_by_the_same_rule():
+    from rfm_excel.base.settings import parse_settings
+    settings = parse_settings([["Recency weight", "0,5"], ["Frequency weight", "1.5"], ["Monetary weight", "2"]])
+    assert (settings.recency_weight, settings.frequency_weight, settings.monetary_weight) == (0.5, 1.5, 2.0)

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 EPOCH = np.datetime64("1899-12-30", "D")  # day 0 of Excel's 1900 date system, as its serial numbers count
+EPOCH_1904 = np.datetime64("1904-01-01", "D")  # day 0 of the 1904 date system (workbookPr date1904="1")
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # the most a sheet holds
 PLAIN_INTEGER = "^(0|[1-9][0-9]{0,14})$"  # digits Excel shows unchanged as a number: not 007, 1e5 or " 7"
 
