@@ -50,6 +50,22 @@ def resaved_by_libreoffice(book: Path, name: str) -> Path:
     return made
 
 
+def sheet_as_shown(book: Path, sheet: str) -> list[list[str]]:
+    """One sheet of ``book`` as LibreOffice Calc shows it: each cell's text in its number format, as
+    Calc renders it (a CSV of the formatted values), row by row."""
+    import csv
+    import python_calamine
+
+    number = python_calamine.CalamineWorkbook.from_path(str(book)).sheet_names.index(sheet) + 1
+    out = book.parent / f"shown-{book.stem}"
+    soffice(book.parent, "--convert-to", f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,"
+            f"false,{number}", "--outdir", str(out), str(book))
+    made = out / f"{book.stem}-{sheet}.csv"
+    assert made.exists(), f"LibreOffice did not render {sheet} of {book.name}"
+    with made.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
 def minimal_package(path: Path, rows: list[list], prefix: str = "", dimension: bool = False,
                     extra_sheets: dict[str, tuple[str, str, bytes]] | None = None) -> Path:
     """A workbook written as minimal writers write one: inline strings, one plain style, optionally every

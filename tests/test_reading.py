@@ -271,3 +271,79 @@ def test_settings_read_numbers_by_the_same_rule():
     from rfm_excel.base.settings import parse_settings
     settings = parse_settings([["Recency weight", "0,5"], ["Frequency weight", "1.5"], ["Monetary weight", "2"]])
     assert (settings.recency_weight, settings.frequency_weight, settings.monetary_weight) == (0.5, 1.5, 2.0)
+
+
+# ------------------------------------------------------------ the 1904 date system
+
+
+def book_1904(path: Path) -> Path:
+    """Orders in a 1904-date-system workbook (older Mac Excel): real dates, a serial number in a General
+    cell as a paste leaves it, and a text date."""
+    book = xlsxwriter.Workbook(str(path), {"date_1904": True})
+    sheet = book.add_worksheet("Orders")
+    when = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, ["Customer ID", "Order ID", "Order Date", "Amount"])
+    rows = [("A", "1", D(2024, 1, 10), 100), ("A", "2", D(2024, 6, 28), 25.5), ("B", "3", 43980, 40),
+            ("C", "4", "2024-05-01", 10)]   # 43980 days after 1904-01-01 is 2024-05-30
+    for r, (customer, order, date, amount) in enumerate(rows, start=1):
+        sheet.write_row(r, 0, [customer, order])
+        if isinstance(date, dt.datetime):
+            sheet.write_datetime(r, 2, date, when)
+        else:
+            sheet.write(r, 2, date)
+        sheet.write_number(r, 3, amount)
+    book.close()
+    return path
+
+
+EXPECTED_1904 = {"A": ("2024-01-10", "2024-06-28"), "B": ("2024-05-30", "2024-05-30"),
+                 "C": ("2024-05-01", "2024-05-01")}
+
+
+def table_under_header(rows: list[list]) -> list[dict]:
+    """The rows of an output sheet's table as dictionaries, from the row whose first cell is Customer ID."""
+    top = next(r for r, row in enumerate(rows) if row and row[0] == "Customer ID")
+    return [dict(zip(rows[top], row)) for row in rows[top + 1:] if row and row[0]]
+
+
+def first_and_last(rows: list[list]) -> dict[str, tuple]:
+    return {row["Customer ID"]: (str(row["First Order"])[:10], str(row["Last Order"])[:10])
+            for row in table_under_header(rows)}
+
+
+def test_a_1904_workbook_is_read_and_written_in_its_own_date_system(tmp_path):
+    import python_calamine
+    source = book_1904(tmp_path / "mac.xlsx")
+    result, out = score_file(source, tmp_path / "scored.xlsx", as_of=dt.date(2024, 6, 30))
+    assert {c: (f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}") for c, a, b in
+            zip(result.scores["Customer ID"], result.scores["First Order"], result.scores["Last Order"])} == EXPECTED_1904
+    assert b'date1904="1"' in zipfile.ZipFile(out).read("xl/workbook.xml")  # the owner's book keeps its system
+    book = python_calamine.CalamineWorkbook.from_path(str(out))   # calamine converts by the book's system
+    assert first_and_last(book.get_sheet_by_name("Scores").to_python()) == EXPECTED_1904
+    shown = real_files.sheet_as_shown(out, "Scores")              # LibreOffice, as the owner sees the sheet
+    assert first_and_last(shown) == EXPECTED_1904
+    plan = table_under_header(real_files.sheet_as_shown(out, "Contact Plan"))
+    assert {row["Customer ID"]: row["Last Order"] for row in plan} == {
+        "A": "2024-06-28", "B": "2024-05-30", "C": "2024-05-01"}
+
+
+def test_a_1904_workbook_saved_by_libreoffice_scores_the_same(tmp_path):
+    source = real_files.resaved_by_libreoffice(book_1904(tmp_path / "mac.xlsx"), "lo")
+    assert b'date1904="true"' in zipfile.ZipFile(source).read("xl/workbook.xml")
+    result, out = score_file(source, tmp_path / "scored.xlsx", as_of=dt.date(2024, 6, 30))
+    assert scores_by_customer(result) == {"A": (2, 2, 125.5), "B": (31, 1, 40.0), "C": (60, 1, 10.0)}
+    assert first_and_last(real_files.sheet_as_shown(out, "Scores")) == EXPECTED_1904
+
+
+def test_serial_numbers_count_from_the_books_epoch():
+    from rfm_excel.base.orders import Dialect
+    frame = orders(**{"Customer ID": ["A"], "Order Date": [43980], "Amount": [1]})
+    for dialect, day in ((Dialect(), "2020-05-29"), (Dialect(date1904=True), "2024-05-30")):
+        assert normalise(frame, dialect=dialect).lines["order_date"].dt.strftime("%Y-%m-%d").tolist() == [day]
+
+
+def test_the_worksheet_functions_take_a_typed_date_in_the_books_date_system():
+    from rfm_excel.doors.functions import as_of_date
+    assert as_of_date(45473) == as_of_date(44011, date1904=True) == dt.date(2024, 6, 30)  # =DATE(2024,6,30)
+    with pytest.raises(RfmError, match="as_of must be a date"):
+        as_of_date(-5)

@@ -104,6 +104,11 @@ class Package:
                 return relationship.target
         raise RfmError("The file has no workbook inside; save it from Excel as an Excel Workbook (.xlsx).")
 
+    def date1904(self) -> bool:
+        """Whether the workbook uses the 1904 date system (``<workbookPr date1904="1"/>``, older Mac Excel)."""
+        properties = self.xml(self.main_part()).find(qname(MAIN, "workbookPr"))
+        return properties is not None and properties.get("date1904", "false").strip().lower() in ("1", "true")
+
     def closure(self, part: str) -> list[str]:
         """The part and every internal part reachable from it through relationships."""
         seen, todo = [], [part]

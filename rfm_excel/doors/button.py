@@ -14,12 +14,13 @@ import xlwings as xw
 
 from .. import core
 from ..base.errors import RfmError
+from ..base.orders import Dialect
 from ..base.settings import Settings, parse_settings
 from ..base.sheet_names import SCORE_HISTORY, SCORES
 from ..domain.history import from_sheet
 from ..layout.sheets import output_sheets
 from ..readers.workbook import orders_block
-from ..writers.live import find_sheet, sheet_values, write_layouts, write_settings_sheet
+from ..writers.live import find_sheet, sheet_values, uses_1904_dates, write_layouts, write_settings_sheet
 
 TITLE = "Score customers"
 
@@ -63,7 +64,8 @@ def score_book(book: xw.Book, orders_sheet: str | None = None,
     history_sheet = find_sheet(book, SCORE_HISTORY)
     history = from_sheet(sheet_values(history_sheet)) if history_sheet else None
     status(f"Score customers: scoring {len(orders):,} order rows...")
-    result = core.score(orders, settings, first_row=first_row, sheet=sheet.name, history=history)
+    result = core.score(orders, settings, first_row=first_row, sheet=sheet.name, history=history,
+                        dialect=Dialect(date1904=uses_1904_dates(book)))
     status(f"Score customers: writing the sheets for {result.customers:,} customers...")
     book.app.screen_updating = False
     try:

@@ -17,11 +17,12 @@ import xlwings as xw
 
 from .. import core
 from ..base.errors import RfmError
-from ..base.orders import customer_keys, id_text
+from ..base.excel import EPOCH, EPOCH_1904
+from ..base.orders import Dialect, customer_keys, id_text
 from ..base.settings import MAX_BINS, Settings, parse_settings
 from ..layout.sheets import scores_sheet, segments_sheet
 from ..readers.workbook import orders_block
-from ..writers.live import find_sheet, sheet_values, table_rows
+from ..writers.live import find_sheet, sheet_values, table_rows, uses_1904_dates
 
 UNKNOWN_CUSTOMER = "unknown customer"
 CATEGORY = "RFM"
@@ -50,22 +51,23 @@ class ScoreCache:
 
     def __init__(self, size: int = 4):
         self.size = size
-        self.entries: list[tuple[list, Settings, Scored | RfmError]] = []
+        self.entries: list[tuple[list, Settings, Dialect, Scored | RfmError]] = []
         self.scorings = 0  # how many times the orders were actually scored
 
-    def scored(self, orders: list[list], settings: Settings) -> Scored:
-        """The scored ``orders`` (rows of cells, header first) under ``settings``; raises RfmError."""
-        for i, (rows, known, outcome) in enumerate(self.entries):
-            if known == settings and len(rows) == len(orders) and rows == orders:
+    def scored(self, orders: list[list], settings: Settings, dialect: Dialect = Dialect()) -> Scored:
+        """The scored ``orders`` (rows of cells, header first) under ``settings``, their numbers and dates
+        read as ``dialect`` says (the workbook's date system); raises RfmError."""
+        for i, (rows, known, read_as, outcome) in enumerate(self.entries):
+            if known == settings and read_as == dialect and len(rows) == len(orders) and rows == orders:
                 self.entries.insert(0, self.entries.pop(i))
                 break
         else:
             self.scorings += 1
             try:
-                outcome = _score(orders, settings)
+                outcome = _score(orders, settings, dialect)
             except RfmError as error:
                 outcome = error
-            self.entries.insert(0, (orders, settings, outcome))
+            self.entries.insert(0, (orders, settings, dialect, outcome))
             del self.entries[self.size:]
         if isinstance(outcome, RfmError):
             raise outcome
@@ -75,9 +77,9 @@ class ScoreCache:
 CACHE = ScoreCache()
 
 
-def _score(orders: list[list], settings: Settings) -> Scored:
+def _score(orders: list[list], settings: Settings, dialect: Dialect) -> Scored:
     frame, first_row = orders_block(orders)
-    result = core.score(frame, settings, first_row=first_row)
+    result = core.score(frame, settings, first_row=first_row, dialect=dialect)
     keys = customer_keys(result.scores["Customer ID"])
     return Scored(result, dict(zip(keys.tolist(), range(len(keys)))))
 
@@ -87,15 +89,16 @@ def scored(orders, as_of=None, window_months=None, levels=None, caller=None) -> 
     if not isinstance(orders, list) or len(orders) < 2:
         raise RfmError("orders must be a range with its header row and the orders under it, e.g. Orders[#All].")
     settings = workbook_settings(caller)
+    dialect = Dialect(date1904=caller is not None and uses_1904_dates(caller.sheet.book))
     if as_of is not None:
-        settings = settings.with_as_of(as_of_date(as_of))
+        settings = settings.with_as_of(as_of_date(as_of, dialect.date1904))
     if window_months is not None:
         settings = replace(settings, window_months=_whole(window_months, "window_months", 1, None))
     if levels is not None:
         n = _whole(levels, "levels", 2, MAX_BINS)
         settings = replace(settings, recency_bins=n, frequency_bins=n, monetary_bins=n, recency_breakpoints=None,
                            frequency_breakpoints=None, monetary_breakpoints=None)
-    return CACHE.scored(orders, settings)
+    return CACHE.scored(orders, settings, dialect)
 
 
 def workbook_settings(caller) -> Settings:
@@ -106,14 +109,21 @@ def workbook_settings(caller) -> Settings:
     return parse_settings(sheet_values(sheet), sheet.name) if sheet is not None else Settings()
 
 
-def as_of_date(value) -> dt.date:
-    """A date from a cell (datetime), a typed DATE(...) (a serial number) or text such as 2024-06-30."""
+def as_of_date(value, date1904: bool = False) -> dt.date:
+    """A date from a cell (datetime), a typed DATE(...) (a serial number, counted in the workbook's date
+    system: from 1904 where ``date1904``) or text such as 2024-06-30.
+
+    >>> as_of_date(45473), as_of_date(44011, date1904=True)
+    (datetime.date(2024, 6, 30), datetime.date(2024, 6, 30))
+    """
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return xw.to_datetime(value).date()
+        if not 0 <= value < 2958466:  # 9999-12-31 in the 1900 system: beyond it no date exists
+            raise RfmError(f"as_of must be a date such as 2024-06-30; it is {value!r}.")
+        return (EPOCH_1904 if date1904 else EPOCH).astype(dt.date) + dt.timedelta(days=int(value))
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:

@@ -36,7 +36,7 @@ def typed_orders(path: Path, part: str, sheet: str, source: str | bytes | None =
     """The orders block under the header in row 1 of ``sheet`` (stored in the package as ``part``),
     one typed column per header; None where the sheet needs reading cell by cell (merged cells,
     a column mixing types, repeated or missing headers...). ``source`` is what fastexcel reads
-    (``workbook.readable``), the file itself by default."""
+    (a copy in memory for a workbook with sheets it refuses), the file itself by default."""
     header = header_names(path, part)
     mapped = map_columns(header) if header is not None else {}
     if "customer_id" not in mapped:

@@ -6,7 +6,7 @@ import io
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,7 @@ from ..base import sheet_names
 from ..base.errors import RfmError
 from ..base.excel import cell_name, column_number
 from ..base.ooxml import DOC_REL, MAIN, Package
-from ..base.orders import ISSUE_COLUMNS, as_frame, map_columns
+from ..base.orders import ISSUE_COLUMNS, Dialect, as_frame, map_columns
 from . import typed
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -44,6 +44,7 @@ class BookContents:
     settings_rows: list[list] | None  # None when the workbook has no Settings sheet
     issues: pd.DataFrame  # what reading repaired (merged cells filled)
     history_rows: list[list] | None = None  # the Score History sheet, when the workbook has one
+    dialect: Dialect = field(default_factory=Dialect)  # what the workbook says of its values (1904 dates)
 
 
 def check_workbook(path: Path) -> None:
@@ -116,12 +117,6 @@ def check_sheet_size(path: Path, sheet: str) -> SheetPart | None:
     return SheetPart(part, info.file_size, starts_at_a1)
 
 
-def readable(path: Path) -> str | bytes:
-    """What the readers are given for ``path``: its name, or, for a workbook holding sheets they refuse
-    (Excel 4.0 macro sheets, dialog sheets), a copy of it in memory without those sheets."""
-    return Package(path).with_only_worksheets() or str(path)
-
-
 def _open(path: Path, source: str | bytes) -> python_calamine.CalamineWorkbook:
     try:
         if isinstance(source, bytes):
@@ -151,7 +146,9 @@ def _rows(sheet: python_calamine.CalamineSheet, name: str) -> list[list]:
 def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
     """Read the Orders sheet (or ``orders_sheet``) and the Settings sheet, if any."""
     check_workbook(path)
-    source = readable(path)
+    package = Package(path)
+    # Sheets the readers refuse (Excel 4.0 macro sheets, dialog sheets) are left out of a copy in memory.
+    source = package.with_only_worksheets() or str(path)
     book = _open(path, source)
     names = book.sheet_names
     sheet = sheet_names.find(names, orders_sheet or "Orders")
@@ -173,7 +170,7 @@ def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
         merged = fill_merged_cells(rows, worksheet.merged_cell_ranges or [])
         orders, first_row = orders_block(rows, sheet)
     return BookContents(orders, first_row, sheet, settings_rows, _merged_issues(merged, orders, first_row),
-                        history_rows)
+                        history_rows, Dialect(date1904=package.date1904()))
 
 
 def _settings_and_history(path: Path, book: python_calamine.CalamineWorkbook) -> tuple[list | None, list | None]:

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import xlsxwriter
 
+from ...base.excel import EPOCH, EPOCH_1904
 from ...layout.sheets import (GRID_WIDTH, BEST, HEADER_COLOUR, HEAT_HIGH, HEAT_LOW, MIDDLE, TITLE_COLOUR, WORST, SheetLayout,
                              number_format)
 from .rows import RowBlock
@@ -91,7 +92,7 @@ def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout)
         _write_table(sheet, styles, layout, grid_cells)
         return None
     return RowBlock(layout.table[headers], [c.kind for c in layout.columns],
-                    [styles.kind(c.kind) for c in layout.columns], top + 1)
+                    [styles.kind(c.kind) for c in layout.columns], top + 1, EPOCH_1904 if book.date_1904 else EPOCH)
 
 
 def _grid_cells(sheet, styles: Styles, layout: SheetLayout) -> tuple[dict[int, list[tuple]], set[int]]:
