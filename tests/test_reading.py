@@ -347,3 +347,61 @@ def test_the_worksheet_functions_take_a_typed_date_in_the_books_date_system():
     assert as_of_date(45473) == as_of_date(44011, date1904=True) == dt.date(2024, 6, 30)  # =DATE(2024,6,30)
     with pytest.raises(RfmError, match="as_of must be a date"):
         as_of_date(-5)
+
+
+# ------------------------------------------------------------ IDs shown through their number formats
+
+
+def padded_book(path: Path) -> Path:
+    """Customer IDs held as numbers formatted 00000 (Excel's Zip Code format) and order numbers formatted
+    "INV-"0000, as an owner who typed 123 into a formatted column has them."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Orders")
+    zip_code, invoice = book.add_format({"num_format": "00000"}), book.add_format({"num_format": '"INV-"0000'})
+    when = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, ["Customer ID", "Order ID", "Order Date", "Amount"])
+    rows = [(123, 7, D(2024, 5, 1), 10), (123, 8, D(2024, 6, 1), 20), (4567, 9, D(2024, 6, 2), 5),
+            ("00123", 10, D(2024, 6, 3), 1)]   # the text 00123 is the same customer as 123 shown 00123
+    for r, (customer, order, date, amount) in enumerate(rows, start=1):
+        sheet.write(r, 0, customer, zip_code)
+        sheet.write_number(r, 1, order, invoice)
+        sheet.write_datetime(r, 2, date, when)
+        sheet.write_number(r, 3, amount)
+    book.close()
+    return path
+
+
+def test_ids_are_read_as_their_number_format_shows_them(tmp_path, monkeypatch):
+    from rfm_excel.readers import typed
+    source = padded_book(tmp_path / "padded.xlsx")
+    for name, book in (("XlsxWriter", source), ("LibreOffice", real_files.resaved_by_libreoffice(source, "lo"))):
+        for fast in (False, True):  # the cell-by-cell read and the typed read
+            monkeypatch.setattr(typed, "FAST_FROM_BYTES", 0 if fast else 8 << 20)
+            contents = read_book(book)
+            assert contents.orders["Customer ID"].tolist() == ["00123", "00123", "04567", "00123"], (name, fast)
+            assert contents.orders["Order ID"].tolist() == ["INV-0007", "INV-0008", "INV-0009", "INV-0010"]
+    result, out = score_file(source, tmp_path / "scored.xlsx", as_of=dt.date(2024, 6, 30))
+    assert scores_by_customer(result) == {"00123": (27, 3, 31.0), "04567": (28, 1, 5.0)}
+    shown = table_under_header(real_files.sheet_as_shown(out, "Scores"))
+    assert sorted(row["Customer ID"] for row in shown) == ["00123", "04567"]  # as the owner sees them in Orders
+    plan = table_under_header(real_files.sheet_as_shown(out, "Contact Plan"))
+    assert sorted(row["Customer ID"] for row in plan) == ["00123", "04567"]
+
+
+def test_a_locale_named_in_the_workbooks_number_formats_decides_an_ambiguous_column(tmp_path):
+    # Excel writes a German euro format as #,##0.00 [$€-407]: the book's one word on its language.
+    path = tmp_path / "german.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Orders")
+    euro = book.add_format({"num_format": "#,##0.00 [$€-407]"})
+    sheet.write_row(0, 0, ["Customer ID", "Order Date", "Amount", "Shipping"])
+    for r, (customer, amount) in enumerate([("A", "1.500"), ("B", "2.000")], start=1):
+        sheet.write_row(r, 0, [customer, "2024-03-05", amount])  # amounts pasted as text
+        sheet.write_number(r, 3, 4.95, euro)
+    book.close()
+    contents = read_book(path)
+    assert contents.dialect.locale == "de-DE"
+    result, _ = score_file(path, tmp_path / "out.xlsx")
+    assert sorted(result.scores["Monetary"]) == [1500.0, 2000.0]
+    assert notes(result.issues) == [["Amount", "numbers such as 1.500 read with a decimal comma (as 1500), as the "
+                                               "file's language (de-DE) writes numbers so", NOTE_ACTION]]

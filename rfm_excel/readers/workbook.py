@@ -18,7 +18,9 @@ from ..base.errors import RfmError
 from ..base.excel import cell_name, column_number
 from ..base.ooxml import DOC_REL, MAIN, Package
 from ..base.orders import ISSUE_COLUMNS, Dialect, as_frame, map_columns
+from ..base.settings import parse_settings
 from . import typed
+from .styles import Styles, ids_as_shown
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 HEADER_SEARCH_ROWS = 30
@@ -169,8 +171,21 @@ def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
         rows = _rows(worksheet, sheet)
         merged = fill_merged_cells(rows, worksheet.merged_cell_ranges or [])
         orders, first_row = orders_block(rows, sheet)
+    formats = Styles(package)
+    if part is not None:
+        orders = ids_as_shown(path, part.name, formats, orders, first_row, _id_headers(orders, settings_rows))
     return BookContents(orders, first_row, sheet, settings_rows, _merged_issues(merged, orders, first_row),
-                        history_rows, Dialect(date1904=package.date1904()))
+                        history_rows, Dialect(date1904=package.date1904(), locale=formats.locale))
+
+
+def _id_headers(orders: pd.DataFrame, settings_rows: list[list] | None) -> list[str]:
+    """The headers of the customer and order ID columns, as Settings name them or as detected."""
+    try:
+        chosen = parse_settings(settings_rows).chosen_columns() if settings_rows else {}
+        mapped = map_columns(list(orders.columns), chosen)
+    except RfmError:  # a setting in error is reported when the settings are read for the run
+        mapped = map_columns(list(orders.columns))
+    return [mapped[column] for column in ("customer_id", "order_id") if column in mapped]
 
 
 def _settings_and_history(path: Path, book: python_calamine.CalamineWorkbook) -> tuple[list | None, list | None]:
