@@ -169,8 +169,8 @@ def test_an_order_worth_zero_is_listed_and_not_counted_as_a_purchase():
     assert scores_by_customer(result) == {"A": (30, 2, 50.0), "C": (28, 1, 0.0)}
     issues = result.issues[["Row", "Column", "Value", "Problem", "Action"]].values.tolist()
     assert issues == [
-        [3, "Order ID", "O2", "order worth nothing (every line at 0)", "not counted as a purchase"],
-        [6, "Order ID", "O4", "order worth nothing (every line at 0)", "not counted as a purchase"],
+        [3, "Order ID", "O2", "order worth nothing (free, or refunded in full)", "not counted as a purchase"],
+        [6, "Order ID", "O4", "order worth nothing (free, or refunded in full)", "not counted as a purchase"],
         [6, "Customer ID", "B", "no purchase: only returns or zero-value orders (net 0.00)", "customer not scored"],
         [8, "Amount", "-8", "negative amount: a return, refund or credit", "netted into Monetary; not a purchase"]]
 

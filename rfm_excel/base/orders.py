@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import RfmError
-from .excel import EPOCH, EPOCH_1904
+from .excel import EPOCH, EPOCH_1904, column_letter
+from .exports import EXPORT_LAYOUTS, ExportLayout
 
 # Canonical column -> header spellings that mean it (compared without case, spaces or punctuation).
 SYNONYMS = {
@@ -36,6 +37,7 @@ SYNONYMS = {
 LABELS = {"customer_id": "Customer ID", "order_id": "Order ID", "order_date": "Order Date", "amount": "Amount",
           "quantity": "Quantity", "price": "Price", "customer_name": "Customer Name", "email": "Email"}
 ISSUE_COLUMNS = ["Row", "Column", "Value", "Problem", "Action"]
+HEADER_SEARCH_ROWS = 30  # the header row is looked for among the first rows (a report's title lines above it)
 POINT, COMMA = ".", ","
 DECIMAL_AUTO, DECIMAL_POINT, DECIMAL_COMMA = "Automatic", "Point", "Comma"  # the Settings choice "Decimal mark"
 
@@ -132,9 +134,11 @@ class _Issues:
                 "Row": self.rows[mask], "Column": self.columns.get(column, LABELS.get(column, column)),
                 "Value": [_shown(v) for v in shown], "Problem": problem, "Action": action}))
 
-    def note(self, column: str, text: str, action: str) -> None:
-        self.parts.append(pd.DataFrame({"Row": [None], "Column": [self.columns.get(column, LABELS[column])],
-                                        "Value": [""], "Problem": [text], "Action": [action]}))
+    def note(self, column: str | None, text: str, action: str) -> None:
+        """A note about a whole column (None: about the whole sheet), with no row number."""
+        shown = "" if column is None else self.columns.get(column, LABELS.get(column, column))
+        self.parts.append(pd.DataFrame({"Row": [None], "Column": [shown], "Value": [""], "Problem": [text],
+                                        "Action": [action]}))
 
     def table(self) -> pd.DataFrame:
         if not self.parts:
@@ -159,14 +163,14 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     dialect : what the file says of itself (CSV delimiter, locale, 1904 date system).
     """
     dialect = dialect or Dialect()
-    columns = map_columns(list(raw.columns), chosen)
-    missing = [LABELS[c] for c in ("customer_id", "order_date") if c not in columns]
-    if "amount" not in columns and not {"quantity", "price"} <= columns.keys():
-        missing.append("Amount (or Quantity and Price)")
-    if missing:
-        raise RfmError(f"The {sheet} sheet has no {' or '.join(missing)} column; add a column with that header "
-                       f"(it has: {some_headers(list(raw.columns))}).")
+    raw, first_row = _headed(raw, first_row)
+    layout = recognised_layout(list(raw.columns))
+    columns, roles = _columns(raw, sheet, layout, chosen)
     issues = _Issues(np.arange(first_row, first_row + len(raw)), columns)
+    if layout:
+        issues.note(None, _layout_note(layout, columns, roles), "recognised by its headers; name the columns in "
+                    "Settings to read it otherwise")
+        raw = _as_orders(raw, layout, columns, roles)
     column = {name: raw[header] for name, header in columns.items()}  # as read, for the issues list
     coded = [Coded(raw.iloc[:, i].array) for i in range(raw.shape[1])]
     code = {name: coded[list(raw.columns).index(header)] for name, header in columns.items()}
@@ -177,6 +181,7 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     no_customer = pd.isna(customer)
     issues.add(no_customer, "customer_id", column["customer_id"], "no customer ID (blank, or an error such as #N/A)",
                "skipped")
+    skipped = no_customer | (_not_purchases(raw, layout, ~no_customer, issues) if layout else False)
     order_text = _id_texts(code["order_id"]) if "order_id" in columns else np.array([], dtype=object)
     order_id = code["order_id"].spread(order_text, None) if "order_id" in columns else \
         np.full(len(raw), None, dtype=object)
@@ -185,18 +190,25 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
         issues.note("order_id", "the Order ID column is empty, so each row is an order of its own",
                     "equal rows all counted: without an Order ID they may be two orders on one day")
     # Only lines of one order can be copies of each other: without an Order ID two equal rows may be two orders.
-    duplicate = _duplicates(coded, no_customer | ~has_order, issues) if has_order.any() else \
+    duplicate = _duplicates(coded, skipped | ~has_order, issues) if has_order.any() else \
         np.zeros(len(raw), dtype=bool)
-    order_date, date_notes = _dates(code["order_date"], date_order, dialect)
+    skipped = skipped | duplicate
+    # Only the rows still in play are evidence for how the column writes dates and numbers (not a
+    # report's total line or its timestamp at the foot).
+    order_date, date_notes = _dates(code["order_date"].only(~skipped), date_order, dialect)
     for problem, action in date_notes:
         issues.note("order_date", problem, action)
-    bad_date = ~no_customer & ~duplicate & pd.isna(order_date)
+    bad_date = ~skipped & pd.isna(order_date)
     issues.add(bad_date, "order_date", column["order_date"], "not a date (blank, text, or an error such as #N/A)",
                "skipped")
-    amount, amount_shown, cleaned = _amounts(column, code, issues, decimal, dialect)
-    bad_amount = ~duplicate & ~no_customer & ~bad_date & np.isnan(amount)
+    skipped = skipped | bad_date
+    amount, amount_shown, cleaned = _amounts(column, {n: c.only(~skipped) for n, c in code.items()}, issues,
+                                             decimal, dialect)
+    bad_amount = ~skipped & np.isnan(amount)
     issues.add(bad_amount, "amount", amount_shown, "not a number (blank, text, or an error)", "skipped")
-    keep = ~(duplicate | no_customer | bad_date | bad_amount)
+    keep = ~(skipped | bad_amount)
+    if layout and layout.paid_out:
+        keep &= ~_paid_out(raw, roles, amount, keep, issues)
     issues.add(keep & cleaned, "amount", amount_shown, "number written as text", "repaired: read as a number")
 
     if has_order.any():
@@ -206,6 +218,9 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     issues.add(cancelled, "order_id", order_id, "cancelled invoice with a positive amount",
                "counted as a return (amount made negative)")
     amount = np.where(cancelled, -amount, amount)
+    if layout:
+        key = code["customer_id"].spread(keys, None)
+        amount = _layout_amounts(raw, layout, roles, amount, keep, key, order_id, issues, decimal, dialect)
     issues.add(keep & (amount < 0), "amount", amount, "negative amount: a return, refund or credit",
                "netted into Monetary; not a purchase")
 
@@ -219,8 +234,171 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     return CleanOrders(lines, issues.table(), len(raw), columns)
 
 
+def is_header_row(row: list) -> bool:
+    """Whether a row of cells is a header row: it names a customer column, or it is an export layout's."""
+    return "customer_id" in map_columns(list(row)) or recognised_layout(list(row)) is not None
+
+
+def _headed(raw: pd.DataFrame, first_row: int) -> tuple[pd.DataFrame, int]:
+    """The orders under their header row: a report's title lines above it (a QuickBooks report, as a CSV
+    reader hands it over with the first line as headers) are left out."""
+    if is_header_row(list(raw.columns)):
+        return raw, first_row
+    for r in range(min(HEADER_SEARCH_ROWS, len(raw) - 1)):
+        row = list(raw.iloc[r])
+        if is_header_row(row):
+            body = raw.iloc[r + 1:].reset_index(drop=True)
+            body.columns = [f"Column {column_letter(c)}" if _blank(v) else str(v).strip() for c, v in enumerate(row)]
+            return body, first_row + r + 1
+    return raw, first_row
+
+
+def recognised_layout(headers: list) -> ExportLayout | None:
+    """The export layout whose signature headers all appear among ``headers``, if any."""
+    present = {header_key(h) for h in headers if h is not None}
+    return next((layout for layout in EXPORT_LAYOUTS if all(header_key(h) in present for h in layout.signature)),
+                None)
+
+
+def _columns(raw: pd.DataFrame, sheet: str, layout: ExportLayout | None,
+             chosen: dict[str, str] | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Canonical column -> header, and the layout's other roles (refunded, kept, reference) -> header;
+    refused with one sentence when a needed column is missing. Settings' choices win over a layout's."""
+    headers = list(raw.columns)
+    by_key = {header_key(h): h for h in headers if h is not None}
+    wanted = {role: by_key[header_key(h)] for role, h in (layout.columns if layout else {}).items()
+              if header_key(h) in by_key}
+    columns = map_columns(headers, {**{r: h for r, h in wanted.items() if r in LABELS}, **(chosen or {})})
+    missing = [LABELS[c] for c in ("customer_id", "order_date") if c not in columns]
+    if "amount" not in columns and not {"quantity", "price"} <= columns.keys():
+        missing.append("Amount (or Quantity and Price)")
+    if missing:
+        raise RfmError(f"The {sheet} sheet has no {' or '.join(missing)} column; add a column with that header "
+                       f"(it has: {some_headers(headers)}).")
+    return columns, {r: h for r, h in wanted.items() if r not in LABELS}
+
+
+def _layout_note(layout: ExportLayout, columns: dict[str, str], roles: dict[str, str]) -> str:
+    """How an export was read, in a sentence of the run note."""
+    amount = columns.get("amount", "")
+    if "kept" in roles:
+        amount += f" (or {roles['kept']} where an order was partly refunded)"
+    if "refunded" in roles:
+        amount += f" less {roles['refunded']}"
+    if layout.amount_per_order:
+        amount += ", once per order"
+    rules = [f"{h} {', '.join(v.capitalize() for v in values)}" for h, values in layout.not_purchase.items()]
+    rules += [f"a filled {h}" for h in layout.filled_not_purchase]
+    not_purchase = f"; no purchase: {', '.join(rules)}" if rules else ""
+    return (f"read as {layout.name}: customer {columns['customer_id']}, order {columns.get('order_id', 'none')}, "
+            f"date {columns['order_date']}, amount {amount}{not_purchase}")
+
+
+def _blank(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value) or \
+        (isinstance(value, str) and not value.strip())
+
+
+def _as_orders(raw: pd.DataFrame, layout: ExportLayout, columns: dict[str, str], roles: dict[str, str]) -> pd.DataFrame:
+    """An export's rows as order lines: a refund row belongs to the order its reference names (its customer
+    and Order ID taken from that order), and the fields written on an order's first line only are taken
+    for all its lines."""
+    frame = raw.copy()
+    order = columns.get("order_id")
+    if order is None:
+        return frame
+    if "reference" in roles:
+        orders = pd.Series(frame[order].to_numpy(dtype=object))
+        reference = pd.Series(frame[roles["reference"]].to_numpy(dtype=object))
+        first_row_of = {v: r for r, v in reversed(list(enumerate(orders))) if not _blank(v)}
+        refers = np.array([not _blank(v) and v in first_row_of for v in reference])
+        if refers.any():
+            source = np.array([first_row_of[v] for v in reference[refers]])
+            for header in {order, columns["customer_id"]}:
+                values = frame[header].to_numpy(dtype=object).copy()
+                values[refers] = values[source]
+                frame[header] = values
+    by_key = {header_key(h): h for h in frame.columns if h is not None}
+    present = [by_key[header_key(h)] for h in layout.first_line_only if header_key(h) in by_key]
+    if present:
+        group = pd.Series(frame[order].to_numpy(dtype=object)).where(lambda v: ~v.map(_blank))
+        for header in present:
+            values = pd.Series(frame[header].to_numpy(dtype=object))
+            filled = values.where(~values.map(_blank)).groupby(group).transform("first")
+            frame[header] = values.where(~values.map(_blank), filled).to_numpy(dtype=object)
+    return frame
+
+
+def _not_purchases(raw: pd.DataFrame, layout: ExportLayout, candidates: np.ndarray, issues: _Issues) -> np.ndarray:
+    """Rows the export marks as no purchase (cancelled, voided, failed, unpaid), reported and skipped."""
+    by_key = {header_key(h): h for h in raw.columns if h is not None}
+    marked = np.zeros(len(raw), dtype=bool)
+    for header, values in layout.not_purchase.items():
+        if header_key(header) not in by_key:
+            continue
+        cells = raw[by_key[header_key(header)]].to_numpy(dtype=object)
+        hit = candidates & ~marked & np.array([not _blank(v) and str(v).strip().casefold() in values for v in cells])
+        issues.add(hit, by_key[header_key(header)], cells, "cancelled, voided or unpaid: not a purchase", "skipped")
+        marked |= hit
+    for header in layout.filled_not_purchase:
+        if header_key(header) not in by_key:
+            continue
+        cells = raw[by_key[header_key(header)]].to_numpy(dtype=object)
+        hit = candidates & ~marked & ~np.array([_blank(v) for v in cells])
+        issues.add(hit, by_key[header_key(header)], cells, "cancelled, voided or unpaid: not a purchase", "skipped")
+        marked |= hit
+    return marked
+
+
+def _paid_out(raw: pd.DataFrame, roles: dict[str, str], amount: np.ndarray, keep: np.ndarray,
+              issues: _Issues) -> np.ndarray:
+    """Rows of money the business paid out (a negative amount that refunds no order of the export), skipped."""
+    reference = raw[roles["reference"]].to_numpy(dtype=object) if "reference" in roles else \
+        np.full(len(raw), None, dtype=object)
+    paid_out = keep & (amount < 0) & np.array([_blank(v) for v in reference])
+    issues.add(paid_out, "amount", amount, "money paid out (a withdrawal or a payment to a supplier), not a sale",
+               "skipped")
+    return paid_out
+
+
+def _layout_amounts(raw: pd.DataFrame, layout: ExportLayout, roles: dict[str, str], amount: np.ndarray,
+                    keep: np.ndarray, key: np.ndarray, order_id: np.ndarray, issues: _Issues, decimal: str,
+                    dialect: Dialect) -> np.ndarray:
+    """The amounts as an export means them: returns made negative, an order's total counted once, refunds
+    netted (what a partly refunded order kept, where the export gives that instead)."""
+    by_key = {header_key(h): h for h in raw.columns if h is not None}
+    for header, values in layout.returns.items():
+        if header_key(header) in by_key:
+            cells = raw[by_key[header_key(header)]].to_numpy(dtype=object)
+            hit = keep & (amount > 0) & np.array([not _blank(v) and str(v).strip().casefold() in values
+                                                  for v in cells])
+            issues.add(hit, by_key[header_key(header)], cells, "a credit note or refund",
+                       "counted as a return (amount made negative)")
+            amount = np.where(hit, -amount, amount)
+    first = keep.copy()
+    if layout.amount_per_order:  # the order's total on each of its lines: counted on the first
+        kept = np.flatnonzero(keep)
+        again = pd.DataFrame({"c": key[kept], "o": order_id[kept]}).duplicated().to_numpy()
+        first[kept[again]] = False
+        amount = np.where(keep & ~first, 0.0, amount)
+    refund = np.zeros(len(raw))
+    for role in ("kept", "refunded"):
+        if role not in roles:
+            continue
+        values = Coded(raw[roles[role]].array)
+        mark = decimal_mark(values.distinct, decimal, dialect, roles[role]).mark if values.typed.dtype.kind == "O" \
+            else POINT
+        numbers = np.nan_to_num(_numbers(values, mark)[0])
+        if role == "kept":
+            numbers = np.where((numbers > 0) & (numbers < amount), amount - numbers, 0.0)
+        refund += np.where(first & (numbers > 0), numbers, 0.0)
+    issues.add(refund > 0, roles.get("refunded", roles.get("kept")), refund, "refunded", "netted into Monetary")
+    return amount - refund
+
+
 def zero_orders(lines: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    """Orders worth nothing (free samples: every line at 0), listed on the first line of each: they are
+    """Orders worth nothing (free samples, every line at 0; or refunded in full), listed on the first line of
+    each: they are
     not purchases, so the list makes Frequency agree with a hand count. ``lines`` as ``normalise`` gives
     them; lines of one customer and Order ID are one order, a line without an Order ID is one alone."""
     free = lines["amount"].to_numpy() == 0
@@ -234,7 +412,7 @@ def zero_orders(lines: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
         "Row": lines["source_row"].to_numpy()[first],
         "Column": np.where(with_id, columns.get("order_id", LABELS["order_id"]), columns.get("amount", "Amount")),
         "Value": np.where(with_id, lines["order_id"].to_numpy()[first], "0"),
-        "Problem": "order worth nothing (every line at 0)", "Action": "not counted as a purchase"})
+        "Problem": "order worth nothing (free, or refunded in full)", "Action": "not counted as a purchase"})
 
 
 def as_frame(columns: dict[str, np.ndarray], rows=slice(None)) -> pd.DataFrame:
@@ -355,6 +533,19 @@ class Coded:
                 values[rows[logical]] = None
                 codes, distinct = pd.factorize(values, use_na_sentinel=True)
         self.codes, self.typed = codes, distinct
+
+    def only(self, rows: np.ndarray) -> Coded:
+        """The column with every row outside ``rows`` blank and only the values left among its distinct ones,
+        where those values are evidence (text); a column of real numbers or dates is the same either way."""
+        if rows.all() or self.typed.dtype.kind != "O" or not len(self.typed):
+            return self
+        codes = np.where(rows, self.codes, -1)
+        used = np.bincount(codes[codes >= 0], minlength=len(self.typed)) > 0
+        renumbered = np.cumsum(used) - 1
+        narrowed = Coded.__new__(Coded)
+        narrowed.typed = self.typed[used]
+        narrowed.codes = np.where(codes >= 0, renumbered[np.maximum(codes, 0)], -1)
+        return narrowed
 
     @cached_property
     def distinct(self) -> pd.Series:
@@ -576,7 +767,7 @@ def parse_numbers(values, setting: str = DECIMAL_AUTO, dialect: Dialect = Dialec
 SERIAL_YEARS = (1990, 2100)  # serial numbers are taken for dates only from 1990-01-01 to 2100-01-01
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
 # A time of day followed by its zone: Z, UTC, GMT, an offset (+02:00, +0200, -05) or an abbreviation (PDT).
-_ZONE = re.compile(r"^(.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(?:Z|(?:UTC|GMT)?\s*[+-]\d\d(?::?\d\d)?|UTC|GMT|"
+_ZONE = re.compile(r"^(.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)\s*(?:Z|(?:UTC|GMT)?\s*[+-]\d\d(?::?\d\d)?|UTC|GMT|"
                    r"\s[A-Z]{3,5})$")
 DateNote = tuple[str, str]  # (problem, action) of a note about the whole date column
 
@@ -625,6 +816,18 @@ def _each(values: np.ndarray, test) -> np.ndarray:
     return np.fromiter(map(test, values), dtype=bool, count=len(values))
 
 
+def _wall_clock(text: pd.Series, format: str) -> pd.Series:
+    """Text parsed as dates and times (NaT where unreadable), any zone left out as written: the zones the
+    zone rule does not know (or a column mixing them) are dropped value by value, never converted."""
+    try:
+        parsed = pd.to_datetime(text, format=format, errors="coerce")
+        return parsed.dt.tz_localize(None) if parsed.dt.tz is not None else parsed.astype("datetime64[ns]")
+    except (ValueError, TypeError, AttributeError):
+        one = [pd.to_datetime(v, format=format, errors="coerce") if isinstance(v, str) else pd.NaT for v in text]
+        return pd.Series([pd.NaT if pd.isna(v) else v.tz_localize(None) if v.tzinfo else v for v in one],
+                         index=text.index, dtype="datetime64[ns]")
+
+
 def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.Series, list[DateNote]]:
     notes = []
     zoned = text.str.extract(_ZONE)[0]
@@ -634,10 +837,10 @@ def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.
         text = zoned.fillna(text)
     parts = text.str.extract(_DAY_MONTH)
     slashed = parts[0].notna()
-    dates = pd.to_datetime(text.where(~slashed), format="ISO8601", errors="coerce")
+    dates = _wall_clock(text.where(~slashed), format="ISO8601")
     rest = dates.isna() & ~slashed
     if rest.any():
-        dates[rest] = pd.to_datetime(text[rest], format="mixed", errors="coerce")
+        dates[rest] = _wall_clock(text[rest], format="mixed")
     if not slashed.any():
         return dates, notes
     first, second = parts[0][slashed].astype(int), parts[1][slashed].astype(int)
