@@ -8,7 +8,7 @@ lists are those each system documents for its export (docs/exports.md says why e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,17 @@ class ExportLayout:
     paid_out: bool = False
 
 
+STRIPE = ExportLayout(
+    "a Stripe payments export",
+    ("id", "Created (UTC)", "Amount", "Amount Refunded", "Status", "Customer ID"),
+    {"customer_id": "Customer ID", "order_id": "id", "order_date": "Created (UTC)", "amount": "Amount",
+     "refunded": "Amount Refunded", "email": "Customer Email", "customer_name": "Customer Description"},
+    not_purchase={"Status": ("failed", "canceled", "uncaptured"), "Captured": ("false",)})
+
 EXPORT_LAYOUTS = (
     ExportLayout(
         "a Shopify orders export",
-        ("Name", "Email", "Financial Status", "Created at", "Lineitem name", "Total"),
+        ("Name", "Email", "Financial Status", "Created at", "Lineitem quantity", "Lineitem name", "Total"),
         {"customer_id": "Email", "order_id": "Name", "order_date": "Created at", "amount": "Total",
          "refunded": "Refunded Amount", "customer_name": "Billing Name", "email": "Email"},
         amount_per_order=True,
@@ -61,18 +68,15 @@ EXPORT_LAYOUTS = (
         ("Sale Date", "Order ID", "Buyer User ID", "Order Total", "Adjusted Order Total"),
         {"customer_id": "Buyer User ID", "order_id": "Order ID", "order_date": "Sale Date", "amount": "Order Total",
          "kept": "Adjusted Order Total", "customer_name": "Full Name"},
-        not_purchase={"Status": ("canceled", "cancelled")}),
+        not_purchase={"Status": ("canceled", "cancelled", "fully refunded", "refunded")}),
     ExportLayout(
         "a Square item sales export",
         ("Date", "Transaction ID", "Net Sales", "Customer ID", "Event Type"),
         {"customer_id": "Customer ID", "order_id": "Transaction ID", "order_date": "Date", "amount": "Net Sales",
          "customer_name": "Customer Name"}),
-    ExportLayout(
-        "a Stripe payments export",
-        ("id", "Created (UTC)", "Amount", "Amount Refunded", "Status", "Captured"),
-        {"customer_id": "Customer ID", "order_id": "id", "order_date": "Created (UTC)", "amount": "Amount",
-         "refunded": "Amount Refunded", "email": "Customer Email", "customer_name": "Customer Description"},
-        not_purchase={"Status": ("failed",), "Captured": ("false",)}),
+    STRIPE,
+    replace(STRIPE, signature=("id", "Created date (UTC)", "Amount", "Amount Refunded", "Status", "Customer ID"),
+            columns={**STRIPE.columns, "order_date": "Created date (UTC)"}),  # the current dashboard's names
     ExportLayout(
         "a PayPal activity download",
         ("Date", "Type", "Status", "Gross", "From Email Address", "To Email Address", "Transaction ID",
@@ -80,7 +84,7 @@ EXPORT_LAYOUTS = (
         {"customer_id": "From Email Address", "order_id": "Transaction ID", "order_date": "Date", "amount": "Gross",
          "reference": "Reference Txn ID", "customer_name": "Name", "email": "From Email Address"},
         not_purchase={"Status": ("denied", "pending", "reversed", "canceled", "cancelled", "failed", "unclaimed",
-                                 "held")},
+                                 "held"), "Balance Impact": ("memo",)},
         paid_out=True),
     ExportLayout(
         "a QuickBooks invoice list",
@@ -94,6 +98,6 @@ EXPORT_LAYOUTS = (
         {"customer_id": "ContactName", "order_id": "InvoiceNumber", "order_date": "InvoiceDate", "amount": "Total",
          "email": "EmailAddress"},
         amount_per_order=True,
-        not_purchase={"Status": ("voided", "deleted", "draft")},
+        not_purchase={"Status": ("voided", "deleted", "draft", "awaiting approval")},
         returns={"Type": ("sales credit note",)}),
 )

@@ -154,6 +154,8 @@ def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
     book = _open(path, source)
     names = book.sheet_names
     sheet = sheet_names.find(names, orders_sheet or "Orders")
+    if sheet is None and orders_sheet is None:  # Apple Numbers names each table's sheet "<sheet> - <table>"
+        sheet = next((name for name in names if re.fullmatch(r"\s*orders - table \d+\s*", name, re.I)), None)
     if sheet is None:
         hint = "use --orders-sheet NAME" if orders_sheet is None else "check the spelling"
         raise RfmError(f"{path.name} has no sheet named {orders_sheet or 'Orders'!r} (it has: {', '.join(names)}); "
