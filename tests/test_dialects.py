@@ -151,6 +151,26 @@ def _zoned(when: dt.datetime) -> str:
     return f"{when:%Y-%m-%d}{separator}{when:%H:%M:%S}{zone}"
 
 
+def _shopify(lines: list[Line], folder: Path) -> Path:
+    """A Shopify orders export: one row per line item, the order's fields (Email, Financial Status, Total)
+    on its first row only, Created at with its zone on every row, Name such as #5001 as the order."""
+    path = folder / "orders_export.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Orders")
+    sheet.write_row(0, 0, ["Name", "Email", "Financial Status", "Total", "Created at", "Lineitem quantity",
+                           "Lineitem name", "Lineitem price"])
+    totals: dict[str, int] = {}
+    for line in lines:
+        totals[line.order] = totals.get(line.order, 0) + line.cents
+    for row, line in enumerate(lines, start=1):
+        first = row == 1 or lines[row - 2].order != line.order
+        sheet.write_row(row, 0, [f"#{line.order}"] + ([line.customer, "paid", f"{totals[line.order] / 100:.2f}"]
+                                                      if first else ["", "", ""]))
+        sheet.write_row(row, 4, [f"{line.when:%Y-%m-%d %H:%M:%S} +0100", 1, line.product, f"{line.cents / 100:.2f}"])
+    book.close()
+    return path
+
+
 @dataclass(frozen=True)
 class Dialect:
     """One way an export writes orders: ``write(lines, folder) -> file``; ``one_line_orders`` when it has
@@ -182,6 +202,7 @@ DIALECTS = [
         folder / "book.xlsx", lines, _texts(_zoned, lambda c: _amount_text(c, ".", "")))),
     Dialect("a blank Order ID column, one line per order", lambda lines, folder: _workbook(
         folder / "book.xlsx", lines, _real, blank_order_id=True), one_line_orders=True),
+    Dialect("a Shopify line-item export, the order's fields on its first row", _shopify),
 ]
 
 
@@ -223,5 +244,6 @@ def test_every_dialect_scores_as_the_orders_say(lines, dialect):
 
 def test_the_dialects_cover_the_ways_the_issue_names():
     names = " ".join(d.name for d in DIALECTS)
-    for way in ("1904", "serial", "1.234,50", "$1,234.50", "zones", "blank Order ID", "31.12.2024", "12/31/2024"):
+    for way in ("1904", "serial", "1.234,50", "$1,234.50", "zones", "blank Order ID", "31.12.2024", "12/31/2024",
+                "first row"):
         assert way in names
