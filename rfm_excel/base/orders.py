@@ -37,6 +37,7 @@ SYNONYMS = {
 LABELS = {"customer_id": "Customer ID", "order_id": "Order ID", "order_date": "Order Date", "amount": "Amount",
           "quantity": "Quantity", "price": "Price", "customer_name": "Customer Name", "email": "Email"}
 ISSUE_COLUMNS = ["Row", "Column", "Value", "Problem", "Action"]
+_NUMBERS = ("amount", "quantity", "price")  # the columns read as numbers
 HEADER_SEARCH_ROWS = 30  # the header row is looked for among the first rows (a report's title lines above it)
 POINT, COMMA = ".", ","
 DECIMAL_AUTO, DECIMAL_POINT, DECIMAL_COMMA = "Automatic", "Point", "Comma"  # the Settings choice "Decimal mark"
@@ -202,8 +203,8 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     issues.add(bad_date, "order_date", column["order_date"], "not a date (blank, text, or an error such as #N/A)",
                "skipped")
     skipped = skipped | bad_date
-    amount, amount_shown, cleaned = _amounts(column, {n: c.only(~skipped) for n, c in code.items()}, issues,
-                                             decimal, dialect)
+    amount, amount_shown, cleaned = _amounts(column, {n: code[n].only(~skipped) for n in _NUMBERS if n in code},
+                                             issues, decimal, dialect)
     bad_amount = ~skipped & np.isnan(amount)
     issues.add(bad_amount, "amount", amount_shown, "not a number (blank, text, or an error)", "skipped")
     keep = ~(skipped | bad_amount)
@@ -385,10 +386,8 @@ def _layout_amounts(raw: pd.DataFrame, layout: ExportLayout, roles: dict[str, st
     for role in ("kept", "refunded"):
         if role not in roles:
             continue
-        values = Coded(raw[roles[role]].array)
-        mark = decimal_mark(values.distinct, decimal, dialect, roles[role]).mark if values.typed.dtype.kind == "O" \
-            else POINT
-        numbers = np.nan_to_num(_numbers(values, mark)[0])
+        numbers = np.nan_to_num(_column_numbers(Coded(raw[roles[role]].array), roles[role], issues, decimal,
+                                                dialect)[0])
         if role == "kept":
             numbers = np.where((numbers > 0) & (numbers < amount), amount - numbers, 0.0)
         refund += np.where(first & (numbers > 0), numbers, 0.0)
@@ -397,10 +396,9 @@ def _layout_amounts(raw: pd.DataFrame, layout: ExportLayout, roles: dict[str, st
 
 
 def zero_orders(lines: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    """Orders worth nothing (free samples, every line at 0; or refunded in full), listed on the first line of
-    each: they are
-    not purchases, so the list makes Frequency agree with a hand count. ``lines`` as ``normalise`` gives
-    them; lines of one customer and Order ID are one order, a line without an Order ID is one alone."""
+    """Orders worth nothing (free samples, every line at 0; or refunded in full), listed on the first line
+    of each: they are not purchases, so the list makes Frequency agree with a hand count. ``lines`` as
+    ``normalise`` gives them; lines of one customer and Order ID are one order, a line without one is alone."""
     free = lines["amount"].to_numpy() == 0
     if not free.any():
         return pd.DataFrame(columns=ISSUE_COLUMNS)
@@ -488,11 +486,7 @@ def _amounts(column: dict[str, np.ndarray], code: dict[str, Coded], issues: _Iss
     Without an Amount column the amount is Quantity x Price, reported under both headers.
     """
     def numbers(name: str) -> tuple[np.ndarray, np.ndarray]:
-        decided = decimal_mark(code[name].distinct, setting, dialect, issues.columns[name]) \
-            if code[name].typed.dtype.kind == "O" else DecimalMark(POINT)
-        if decided.note:
-            issues.note(name, decided.note, "read that way; change 'Decimal mark' in Settings if wrong")
-        return _numbers(code[name], decided.mark)
+        return _column_numbers(code[name], name, issues, setting, dialect)
 
     if "amount" in column:
         amount, cleaned = numbers("amount")
@@ -559,6 +553,17 @@ class Coded:
         result = converted.take(self.codes)
         result[self.codes < 0] = missing
         return result
+
+
+def _column_numbers(coded: Coded, column: str, issues: _Issues, setting: str,
+                    dialect: Dialect) -> tuple[np.ndarray, np.ndarray]:
+    """A column's numbers read with the decimal mark decided for it (``decimal_mark``), noted where it needed
+    deciding, and which rows were numbers written as text."""
+    decided = decimal_mark(coded.distinct, setting, dialect, issues.columns.get(column, column)) \
+        if coded.typed.dtype.kind == "O" else DecimalMark(POINT)
+    if decided.note:
+        issues.note(column, decided.note, "read that way; change 'Decimal mark' in Settings if wrong")
+    return _numbers(coded, decided.mark)
 
 
 def _id_texts(coded: Coded) -> np.ndarray:
