@@ -405,3 +405,53 @@ def test_a_locale_named_in_the_workbooks_number_formats_decides_an_ambiguous_col
     assert sorted(result.scores["Monetary"]) == [1500.0, 2000.0]
     assert notes(result.issues) == [["Amount", "numbers such as 1.500 read with a decimal comma (as 1500), as the "
                                                "file's language (de-DE) writes numbers so", NOTE_ACTION]]
+
+
+def test_both_reads_of_a_1904_workbook_give_the_same_dates(tmp_path, monkeypatch):
+    from rfm_excel.readers import typed
+    path = tmp_path / "tidy1904.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"date_1904": True})
+    sheet = book.add_worksheet("Orders")
+    when = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, ["Customer ID", "Order Date", "Amount"])
+    for r, (customer, day) in enumerate([("A", D(2024, 1, 10)), ("B", D(2024, 6, 28))], start=1):
+        sheet.write_string(r, 0, customer)
+        sheet.write_datetime(r, 1, day, when)
+        sheet.write_number(r, 2, 10)
+    book.close()
+    read = []
+    for limit in (8 << 20, 0):  # cell by cell, then typed
+        monkeypatch.setattr(typed, "FAST_FROM_BYTES", limit)
+        contents = read_book(path)
+        read.append(normalise(contents.orders, dialect=contents.dialect).lines["order_date"].dt.date.tolist())
+    assert read == [[dt.date(2024, 1, 10), dt.date(2024, 6, 28)]] * 2
+
+
+def test_the_open_workbooks_date_system_is_asked_of_excel(monkeypatch):
+    import sys
+    import types
+    from rfm_excel.writers.live import uses_1904_dates
+
+    def book(engine: str, date1904: bool):
+        opened = types.SimpleNamespace(api=types.SimpleNamespace(Date1904=date1904, date_1904=types.SimpleNamespace(
+            get=lambda: date1904)))
+        opened.app = types.SimpleNamespace(engine=types.SimpleNamespace(name=engine))
+        opened.sheets = [types.SimpleNamespace(book=opened)]
+        return opened
+
+    for platform in ("win32", "darwin"):  # Excel's object model: Workbook.Date1904, or AppleScript's date 1904
+        monkeypatch.setattr(sys, "platform", platform)
+        assert uses_1904_dates(book("excel", True)) and not uses_1904_dates(book("excel", False))
+    assert not uses_1904_dates(book("remote", True))  # xlwings' other engines do not say: 1900, Excel's default
+
+
+def test_the_worksheet_functions_read_a_1904_books_serials_and_typed_dates(monkeypatch):
+    from rfm_excel.base.settings import Settings
+    from rfm_excel.doors import functions
+    monkeypatch.setattr(functions, "uses_1904_dates", lambda book: True)
+    monkeypatch.setattr(functions, "workbook_settings", lambda caller: Settings())
+    caller = type("Cell", (), {"sheet": type("Sheet", (), {"book": None})})()
+    orders = [["Customer ID", "Order Date", "Amount"], ["A", 43980, 10.0], ["B", D(2024, 5, 1), 5.0]]
+    result = functions.scored(orders, as_of=44011, caller=caller).result  # =DATE(2024,6,30) in a 1904 book
+    assert result.as_of == dt.date(2024, 6, 30)
+    assert scores_by_customer(result) == {"A": (31, 1, 10.0), "B": (60, 1, 5.0)}  # 43980 is 2024-05-30 there
