@@ -455,3 +455,17 @@ def test_the_worksheet_functions_read_a_1904_books_serials_and_typed_dates(monke
     result = functions.scored(orders, as_of=44011, caller=caller).result  # =DATE(2024,6,30) in a 1904 book
     assert result.as_of == dt.date(2024, 6, 30)
     assert scores_by_customer(result) == {"A": (31, 1, 10.0), "B": (60, 1, 5.0)}  # 43980 is 2024-05-30 there
+
+
+def test_a_quickbooks_report_opened_in_libreoffice_is_read_under_its_title_lines(tmp_path):
+    import json
+    import shutil
+    exports = Path(__file__).parent / "data" / "exports"
+    expected = json.loads((exports / "quickbooks_invoice_list.json").read_text(encoding="utf-8"))
+    csv = tmp_path / "Orders.csv"
+    shutil.copyfile(exports / expected["file"], csv)
+    book = real_files.csv_to_xlsx(csv, ",", kinds=[real_files.STANDARD] * 8, language=1033)  # US English: dates
+    result, _ = score_file(book, tmp_path / "out.xlsx", as_of=dt.date.fromisoformat(expected["as_of"]))
+    assert scores_by_customer(result) == {c: (v["recency"], v["frequency"], v["monetary"])
+                                          for c, v in expected["customers"].items()}
+    assert result.issues["Problem"].iloc[0].startswith("read as a QuickBooks invoice list: customer Name")

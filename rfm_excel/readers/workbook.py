@@ -17,13 +17,12 @@ from ..base import sheet_names
 from ..base.errors import RfmError
 from ..base.excel import cell_name, column_number
 from ..base.ooxml import DOC_REL, MAIN, Package
-from ..base.orders import ISSUE_COLUMNS, Dialect, as_frame, map_columns
+from ..base.orders import HEADER_SEARCH_ROWS, ISSUE_COLUMNS, Dialect, as_frame, is_header_row, map_columns
 from ..base.settings import parse_settings
 from . import typed
 from .styles import Styles, ids_as_shown
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-HEADER_SEARCH_ROWS = 30
 
 
 MAX_CELLS = 25_000_000  # e.g. 1,048,576 rows x 24 columns; beyond that the sheet is refused, not read
@@ -239,14 +238,14 @@ def _blank(value) -> bool:
 def orders_block(rows: list[list], sheet: str = "Orders") -> tuple[pd.DataFrame, int]:
     """The contiguous block of rows under the header row, as a DataFrame headed by the sheet's headers.
 
-    The header row is the first of the top rows that names a customer column (else the first
-    non-blank row); the block ends at the first entirely blank row.
+    The header row is the first of the top rows that names a customer column or is an export's
+    (``orders.is_header_row``; else the first non-blank row); the block ends at the first entirely blank row.
     """
     candidates = [r for r, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if any(not _blank(v) for v in row)]
     if not candidates:
         raise RfmError(f"The {sheet} sheet is empty; paste your orders under a header row "
                        "(Customer ID, Order ID, Order Date, Amount).")
-    header_row = next((r for r in candidates if "customer_id" in map_columns(rows[r])), candidates[0])
+    header_row = next((r for r in candidates if is_header_row(rows[r])), candidates[0])
     header = rows[header_row]
     width = max(c for c, v in enumerate(header) if not _blank(v)) + 1
     headers = [str(v).strip() if not _blank(v) else f"Column {cell_name(0, c)[:-1]}" for c, v in
