@@ -45,11 +45,16 @@ class Line:
 
 @st.composite
 def order_lines(draw) -> list[Line]:
-    """Orders of up to five customers: one to three lines each, on one day and time; some worth nothing."""
+    """Orders of up to five customers: one to three lines each, on one day and time; some worth nothing, and
+    now and then the same purchase twice on one day (two orders, equal in every cell but the Order ID)."""
     customers = draw(st.lists(st.sampled_from(["C1", "C2", "K-77", "00123", "ab 9"]), min_size=1, max_size=5,
                               unique=True))
     lines = []
     for number in range(draw(st.integers(1, 12))):
+        if lines and draw(st.integers(0, 7)) == 0:  # the same purchase again that day: an order of its own
+            previous = [line for line in lines if line.order == lines[-1].order]
+            lines += [Line(line.customer, f"{5000 + number}", line.when, line.cents, line.product) for line in previous]
+            continue
         customer = draw(st.sampled_from(customers))
         when = dt.datetime.combine(START + dt.timedelta(days=draw(st.integers(0, 700))),
                                    dt.time(draw(st.integers(0, 23)), draw(st.integers(0, 59))))
