@@ -402,14 +402,20 @@ def zero_orders(lines: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     free = lines["amount"].to_numpy() == 0
     if not free.any():
         return pd.DataFrame(columns=ISSUE_COLUMNS)
-    order = lines["order_id"].where(lines["order_id"].notna(), "row " + lines["source_row"].astype(str))
-    every_line_free = pd.Series(free).groupby([lines["customer_id"].to_numpy(), order.to_numpy()]).transform("all")
-    first = every_line_free.to_numpy() & ~pd.DataFrame({"c": lines["customer_id"], "o": order}).duplicated().to_numpy()
-    with_id = lines["order_id"].notna().to_numpy()[first]
+    with_id = lines["order_id"].notna().to_numpy()
+    worthless = free & ~with_id  # a line without an Order ID is an order of its own
+    # Only an order with a line at 0 can be worth nothing: the others are left out before grouping.
+    candidates = with_id & lines["order_id"].isin(set(lines["order_id"].to_numpy()[free & with_id])).to_numpy()
+    if candidates.any():
+        rows = np.flatnonzero(candidates)
+        orders = pd.DataFrame({"c": lines["customer_id"].to_numpy()[rows], "o": lines["order_id"].to_numpy()[rows]})
+        every_line_free = pd.Series(free[rows]).groupby([orders["c"], orders["o"]]).transform("all").to_numpy()
+        worthless[rows[every_line_free & ~orders.duplicated().to_numpy()]] = True
     return pd.DataFrame({
-        "Row": lines["source_row"].to_numpy()[first],
-        "Column": np.where(with_id, columns.get("order_id", LABELS["order_id"]), columns.get("amount", "Amount")),
-        "Value": np.where(with_id, lines["order_id"].to_numpy()[first], "0"),
+        "Row": lines["source_row"].to_numpy()[worthless],
+        "Column": np.where(with_id[worthless], columns.get("order_id", LABELS["order_id"]),
+                           columns.get("amount", "Amount")),
+        "Value": np.where(with_id[worthless], lines["order_id"].to_numpy()[worthless], "0"),
         "Problem": "order worth nothing (free, or refunded in full)", "Action": "not counted as a purchase"})
 
 
