@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .base.errors import RfmError
-from .base.orders import ISSUE_COLUMNS, CleanOrders, header_key, id_text, normalise
+from .base.orders import ISSUE_COLUMNS, CleanOrders, Dialect, header_key, id_text, normalise, zero_orders
 from .base.settings import BEST_LOWEST, Settings
 from .domain import campaign, contact, events, scoring, segments, timing
 from .domain import forecast as forecasting
@@ -80,7 +80,8 @@ class Result:
 
 def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date | None = None,
           first_row: int = 2, sheet: str = "Orders", read_issues: pd.DataFrame | None = None,
-          history: pd.DataFrame | None = None, run_date: dt.date | None = None) -> Result:
+          history: pd.DataFrame | None = None, run_date: dt.date | None = None,
+          dialect: Dialect | None = None) -> Result:
     """Score every customer in a table of orders.
 
     Parameters
@@ -93,6 +94,7 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     read_issues : what reading the sheet repaired, added to the issues list.
     history : the Score History so far (``history.from_sheet``); this run's snapshot is added to it.
     run_date : the date recorded with the snapshot; today when None.
+    dialect : what the reader knows of how the file writes values (CSV delimiter, locale, 1904 dates).
 
     Raises
     ------
@@ -112,19 +114,20 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
 {'Customer ID': 'B', 'Recency (days)': 21, 'Frequency': 1, 'Monetary': 15.0, 'RFM Code': '111'}]
     """
     settings = (settings or Settings()).with_as_of(as_of)
-    clean = _clean(orders, settings, first_row, sheet)
+    clean = _clean(orders, settings, first_row, sheet, dialect)
     settings = _with_default_as_of(settings, clean)
-    clean = _filtered(clean, orders, first_row, settings)
+    clean = _filtered(clean, settings)
     lines, issues = _drop_after_as_of(clean, settings.as_of)
+    issues = _merge_issues(issues, zero_orders(lines, clean.columns))
     orders_table = _orders(lines, settings)
     values = _customer_values(orders_table, lines, clean, settings, sheet)
     scores, keys = _score_table(values, lines, settings)
-    scores = _with_events(scores, keys, orders, lines, first_row, orders_table, settings)
+    scores = _with_events(scores, keys, clean, lines, orders_table, settings)
     outlook = _forecast(orders_table, settings)
     scores = _with_forecast(scores, keys, outlook)
     offers = _offers(lines, scores, keys, settings)
     issues = _unscored(lines, values, _merge_issues(issues, read_issues), clean.columns["customer_id"])
-    issues = _with_amounts(issues, clean, first_row)
+    issues = _with_amounts(issues, clean)
     history = add_snapshot(empty_history() if history is None else history,
                            snapshot(scores, settings.as_of, run_date or dt.date.today(), settings.filter_label))
     rf_customers, rf_monetary = segments.rf_grid(scores, settings.bins("recency"), settings.bins("frequency"),
@@ -142,10 +145,11 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
         rf_customers=rf_customers, rf_monetary=rf_monetary, orders_currency=clean.currency)
 
 
-def _clean(orders: pd.DataFrame, settings: Settings, first_row: int, sheet: str) -> CleanOrders:
+def _clean(orders: pd.DataFrame, settings: Settings, first_row: int, sheet: str,
+           dialect: Dialect | None) -> CleanOrders:
     """The usable order lines, and what was wrong with the others."""
     clean = normalise(orders, first_row=first_row, sheet=sheet, date_order=settings.date_order,
-                      chosen=settings.chosen_columns())
+                      chosen=settings.chosen_columns(), decimal=settings.decimal_mark, dialect=dialect)
     if clean.lines.empty:
         raise RfmError(f"The {sheet} sheet has no usable orders: every row lacks a customer ID, a date or an amount.")
     return clean
@@ -158,11 +162,12 @@ def _with_default_as_of(settings: Settings, clean: CleanOrders) -> Settings:
     return settings.with_as_of(scoring.default_as_of(clean.lines["order_date"]))
 
 
-def _filtered(clean: CleanOrders, orders: pd.DataFrame, first_row: int, settings: Settings) -> CleanOrders:
+def _filtered(clean: CleanOrders, settings: Settings) -> CleanOrders:
     """Only the lines whose filter column (Settings: Score only orders where) holds one of the values to keep,
     compared as ID texts without case; the others are left out, said in one note."""
     if not settings.filter_column:
         return clean
+    orders = clean.raw
     by_key = {header_key(h): h for h in orders.columns}
     header = by_key.get(header_key(settings.filter_column))
     if header is None:
@@ -173,7 +178,7 @@ def _filtered(clean: CleanOrders, orders: pd.DataFrame, first_row: int, settings
         raise RfmError(f"Settings say to score only orders where {settings.filter_column!r} is one of some values, but "
                        "name none: type them in '... is one of', or clear 'Score only orders where'.")
     wanted = {value.casefold() for value in settings.filter_values}
-    cells = orders[header].to_numpy(dtype=object)[clean.lines["source_row"].to_numpy() - first_row]
+    cells = orders[header].to_numpy(dtype=object)[clean.lines["source_row"].to_numpy() - clean.first_row]
     keep = np.array([(id_text(v) or "").casefold() in wanted for v in cells], dtype=bool)
     left_out = int((~keep).sum())
     note = pd.DataFrame({"Row": [None], "Column": [header], "Value": [""], "Problem": [
@@ -210,14 +215,14 @@ def _nothing_before(settings: Settings) -> RfmError:
                     "check the As-of date in Settings.")
 
 
-def _with_events(scores: pd.DataFrame, keys: np.ndarray, orders: pd.DataFrame, lines: pd.DataFrame,
-                 first_row: int, orders_table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def _with_events(scores: pd.DataFrame, keys: np.ndarray, clean: CleanOrders, lines: pd.DataFrame,
+                 orders_table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """The Scores table with the returns, complaints and enquiries columns, when the orders carry them."""
-    found = events.event_columns(list(orders.columns))
+    found = events.event_columns(list(clean.raw.columns))
     if not found:
         return scores
-    return events.add_event_scores(scores, keys, events.customer_events(orders, lines, first_row, found, orders_table),
-                                   settings)
+    return events.add_event_scores(
+        scores, keys, events.customer_events(clean.raw, lines, clean.first_row, found, orders_table), settings)
 
 
 def _forecast(orders_table: pd.DataFrame, settings: Settings) -> forecasting.Forecast | None:
@@ -294,8 +299,9 @@ def _unscored(lines: pd.DataFrame, values: pd.DataFrame, issues: pd.DataFrame, c
         "Action": "customer not scored", "Amount": per_customer["net"].to_numpy()}))
 
 
-def _with_amounts(issues: pd.DataFrame, clean: CleanOrders, first_row: int) -> pd.DataFrame:
+def _with_amounts(issues: pd.DataFrame, clean: CleanOrders) -> pd.DataFrame:
     """The issues with each row's amount where none was given (the amount of its sheet row, as used)."""
+    first_row = clean.first_row
     rows = issues["Row"].to_numpy(dtype=float)
     known = ~np.isnan(rows) & (rows >= first_row) & (rows < first_row + len(clean.amounts))
     amounts = np.full(len(issues), np.nan)

@@ -155,11 +155,13 @@ def test_data_issues_totals_match_an_independent_count_of_the_real_sample():
     buyers = set(orders[orders > 0].index.get_level_values(0))
     nets = used[kept].groupby(customer[kept]).sum()
     no_purchase = nets[~nets.index.isin(buyers)]
+    free = (used[kept] == 0).groupby([customer[kept], raw["Invoice"][kept]]).all()  # every line of the order at 0
     expected = {"Skipped: no customer ID": (int(blank.sum()), round(amount[blank].sum(), 2)),
                 "Skipped: exact copy of an earlier line": (int(copy.sum()), round(amount[copy].sum(), 2)),
-                "Return lines netted": (int(returned.sum()), round(used[returned].sum(), 2)),
+                "Returns and refunds netted": (int(returned.sum()), round(used[returned].sum(), 2)),
+                "Orders worth nothing": (int(free.sum()), 0.0),
                 "Customers with no purchase (only returns)": (len(no_purchase), round(no_purchase.sum(), 2))}
-    assert expected["Skipped: no customer ID"][0] == 601 and expected["Return lines netted"][0] == 755
+    assert expected["Skipped: no customer ID"][0] == 601 and expected["Returns and refunds netted"][0] == 755
 
     totals = issue_totals(rfm_excel.score(raw).issues)
     assert {label: (row.Rows, round(row.Amount, 2)) for label, row in totals.iterrows()} == expected

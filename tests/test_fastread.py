@@ -131,7 +131,7 @@ def test_read_book_takes_the_typed_read_above_the_size_limit_only(tmp_path, monk
     assert calls == []  # a small sheet: cell by cell
     monkeypatch.setattr(fastread, "FAST_FROM_BYTES", 0)
     read_book(path)
-    assert calls == [(path, "xl/worksheets/sheet1.xml", "Orders")]
+    assert calls == [(path, "xl/worksheets/sheet1.xml", "Orders", str(path))]
 
 
 def test_scoring_a_workbook_either_way_writes_the_same_sheets(tmp_path, monkeypatch):

@@ -167,10 +167,10 @@ def test_a_run_whose_tables_do_not_fit_writes_what_fits_and_says_where_the_rest_
     assert sorted(everyone) == [f"K{n:02}" for n in range(CUSTOMERS)] and on_sheet == everyone[:LIMIT - 4]  # best first
     sheet = workbook["Data Issues"]
     notes = " ".join(str(sheet.cell(r, 1).value) for r in range(2, 6))
-    assert "70 cancelled invoices counted as returns, 70 return lines netted" in notes
+    assert "70 cancelled invoices counted as returns, 70 returns and refunds netted" in notes
     totals = {row[3].value: (row[4].value, row[5].value) for row in sheet.iter_rows(min_row=2, max_row=20)
-              if row[3].value in ("Cancelled invoices counted as returns", "Return lines netted")}
-    assert totals == {"Cancelled invoices counted as returns": (70, -350), "Return lines netted": (70, -350)}
+              if row[3].value in ("Cancelled invoices counted as returns", "Returns and refunds netted")}
+    assert totals == {"Cancelled invoices counted as returns": (70, -350), "Returns and refunds netted": (70, -350)}
     header = next(r for r in range(1, LIMIT) if sheet.cell(r, 1).value == "Row")
     last = LIMIT - header - 1  # the last issue on the sheet, counted from 0: two per cancelled line, rows 3, 5, 7...
     assert sheet.cell(LIMIT, 1).value == 3 + 2 * (last // 2) and issues[last]["Row"] == str(sheet.cell(LIMIT, 1).value)

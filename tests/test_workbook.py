@@ -273,7 +273,7 @@ def test_round_trip_data_issues_totals_each_problem_above_the_list(scored_hand_b
                      ["Problem", "Rows", "Amount"],
                      ["Skipped: no customer ID", 1, 20],   # row 9
                      ["Skipped: not a date", 1, 60],       # row 20, "soon"
-                     ["Return lines netted", 1, -20]]      # row 14
+                     ["Returns and refunds netted", 1, -20]]  # row 14
     assert sheet.cell(top + 2, 6).number_format == "#,##0.00" and sheet.cell(top + 2, 5).number_format == "#,##0"
     assert sheet.cell(top + 6, 1).value == "Row"  # the list's header, under the block and a blank row
 

@@ -6,6 +6,7 @@ through it (writers/splice.py).
 
 from __future__ import annotations
 
+import io
 import posixpath
 import zipfile
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ OFFICE_DOCUMENT = DOC_REL + "/officeDocument"
 STYLES = DOC_REL + "/styles"
 CALC_CHAIN = DOC_REL + "/calcChain"
 WORKSHEET = DOC_REL + "/worksheet"
+CHARTSHEET = DOC_REL + "/chartsheet"
 CONTENT_TYPES = "[Content_Types].xml"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
@@ -102,6 +104,11 @@ class Package:
                 return relationship.target
         raise RfmError("The file has no workbook inside; save it from Excel as an Excel Workbook (.xlsx).")
 
+    def date1904(self) -> bool:
+        """Whether the workbook uses the 1904 date system (``<workbookPr date1904="1"/>``, older Mac Excel)."""
+        properties = self.xml(self.main_part()).find(qname(MAIN, "workbookPr"))
+        return properties is not None and properties.get("date1904", "false").strip().lower() in ("1", "true")
+
     def closure(self, part: str) -> list[str]:
         """The part and every internal part reachable from it through relationships."""
         seen, todo = [], [part]
@@ -124,3 +131,31 @@ class Package:
                 return default.get("ContentType")
         return None
 
+
+    def with_only_worksheets(self) -> bytes | None:
+        """The package as bytes with every sheet other than worksheets and chart sheets (Excel 4.0 macro
+        sheets, dialog sheets) taken out of the workbook's sheet list, for readers that refuse a workbook
+        holding one; None when there is no such sheet. The parts are stored uncompressed: this costs
+        memory, not time, and only for such workbooks."""
+        workbook = self.main_part()
+        rels_root, relationships = self.relationships(workbook)
+        others = {r.id: r for r in relationships if r.type not in (WORKSHEET, CHARTSHEET)}
+        root = self.xml(workbook)
+        unread = [sheet for sheet in root.iter(qname(MAIN, "sheet")) if sheet.get(qname(DOC_REL, "id")) in others]
+        if not unread:
+            return None
+        dropped = {others[sheet.get(qname(DOC_REL, "id"))].target for sheet in unread}
+        for sheet in unread:
+            sheet.getparent().remove(sheet)
+        for relationship in relationships:
+            if relationship.target in dropped:
+                rels_root.remove(relationship.element)
+        edited = {workbook: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True),
+                  rels_name(workbook): etree.tostring(rels_root, xml_declaration=True, encoding="UTF-8",
+                                                      standalone=True)}
+        copy = io.BytesIO()
+        with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as target:
+            for name in self.names:
+                if name not in dropped:
+                    target.writestr(name, edited.get(name) or self.zip.read(name))
+        return copy.getvalue()

@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import RfmError
-from .excel import EPOCH
+from .excel import EPOCH, EPOCH_1904, column_letter
+from .exports import EXPORT_LAYOUTS, ExportLayout
 
 # Canonical column -> header spellings that mean it (compared without case, spaces or punctuation).
 SYNONYMS = {
@@ -41,6 +42,30 @@ LABELS = {"customer_id": "Customer ID", "order_id": "Order ID", "order_date": "O
           "quantity": "Quantity", "price": "Price", "customer_name": "Customer Name", "email": "Email",
           "product": "Product", "product_name": "Product Name"}
 ISSUE_COLUMNS = ["Row", "Column", "Value", "Problem", "Action"]
+_NUMBERS = ("amount", "quantity", "price")  # the columns read as numbers
+HEADER_SEARCH_ROWS = 30  # the header row is looked for among the first rows (a report's title lines above it)
+POINT, COMMA = ".", ","
+DECIMAL_AUTO, DECIMAL_POINT, DECIMAL_COMMA = "Automatic", "Point", "Comma"  # the Settings choice "Decimal mark"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What the file says about how its values are written, where its reader knows it.
+
+    delimiter : a CSV's field separator (a semicolon is how decimal-comma countries write CSV).
+    locale : a language tag such as "de-DE", from the CSV reader or the workbook's number formats.
+    date1904 : the workbook counts its serial numbers from 1904 (older Mac Excel), not 1900.
+    """
+
+    delimiter: str | None = None
+    locale: str | None = None
+    date1904: bool = False
+
+    @property
+    def epoch(self) -> np.datetime64:
+        return EPOCH_1904 if self.date1904 else EPOCH
+
+
 def header_key(text) -> str:
     """A header as compared with the known spellings: no case, spaces or punctuation."""
     return re.sub(r"[\s_\-.#:]+", "", str(text)).lower() if text is not None else ""
@@ -60,7 +85,9 @@ class CleanOrders:
     row skipped or repaired (Row blank for a note about a whole column). ``rows_read`` counts
     input rows; ``amounts`` holds each input row's amount as used (a cancellation's made
     negative; NaN where none could be read), used or not, so the issues can say what they were worth.
-    ``currency`` is the symbol the amounts written as text carry ("" when none does).
+    ``currency`` is the symbol the amounts written as text carry ("" when none does). ``raw`` is the
+    rows as read under their header row (a report's title lines left out), ``first_row`` the sheet
+    row of its first row.
     """
 
     lines: pd.DataFrame
@@ -69,6 +96,8 @@ class CleanOrders:
     columns: dict[str, str]
     amounts: np.ndarray | None = None
     currency: str = ""
+    raw: pd.DataFrame | None = None
+    first_row: int = 2
 
 
 def map_columns(headers: list, chosen: dict[str, str] | None = None) -> dict[str, str]:
@@ -82,14 +111,29 @@ def map_columns(headers: list, chosen: dict[str, str] | None = None) -> dict[str
     for column, header in (chosen or {}).items():
         if header_key(header) not in by_key:
             raise RfmError(f"Settings name {header!r} as the {LABELS[column]} column, but the orders have no such "
-                           f"header (they have: {', '.join(str(h) for h in headers if h is not None)}); "
-                           "fix the setting or the header.")
+                           f"header (they have: {some_headers(headers)}); fix the setting or the header.")
         found[column] = by_key[header_key(header)]
     for header in headers:
         column = _BY_KEY.get(header_key(header))
         if column and column not in found and header not in found.values():
             found[column] = header
     return found
+
+
+def some_headers(headers: list, shown: int = 5) -> str:
+    """The first few headers for a message, and how many more there are: a wide sheet's full list would
+    make a message of many thousand characters.
+
+    >>> some_headers(["Customer", "Date", None, "Total"])
+    'Customer, Date, Total'
+    >>> some_headers([f"Field {n}" for n in range(8)], shown=3)
+    'Field 0, Field 1, Field 2 and 5 more'
+    """
+    named = [str(h)[:40] for h in headers if h is not None and str(h).strip()]
+    if not named:
+        return "no headers"
+    more = len(named) - shown
+    return ", ".join(named[:shown]) + (f" and {more:,} more" if more > 0 else "")
 
 
 class _Issues:
@@ -105,9 +149,11 @@ class _Issues:
                 "Row": self.rows[mask], "Column": self.columns.get(column, LABELS.get(column, column)),
                 "Value": [_shown(v) for v in shown], "Problem": problem, "Action": action}))
 
-    def note(self, column: str, text: str, action: str) -> None:
-        self.parts.append(pd.DataFrame({"Row": [None], "Column": [self.columns.get(column, LABELS[column])],
-                                        "Value": [""], "Problem": [text], "Action": [action]}))
+    def note(self, column: str | None, text: str, action: str) -> None:
+        """A note about a whole column (None: about the whole sheet), with no row number."""
+        shown = "" if column is None else self.columns.get(column, LABELS.get(column, column))
+        self.parts.append(pd.DataFrame({"Row": [None], "Column": [shown], "Value": [""], "Problem": [text],
+                                        "Action": [action]}))
 
     def table(self) -> pd.DataFrame:
         if not self.parts:
@@ -117,7 +163,8 @@ class _Issues:
 
 
 def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date_order: str = "Auto",
-              chosen: dict[str, str] | None = None) -> CleanOrders:
+              chosen: dict[str, str] | None = None, decimal: str = DECIMAL_AUTO,
+              dialect: Dialect | None = None) -> CleanOrders:
     """Clean raw order rows whose columns are the sheet's headers.
 
     Parameters
@@ -127,15 +174,19 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     sheet : sheet name, for messages.
     date_order : "Auto", "Day first" or "Month first", for text dates such as 03/04/2024.
     chosen : canonical column -> header, from Settings, where detection is not enough.
+    decimal : DECIMAL_AUTO, DECIMAL_POINT or DECIMAL_COMMA, for numbers written as text such as 100,50.
+    dialect : what the file says of itself (CSV delimiter, locale, 1904 date system).
     """
-    columns = map_columns(list(raw.columns), chosen)
-    missing = [LABELS[c] for c in ("customer_id", "order_date") if c not in columns]
-    if "amount" not in columns and not {"quantity", "price"} <= columns.keys():
-        missing.append("Amount (or Quantity and Price)")
-    if missing:
-        raise RfmError(f"The {sheet} sheet has no {' or '.join(missing)} column; add a column with that header "
-                       f"(it has: {', '.join(str(h) for h in raw.columns if h is not None) or 'no headers'}).")
+    dialect = dialect or Dialect()
+    raw, first_row = _headed(raw, first_row)
+    headed = raw
+    layout = recognised_layout(list(raw.columns))
+    columns, roles = _columns(raw, sheet, layout, chosen)
     issues = _Issues(np.arange(first_row, first_row + len(raw)), columns)
+    if layout:
+        issues.note(None, _layout_note(layout, columns, roles), "recognised by its headers; name the columns in "
+                    "Settings to read it otherwise")
+        raw = _as_orders(raw, layout, columns, roles)
     column = {name: raw[header] for name, header in columns.items()}  # as read, for the issues list
     coded = [Coded(raw.iloc[:, i].array) for i in range(raw.shape[1])]
     code = {name: coded[list(raw.columns).index(header)] for name, header in columns.items()}
@@ -146,29 +197,45 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     no_customer = pd.isna(customer)
     issues.add(no_customer, "customer_id", column["customer_id"], "no customer ID (blank, or an error such as #N/A)",
                "skipped")
-    duplicate = _duplicates(coded, no_customer, issues) if "order_id" in columns else np.zeros(len(raw), dtype=bool)
-    order_date, date_note = _dates(code["order_date"], date_order)
-    if date_note:
-        issues.note("order_date", date_note, "read that way; change 'Dates are written' in Settings if wrong")
-    bad_date = ~no_customer & ~duplicate & pd.isna(order_date)
+    skipped = no_customer | (_not_purchases(raw, layout, ~no_customer, issues) if layout else False)
+    order_text = _id_texts(code["order_id"]) if "order_id" in columns else np.array([], dtype=object)
+    order_id = code["order_id"].spread(order_text, None) if "order_id" in columns else \
+        np.full(len(raw), None, dtype=object)
+    has_order = pd.notna(order_id)
+    if "order_id" in columns and not has_order.any():
+        issues.note("order_id", "the Order ID column is empty, so each row is an order of its own",
+                    "equal rows all counted: without an Order ID they may be two orders on one day")
+    # Only lines of one order can be copies of each other: without an Order ID two equal rows may be two orders.
+    duplicate = _duplicates(coded, skipped | ~has_order, issues) if has_order.any() else \
+        np.zeros(len(raw), dtype=bool)
+    skipped = skipped | duplicate
+    # Only the rows still in play are evidence for how the column writes dates and numbers (not a
+    # report's total line or its timestamp at the foot).
+    order_date, date_notes = _dates(code["order_date"].only(~skipped), date_order, dialect)
+    for problem, action in date_notes:
+        issues.note("order_date", problem, action)
+    bad_date = ~skipped & pd.isna(order_date)
     issues.add(bad_date, "order_date", column["order_date"], "not a date (blank, text, or an error such as #N/A)",
                "skipped")
-    amount, amount_shown, cleaned = _amounts(column, code, issues)
-    bad_amount = ~duplicate & ~no_customer & ~bad_date & np.isnan(amount)
+    skipped = skipped | bad_date
+    amount, amount_shown, cleaned = _amounts(column, code, ~skipped, issues, decimal, dialect)
+    bad_amount = ~skipped & np.isnan(amount)
     issues.add(bad_amount, "amount", amount_shown, "not a number (blank, text, or an error)", "skipped")
-    keep = ~(duplicate | no_customer | bad_date | bad_amount)
+    keep = ~(skipped | bad_amount)
+    if layout and layout.paid_out:
+        keep &= ~_paid_out(raw, roles, amount, keep, issues)
     issues.add(keep & cleaned, "amount", amount_shown, "number written as text", "repaired: read as a number")
 
-    if "order_id" in columns:
-        order_text = _id_texts(code["order_id"])
-        order_id = code["order_id"].spread(order_text, None)
+    if has_order.any():
         cancelled = keep & (amount > 0) & code["order_id"].spread(_cancellations(order_text), False)
     else:
-        order_id = np.full(len(raw), None, dtype=object)
         cancelled = np.zeros(len(raw), dtype=bool)
     issues.add(cancelled, "order_id", order_id, "cancelled invoice with a positive amount",
                "counted as a return (amount made negative)")
     amount = np.where(cancelled, -amount, amount)
+    if layout:
+        key = code["customer_id"].spread(keys, None)
+        amount = _layout_amounts(raw, layout, roles, amount, keep, key, order_id, issues, decimal, dialect)
     issues.add(keep & (amount < 0), "amount", amount, "negative amount: a return, refund or credit",
                "netted into Monetary; not a purchase")
 
@@ -185,7 +252,192 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     if len(set(customer_text)) > len(set(keys)):  # some spellings differ only by spaces or case
         _report_merged_spellings(lines, issues)
     money = code["amount"] if "amount" in columns else code["price"]
-    return CleanOrders(lines, issues.table(), len(raw), columns, amount, currency_symbol(money.distinct))
+    return CleanOrders(lines, issues.table(), len(raw), columns, amount, currency_symbol(money.distinct), headed,
+                       first_row)
+
+
+def is_header_row(row: list) -> bool:
+    """Whether a row of cells is a header row: it names a customer column, or it is an export layout's."""
+    return "customer_id" in map_columns(list(row)) or recognised_layout(list(row)) is not None
+
+
+def _headed(raw: pd.DataFrame, first_row: int) -> tuple[pd.DataFrame, int]:
+    """The orders under their header row: a report's title lines above it (a QuickBooks report, as a CSV
+    reader hands it over with the first line as headers) are left out."""
+    if is_header_row(list(raw.columns)):
+        return raw, first_row
+    for r in range(min(HEADER_SEARCH_ROWS, len(raw) - 1)):
+        row = list(raw.iloc[r])
+        if is_header_row(row):
+            body = raw.iloc[r + 1:].reset_index(drop=True)
+            body.columns = [f"Column {column_letter(c)}" if _blank(v) else str(v).strip() for c, v in enumerate(row)]
+            return body, first_row + r + 1
+    return raw, first_row
+
+
+def recognised_layout(headers: list) -> ExportLayout | None:
+    """The export layout whose signature headers all appear among ``headers``, if any."""
+    present = {header_key(h) for h in headers if h is not None}
+    return next((layout for layout in EXPORT_LAYOUTS if all(header_key(h) in present for h in layout.signature)),
+                None)
+
+
+def _columns(raw: pd.DataFrame, sheet: str, layout: ExportLayout | None,
+             chosen: dict[str, str] | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Canonical column -> header, and the layout's other roles (refunded, kept, reference) -> header;
+    refused with one sentence when a needed column is missing. Settings' choices win over a layout's."""
+    headers = list(raw.columns)
+    by_key = {header_key(h): h for h in headers if h is not None}
+    wanted = {role: by_key[header_key(h)] for role, h in (layout.columns if layout else {}).items()
+              if header_key(h) in by_key}
+    columns = map_columns(headers, {**{r: h for r, h in wanted.items() if r in LABELS}, **(chosen or {})})
+    missing = [LABELS[c] for c in ("customer_id", "order_date") if c not in columns]
+    if "amount" not in columns and not {"quantity", "price"} <= columns.keys():
+        missing.append("Amount (or Quantity and Price)")
+    if missing:
+        raise RfmError(f"The {sheet} sheet has no {' or '.join(missing)} column; add a column with that header "
+                       f"(it has: {some_headers(headers)}).")
+    return columns, {r: h for r, h in wanted.items() if r not in LABELS}
+
+
+def _layout_note(layout: ExportLayout, columns: dict[str, str], roles: dict[str, str]) -> str:
+    """How an export was read, in a sentence of the run note."""
+    amount = columns.get("amount", "")
+    if "kept" in roles:
+        amount += f" (or {roles['kept']} where an order was partly refunded)"
+    if "refunded" in roles:
+        amount += f" less {roles['refunded']}"
+    if layout.amount_per_order:
+        amount += ", once per order"
+    rules = [f"{h} {', '.join(v.capitalize() for v in values)}" for h, values in layout.not_purchase.items()]
+    rules += [f"a filled {h}" for h in layout.filled_not_purchase]
+    not_purchase = f"; no purchase: {', '.join(rules)}" if rules else ""
+    return (f"read as {layout.name}: customer {columns['customer_id']}, order {columns.get('order_id', 'none')}, "
+            f"date {columns['order_date']}, amount {amount}{not_purchase}")
+
+
+def _blank(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value) or \
+        (isinstance(value, str) and not value.strip())
+
+
+def _as_orders(raw: pd.DataFrame, layout: ExportLayout, columns: dict[str, str], roles: dict[str, str]) -> pd.DataFrame:
+    """An export's rows as order lines: a refund row belongs to the order its reference names (its customer
+    and Order ID taken from that order), and the fields written on an order's first line only are taken
+    for all its lines."""
+    frame = raw.copy()
+    order = columns.get("order_id")
+    if order is None:
+        return frame
+    if "reference" in roles:
+        orders = pd.Series(frame[order].to_numpy(dtype=object))
+        reference = pd.Series(frame[roles["reference"]].to_numpy(dtype=object))
+        first_row_of = {v: r for r, v in reversed(list(enumerate(orders))) if not _blank(v)}
+        refers = np.array([not _blank(v) and v in first_row_of for v in reference])
+        if refers.any():
+            source = np.array([first_row_of[v] for v in reference[refers]])
+            for header in {order, columns["customer_id"]}:
+                values = frame[header].to_numpy(dtype=object).copy()
+                values[refers] = values[source]
+                frame[header] = values
+    by_key = {header_key(h): h for h in frame.columns if h is not None}
+    present = [by_key[header_key(h)] for h in layout.first_line_only if header_key(h) in by_key]
+    if present:
+        group = pd.Series(frame[order].to_numpy(dtype=object)).where(lambda v: ~v.map(_blank))
+        for header in present:
+            values = pd.Series(frame[header].to_numpy(dtype=object))
+            filled = values.where(~values.map(_blank)).groupby(group).transform("first")
+            frame[header] = values.where(~values.map(_blank), filled).to_numpy(dtype=object)
+    return frame
+
+
+def _not_purchases(raw: pd.DataFrame, layout: ExportLayout, candidates: np.ndarray, issues: _Issues) -> np.ndarray:
+    """Rows the export marks as no purchase (cancelled, voided, failed, unpaid), reported and skipped."""
+    by_key = {header_key(h): h for h in raw.columns if h is not None}
+    marked = np.zeros(len(raw), dtype=bool)
+    for header, values in layout.not_purchase.items():
+        if header_key(header) not in by_key:
+            continue
+        cells = raw[by_key[header_key(header)]].to_numpy(dtype=object)
+        hit = candidates & ~marked & np.array([not _blank(v) and str(v).strip().casefold() in values for v in cells])
+        issues.add(hit, by_key[header_key(header)], cells, "cancelled, voided or unpaid: not a purchase", "skipped")
+        marked |= hit
+    for header in layout.filled_not_purchase:
+        if header_key(header) not in by_key:
+            continue
+        cells = raw[by_key[header_key(header)]].to_numpy(dtype=object)
+        hit = candidates & ~marked & ~np.array([_blank(v) for v in cells])
+        issues.add(hit, by_key[header_key(header)], cells, "cancelled, voided or unpaid: not a purchase", "skipped")
+        marked |= hit
+    return marked
+
+
+def _paid_out(raw: pd.DataFrame, roles: dict[str, str], amount: np.ndarray, keep: np.ndarray,
+              issues: _Issues) -> np.ndarray:
+    """Rows of money the business paid out (a negative amount that refunds no order of the export), skipped."""
+    reference = raw[roles["reference"]].to_numpy(dtype=object) if "reference" in roles else \
+        np.full(len(raw), None, dtype=object)
+    paid_out = keep & (amount < 0) & np.array([_blank(v) for v in reference])
+    issues.add(paid_out, "amount", amount, "money paid out (a withdrawal or a payment to a supplier), not a sale",
+               "skipped")
+    return paid_out
+
+
+def _layout_amounts(raw: pd.DataFrame, layout: ExportLayout, roles: dict[str, str], amount: np.ndarray,
+                    keep: np.ndarray, key: np.ndarray, order_id: np.ndarray, issues: _Issues, decimal: str,
+                    dialect: Dialect) -> np.ndarray:
+    """The amounts as an export means them: returns made negative, an order's total counted once, refunds
+    netted (what a partly refunded order kept, where the export gives that instead)."""
+    by_key = {header_key(h): h for h in raw.columns if h is not None}
+    for header, values in layout.returns.items():
+        if header_key(header) in by_key:
+            cells = raw[by_key[header_key(header)]].to_numpy(dtype=object)
+            hit = keep & (amount > 0) & np.array([not _blank(v) and str(v).strip().casefold() in values
+                                                  for v in cells])
+            issues.add(hit, by_key[header_key(header)], cells, "a credit note or refund",
+                       "counted as a return (amount made negative)")
+            amount = np.where(hit, -amount, amount)
+    first = keep.copy()
+    if layout.amount_per_order:  # the order's total on each of its lines: counted on the first
+        kept = np.flatnonzero(keep)
+        again = pd.DataFrame({"c": key[kept], "o": order_id[kept]}).duplicated().to_numpy()
+        first[kept[again]] = False
+        amount = np.where(keep & ~first, 0.0, amount)
+    refund = np.zeros(len(raw))
+    for role in ("kept", "refunded"):
+        if role not in roles:
+            continue
+        numbers = np.nan_to_num(_column_numbers(Coded(raw[roles[role]].array), roles[role], issues, decimal,
+                                                dialect)[0])
+        if role == "kept":
+            numbers = np.where((numbers > 0) & (numbers < amount), amount - numbers, 0.0)
+        refund += np.where(first & (numbers > 0), numbers, 0.0)
+    issues.add(refund > 0, roles.get("refunded", roles.get("kept")), refund, "refunded", "netted into Monetary")
+    return amount - refund
+
+
+def zero_orders(lines: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """Orders worth nothing (free samples, every line at 0; or refunded in full), listed on the first line
+    of each: they are not purchases, so the list makes Frequency agree with a hand count. ``lines`` as
+    ``normalise`` gives them; lines of one customer and Order ID are one order, a line without one is alone."""
+    free = lines["amount"].to_numpy() == 0
+    if not free.any():
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    with_id = lines["order_id"].notna().to_numpy()
+    worthless = free & ~with_id  # a line without an Order ID is an order of its own
+    # Only an order with a line at 0 can be worth nothing: the others are left out before grouping.
+    candidates = with_id & lines["order_id"].isin(set(lines["order_id"].to_numpy()[free & with_id])).to_numpy()
+    if candidates.any():
+        rows = np.flatnonzero(candidates)
+        orders = pd.DataFrame({"c": lines["customer_id"].to_numpy()[rows], "o": lines["order_id"].to_numpy()[rows]})
+        every_line_free = pd.Series(free[rows]).groupby([orders["c"], orders["o"]]).transform("all").to_numpy()
+        worthless[rows[every_line_free & ~orders.duplicated().to_numpy()]] = True
+    return pd.DataFrame({
+        "Row": lines["source_row"].to_numpy()[worthless],
+        "Column": np.where(with_id[worthless], columns.get("order_id", LABELS["order_id"]),
+                           columns.get("amount", "Amount")),
+        "Value": np.where(with_id[worthless], lines["order_id"].to_numpy()[worthless], "0"),
+        "Problem": "order worth nothing (free, or refunded in full)", "Action": "not counted as a purchase"})
 
 
 def as_frame(columns: dict[str, np.ndarray], rows=slice(None)) -> pd.DataFrame:
@@ -253,17 +505,22 @@ def _cancellations(order_ids: np.ndarray) -> np.ndarray:
     return pc.fill_null(pc.match_substring_regex(texts, r"^[Cc][0-9]+$"), False).to_numpy(zero_copy_only=False)
 
 
-def _amounts(column: dict[str, np.ndarray], code: dict[str, Coded],
-             issues: _Issues) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Line amounts, the raw values to show for them, and which were numbers written as text.
+def _amounts(column: dict[str, np.ndarray], code: dict[str, Coded], in_play: np.ndarray, issues: _Issues,
+             setting: str, dialect: Dialect) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Line amounts of every row, the raw values to show for them, and which were numbers written as text;
+    each column's decimal mark decided from the values of the rows ``in_play`` (``decimal_mark``) and noted
+    where it needed deciding.
 
     Without an Amount column the amount is Quantity x Price, reported under both headers.
     """
+    def numbers(name: str) -> tuple[np.ndarray, np.ndarray]:
+        return _column_numbers(code[name], name, issues, setting, dialect, code[name].only(in_play))
+
     if "amount" in column:
-        amount, cleaned = _numbers(code["amount"])
+        amount, cleaned = numbers("amount")
         return amount, column["amount"], cleaned
-    quantity, cleaned_quantity = _numbers(code["quantity"])
-    price, cleaned_price = _numbers(code["price"])
+    quantity, cleaned_quantity = numbers("quantity")
+    price, cleaned_price = numbers("price")
     issues.columns["amount"] = f"{issues.columns['quantity']} × {issues.columns['price']}"
     shown = np.array([f"{_shown(q)} × {_shown(p)}" for q, p in zip(column["quantity"], column["price"])],
                      dtype=object)
@@ -299,6 +556,19 @@ class Coded:
                 codes, distinct = pd.factorize(values, use_na_sentinel=True)
         self.codes, self.typed = codes, distinct
 
+    def only(self, rows: np.ndarray) -> Coded:
+        """The column with every row outside ``rows`` blank and only the values left among its distinct ones,
+        where those values are evidence (text); a column of real numbers or dates is the same either way."""
+        if rows.all() or self.typed.dtype.kind != "O" or not len(self.typed):
+            return self
+        codes = np.where(rows, self.codes, -1)
+        used = np.bincount(codes[codes >= 0], minlength=len(self.typed)) > 0
+        renumbered = np.cumsum(used) - 1
+        narrowed = Coded.__new__(Coded)
+        narrowed.typed = self.typed[used]
+        narrowed.codes = np.where(codes >= 0, renumbered[np.maximum(codes, 0)], -1)
+        return narrowed
+
     @cached_property
     def distinct(self) -> pd.Series:
         return pd.Series(self.typed, dtype=object)
@@ -311,6 +581,18 @@ class Coded:
         result = converted.take(self.codes)
         result[self.codes < 0] = missing
         return result
+
+
+def _column_numbers(coded: Coded, column: str, issues: _Issues, setting: str, dialect: Dialect,
+                    evidence: Coded | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A column's numbers read with the decimal mark decided for it (``decimal_mark``) from its values, or those
+    of ``evidence`` (the rows that count), noted where it needed deciding; and which rows were numbers written
+    as text."""
+    decided = decimal_mark((evidence or coded).distinct, setting, dialect, issues.columns.get(column, column)) \
+        if coded.typed.dtype.kind == "O" else DecimalMark(POINT)
+    if decided.note:
+        issues.note(column, decided.note, "read that way; change 'Decimal mark' in Settings if wrong")
+    return _numbers(coded, decided.mark)
 
 
 def _id_texts(coded: Coded) -> np.ndarray:
@@ -342,99 +624,262 @@ def _texts(values) -> np.ndarray:
     return np.array([str(v).strip() or None for v in values], dtype=object)
 
 
-_MONEY_MARKS = re.compile(r"[\s,'£$€¥₹]|^[A-Z]{3}|[A-Z]{3}$")
+_MONEY_MARKS = re.compile(r"[\s'’£$€¥₹]|^[A-Z]{3}|[A-Z]{3}$")  # spaces and apostrophes: thousands marks too
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")  # what float() reads, less nan and inf
 
 
-def number_value(value) -> tuple[float, bool]:
+def number_value(value, decimal_mark: str | None = None) -> tuple[float, bool]:
     """A cell's value as a number (NaN where unreadable) and whether it was text needing more than
-    a plain read: '£1,234.50', '(12.00)' (negative), 'GBP 7' and ' 7 ' are read as numbers."""
+    a plain read: '£1,234.50', '(12.00)' (negative), 'GBP 7', '12,50 €' are read as numbers.
+
+    ``decimal_mark`` is POINT or COMMA, as ``decimal_mark`` decided for the column; None reads
+    each value with the mark it proves itself ('12,50' a comma, '1,234.50' a point), else a point.
+
+    >>> number_value("1.120,00 €", COMMA), number_value("1,120.00"), number_value("0,5")
+    ((1120.0, True), (1120.0, True), (0.5, True))
+    """
     if value is None or isinstance(value, bool):
         return np.nan, False
     if isinstance(value, (int, float)):
         return float(value), False
     text = str(value).strip()
-    try:
+    if _PLAIN_NUMBER.match(text) and (decimal_mark != COMMA or "." not in text):
         return float(text), False
-    except ValueError:
-        pass
     negative = text.startswith("(") and text.endswith(")")
     core = _MONEY_MARKS.sub("", text.strip("()").upper())
     if core.startswith("-") and negative:
         return np.nan, False
-    try:
-        number = float(core)
-    except ValueError:
+    number = _read_number(core, decimal_mark or _proven_mark(core) or POINT)
+    if np.isnan(number):
         return np.nan, False
     return (-number if negative else number), True
 
 
-def _numbers(coded: Coded) -> tuple[np.ndarray, np.ndarray]:
-    """``number_value`` of every row, converting each distinct value once."""
-    pairs = [number_value(v) for v in coded.distinct]
+def _read_number(core: str, mark: str) -> float:
+    """``core`` (signs and digits, money marks gone) read with ``mark`` as the decimal mark; the other
+    mark may only group digits (1,234,567 or 12,34,567), with three digits in its last group."""
+    thousands = COMMA if mark == POINT else POINT
+    sign = -1.0 if core.startswith("-") else 1.0
+    whole, _, fraction = core.lstrip("+-").partition(mark)
+    groups = whole.split(thousands)
+    if not (fraction.isdigit() or fraction == "") or not all(g.isdigit() for g in groups) or (
+            len(groups) > 1 and not (len(groups[0]) <= 3 and len(groups[-1]) == 3
+                                     and all(len(g) in (2, 3) for g in groups[1:]))):
+        return np.nan
+    digits = "".join(groups)
+    return sign * float(f"{digits or 0}.{fraction or 0}") if digits or fraction else np.nan
+
+
+def _proven_mark(core: str) -> str | None:
+    """POINT or COMMA where only that mark reads ``core`` ('12.50', '100,50', '1.120,00'); None where
+    either reads it the same (no mark at all) or differently ('1,234': 1234 or 1.234), or neither does."""
+    point, comma = _read_number(core, POINT), _read_number(core, COMMA)
+    if np.isnan(point) != np.isnan(comma):
+        return COMMA if np.isnan(point) else POINT
+    return None
+
+
+def _ambiguous(core: str) -> bool:
+    point, comma = _read_number(core, POINT), _read_number(core, COMMA)
+    return not np.isnan(point) and not np.isnan(comma) and point != comma
+
+
+# A locale's decimal mark and whether it writes the day before the month, for the languages and regions
+# most exports come from (Unicode CLDR); a region listed wins over its language.
+LOCALE_CONVENTIONS = {
+    "en": (POINT, True), "en-us": (POINT, False), "en-ph": (POINT, False), "en-za": (COMMA, True),
+    "zh": (POINT, False), "ja": (POINT, False), "ko": (POINT, False), "he": (POINT, True), "th": (POINT, True),
+    "hi": (POINT, True), "ga": (POINT, True), "mt": (POINT, True),
+    "de": (COMMA, True), "de-ch": (POINT, True), "de-li": (POINT, True), "fr": (COMMA, True),
+    "it": (COMMA, True), "it-ch": (POINT, True), "es": (COMMA, True), "es-mx": (POINT, True),
+    "es-us": (POINT, False), "pt": (COMMA, True), "nl": (COMMA, True), "sv": (COMMA, True), "da": (COMMA, True),
+    "nb": (COMMA, True), "no": (COMMA, True), "fi": (COMMA, True), "pl": (COMMA, True), "cs": (COMMA, True),
+    "sk": (COMMA, True), "hu": (COMMA, True), "ro": (COMMA, True), "ru": (COMMA, True), "uk": (COMMA, True),
+    "tr": (COMMA, True), "el": (COMMA, True), "id": (COMMA, True), "vi": (COMMA, True), "sl": (COMMA, True),
+    "hr": (COMMA, True), "bg": (COMMA, True), "lt": (COMMA, True), "lv": (COMMA, True), "et": (COMMA, True),
+}
+
+
+def locale_convention(locale: str | None) -> tuple[str, bool] | None:
+    """(decimal mark, day first) of a language tag such as "de-DE" or "en_US", None if not known."""
+    if not locale:
+        return None
+    tag = locale.replace("_", "-").lower()
+    return LOCALE_CONVENTIONS.get(tag) or LOCALE_CONVENTIONS.get(tag.split("-")[0])
+
+
+@dataclass
+class DecimalMark:
+    """The decimal mark a column's numbers are read with, and the note saying why (None: nothing to say)."""
+
+    mark: str
+    note: str | None = None
+
+
+def decimal_mark(values, setting: str = DECIMAL_AUTO, dialect: Dialect = Dialect(),
+                 column: str = "Amount") -> DecimalMark:
+    """The decimal mark of a column of numbers written as text, decided from the whole column.
+
+    A value only one mark reads proves it: 100,50 and 1.120,00 a comma, 12.50 and 1,234.50 a point.
+    Values either mark reads differently (1,234 is 1234 or 1.234) follow the proof; without one, the
+    file's hint decides (a semicolon-separated CSV, or the locale: ``dialect``), and without a hint the
+    column is refused. A column with proofs of both follows the more common; the others are unreadable
+    in it. ``setting`` (DECIMAL_POINT or DECIMAL_COMMA) decides instead.
+    """
+    cores = {v: _MONEY_MARKS.sub("", v.strip().strip("()").upper()) for v in values if isinstance(v, str)}
+    proofs = {POINT: [], COMMA: []}
+    ambiguous = []
+    for text, core in cores.items():
+        proven = _proven_mark(core)
+        if proven:
+            proofs[proven].append(text)
+        elif _ambiguous(core):
+            ambiguous.append(text)
+    if setting in (DECIMAL_POINT, DECIMAL_COMMA):
+        mark, why = (POINT if setting == DECIMAL_POINT else COMMA), "as Settings say"
+    elif proofs[COMMA] and proofs[POINT]:
+        mark = COMMA if len(proofs[COMMA]) > len(proofs[POINT]) else POINT
+        why = "because the column mixes both; values that fit only the other mark were skipped"
+    elif proofs[COMMA] or proofs[POINT]:
+        mark = COMMA if proofs[COMMA] else POINT
+        why = f"because {proofs[mark][0]} can only have a decimal {'comma' if mark == COMMA else 'point'}"
+    elif ambiguous:
+        mark, why = _hinted_mark(dialect)
+        if mark is None:
+            sample = ambiguous[0]
+            raise RfmError(f"The {column} column's numbers such as {sample} could be read with a decimal point "
+                           f"({_read_number(cores[sample], POINT):g}) or a decimal comma "
+                           f"({_read_number(cores[sample], COMMA):g}) and nothing in the column says which; "
+                           "set 'Decimal mark' in Settings to Point or Comma.")
+    else:
+        return DecimalMark(POINT)
+    if mark == POINT and not ambiguous and not proofs[COMMA]:
+        return DecimalMark(POINT)  # the usual reading, and nothing it could be mistaken for
+    name = "comma" if mark == COMMA else "point"
+    if not ambiguous and proofs[mark] and not proofs[COMMA if mark == POINT else POINT] and setting == DECIMAL_AUTO:
+        why = "the only reading that fits them"
+    sample = (ambiguous or proofs[mark] or proofs[COMMA if mark == POINT else POINT])[0]
+    core = cores[sample]
+    read = _read_number(core, mark)
+    shown = "unreadable" if np.isnan(read) else f"{read:.{len(core.rpartition(mark)[2]) if mark in core else 0}f}"
+    return DecimalMark(mark, f"numbers such as {sample} read with a decimal {name} (as {shown}), {why}")
+
+
+def _hinted_mark(dialect: Dialect) -> tuple[str | None, str]:
+    """The decimal mark the file suggests, and why; (None, "") where it suggests none."""
+    if dialect.delimiter == ";":
+        return COMMA, "as the file is separated by semicolons, as decimal-comma countries write CSV files"
+    convention = locale_convention(dialect.locale)
+    if convention:
+        return convention[0], f"as the file's language ({dialect.locale}) writes numbers so"
+    if dialect.delimiter == ",":
+        return POINT, "as the file is separated by commas, which rules out decimal commas left unquoted"
+    return None, ""
+
+
+def _numbers(coded: Coded, mark: str | None = POINT) -> tuple[np.ndarray, np.ndarray]:
+    """``number_value`` of every row with the column's decimal ``mark``, converting each distinct value once."""
+    if coded.typed.dtype.kind in "iuf":  # real numbers: nothing to read
+        return coded.spread(coded.typed.astype(float), np.nan), np.zeros(len(coded.codes), dtype=bool)
+    pairs = [number_value(v, mark) for v in coded.distinct]
     numbers = coded.spread(np.array([p[0] for p in pairs], dtype=float), np.nan)
     cleaned = coded.spread(np.array([p[1] for p in pairs], dtype=bool), False)
     return numbers, cleaned
 
 
-def parse_numbers(values) -> np.ndarray:
-    """Numbers from cell values or text (NaN where unreadable)."""
-    return _numbers(Coded(np.asarray(values, dtype=object)))[0]
+def parse_numbers(values, setting: str = DECIMAL_AUTO, dialect: Dialect = Dialect()) -> np.ndarray:
+    """Numbers from cell values or text (NaN where unreadable), the decimal mark decided as
+    ``decimal_mark`` decides it for the column; a column it would refuse is read with a point."""
+    coded = Coded(np.asarray(values, dtype=object))
+    try:
+        mark = decimal_mark(coded.distinct, setting, dialect).mark
+    except RfmError:
+        mark = POINT
+    return _numbers(coded, mark)[0]
 
 
-SERIAL_RANGE = (32874, 73051)  # Excel date serials from 1990-01-01 to 2100-01-01
+SERIAL_YEARS = (1990, 2100)  # serial numbers are taken for dates only from 1990-01-01 to 2100-01-01
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
+# A time of day followed by its zone: Z, UTC, GMT, an offset (+02:00, +0200, -05) or an abbreviation (PDT).
+_ZONE = re.compile(r"^(.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)\s*(?:Z|(?:UTC|GMT)?\s*[+-]\d\d(?::?\d\d)?|UTC|GMT|"
+                   r"\s[A-Z]{3,5})$")
+DateNote = tuple[str, str]  # (problem, action) of a note about the whole date column
 
 
-def parse_dates(values, date_order: str = "Auto") -> tuple[np.ndarray, str | None]:
-    """Dates (datetime64, NaT where unreadable) and a note on how ambiguous text dates were read.
+def parse_dates(values, date_order: str = "Auto", dialect: Dialect | None = None) -> tuple[np.ndarray, list[DateNote]]:
+    """Dates (datetime64, NaT where unreadable) and notes on how the column's text dates were read.
 
-    Real dates, Excel serial numbers, YYYYMMDD numbers, ISO text (2024-03-05) and day/month
-    text (05/03/2024) are read. Whether 05/03/2024 is 5 March or 3 May is decided for the
-    whole column: a value such as 13/03/2024 proves day first, 03/13/2024 month first;
-    with no proof, day first. ``date_order`` ("Day first", "Month first") forces the choice.
+    Real dates, Excel serial numbers (in the workbook's date system, ``dialect.date1904``), YYYYMMDD
+    numbers, ISO text (2024-03-05, with or without a time and a zone) and day/month text (05/03/2024)
+    are read. Whether 05/03/2024 is 5 March or 3 May is decided for the whole column: a value such as
+    13/03/2024 proves day first, 03/13/2024 month first; with no proof, the file's locale decides, else
+    day first. ``date_order`` ("Day first", "Month first") forces the choice. A time's zone is left out:
+    the date is the calendar date as written, never moved to another day by converting it.
     """
-    return _dates(Coded(np.asarray(values, dtype=object)), date_order)
+    return _dates(Coded(np.asarray(values, dtype=object)), date_order, dialect or Dialect())
 
 
-def _dates(coded: Coded, date_order: str) -> tuple[np.ndarray, str | None]:
+def _dates(coded: Coded, date_order: str, dialect: Dialect) -> tuple[np.ndarray, list[DateNote]]:
     if coded.typed.dtype.kind == "M":  # a column of real dates
-        return coded.spread(coded.typed.astype("datetime64[ns]"), np.datetime64("NaT")), None
+        return coded.spread(coded.typed.astype("datetime64[ns]"), np.datetime64("NaT")), []
     distinct = coded.distinct
     result = pd.Series(pd.NaT, index=distinct.index, dtype="datetime64[ns]")
     values = distinct.to_numpy()
     is_date = _each(values, lambda v: hasattr(v, "year") and 1900 <= v.year <= 2200)
-    if is_date.any():
-        result[is_date] = pd.to_datetime(pd.Series(values[is_date]), errors="coerce").to_numpy("datetime64[ns]")
+    if is_date.any():  # a zone on a date object is left out as on text: the wall-clock date stays
+        naive = [v.replace(tzinfo=None) if getattr(v, "tzinfo", None) else v for v in values[is_date]]
+        result[is_date] = pd.to_datetime(pd.Series(naive, dtype=object), errors="coerce").to_numpy("datetime64[ns]")
     is_number = _each(values, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
     numbers = pd.to_numeric(distinct.where(is_number), errors="coerce")
     yyyymmdd = numbers.between(19000101, 21001231) & (numbers % 1 == 0)
     if yyyymmdd.any():
         result[yyyymmdd] = pd.to_datetime(numbers[yyyymmdd].astype("int64").astype(str), format="%Y%m%d",
                                           errors="coerce")
-    serial = numbers.between(*SERIAL_RANGE) & ~yyyymmdd
+    first, last = (int((np.datetime64(f"{year}-01-01") - dialect.epoch).astype(int)) for year in SERIAL_YEARS)
+    serial = numbers.between(first, last) & ~yyyymmdd
     if serial.any():
-        result[serial] = pd.Timestamp(EPOCH) + pd.to_timedelta(numbers[serial], unit="D")
+        result[serial] = pd.Timestamp(dialect.epoch) + pd.to_timedelta(numbers[serial], unit="D")
     is_text = _each(values, lambda v: isinstance(v, str) and bool(v.strip()))
-    note = None
+    notes = []
     if is_text.any():
-        result[is_text], note = _text_dates(distinct[is_text].str.strip(), date_order)
-    return coded.spread(result.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT")), note
+        result[is_text], notes = _text_dates(distinct[is_text].str.strip(), date_order, dialect)
+    return coded.spread(result.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT")), notes
 
 
 def _each(values: np.ndarray, test) -> np.ndarray:
     return np.fromiter(map(test, values), dtype=bool, count=len(values))
 
 
-def _text_dates(text: pd.Series, date_order: str) -> tuple[pd.Series, str | None]:
+def _wall_clock(text: pd.Series, format: str) -> pd.Series:
+    """Text parsed as dates and times (NaT where unreadable), any zone left out as written: the zones the
+    zone rule does not know (or a column mixing them) are dropped value by value, never converted."""
+    try:
+        parsed = pd.to_datetime(text, format=format, errors="coerce")
+        return parsed.dt.tz_localize(None) if parsed.dt.tz is not None else parsed.astype("datetime64[ns]")
+    except (ValueError, TypeError, AttributeError):
+        one = [pd.to_datetime(v, format=format, errors="coerce") if isinstance(v, str) else pd.NaT for v in text]
+        return pd.Series([pd.NaT if pd.isna(v) else v.tz_localize(None) if v.tzinfo else v for v in one],
+                         index=text.index, dtype="datetime64[ns]")
+
+
+def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.Series, list[DateNote]]:
+    notes = []
+    zoned = text.str.extract(_ZONE)[0]
+    if zoned.notna().any():
+        notes.append((f"times with a time zone, such as {text[zoned.notna()].iloc[0]}: the date is taken as "
+                      "written, the zone left out", "read that way: an order keeps the day the shop's export gives it"))
+        text = zoned.fillna(text)
     parts = text.str.extract(_DAY_MONTH)
     slashed = parts[0].notna()
-    dates = pd.to_datetime(text.where(~slashed), format="ISO8601", errors="coerce")
+    dates = _wall_clock(text.where(~slashed), format="ISO8601")
+    rest = dates.isna() & ~slashed
+    if rest.any():
+        dates[rest] = _wall_clock(text[rest], format="mixed")
     if not slashed.any():
-        rest = dates.isna()
-        dates[rest] = pd.to_datetime(text[rest], format="mixed", errors="coerce")
-        return dates, None
+        return dates, notes
     first, second = parts[0][slashed].astype(int), parts[1][slashed].astype(int)
     proves_day, proves_month = (first > 12) & (second <= 12), (second > 12) & (first <= 12)
+    convention = locale_convention(dialect.locale)
     if date_order in ("Day first", "Month first"):
         day_first, why = date_order == "Day first", "as Settings say"
     elif proves_month.any() and not proves_day.any():
@@ -444,6 +889,8 @@ def _text_dates(text: pd.Series, date_order: str) -> tuple[pd.Series, str | None
     elif proves_day.any():
         day_first = proves_day.sum() >= proves_month.sum()
         why = "because the column mixes both; values that fit only the other order were skipped"
+    elif convention:
+        day_first, why = convention[1], f"as the file's language ({dialect.locale}) writes dates so"
     else:
         day_first, why = True, "as nothing in the column proves either order"
     order = "dd/mm" if day_first else "mm/dd"
@@ -454,8 +901,9 @@ def _text_dates(text: pd.Series, date_order: str) -> tuple[pd.Series, str | None
     dates[slashed] = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day, "hour": clock[0],
                                                   "minute": clock[1], "second": clock[2]}), errors="coerce")
     sample = text[slashed].iloc[0]
-    note = f"text dates such as {sample} read as {'day/month' if day_first else 'month/day'} ({order}/yyyy), {why}"
-    return dates, note
+    notes.insert(0, (f"text dates such as {sample} read as {'day/month' if day_first else 'month/day'} "
+                     f"({order}/yyyy), {why}", "read that way; change 'Dates are written' in Settings if wrong"))
+    return dates, notes
 
 
 # ---------------------------------------------------------------- the currency of the amounts

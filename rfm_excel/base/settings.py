@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import RfmError
 from .excel import cell_name
-from .orders import number_value
+from .orders import DECIMAL_AUTO, DECIMAL_COMMA, DECIMAL_POINT, number_value
 
 DATE_AUTO, DATE_DAY_FIRST, DATE_MONTH_FIRST = "Auto", "Day first", "Month first"
 FORECAST_MODIFIED, FORECAST_PLAIN = "Modified BG/NBD", "BG/NBD"  # the names forecast.py gives its models
@@ -230,6 +230,7 @@ class Settings:
     monetary_weight: float = 1.0
     currency_symbol: str = ""
     date_order: str = DATE_AUTO
+    decimal_mark: str = DECIMAL_AUTO
     customer_column: str | None = None
     order_column: str | None = None
     date_column: str | None = None
@@ -320,6 +321,9 @@ SETTING_ROWS = (
     SettingRow("date_order", "Dates are written",
                "For text dates such as 03/04/2024. Auto: decided from the whole column (see Data Issues).",
                (DATE_AUTO, DATE_DAY_FIRST, DATE_MONTH_FIRST)),
+    SettingRow("decimal_mark", "Decimal mark",
+               "For amounts written as text such as 1.234,50. Automatic: decided from each column (see Data Issues).",
+               (DECIMAL_AUTO, DECIMAL_POINT, DECIMAL_COMMA)),
     SettingRow("customer_column", "Customer ID column",
                "Header of the column holding customer IDs, if it is not found by itself. Blank = detect."),
     SettingRow("order_column", "Order ID column", "Header of the order or invoice number column. Blank = detect."),

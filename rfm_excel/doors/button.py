@@ -17,13 +17,14 @@ import xlwings as xw
 
 from .. import core
 from ..base.errors import RfmError
+from ..base.orders import Dialect
 from ..base.settings import Settings, parse_settings
 from ..base.sheet_names import SCORE_HISTORY
 from ..domain.history import from_sheet
 from ..layout.sheets import OPENS_ON, output_sheets
 from ..layout.template import settings_sheet, start_here_sheet
 from ..readers.workbook import orders_from_rows
-from ..writers.live import activate, find_sheet, merged_ranges, sheet_values, write_layouts
+from ..writers.live import activate, find_sheet, merged_ranges, sheet_values, uses_1904_dates, write_layouts
 from .failures import book_path, unexpected
 from .files import write_full_lists
 
@@ -70,7 +71,7 @@ def score_book(book: xw.Book, orders_sheet: str | None = None,
     history = from_sheet(sheet_values(history_sheet)) if history_sheet else None
     status(f"Score customers: scoring {len(orders):,} order rows...")
     result = core.score(orders, settings, first_row=first_row, sheet=sheet.name, read_issues=read_issues,
-                        history=history)
+                        history=history, dialect=Dialect(date1904=uses_1904_dates(book)))
     status(f"Score customers: writing the sheets for {result.customers:,} customers...")
     scored_at = dt.datetime.now()
     book.app.screen_updating = False

@@ -12,6 +12,7 @@ import xlsxwriter
 
 from .. import core
 from ..base.errors import RfmError
+from ..base.ooxml import Package
 from ..base.settings import BEST_LOWEST, Settings, parse_settings
 from ..domain.contact import CONTACT, neutralise_formulas
 from ..domain.history import from_sheet, movement, of_filter, snapshot_dates
@@ -61,7 +62,8 @@ def _read_and_score(path: Path, as_of: dt.date | None, orders_sheet: str | None)
     contents = read_book(path, orders_sheet)
     settings = parse_settings(contents.settings_rows) if contents.settings_rows is not None else Settings()
     result = core.score(contents.orders, settings, as_of, first_row=contents.first_row, sheet=contents.orders_sheet,
-                        read_issues=contents.issues, history=from_sheet(contents.history_rows))
+                        read_issues=contents.issues, history=from_sheet(contents.history_rows),
+                        dialect=contents.dialect)
     return contents, result
 
 
@@ -234,7 +236,8 @@ def write_layouts(book: Path, out: Path, layouts: list[SheetLayout], before: lis
     with tempfile.TemporaryDirectory(prefix="rfm-") as folder:
         sheets = Path(folder) / "sheets.xlsx"
         workbook = xlsxwriter.Workbook(str(sheets), {"constant_memory": True, "strings_to_formulas": False,
-                                                      "strings_to_numbers": False, "strings_to_urls": False})
+                                                      "strings_to_numbers": False, "strings_to_urls": False,
+                                                      "date_1904": Package(book).date1904()})  # the book's dates
         styles = Styles(workbook)
         rows = {layout.name: write_layout(workbook, styles, layout) for layout in [*before, *layouts]}
         workbook.close()

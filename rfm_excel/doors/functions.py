@@ -25,11 +25,12 @@ import xlwings as xw
 
 from .. import core
 from ..base.errors import RfmError
-from ..base.orders import customer_keys, id_text
+from ..base.excel import EPOCH, EPOCH_1904
+from ..base.orders import Dialect, customer_keys, id_text
 from ..base.settings import MAX_BINS, SETTING_ROWS, Settings, checked, parse_settings, whole
 from ..layout.sheets import scores_sheet, segments_sheet
 from ..readers.workbook import orders_block
-from ..writers.live import find_sheet, sheet_values
+from ..writers.live import find_sheet, sheet_values, uses_1904_dates
 from .failures import book_path, unexpected
 
 CATEGORY = "RFM"
@@ -61,23 +62,24 @@ class ScoreCache:
 
     def __init__(self, size: int = 4):
         self.size = size
-        self.entries: list[tuple[list, Settings, Scored | Exception]] = []
+        self.entries: list[tuple[list, Settings, Dialect, Scored | Exception]] = []
         self.scorings = 0  # how many times the orders were actually scored
 
-    def scored(self, orders: list[list], settings: Settings) -> Scored:
-        """The scored ``orders`` (rows of cells, header first) under ``settings``; raises RfmError, or the
-        unexpected exception scoring them raised."""
-        for i, (rows, known, outcome) in enumerate(self.entries):
-            if known == settings and len(rows) == len(orders) and rows == orders:
+    def scored(self, orders: list[list], settings: Settings, dialect: Dialect = Dialect()) -> Scored:
+        """The scored ``orders`` (rows of cells, header first) under ``settings``, their numbers and dates
+        read as ``dialect`` says (the workbook's date system); raises RfmError, or the unexpected exception
+        scoring them raised."""
+        for i, (rows, known, read_as, outcome) in enumerate(self.entries):
+            if known == settings and read_as == dialect and len(rows) == len(orders) and rows == orders:
                 self.entries.insert(0, self.entries.pop(i))
                 break
         else:
             self.scorings += 1
             try:
-                outcome = _score(orders, settings)
+                outcome = _score(orders, settings, dialect)
             except Exception as error:
                 outcome = error
-            self.entries.insert(0, (orders, settings, outcome))
+            self.entries.insert(0, (orders, settings, dialect, outcome))
             del self.entries[self.size:]
         if isinstance(outcome, Exception):
             raise outcome
@@ -87,9 +89,9 @@ class ScoreCache:
 CACHE = ScoreCache()
 
 
-def _score(orders: list[list], settings: Settings) -> Scored:
+def _score(orders: list[list], settings: Settings, dialect: Dialect) -> Scored:
     frame, first_row = orders_block(orders)
-    result = core.score(frame, settings, first_row=first_row)
+    result = core.score(frame, settings, first_row=first_row, dialect=dialect)
     keys = customer_keys(result.scores["Customer ID"])
     return Scored(result, dict(zip(keys.tolist(), range(len(keys)))))
 
@@ -128,15 +130,16 @@ def scored(orders, as_of=None, window_months=None, levels=None, settings=None, c
     if not isinstance(orders, list) or len(orders) < 2:
         raise RfmError("orders must be a range with its header row and the orders under it, e.g. Orders[#All].")
     chosen = workbook_settings(caller, settings)
+    dialect = Dialect(date1904=caller is not None and uses_1904_dates(caller.sheet.book))
     if as_of is not None:
-        chosen = chosen.with_as_of(as_of_date(as_of))
+        chosen = chosen.with_as_of(as_of_date(as_of, dialect.date1904))
     if window_months is not None:
         chosen = replace(chosen, window_months=_whole(window_months, "window_months", 1, None))
     if levels is not None:
         n = _whole(levels, "levels", 2, MAX_BINS)
         chosen = replace(chosen, recency_bins=n, frequency_bins=n, monetary_bins=n, recency_breakpoints=None,
                          frequency_breakpoints=None, monetary_breakpoints=None)
-    return CACHE.scored(orders, chosen)
+    return CACHE.scored(orders, chosen, dialect)
 
 
 def workbook_settings(caller=None, settings: list[list] | None = None) -> Settings:
@@ -180,14 +183,21 @@ def not_available():
     return VARIANT(pythoncom.VT_ERROR, XL_ERROR_NA)
 
 
-def as_of_date(value) -> dt.date:
-    """A date from a cell (datetime), a typed DATE(...) (a serial number) or text such as 2024-06-30."""
+def as_of_date(value, date1904: bool = False) -> dt.date:
+    """A date from a cell (datetime), a typed DATE(...) (a serial number, counted in the workbook's date
+    system: from 1904 where ``date1904``) or text such as 2024-06-30.
+
+    >>> as_of_date(45473), as_of_date(44011, date1904=True)
+    (datetime.date(2024, 6, 30), datetime.date(2024, 6, 30))
+    """
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return xw.to_datetime(value).date()
+        if not 0 <= value < 2958466:  # 9999-12-31 in the 1900 system: beyond it no date exists
+            raise RfmError(f"as_of must be a date such as 2024-06-30; it is {value!r}.")
+        return (EPOCH_1904 if date1904 else EPOCH).astype(dt.date) + dt.timedelta(days=int(value))
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:

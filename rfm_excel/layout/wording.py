@@ -18,8 +18,8 @@ from ..domain.products import Offers
 
 SUMMARY_PHRASES = {  # issue Action -> how the summary counts it
     "repaired": "values repaired", "counted as a return": "cancelled invoices counted as returns",
-    "netted": "return lines netted", "merged": "ID spellings merged",
-    "customer not scored": "customers with no purchase (only returns)"}
+    "netted": "returns and refunds netted", "merged": "ID spellings merged",
+    "not counted as a purchase": "orders worth nothing", "customer not scored": "customers with no purchase (only returns)"}
 LEVEL_NAMES = {2: "halves", 3: "thirds", 4: "quarters", 5: "fifths", 6: "sixths", 7: "sevenths", 8: "eighths",
                9: "ninths"}
 

@@ -29,12 +29,14 @@ from ..base.orders import as_frame, map_columns
 FAST_FROM_BYTES = 8 << 20  # smaller sheets read quickly enough cell by cell
 TYPED = {"float", "int", "string", "datetime", "date"}
 READ_AS_TYPED = ("order_date", "amount", "quantity", "price")  # every other column is read as text
+_MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\s")  # <mergeCell ref=...>, or <x:mergeCell> (ClosedXML)
 
 
-def typed_orders(path: Path, part: str, sheet: str) -> pd.DataFrame | None:
+def typed_orders(path: Path, part: str, sheet: str, source: str | bytes | None = None) -> pd.DataFrame | None:
     """The orders block under the header in row 1 of ``sheet`` (stored in the package as ``part``),
     one typed column per header; None where the sheet needs reading cell by cell (merged cells,
-    a column mixing types, repeated or missing headers...)."""
+    a column mixing types, repeated or missing headers...). ``source`` is what fastexcel reads
+    (a copy in memory for a workbook with sheets it refuses), the file itself by default."""
     header = header_names(path, part)
     mapped = map_columns(header) if header is not None else {}
     if "customer_id" not in mapped:
@@ -44,7 +46,7 @@ def typed_orders(path: Path, part: str, sheet: str) -> pd.DataFrame | None:
     customer = header.index(mapped["customer_id"])
     with ThreadPoolExecutor(1) as pool:  # both release the GIL: the scan costs no extra time on two cores
         merged = pool.submit(_has_merged_cells, path, part)
-        loaded = _load(path, sheet, as_text, customer, header[customer])
+        loaded = _load(source or str(path), sheet, as_text, customer, header[customer])
         if loaded is None or merged.result():
             return None
     columns = loaded.available_columns()
@@ -74,13 +76,13 @@ def typed_orders(path: Path, part: str, sheet: str) -> pd.DataFrame | None:
     return frame
 
 
-def _load(path: Path, sheet: str, as_text: dict[int, str], customer: int, customer_header: str):
+def _load(source: str | bytes, sheet: str, as_text: dict[int, str], customer: int, customer_header: str):
     """The sheet loaded by fastexcel with the ``as_text`` columns read as text, except the customer
     column while it holds only numbers (numbers are handed over in a quarter of the time of texts);
     None if a column mixes types (other than customer IDs such as 12345 and C12345)."""
-    book = fastexcel.read_excel(str(path))
     options = dict(header_row=0, dtype_coercion="strict", schema_sample_rows=None)
     try:
+        book = fastexcel.read_excel(source)
         return book.load_sheet(sheet, dtypes={i: t for i, t in as_text.items() if i != customer}, **options)
     except Exception as error:  # a column mixing types, or anything else fastexcel cannot type
         if f"column {customer_header}" not in str(error):
@@ -101,11 +103,12 @@ def header_names(path: Path, part: str) -> list[str] | None:
     a number in every cell from A to its last one."""
     with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
         head = stream.read(1 << 16)
-    row = re.search(rb"<row\b([^>]*)>(.*?)</row>", head, re.S)
-    if row is None or not re.search(rb'\br="1"', row[1]):
+    row = re.search(rb"<(?:(\w+):)?row\b([^>]*)>(.*?)</(?:\w+:)?row>", head, re.S)
+    if row is None or not re.search(rb'\br="1"', row[2]):
         return None
+    prefix = b":" + row[1] if row[1] else b""  # <x:row>: the cells' prefix is declared on the wrapper too
     try:
-        cells = parse_xml(b'<row xmlns="%s">%s</row>' % (MAIN.encode(), row[2]), part)
+        cells = parse_xml(b'<row xmlns%s="%s">%s</row>' % (prefix, MAIN.encode(), row[3]), part)
     except RfmError:
         return None
     texts: list[str | int] = []  # an int is an index into the shared strings
@@ -149,7 +152,7 @@ def _has_merged_cells(path: Path, part: str) -> bool:
     with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
         tail = b""
         for chunk in iter(lambda: stream.read(1 << 22), b""):
-            if b"<mergeCell " in tail + chunk:
+            if b"mergeCell" in tail + chunk and _MERGE_CELL.search(tail + chunk):  # the plain search is fast
                 return True
-            tail = chunk[-16:]
+            tail = chunk[-64:]
     return False

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,17 +17,22 @@ from ..base import sheet_names
 from ..base.errors import RfmError
 from ..base.excel import cell_name, column_number
 from ..base.ooxml import DOC_REL, MAIN, Package
-from ..base.orders import ISSUE_COLUMNS, as_frame, map_columns
+from ..base.orders import HEADER_SEARCH_ROWS, ISSUE_COLUMNS, Dialect, as_frame, is_header_row, map_columns
+from ..base.settings import parse_settings
 from . import typed
+from .styles import Styles, ids_as_shown
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-HEADER_SEARCH_ROWS = 30
 
 
 MAX_CELLS = 25_000_000  # e.g. 1,048,576 rows x 24 columns; beyond that the sheet is refused, not read
 MAX_PART_BYTES = 4 << 30  # uncompressed size of one sheet's XML
 MAX_RATIO = 200  # uncompressed / compressed, for parts over 64 MB: a zip bomb, not a spreadsheet
-_CELL_REFERENCE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+# Tags as any writer spells them: with or without a namespace prefix (<x:c>, as ClosedXML and the Open XML
+# SDK write), the reference among the other attributes in any order.
+_CELL_REFERENCE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s[^>]*?\bref="(?:[A-Z]+[0-9]+:)?([A-Z]{1,3})([0-9]{1,7})"')
+_A1_WITH_VALUE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="A1"(?:\s[^>]*[^/>])?\s*>')
 
 
 @dataclass
@@ -39,6 +45,7 @@ class BookContents:
     settings_rows: list[list] | None  # None when the workbook has no Settings sheet
     issues: pd.DataFrame  # what reading repaired (merged cells filled)
     history_rows: list[list] | None = None  # the Score History sheet, when the workbook has one
+    dialect: Dialect = field(default_factory=Dialect)  # what the workbook says of its values (1904 dates)
 
 
 def check_workbook(path: Path) -> None:
@@ -89,17 +96,21 @@ def check_sheet_size(path: Path, sheet: str) -> SheetPart | None:
                        "orders sheet; the file may be malicious, so it was not read.")
     with package.zip.open(part) as stream:
         head = stream.read(4096)
-        starts_at_a1 = re.search(rb'<c r="A1"(?:\s[^>]*[^/>])?>', head) is not None
-        found = re.search(rb'<dimension ref="(?:[A-Z]+[0-9]+:)?([A-Z]{1,3})([0-9]{1,7})"', head)
+        starts_at_a1 = _A1_WITH_VALUE.search(head) is not None
+        found = _DIMENSION.search(head)
         if found:
             last_column, last_row = found[1], int(found[2])
-        else:
-            last_column, last_row = b"A", 0
-            for chunk in iter(lambda: head + stream.read(1 << 22), head):
-                head = b""
-                for letters, row in _CELL_REFERENCE.findall(chunk):
+        else:  # no <dimension>: the last cell is found by reading the whole part, a chunk at a time
+            last_column, last_row, rest = b"A", 0, head
+            while True:
+                chunk = stream.read(1 << 22)
+                cut = rest.rfind(b">") + 1 if chunk else len(rest)  # a cell tag is never split between scans
+                for letters, row in _CELL_REFERENCE.findall(rest[:cut]):
                     last_row = max(last_row, int(row))
                     last_column = max(last_column, letters, key=lambda c: (len(c), c))
+                if not chunk:
+                    break
+                rest = rest[cut:] + chunk
     columns = column_number(last_column.decode())
     if columns * last_row > MAX_CELLS:
         raise RfmError(f"The {sheet} sheet reaches cell {last_column.decode()}{last_row} ({columns * last_row:,} "
@@ -107,9 +118,11 @@ def check_sheet_size(path: Path, sheet: str) -> SheetPart | None:
     return SheetPart(part, info.file_size, starts_at_a1)
 
 
-def _open(path: Path) -> python_calamine.CalamineWorkbook:
+def _open(path: Path, source: str | bytes) -> python_calamine.CalamineWorkbook:
     try:
-        return python_calamine.CalamineWorkbook.from_path(str(path))
+        if isinstance(source, bytes):
+            return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(source))
+        return python_calamine.CalamineWorkbook.from_path(source)
     except Exception as error:  # calamine raises several types for damaged files
         raise RfmError(f"{path.name} could not be read as a workbook ({error}); open and re-save it in Excel.") \
             from None
@@ -134,9 +147,14 @@ def _rows(sheet: python_calamine.CalamineSheet, name: str) -> list[list]:
 def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
     """Read the Orders sheet (or ``orders_sheet``) and the Settings sheet, if any."""
     check_workbook(path)
-    book = _open(path)
+    package = Package(path)
+    # Sheets the readers refuse (Excel 4.0 macro sheets, dialog sheets) are left out of a copy in memory.
+    source = package.with_only_worksheets() or str(path)
+    book = _open(path, source)
     names = book.sheet_names
     sheet = sheet_names.find(names, orders_sheet or "Orders")
+    if sheet is None and orders_sheet is None:  # Apple Numbers names each table's sheet "<sheet> - <table>"
+        sheet = next((name for name in names if re.fullmatch(r"\s*orders - table \d+\s*", name, re.I)), None)
     if sheet is None:
         hint = "use --orders-sheet NAME" if orders_sheet is None else "check the spelling"
         raise RfmError(f"{path.name} has no sheet named {orders_sheet or 'Orders'!r} (it has: {', '.join(names)}); "
@@ -145,14 +163,28 @@ def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
     big = part is not None and part.size >= typed.FAST_FROM_BYTES and part.starts_at_a1
     with ThreadPoolExecutor(1) as pool:  # both libraries parse outside the GIL, so this costs no time on two cores
         extras = pool.submit(_settings_and_history, path, book)
-        orders = typed.typed_orders(path, part.name, sheet) if big else None
+        orders = typed.typed_orders(path, part.name, sheet, source) if big else None
         settings_rows, history_rows = extras.result()
     if orders is not None:
         first_row, issues = 2, _merged_issues([], orders, 2)
     else:
         worksheet = _sheet(book, sheet)
         orders, first_row, issues = orders_from_rows(_rows(worksheet, sheet), worksheet.merged_cell_ranges or [], sheet)
-    return BookContents(orders, first_row, sheet, settings_rows, issues, history_rows)
+    formats = Styles(package)
+    if part is not None:
+        orders = ids_as_shown(path, part.name, formats, orders, first_row, _id_headers(orders, settings_rows))
+    return BookContents(orders, first_row, sheet, settings_rows, issues, history_rows,
+                        Dialect(date1904=package.date1904(), locale=formats.locale))
+
+
+def _id_headers(orders: pd.DataFrame, settings_rows: list[list] | None) -> list[str]:
+    """The headers of the customer and order ID columns, as Settings name them or as detected."""
+    try:
+        chosen = parse_settings(settings_rows).chosen_columns() if settings_rows else {}
+        mapped = map_columns(list(orders.columns), chosen)
+    except RfmError:  # a setting in error is reported when the settings are read for the run
+        mapped = map_columns(list(orders.columns))
+    return [mapped[column] for column in ("customer_id", "order_id") if column in mapped]
 
 
 def orders_from_rows(rows: list[list], merged: list, sheet: str = "Orders") -> tuple[pd.DataFrame, int, pd.DataFrame]:
@@ -213,14 +245,14 @@ def _blank(value) -> bool:
 def orders_block(rows: list[list], sheet: str = "Orders") -> tuple[pd.DataFrame, int]:
     """The contiguous block of rows under the header row, as a DataFrame headed by the sheet's headers.
 
-    The header row is the first of the top rows that names a customer column (else the first
-    non-blank row); the block ends at the first entirely blank row.
+    The header row is the first of the top rows that names a customer column or is an export's
+    (``orders.is_header_row``; else the first non-blank row); the block ends at the first entirely blank row.
     """
     candidates = [r for r, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if any(not _blank(v) for v in row)]
     if not candidates:
         raise RfmError(f"The {sheet} sheet is empty; paste your orders under a header row "
                        "(Customer ID, Order ID, Order Date, Amount).")
-    header_row = next((r for r in candidates if "customer_id" in map_columns(rows[r])), candidates[0])
+    header_row = next((r for r in candidates if is_header_row(rows[r])), candidates[0])
     header = rows[header_row]
     width = max(c for c, v in enumerate(header) if not _blank(v)) + 1
     headers = [str(v).strip() if not _blank(v) else f"Column {cell_name(0, c)[:-1]}" for c, v in

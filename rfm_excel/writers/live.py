@@ -306,3 +306,18 @@ def _desktop(sheet: xw.Sheet) -> str | None:
     if sheet.book.app.engine.name != "excel":
         return None
     return "windows" if sys.platform.startswith("win") else "mac"
+
+
+def uses_1904_dates(book: xw.Book) -> bool:
+    """Whether the open workbook counts its serial numbers from 1904 (Excel's "Use 1904 date system").
+
+    Dates are written as date values (never as serial numbers), which Excel stores in the workbook's
+    own system, so only serial numbers read from cells need this. xlwings' other engines do not
+    tell; their workbooks are taken to count from 1900, as Excel's default.
+    """
+    where = _desktop(book.sheets[0])
+    if where == "windows":
+        return bool(book.api.Date1904)
+    if where == "mac":
+        return bool(book.api.date_1904.get())
+    return False

@@ -6,6 +6,7 @@ import datetime as dt
 
 import xlsxwriter
 
+from ...base.excel import EPOCH, EPOCH_1904
 from ...layout.blocks import Area, Cell, Chart, SheetLayout, Table
 from ...layout.theme import SERIES, TABLE_STYLE, Style
 from .rows import RowBlock
@@ -56,7 +57,7 @@ def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout,
     if apart is None:
         return None
     return RowBlock(apart.frame[apart.headers], [c.kind for c in apart.columns],
-                    [styles(c.style) for c in apart.columns], apart.row + 1)
+                    [styles(c.style) for c in apart.columns], apart.row + 1, EPOCH_1904 if book.date_1904 else EPOCH)
 
 
 def _rows_apart(layout: SheetLayout, cells: dict) -> Table | None:

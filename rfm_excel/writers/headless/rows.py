@@ -33,12 +33,13 @@ def _numbers(values: np.ndarray) -> pa.StringArray:
     return pa.array(values, mask=blank).cast(pa.string())
 
 
-def cell_texts(series: pd.Series, kind: str) -> tuple[pa.StringArray, bool]:
+def cell_texts(series: pd.Series, kind: str, epoch: np.datetime64 = EPOCH) -> tuple[pa.StringArray, bool]:
     """A column's cell values as the text that goes into the XML (null for blank) and whether they
     are text cells. ``kind`` "id" means text that is written as numbers where every ID is a plain one
-    (``plain_integers``); "id number" that this is already known."""
+    (``plain_integers``); "id number" that this is already known. Dates are serial numbers counted
+    from ``epoch``, the day 0 of the workbook's date system (base.excel.EPOCH or EPOCH_1904)."""
     if kind == "date":
-        days = (series.to_numpy(dtype="datetime64[D]") - EPOCH).astype(float)
+        days = (series.to_numpy(dtype="datetime64[D]") - epoch).astype(float)
         days[pd.isna(series).to_numpy()] = np.nan
         return _numbers(days), False
     if series.dtype.kind in "iufb":
@@ -73,6 +74,7 @@ class RowBlock:
     kinds: list[str]
     formats: list  # XlsxWriter Format per column; its xf_index is known once the workbook is closed
     first_row: int  # zero-based sheet row of the first data row
+    epoch: np.datetime64 = EPOCH  # day 0 of the date system of the workbook the rows go into
 
     def xml(self, xf_map: list[int]) -> bytes:
         """``<row>`` elements, with style indexes as placed in the target workbook by ``xf_map``."""
@@ -95,7 +97,7 @@ class RowBlock:
             opening = style + (f' t="inlineStr"><is><t{space}>' if text else "><v>")
             cells.append((header, kind, column_letter(col), opening, "</t></is></c>" if text else "</v></c>",
                           style + "/>"))  # a blank cell keeps its column's style
-        return [partial(_rows, self.table.iloc[start:start + rows], self.first_row + start, cells)
+        return [partial(_rows, self.table.iloc[start:start + rows], self.first_row + start, cells, self.epoch)
                 for start in range(0, len(self.table), rows)]
 
     @property
@@ -103,13 +105,14 @@ class RowBlock:
         return f"{column_letter(len(self.kinds) - 1)}{self.first_row + max(len(self.table), 1)}"
 
 
-def _rows(table: pd.DataFrame, first_row: int, cells: list[tuple]) -> pa.Buffer:
+def _rows(table: pd.DataFrame, first_row: int, cells: list[tuple], epoch: np.datetime64) -> pa.Buffer:
     """The ``<row>`` elements of ``table``, built column by column with Arrow's string kernels (no
-    Python object per cell); ``cells`` says per column how to write it (see ``RowBlock.pieces``)."""
+    Python object per cell); ``cells`` says per column how to write it (see ``RowBlock.pieces``),
+    ``epoch`` the day its dates count from."""
     numbers = pa.array(np.arange(first_row + 1, first_row + 1 + len(table))).cast(pa.string())
     parts = ['<row r="', numbers, '">']
     for header, kind, letter, opening, closing, blank in cells:
-        values = cell_texts(table[header], kind)[0]
+        values = cell_texts(table[header], kind, epoch)[0]
         cell = pc.binary_join_element_wise(opening, values, closing, "")
         parts += [f'<c r="{letter}', numbers, pc.fill_null(cell, blank)]
     parts.append("</row>")
