@@ -32,7 +32,8 @@ remote_books = sys.modules.setdefault(_spec.name, importlib.util.module_from_spe
 _spec.loader.exec_module(remote_books)
 
 ORDER_HEADER = ["Customer ID", "Order ID", "Order Date", "Amount", "Customer Name", "Email"]
-FUNCTIONS = ["RFM_SCORE", "RFM_SEGMENT", "RFM_RECENCY", "RFM_FREQUENCY", "RFM_MONETARY", "RFM_TABLE", "RFM_SEGMENTS"]
+FUNCTIONS = ["RFM_SCORE", "RFM_SEGMENT", "RFM_RECENCY", "RFM_FREQUENCY", "RFM_MONETARY", "RFM_TABLE", "RFM_SEGMENTS",
+             "RFM_P_ACTIVE", "RFM_PREDICTED_VALUE", "RFM_NEXT_PRODUCT"]
 MISSING = object()  # an optional argument left out in the formula
 VT_ERROR = 10  # pythoncom's variant type of an error value
 
@@ -122,8 +123,9 @@ def test_every_function_has_help_texts_and_a_category(windows_udfs):
         assert all(not a["doc"].startswith("Positional argument") for a in visible), name
         orders = next(a for a in info["args"] if a["name"] == "orders")
         assert orders["options"] == {"ndim": 2}  # always rows of cells, even for a one-row range
-        assert [a["name"] for a in info["args"] if "optional" in a] == ["as_of", "window_months", "levels", "settings",
-                                                                       "caller"]
+        extra = ["horizon_days"] if name == "RFM_PREDICTED_VALUE" else []
+        assert [a["name"] for a in info["args"] if "optional" in a] == extra + ["as_of", "window_months", "levels",
+                                                                               "settings", "caller"]
         settings = next(a for a in info["args"] if a["name"] == "settings")
         assert settings["options"] == {"ndim": 2} and "Settings!A1:L60" in settings["doc"]
 
@@ -317,3 +319,51 @@ def test_functions_match_headless_mode_on_the_real_export(windows_udfs, sample_c
         assert cell(call(windows_udfs, "RFM_SCORE", customer, orders)) == code
         assert cell(call(windows_udfs, "RFM_SEGMENT", customer, orders)) == segment
     assert windows_udfs.module.CACHE.scorings == 1
+
+
+# ================================================================== the forecast's and the offers' functions
+
+
+@pytest.fixture
+def sample_book(monkeypatch):
+    """A Book whose Orders sheet holds the bundled sample's first 8,000 lines (StockCode and Description)."""
+    from rfm_excel.doors.cli import sample_orders
+    remote_books.enable_remote_engine(monkeypatch)
+    orders = sample_orders().head(8000)
+    rows = [list(orders.columns)] + orders.astype(object).where(orders.notna(), None).to_numpy().tolist()
+    book = remote_books.book({"Start Here": [["formulas"]], "Orders": rows, "Settings": settings_grid()})
+    last = f"{chr(64 + len(orders.columns))}{len(rows)}"
+    return types.SimpleNamespace(orders=book.sheets["Orders"].range(f"A1:{last}"),
+                                 caller=book.sheets["Start Here"].range("B2"), frame=orders)
+
+
+def test_p_active_predicted_value_and_next_product_are_those_of_the_sheets(windows_udfs, sample_book):
+    result = rfm_excel.score(sample_book.frame)
+    scores = result.scores.set_index("Customer ID")
+    plan = result.plan.set_index("Customer ID")
+    for customer in scores.index[[0, 40, -1]]:  # a Champion, one further down, the last
+        active = cell(call(windows_udfs, "RFM_P_ACTIVE", customer, sample_book.orders, caller=sample_book.caller))
+        value = cell(call(windows_udfs, "RFM_PREDICTED_VALUE", customer, sample_book.orders,
+                          caller=sample_book.caller))
+        offer = cell(call(windows_udfs, "RFM_NEXT_PRODUCT", customer, sample_book.orders, caller=sample_book.caller))
+        assert active == pytest.approx(scores.at[customer, "P(Active)"]) and 0 <= active <= 1
+        assert value == pytest.approx(scores.at[customer, "Predicted Value"])
+        assert offer == plan.at[customer, "Offer"]
+
+
+def test_predicted_value_over_a_shorter_horizon_is_smaller(windows_udfs, sample_book):
+    customer = rfm_excel.score(sample_book.frame).scores["Customer ID"].iloc[0]
+    year = cell(call(windows_udfs, "RFM_PREDICTED_VALUE", customer, sample_book.orders, caller=sample_book.caller))
+    quarter = cell(call(windows_udfs, "RFM_PREDICTED_VALUE", customer, sample_book.orders, 90,
+                        caller=sample_book.caller))
+    expected = rfm_excel.score(sample_book.frame, rfm_excel.Settings(forecast_horizon_days=90)).scores.set_index(
+        "Customer ID").at[customer, "Predicted Value"]
+    assert quarter == pytest.approx(expected) and 0 < quarter < year
+
+
+def test_without_a_forecast_or_a_product_column_the_functions_say_why(windows_udfs, shop):
+    assert cell(call(windows_udfs, "RFM_P_ACTIVE", "C001", shop.orders, caller=shop.caller)) == \
+        "Only 4 customers have bought on two different days; a forecast needs at least 20."
+    assert cell(call(windows_udfs, "RFM_NEXT_PRODUCT", "C001", shop.orders, caller=shop.caller)).startswith(
+        "The orders have no product column")
+    assert call(windows_udfs, "RFM_P_ACTIVE", "nobody", shop.orders, caller=shop.caller)[0][0] == NOT_AVAILABLE

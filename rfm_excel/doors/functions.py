@@ -1,5 +1,6 @@
-"""Worksheet functions =RFM_SCORE, =RFM_SEGMENT, =RFM_RECENCY, =RFM_FREQUENCY, =RFM_MONETARY, =RFM_TABLE
-and =RFM_SEGMENTS, as xlwings user-defined functions (desktop Excel on Windows).
+"""Worksheet functions =RFM_SCORE, =RFM_SEGMENT, =RFM_RECENCY, =RFM_FREQUENCY, =RFM_MONETARY, =RFM_TABLE,
+=RFM_SEGMENTS, =RFM_P_ACTIVE, =RFM_PREDICTED_VALUE and =RFM_NEXT_PRODUCT, as xlwings user-defined functions
+(desktop Excel on Windows).
 
 ``orders`` is a range or table reference with its header row, e.g. ``Orders[#All]``; xlwings hands
 it over as rows of cell values. The optional arguments default to the workbook's Settings: those of
@@ -21,6 +22,7 @@ import functools
 import inspect
 from dataclasses import dataclass, replace
 
+import pandas as pd
 import xlwings as xw
 
 from .. import core
@@ -39,6 +41,7 @@ AS_OF_HELP = "Date to score as of. Default: the As-of date in Settings, else the
 WINDOW_HELP = "Count Frequency and Monetary over only the last N months. Default: Settings (blank = all history)."
 LEVELS_HELP = "Score levels for R, F and M, 2 to 9 (5 = quintiles). Default: Settings."
 CUSTOMER_HELP = "The customer's ID, as in the orders' Customer ID column."
+HORIZON_HELP = "Days from the as-of date the value is counted over. Default: Forecast horizon (days) in Settings."
 SETTINGS_HELP = ("Optional: the Settings sheet's cells from A1, e.g. Settings!A1:L60; then the function recalculates "
                  "when a setting changes. Default: the workbook's Settings sheet.")
 XL_ERROR_NA = -2146826246  # the value of Excel's #N/A in a COM variant of type VT_ERROR (xlErrNA, 2042)
@@ -125,7 +128,8 @@ class SettingsCache:
 SETTINGS = SettingsCache()
 
 
-def scored(orders, as_of=None, window_months=None, levels=None, settings=None, caller=None) -> Scored:
+def scored(orders, as_of=None, window_months=None, levels=None, settings=None, caller=None,
+           horizon_days=None) -> Scored:
     """The cached scoring of ``orders`` under the workbook's settings with the arguments given."""
     if not isinstance(orders, list) or len(orders) < 2:
         raise RfmError("orders must be a range with its header row and the orders under it, e.g. Orders[#All].")
@@ -139,6 +143,8 @@ def scored(orders, as_of=None, window_months=None, levels=None, settings=None, c
         n = _whole(levels, "levels", 2, MAX_BINS)
         chosen = replace(chosen, recency_bins=n, frequency_bins=n, monetary_bins=n, recency_breakpoints=None,
                          frequency_breakpoints=None, monetary_breakpoints=None)
+    if horizon_days is not None:
+        chosen = replace(chosen, forecast_horizon_days=_whole(horizon_days, "horizon_days", 1, None))
     return CACHE.scored(orders, chosen, dialect)
 
 
@@ -209,13 +215,21 @@ def _whole(value, name: str, low: int, high: int | None) -> int:
     return checked(value, whole(low, high), name)
 
 
-def customer_value(customer_id, column: str, orders, as_of, window_months, levels, settings, caller):
-    """One value of one customer's row of the Scores table; #N/A for a customer not in the orders."""
-    found = scored(orders, as_of, window_months, levels, settings, caller)
+def customer_value(customer_id, column: str, orders, as_of, window_months, levels, settings, caller,
+                   horizon_days=None):
+    """One value of one customer's row of the Scores table; #N/A for a customer not in the orders. A forecast
+    column without a forecast (too few repeat buyers, or Settings turn it off) gives the sentence saying why."""
+    found = scored(orders, as_of, window_months, levels, settings, caller, horizon_days)
     row = found.rows.get(_customer_key(customer_id))
     if row is None:
         return not_available()
-    value = found.result.scores[column].iat[row]
+    scores = found.result.scores
+    if column not in scores:
+        outlook = found.result.forecast
+        return outlook.reason if outlook is not None else "The forecast is Off in Settings."
+    value = scores[column].iat[row]
+    if pd.isna(value):
+        return None
     return value.item() if hasattr(value, "item") else value
 
 
@@ -310,3 +324,31 @@ def RFM_SEGMENTS(orders, as_of=None, window_months=None, levels=None, settings=N
     table = segments_sheet(scored(orders, as_of, window_months, levels, settings, caller).result,
                            dt.datetime.now()).table
     return [table.headers] + table.cell_values()
+
+
+@_one_customer
+def RFM_P_ACTIVE(customer_id, orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
+    """The chance, 0 to 1, that the customer still buys from you (the forecast's P(Active), as on Scores)."""
+    return customer_value(customer_id, "P(Active)", orders, as_of, window_months, levels, settings, caller)
+
+
+@_one_customer
+@xw.arg("horizon_days", doc=HORIZON_HELP)
+def RFM_PREDICTED_VALUE(customer_id, orders, horizon_days=None, as_of=None, window_months=None, levels=None,
+                        settings=None, caller=None):
+    """What the customer is expected to spend over the horizon (the forecast's Predicted Value, as on Scores)."""
+    return customer_value(customer_id, "Predicted Value", orders, as_of, window_months, levels, settings, caller,
+                          horizon_days)
+
+
+@_one_customer
+def RFM_NEXT_PRODUCT(customer_id, orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
+    """The product to offer the customer next, "NAME (code)", as the Contact Plan's Offer gives it."""
+    found = scored(orders, as_of, window_months, levels, settings, caller)
+    key = _customer_key(customer_id)
+    if found.rows.get(key) is None:
+        return not_available()
+    offers = found.result.offers
+    if offers is None:
+        return "The orders have no product column (Product, SKU, StockCode, Item...); add one to get offers."
+    return offers.customers.at[key, "Offer"]
