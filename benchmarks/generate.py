@@ -1,6 +1,7 @@
-"""Generate an orders workbook for benchmarks: realistic skew, several lines per order.
+"""Generate orders for benchmarks: realistic skew, several lines per order, as a workbook, a CSV, or
+clean lines in Parquet.
 
-Usage: python benchmarks/generate.py LINES PATH.xlsx [--customers N]
+Usage: python benchmarks/generate.py LINES PATH.xlsx|PATH.csv [--customers N]
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ import argparse
 import datetime as dt
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 import xlsxwriter
 
 HEADERS = ["Customer ID", "Order ID", "Order Date", "Amount"]
@@ -57,13 +61,40 @@ def write_workbook(path: str, lines: int, customers: int) -> None:
     book.close()
 
 
+def order_table(lines: int, customers: int) -> pa.Table:
+    """The order lines as a CSV export holds them: text Customer ID, Order ID, Order Date (to the minute), Amount."""
+    customer_ids, order_ids, days, amount = order_lines(lines, customers)
+    minutes = np.rint(days * 24 * 60).astype(np.int64)
+    when = np.datetime64("1899-12-30T00:00", "m") + minutes.astype("timedelta64[m]")
+    return pa.table({"Customer ID": pa.array(customer_ids.astype(np.int64)).cast(pa.string()),
+                     "Order ID": pa.array(order_ids),
+                     "Order Date": pa.array(np.datetime_as_string(when, unit="m")).cast(pa.string()),
+                     "Amount": pa.array(amount).cast(pa.string())})
+
+
+def write_csv(path: str, lines: int, customers: int) -> None:
+    """The order lines as a comma-separated UTF-8 CSV (Order Date as 2023-06-25T07:49)."""
+    pa_csv.write_csv(order_table(lines, customers), path, pa_csv.WriteOptions(quoting_style="none"))
+
+
+def write_lines_parquet(path: str, lines: int, customers: int) -> None:
+    """Clean order lines (customers.LINE_COLUMNS) as a Parquet file, for timing the per-customer aggregation."""
+    customer_ids, order_ids, days, amount = order_lines(lines, customers)
+    keys = pa.array(customer_ids.astype(np.int64)).cast(pa.string())
+    when = np.datetime64("1899-12-30T00:00", "m") + np.rint(days * 24 * 60).astype(np.int64).astype("timedelta64[m]")
+    pq.write_table(pa.table({"customer_id": keys, "customer": keys, "order_id": pa.array(order_ids),
+                             "order_date": pa.array(when.astype("datetime64[us]")), "amount": pa.array(amount),
+                             "source_row": pa.array(np.arange(2, lines + 2))}), path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lines", type=int)
     parser.add_argument("path")
     parser.add_argument("--customers", type=int, help="default: lines / 10")
     args = parser.parse_args()
-    write_workbook(args.path, args.lines, args.customers or max(args.lines // 10, 1))
+    write = write_csv if args.path.lower().endswith(".csv") else write_workbook
+    write(args.path, args.lines, args.customers or max(args.lines // 10, 1))
 
 
 if __name__ == "__main__":

@@ -1,21 +1,25 @@
 """The one computation every door calls: raw orders + settings -> result tables.
 
 ``score`` is a short pipeline of named steps, each returning what it made; the Result holds
-data only (the words a sheet or a terminal shows are in layout/wording.py).
+data only (the words a sheet or a terminal shows are in layout/wording.py). The order lines
+become a per-customer table (domain/customers.py) first, with pandas here or as one query
+where an engine holds the lines (``score_lines``); everything after it works on that table.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .base.errors import RfmError
 from .base.orders import ISSUE_COLUMNS, CleanOrders, Dialect, header_key, id_text, normalise, zero_orders
 from .base.settings import BEST_LOWEST, Settings
-from .domain import campaign, contact, events, scoring, segments, timing
+from .domain import campaign, contact, customers, events, scoring, segments, timing
 from .domain import forecast as forecasting
 from .domain import products
 from .domain.history import Movement, add_snapshot, empty_history, movement, of_filter, snapshot
@@ -42,6 +46,8 @@ class Result:
     forecast : the lifetime-value forecast (forecast.Forecast) unless Settings turn it off; its ``reason``
         says why there is none when the orders are too few.
     rf_customers, rf_monetary : customers and average Monetary per R score (rows) and F score (columns).
+    first_date, last_date : the earliest and latest order date among the lines used.
+    origin : where the orders came from and how they were read, when a door says (a file, not a sheet).
     orders_currency : the currency symbol the orders' amounts carry, if any ("£" for "£12.50").
     """
 
@@ -63,6 +69,9 @@ class Result:
     rf_customers: pd.DataFrame
     rf_monetary: pd.DataFrame
     orders_currency: str = ""
+    first_date: dt.date | None = None
+    last_date: dt.date | None = None
+    origin: Origin | None = None
 
     @property
     def as_of(self) -> dt.date:
@@ -76,6 +85,40 @@ class Result:
     def __repr__(self) -> str:
         return (f"Result(as_of={self.as_of:%Y-%m-%d}, customers={self.customers:,}, orders={self.orders:,}, "
                 f"lines_used={self.lines_used:,} of {self.rows_read:,} rows, issues={len(self.issues):,})")
+
+
+@dataclass
+class Origin:
+    """Where a run's orders came from, for the run note: a file or folder, how it was read, how many lines
+    it held, and whether the workbook holds those lines on its Orders sheet."""
+
+    name: str
+    read_as: str = ""  # e.g. "UTF-8 text, comma-separated"
+    lines: int = 0
+    in_workbook: bool = True
+
+
+@dataclass
+class Reading:
+    """What reading and cleaning the order lines gave, beside the per-customer table: counts for the run
+    note, the issues so far, the header of the customer column (for issues about customers), where the
+    lines came from, their date range, how many lines fell after the as-of date; where the lines are in
+    memory (not in an engine), the lines themselves (for the forecast's check and the offers), each input
+    row's amount as used and the sheet row of the first (for the issues' amounts), and the currency the
+    amounts carry."""
+
+    rows_read: int
+    lines_used: int
+    issues: pd.DataFrame
+    customer_column: str
+    source: str
+    first_date: dt.date | None = None
+    last_date: dt.date | None = None
+    late_lines: int = 0
+    lines: pd.DataFrame | None = None
+    amounts: np.ndarray | None = None
+    first_row: int = 2
+    currency: str = ""
 
 
 def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date | None = None,
@@ -115,34 +158,100 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     """
     settings = (settings or Settings()).with_as_of(as_of)
     clean = _clean(orders, settings, first_row, sheet, dialect)
-    settings = _with_default_as_of(settings, clean)
+    settings = with_default_as_of(settings, clean.lines["order_date"].max())
     clean = _filtered(clean, settings)
     lines, issues = _drop_after_as_of(clean, settings.as_of)
-    issues = _merge_issues(issues, zero_orders(lines, clean.columns))
-    orders_table = _orders(lines, settings)
-    values = _customer_values(orders_table, lines, clean, settings, sheet)
-    scores, keys = _score_table(values, lines, settings)
-    scores = _with_events(scores, keys, clean, lines, orders_table, settings)
-    outlook = _forecast(orders_table, settings)
+    if lines.empty:
+        raise _nothing_before(settings)
+    table = customers.from_lines(lines, settings.as_of, settings.window_months, response_window(settings))
+    at_campaign = customers.from_lines(lines, settings.campaign_date, settings.window_months) \
+        if settings.campaign_date else None
+    found = events.event_columns(list(clean.raw.columns))
+    customer_events = events.customer_events(clean.raw, lines, clean.first_row, found, table["purchases"]) \
+        if found else None
+    reading = Reading(clean.rows_read, len(lines), _merge_issues(issues, zero_orders(lines, clean.columns), read_issues),
+                      clean.columns["customer_id"], sheet, lines["order_date"].min().date(),
+                      lines["order_date"].max().date(), len(clean.lines) - len(lines), lines, clean.amounts,
+                      clean.first_row, clean.currency)
+    return score_customers(table, settings, reading, history, run_date, at_campaign, customer_events)
+
+
+def score_lines(lines, settings: Settings | None = None, as_of: dt.date | None = None,
+                history: pd.DataFrame | None = None, run_date: dt.date | None = None) -> Result:
+    """Score order lines an engine holds (readers/engine.EngineLines): the per-customer table is made by
+    the relational query where the lines are, and only it comes back to be scored; the engine is closed
+    once it has answered."""
+    settings = (settings or Settings()).with_as_of(as_of)
+    count, latest = lines.latest()
+    if not count:
+        raise RfmError(f"The {lines.source} sheet has no usable orders: every row lacks a customer ID, a date or an "
+                       "amount.")
+    settings = with_default_as_of(settings, latest)
+    late = lines.run(customers.lines_after(lines.name, settings.as_of, lines.dialect))
+    used = lines.run(customers.lines_up_to(lines.name, settings.as_of, lines.dialect)).iloc[0]
+    if not used["lines"]:
+        raise _nothing_before(settings)
+    column = lines.columns["customer_id"]
+
+    def table_as_of(day: dt.date, response=None) -> pd.DataFrame:
+        found = lines.run(customers.query(lines.name, day, settings.window_months, response, lines.extras,
+                                          lines.dialect))
+        return customers.conform(lines.decode(found.set_index("customer_id")))
+
+    table = table_as_of(settings.as_of, response_window(settings))
+    at_campaign = table_as_of(settings.campaign_date) if settings.campaign_date else None
+    lines.close()  # the lines are done with: their memory is free for scoring the customers
+    issues = _merge_issues(lines.issues, _late_issues(late["source_row"], late["order_date"],
+                                                      lines.columns["order_date"], settings.as_of))
+    reading = Reading(lines.rows_read, int(used["lines"]), issues, column, lines.source,
+                      pd.Timestamp(used["first"]).date(), pd.Timestamp(used["last"]).date(), len(late),
+                      currency=lines.currency)
+    return score_customers(table, settings, reading, history, run_date, at_campaign)
+
+
+# ---------------------------------------------------------------- from the per-customer table on
+
+
+def score_customers(table: pd.DataFrame, settings: Settings, reading: Reading, history: pd.DataFrame | None = None,
+                    run_date: dt.date | None = None, at_campaign: pd.DataFrame | None = None,
+                    customer_events: pd.DataFrame | None = None) -> Result:
+    """Score every customer of a per-customer table (customers.COLUMNS), however it was made.
+
+    ``settings.as_of`` must be set (``with_default_as_of``); ``at_campaign`` is the table as of the
+    campaign date, when Settings give one; ``customer_events`` is events.customer_events' table.
+    """
+    values = _customer_values(table, settings, reading)
+    scores, keys, order = _score_table(values, table, settings)
+    if customer_events is not None:
+        scores = events.add_event_scores(scores, keys, customer_events, settings)
+    outlook = _forecast(table, reading, settings)
     scores = _with_forecast(scores, keys, outlook)
-    offers = _offers(lines, scores, keys, settings)
-    issues = _unscored(lines, values, _merge_issues(issues, read_issues), clean.columns["customer_id"])
-    issues = _with_amounts(issues, clean)
+    offers = _offers(reading.lines, scores, keys, settings)
+    issues = _with_amounts(_unscored(table, reading.issues, reading.customer_column), reading)
     history = add_snapshot(empty_history() if history is None else history,
                            snapshot(scores, settings.as_of, run_date or dt.date.today(), settings.filter_label))
     rf_customers, rf_monetary = segments.rf_grid(scores, settings.bins("recency"), settings.bins("frequency"),
                                                  settings.best_score == BEST_LOWEST)
+    scored = np.flatnonzero(table["last_purchase"].notna().to_numpy())[order]  # table rows, as Scores has them
+    when = timing.when_due(pd.Index(keys, name="customer_id"), table["last_purchase"].to_numpy()[scored],
+                           table["usual_gap"].to_numpy()[scored], table["usual_month"].to_numpy()[scored],
+                           settings.as_of)
     return Result(
         scores=scores, segments=segments.summary(scores, settings.segments), issues=issues, settings=settings,
-        rows_read=clean.rows_read, lines_used=len(lines), orders=len(orders_table), customers=len(scores),
-        source=sheet,
-        plan=contact.contact_plan(scores, keys, timing.purchase_timing(orders_table, settings.as_of), settings,
-                                  None if offers is None else offers.customers),
+        rows_read=reading.rows_read, lines_used=reading.lines_used, orders=int(table["orders"].sum()),
+        customers=len(scores), source=reading.source,
+        plan=contact.contact_plan(scores, keys, when, settings, None if offers is None else offers.customers),
         history=history,
         movement=movement(of_filter(history, settings.filter_label), [rule.name for rule in settings.segments], scores,
                           best_lowest=settings.best_score == BEST_LOWEST),
-        campaign=_campaign(orders_table, settings) if settings.campaign_date else None, forecast=outlook, offers=offers,
-        rf_customers=rf_customers, rf_monetary=rf_monetary, orders_currency=clean.currency)
+        campaign=_campaign(at_campaign, table, settings) if settings.campaign_date else None, forecast=outlook,
+        offers=offers, rf_customers=rf_customers, rf_monetary=rf_monetary, orders_currency=reading.currency,
+        first_date=reading.first_date, last_date=reading.last_date)
+
+
+def response_window(settings: Settings) -> tuple[dt.date, int] | None:
+    """The campaign date and response days, when Settings give a campaign date."""
+    return (settings.campaign_date, settings.response_days) if settings.campaign_date else None
 
 
 def _clean(orders: pd.DataFrame, settings: Settings, first_row: int, sheet: str,
@@ -155,11 +264,36 @@ def _clean(orders: pd.DataFrame, settings: Settings, first_row: int, sheet: str,
     return clean
 
 
-def _with_default_as_of(settings: Settings, clean: CleanOrders) -> Settings:
-    """The settings with the as-of date filled in: the day after the latest order unless one is given."""
+def with_default_as_of(settings: Settings, latest: pd.Timestamp) -> Settings:
+    """The settings with the as-of date filled in: the day after the ``latest`` order date unless one is given."""
     if settings.as_of is not None:
         return settings
-    return settings.with_as_of(scoring.default_as_of(clean.lines["order_date"]))
+    return settings.with_as_of(scoring.default_as_of(latest))
+
+
+def _customer_values(table: pd.DataFrame, settings: Settings, reading: Reading) -> pd.DataFrame:
+    """Recency, frequency and monetary of every customer with a purchase, from the per-customer table;
+    a plain message when nobody has one."""
+    values = values_of(table, settings.as_of)
+    if values.empty:
+        if reading.late_lines:  # later orders were left out: the as-of date may be the cause
+            raise _nothing_before(settings)
+        raise RfmError(f"No order in the {reading.source} sheet adds up to more than zero: every order is a return or "
+                       "nets to zero; check that the Amount column holds what customers paid.")
+    return values
+
+
+def values_of(table: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The customers of a per-customer table with a purchase, with scoring.customer_values' columns."""
+    bought = table[table["last_purchase"].notna()]
+    return pd.DataFrame({"first_order": bought["first_purchase"], "last_order": bought["last_purchase"],
+                         "frequency": bought["frequency"], "monetary": bought["monetary"],
+                         "recency": (pd.Timestamp(as_of) - bought["last_purchase"]).dt.days}, index=bought.index)
+
+
+def _nothing_before(settings: Settings) -> RfmError:
+    return RfmError(f"No customer has a purchase on or before the as-of date {settings.as_of:%Y-%m-%d}; "
+                    "check the As-of date in Settings.")
 
 
 def _filtered(clean: CleanOrders, settings: Settings) -> CleanOrders:
@@ -191,46 +325,19 @@ def _filtered(clean: CleanOrders, settings: Settings) -> CleanOrders:
     return replace(clean, lines=lines, issues=_merge_issues(clean.issues, note.reindex(columns=clean.issues.columns)))
 
 
-def _orders(lines: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """The orders the lines make up (scoring.group_orders); a plain message when no line is left."""
-    if lines.empty:
-        raise _nothing_before(settings)
-    return scoring.group_orders(lines)
-
-
-def _customer_values(orders_table: pd.DataFrame, lines: pd.DataFrame, clean: CleanOrders, settings: Settings,
-                     sheet: str) -> pd.DataFrame:
-    """Recency, frequency and monetary of every customer with a purchase; a plain message when nobody has one."""
-    values = scoring.customer_values(orders_table, settings.as_of, settings.window_months)
-    if values.empty:
-        if len(lines) < len(clean.lines):  # later orders were left out: the as-of date may be the cause
-            raise _nothing_before(settings)
-        raise RfmError(f"No order in the {sheet} sheet adds up to more than zero: every order is a return or nets "
-                       "to zero; check that the Amount column holds what customers paid.")
-    return values
-
-
-def _nothing_before(settings: Settings) -> RfmError:
-    return RfmError(f"No customer has a purchase on or before the as-of date {settings.as_of:%Y-%m-%d}; "
-                    "check the As-of date in Settings.")
-
-
-def _with_events(scores: pd.DataFrame, keys: np.ndarray, clean: CleanOrders, lines: pd.DataFrame,
-                 orders_table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """The Scores table with the returns, complaints and enquiries columns, when the orders carry them."""
-    found = events.event_columns(list(clean.raw.columns))
-    if not found:
-        return scores
-    return events.add_event_scores(
-        scores, keys, events.customer_events(clean.raw, lines, clean.first_row, found, orders_table), settings)
-
-
-def _forecast(orders_table: pd.DataFrame, settings: Settings) -> forecasting.Forecast | None:
-    """Each customer's chance of buying again and value over the horizon, unless Settings turn it off."""
+def _forecast(table: pd.DataFrame, reading: Reading, settings: Settings) -> forecasting.Forecast | None:
+    """Each customer's chance of buying again and value over the horizon, unless Settings turn it off: fitted on
+    the per-customer table's purchase days, and checked on the order lines where they are in memory."""
     if not settings.forecast:
         return None
-    return forecasting.forecast(orders_table, settings.as_of, horizon_days=settings.forecast_horizon_days,
-                                model=settings.forecast_model, monthly_discount_rate=settings.monthly_discount_rate)
+    bought = table[table["last_purchase"].notna()]
+    summary = pd.DataFrame({"frequency": bought["purchase_days"] - 1, "recency": bought["purchase_span"],
+                            "T": (pd.Timestamp(settings.as_of) - bought["first_purchase"]).dt.days.astype(float),
+                            "monetary_value": bought["repeat_day_value"].fillna(0.0)}, index=bought.index)
+    orders = None if reading.lines is None else scoring.group_orders(reading.lines)
+    return forecasting.forecast(orders, settings.as_of, horizon_days=settings.forecast_horizon_days,
+                                model=settings.forecast_model, monthly_discount_rate=settings.monthly_discount_rate,
+                                summary=summary)
 
 
 def _with_forecast(scores: pd.DataFrame, keys: np.ndarray, outlook: forecasting.Forecast | None) -> pd.DataFrame:
@@ -245,22 +352,23 @@ def _with_forecast(scores: pd.DataFrame, keys: np.ndarray, outlook: forecasting.
     return table
 
 
-def _offers(lines: pd.DataFrame, scores: pd.DataFrame, keys: np.ndarray, settings: Settings) -> products.Offers | None:
-    """What to offer each customer and when a regular product is due again, when the orders name products."""
-    if "product" not in lines:
+def _offers(lines: pd.DataFrame | None, scores: pd.DataFrame, keys: np.ndarray,
+            settings: Settings) -> products.Offers | None:
+    """What to offer each customer and when a regular product is due again, when the orders name products and
+    their lines are in memory (an engine's lines are summed per customer where they are)."""
+    if lines is None or "product" not in lines:
         return None
     return products.offers(lines, pd.Series(scores["Segment"].to_numpy(), index=keys), settings.as_of,
                            settings.do_not_recommend, settings.pair_min_support)
 
 
-def _campaign(orders_table: pd.DataFrame, settings: Settings) -> campaign.CampaignResults:
+def _campaign(at_campaign: pd.DataFrame, table: pd.DataFrame, settings: Settings) -> campaign.CampaignResults:
     """Test against Control for the campaign of ``settings.campaign_date``: groups as the Contact Plan had
-    them on that date, responses in the window after it."""
+    them on that date (``at_campaign``, the per-customer table then), responses in the window after it."""
     sent, days = settings.campaign_date, settings.response_days
     outcome = campaign.CampaignResults(pd.DataFrame(columns=campaign.RESULT_COLUMNS), sent, days,
                                        days_passed=max((settings.as_of - sent).days, 0))
-    before = orders_table[orders_table["order_date"].dt.normalize() <= pd.Timestamp(sent)]
-    values = scoring.customer_values(before, sent, settings.window_months)
+    values = values_of(at_campaign, sent)
     if values.empty:
         return outcome
     _, _, five_point = _dimension_scores(values, settings)
@@ -270,7 +378,8 @@ def _campaign(orders_table: pd.DataFrame, settings: Settings) -> campaign.Campai
     groups["Plan"] = contact.plan_groups(groups["Segment"], values["recency"], values.index, settings)
     names = [rule.name for rule in settings.segments]
     costs = dict(zip(names, contact.SegmentRules(names, settings)["cost"]))
-    outcome.table = campaign.campaign_results(groups, campaign.responses(orders_table, sent, days), names, costs)
+    answers = table[["responded", "response_revenue"]].rename(columns={"response_revenue": "revenue"})
+    outcome.table = campaign.campaign_results(groups, answers, names, costs)
     return outcome
 
 
@@ -279,33 +388,39 @@ def _drop_after_as_of(clean: CleanOrders, as_of: dt.date) -> tuple[pd.DataFrame,
     late = lines["order_date"].dt.normalize() > pd.Timestamp(as_of)
     if not late.any():
         return lines, clean.issues
-    late_issues = pd.DataFrame({
-        "Row": lines.loc[late, "source_row"], "Column": clean.columns["order_date"],
-        "Value": lines.loc[late, "order_date"].dt.strftime("%Y-%m-%d"),
-        "Problem": f"after the as-of date {as_of:%Y-%m-%d}", "Action": "skipped"})
+    late_issues = _late_issues(lines.loc[late, "source_row"], lines.loc[late, "order_date"],
+                               clean.columns["order_date"], as_of)
     return lines[~late].reset_index(drop=True), _merge_issues(clean.issues, late_issues)
 
 
-def _unscored(lines: pd.DataFrame, values: pd.DataFrame, issues: pd.DataFrame, column: str) -> pd.DataFrame:
+def _late_issues(rows: pd.Series, dates: pd.Series, column: str, as_of: dt.date) -> pd.DataFrame:
+    """Lines dated after the as-of date, listed as skipped."""
+    return pd.DataFrame({"Row": rows.to_numpy(), "Column": column,
+                         "Value": pd.to_datetime(dates).dt.strftime("%Y-%m-%d").to_numpy(),
+                         "Problem": f"after the as-of date {as_of:%Y-%m-%d}", "Action": "skipped"})
+
+
+def _unscored(table: pd.DataFrame, issues: pd.DataFrame, column: str) -> pd.DataFrame:
     """Customers whose orders are all returns or worth nothing: listed, not scored."""
-    left_out = lines[~lines["customer_id"].isin(values.index)]
+    left_out = table[table["last_purchase"].isna()]
     if left_out.empty:
         return issues
-    per_customer = left_out.groupby("customer_id", sort=False).agg(
-        row=("source_row", "min"), customer=("customer", "first"), net=("amount", "sum"))
     return _merge_issues(issues, pd.DataFrame({
-        "Row": per_customer["row"].to_numpy(), "Column": column, "Value": per_customer["customer"].to_numpy(),
-        "Problem": [f"no purchase: only returns or zero-value orders (net {net:,.2f})" for net in per_customer["net"]],
-        "Action": "customer not scored", "Amount": per_customer["net"].to_numpy()}))
+        "Row": left_out["first_row"].to_numpy(), "Column": column, "Value": left_out["customer"].to_numpy(),
+        "Problem": [f"no purchase: only returns or zero-value orders (net {net:,.2f})" for net in left_out["net"]],
+        "Action": "customer not scored", "Amount": left_out["net"].to_numpy()}))
 
 
-def _with_amounts(issues: pd.DataFrame, clean: CleanOrders) -> pd.DataFrame:
-    """The issues with each row's amount where none was given (the amount of its sheet row, as used)."""
-    first_row = clean.first_row
+def _with_amounts(issues: pd.DataFrame, reading: Reading) -> pd.DataFrame:
+    """The issues with each row's amount where none was given (the amount of its sheet row, as used), where
+    the amounts are known."""
+    if reading.amounts is None:
+        return issues
+    first_row = reading.first_row
     rows = issues["Row"].to_numpy(dtype=float)
-    known = ~np.isnan(rows) & (rows >= first_row) & (rows < first_row + len(clean.amounts))
+    known = ~np.isnan(rows) & (rows >= first_row) & (rows < first_row + len(reading.amounts))
     amounts = np.full(len(issues), np.nan)
-    amounts[known] = clean.amounts[rows[known].astype(np.int64) - first_row]
+    amounts[known] = reading.amounts[rows[known].astype(np.int64) - first_row]
     return issues.assign(Amount=issues["Amount"].astype(float).fillna(pd.Series(amounts, index=issues.index)))
 
 
@@ -326,8 +441,10 @@ def _dimension_scores(values: pd.DataFrame, settings: Settings) -> tuple[dict, d
     return internal, shown, five_point
 
 
-def _score_table(values: pd.DataFrame, lines: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, np.ndarray]:
-    """The Scores table, best customers first, and the customer key of each of its rows."""
+def _score_table(values: pd.DataFrame, table: pd.DataFrame,
+                 settings: Settings) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The Scores table, best customers first, the customer key of each of its rows, and where each row is
+    in ``values``."""
     columns = {"recency": "Recency (days)", "frequency": "Frequency", "monetary": "Monetary"}
     internal, shown, five_point = _dimension_scores(values, settings)
     weights = [settings.recency_weight, settings.frequency_weight, settings.monetary_weight]
@@ -335,12 +452,11 @@ def _score_table(values: pd.DataFrame, lines: pd.DataFrame, settings: Settings) 
     best_first = -sum(w * internal[d] for w, d in zip(weights, DIMENSIONS))
     if all(float(w).is_integer() for w in weights):
         total = total.astype(int)
-    first_seen = lines.drop_duplicates("customer_id").set_index("customer_id")
-    table = pd.DataFrame({"Customer ID": first_seen["customer"].reindex(values.index).to_numpy()})
+    customers_table = table
+    table = pd.DataFrame({"Customer ID": customers_table["customer"].reindex(values.index).to_numpy()})
     for extra, header in (("customer_name", "Customer Name"), ("email", "Email")):
-        if extra in lines and lines[extra].notna().any():
-            latest = lines.dropna(subset=[extra]).sort_values("order_date").drop_duplicates("customer_id", keep="last")
-            table[header] = latest.set_index("customer_id")[extra].reindex(values.index).to_numpy()
+        if extra in customers_table and customers_table[extra].notna().any():
+            table[header] = customers_table[extra].reindex(values.index).to_numpy()
     table["First Order"] = values["first_order"].to_numpy()
     table["Last Order"] = values["last_order"].to_numpy()
     for dimension, header in columns.items():
@@ -353,5 +469,14 @@ def _score_table(values: pd.DataFrame, lines: pd.DataFrame, settings: Settings) 
     table["RFM Score"] = total
     table["Segment"] = segments.assign(five_point["recency"], five_point["frequency"], five_point["monetary"],
                                        settings.segments)
-    order = np.lexsort((table["Customer ID"].to_numpy(), -table["Monetary"].to_numpy(), best_first))
-    return table.iloc[order].reset_index(drop=True), values.index.to_numpy()[order]
+    order = np.lexsort((_text_ranks(table["Customer ID"]), -table["Monetary"].to_numpy(), best_first))
+    return table.iloc[order].reset_index(drop=True), values.index.to_numpy()[order], order
+
+
+def _text_ranks(texts: pd.Series) -> np.ndarray:
+    """Each text's place in the sorted texts (equal texts share one), for sorting by text without comparing
+    Python strings: Arrow sorts UTF-8 by code point, as Python compares them."""
+    codes, distinct = pd.factorize(texts.to_numpy(dtype=object))
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[pc.sort_indices(pa.array(distinct, pa.string())).to_numpy()] = np.arange(len(distinct))
+    return rank[codes]

@@ -110,15 +110,16 @@ def test_the_segments_sheet_has_the_grids_under_its_chart(tmp_path):
     score_file(source, tmp_path / "out.xlsx", as_of=AS_OF)
     sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["Segments"]
     rows = list(sheet.iter_rows(values_only=True))
-    header = rows[4]
-    assert header == ("Segment", "Customers", "% of Customers", "% of Revenue", "Revenue", "Avg Recency (days)",
+    head = next(i for i, row in enumerate(rows) if row[0] == "Segment")  # under the title and the run note
+    assert rows[head] == ("Segment", "Customers", "% of Customers", "% of Revenue", "Revenue", "Avg Recency (days)",
                       "Avg Frequency", "Avg Monetary", "What it means", "Recommended Action")
-    assert [row[0] for row in rows[5:16]][:2] == ["Champions", "Loyal"]  # the table, then a blank row
-    assert rows[16][0] is None
-    # Under the chart (11 segments: 32 x 11 + 100 = 452 pixels, 23 rows from row 18), in the table's columns:
+    assert [row[0] for row in rows[head + 1:head + 12]][:2] == ["Champions", "Loyal"]  # the table, a blank row
+    assert rows[head + 12][0] is None
+    # Under the chart (11 segments: 32 x 11 + 100 = 452 pixels, 23 rows from the row after the blank one), in the
+    # table's columns:
     # customers, then average Monetary, each a title, a header row and five rows of R scores.
     top = next(i for i, row in enumerate(rows) if row[0] == "Customers by Recency and Frequency score")
-    assert top == 17 + 23 + 1
+    assert top == head + 13 + 23 + 1
     assert rows[top + 1][:6] == (None, "Frequency 1", "Frequency 2", "Frequency 3", "Frequency 4", "Frequency 5")
     assert rows[top + 3][:6] == ("Recency 4", 0, 0, 0, 0, 1)
     assert rows[top + 8][0] == "Average Monetary by Recency and Frequency score"

@@ -2,8 +2,7 @@
 and workbooks made by other programs (tests/data, described in tests/data/README.md).
 
 Every expected value was worked out by hand from the rules in docs/exports.md; the working is in the
-"why" lines of each fixture's JSON file. Tests of what the reader does not do yet are marked xfail
-(strict), naming what is missing: each mark comes off when the reader learns it.
+"why" lines of each fixture's JSON file.
 """
 
 from __future__ import annotations
@@ -29,10 +28,6 @@ DATA = Path(__file__).parent / "data"
 EXPORTS = DATA / "exports"
 SIGNATURES = tomllib.loads((EXPORTS / "signatures.toml").read_text(encoding="utf-8"))
 WORKBOOKS = json.loads((DATA / "workbooks" / "expected.json").read_text(encoding="utf-8"))
-
-
-def xfail(reason: str):
-    return pytest.mark.xfail(strict=True, reason=f"the reader does not yet {reason}")
 
 
 def scored(source: Path, tmp_path: Path, as_of: str):
@@ -135,12 +130,9 @@ def encoding_case(name: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", [
     "orders_utf8_bom.csv",
     "orders_utf8.csv",
-    pytest.param("orders_windows1252.csv", marks=xfail(
-        "detect Windows-1252 (Excel's CSV (Comma delimited) on UK and US Windows), where £ and é are single bytes")),
-    pytest.param("orders_utf16.txt", marks=xfail(
-        "read Excel's Unicode Text: a .txt file in UTF-16 with tabs between the fields")),
-    pytest.param("orders_german_excel.csv", marks=xfail(
-        "read a ';'-separated CSV from a German Excel: Windows-1252, and decimal commas (1.120,00, 100,50 and 12,50 €)")),
+    "orders_windows1252.csv",  # Excel's CSV (Comma delimited) on UK and US Windows: £ and é as single bytes
+    "orders_utf16.txt",  # Excel's Unicode Text: UTF-16, tabs between the fields
+    "orders_german_excel.csv",  # ';'-separated, Windows-1252, decimal commas (1.120,00, 100,50 and 12,50 €)
 ])
 def test_csv_encoding(name, tmp_path):
     encoding_case(name, tmp_path)

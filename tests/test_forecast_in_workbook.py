@@ -3,6 +3,7 @@ Forecast sheet (the models themselves are checked against the published figures 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zipfile
 
@@ -188,4 +189,6 @@ def test_the_forecast_sheet_shows_parameters_the_holdout_check_and_a_chart(tmp_p
 def test_fitted_on_its_own_the_forecast_gives_the_scores_figures(sample_result):
     orders = group_orders(normalise(sample_orders()).lines)
     alone = fc.forecast(orders, sample_result.as_of)
-    assert alone.modified_bgnbd == sample_result.forecast.modified_bgnbd
+    # The same fit; the run sums its summary per customer in another order, so the last digit may differ.
+    assert dataclasses.asdict(alone.modified_bgnbd) == pytest.approx(
+        dataclasses.asdict(sample_result.forecast.modified_bgnbd), rel=1e-12)

@@ -17,6 +17,8 @@ import hashlib
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..base.settings import SegmentRule, Settings
 
@@ -206,6 +208,7 @@ def _reasons(segment, rules: SegmentRules, recency, frequency, plan, gap, usual,
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PATTERN = "^[=+\\-@\t\r]"  # the same, for Arrow
 
 
 def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
@@ -214,6 +217,11 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
     safe = table.copy()
     for column in safe.columns[[pd.api.types.is_string_dtype(t) or t == object for t in safe.dtypes]]:
         text = safe[column]
-        risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
-        safe[column] = text.where(~risky, "'" + text.astype(str))
+        try:  # text (and blanks) only: Arrow looks at every value at once
+            risky = pc.fill_null(pc.match_substring_regex(pa.array(text, pa.string(), from_pandas=True),
+                                                          FORMULA_PATTERN), False).to_numpy(zero_copy_only=False)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers or dates among the text
+            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS)).to_numpy(dtype=bool)
+        if risky.any():
+            safe[column] = text.where(~risky, "'" + text.astype(str))
     return safe

@@ -36,13 +36,14 @@ def event_columns(headers: list) -> dict[str, str]:
 
 
 def customer_events(raw: pd.DataFrame, lines: pd.DataFrame, first_row: int, found: dict[str, str],
-                    orders: pd.DataFrame) -> pd.DataFrame:
+                    purchases: pd.Series) -> pd.DataFrame:
     """Per customer key: counts of orders with a return, complaint or enquiry, the returned value, the
     gross value bought (positive lines) and the number of purchases.
 
     A cell counts when it holds a number above 0 or a mark such as Yes or x. A Returned column of
     amounts (any number other than 0 or 1) gives the returned value; a column of marks returns the
-    whole line. Several lines of one order count as one order.
+    whole line. Several lines of one order count as one order. ``purchases``: per customer key, as the
+    per-customer table counts them.
     """
     rows = lines["source_row"].to_numpy() - first_row
     customer = lines["customer_id"].to_numpy()
@@ -62,7 +63,7 @@ def customer_events(raw: pd.DataFrame, lines: pd.DataFrame, first_row: int, foun
             value = np.where(whole_line, np.abs(amount), np.abs(np.nan_to_num(numbers)) if amounts else 0.0)
             table["returned"] = pd.Series(value).groupby(customer).sum()
     table["gross"] = pd.Series(np.clip(amount, 0, None)).groupby(customer).sum()
-    table["purchases"] = orders.loc[orders["amount"] > 0, "customer_id"].value_counts()
+    table["purchases"] = purchases
     return table.fillna(0)
 
 

@@ -443,6 +443,8 @@ def holdout_check(orders: pd.DataFrame, as_of: dt.date, calibration_end: dt.date
 
 
 def _holdout(orders, summary, as_of, calibration_end, time_unit_days) -> HoldoutCheck:
+    if orders is None:
+        raise RfmError("No order lines to check the forecast with.")
     end = _day_number(as_of)
     first = end - int(round(summary["T"].max() * time_unit_days)) if len(summary) else end
     if calibration_end is None:
@@ -529,15 +531,16 @@ class Forecast:
         return self.reason is None
 
 
-def forecast(orders: pd.DataFrame, as_of: dt.date, *, horizon_days: int = 365, model: str = MODIFIED_NAME,
+def forecast(orders: pd.DataFrame | None, as_of: dt.date, *, horizon_days: int = 365, model: str = MODIFIED_NAME,
              monthly_discount_rate: float = 0.0, calibration_end: dt.date | None = None,
-             time_unit_days: float = 1.0) -> Forecast:
+             time_unit_days: float = 1.0, summary: pd.DataFrame | None = None) -> Forecast:
     """Fit the three models on the orders up to ``as_of`` and forecast every customer over the horizon.
 
     Parameters
     ----------
-    orders : DataFrame
-        One row per order, as ``customer_summary`` takes them.
+    orders : DataFrame or None
+        One row per order, as ``customer_summary`` takes them; None where only ``summary`` is known (the
+        lines are in an engine), and then there is no holdout check.
     as_of : date
         The last day of the history; forecasts start from it.
     horizon_days : int
@@ -551,6 +554,8 @@ def forecast(orders: pd.DataFrame, as_of: dt.date, *, horizon_days: int = 365, m
         Where the holdout check splits the history (see ``holdout_check``).
     time_unit_days : float
         The unit the models are fitted in (alpha is reported in it); 1 for days.
+    summary : DataFrame, optional
+        ``customer_summary``'s table, where it is already known.
 
     Returns
     -------
@@ -565,7 +570,7 @@ def forecast(orders: pd.DataFrame, as_of: dt.date, *, horizon_days: int = 365, m
         raise RfmError(f"The forecast horizon must be a whole number of days above 0, not {horizon_days!r}.")
     if not (np.isfinite(monthly_discount_rate) and 0 <= monthly_discount_rate < 1):
         raise RfmError(f"The monthly discount rate must be from 0 up to 100%, not {monthly_discount_rate!r}.")
-    summary = customer_summary(orders, as_of, time_unit_days)
+    summary = customer_summary(orders, as_of, time_unit_days) if summary is None else summary
     repeat_buyers = int((summary["frequency"] > 0).sum())
     empty = pd.DataFrame({column: pd.Series(dtype="datetime64[ns]" if column == COLUMNS[-1] else float)
                           for column in COLUMNS}, index=pd.Index(summary.index[:0], name="customer_id"))
@@ -602,6 +607,9 @@ def forecast(orders: pd.DataFrame, as_of: dt.date, *, horizon_days: int = 365, m
         holdout, holdout_reason = _holdout(orders, summary, as_of, calibration_end, time_unit_days), None
     except RfmError as error:
         holdout, holdout_reason = None, str(error)
+    if orders is None:
+        holdout, holdout_reason = None, ("The check needs the order lines, which an engine keeps where they are "
+                                         "for a history this big.")
     return Forecast(customers, None, **outcome, **models, holdout=holdout, holdout_reason=holdout_reason)
 
 

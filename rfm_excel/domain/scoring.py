@@ -1,4 +1,4 @@
-"""Recency, frequency and monetary per customer, and their scores.
+"""Order lines into orders, and the recency, frequency and monetary scores.
 
 Scores are computed "higher is better" internally and flipped for display when the
 owner counts 1 as best, so the rules below are written once.
@@ -17,9 +17,9 @@ DAY = pd.Timedelta(days=1)
 MONEY_DECIMALS = 6  # enough for any currency; drops the float noise of adding amounts
 
 
-def default_as_of(order_dates: pd.Series) -> dt.date:
-    """The day after the latest order date."""
-    return (order_dates.max().normalize() + DAY).date()
+def default_as_of(latest: pd.Timestamp) -> dt.date:
+    """The day after the ``latest`` order date."""
+    return (pd.Timestamp(latest).normalize() + DAY).date()
 
 
 def group_orders(lines: pd.DataFrame) -> pd.DataFrame:
@@ -40,32 +40,6 @@ def group_orders(lines: pd.DataFrame) -> pd.DataFrame:
     first_line = grouped.head(1).index.to_numpy()  # positions of each order's first line, in group order
     orders["customer_id"] = customers.take(customer_code[first_line])
     return orders.reset_index(drop=True)
-
-
-def customer_values(orders: pd.DataFrame, as_of: dt.date, window_months: int | None) -> pd.DataFrame:
-    """Per customer with at least one purchase: first and last purchase, recency, frequency, monetary.
-
-    A purchase is an order with a net amount above zero; returns and credits (net <= 0) are
-    not purchases but are netted into Monetary. Frequency and Monetary count only orders inside
-    the time window when one is set; Recency always looks at all history.
-    """
-    day = orders["order_date"].dt.normalize()
-    purchase = orders["amount"] > 0
-    in_window = pd.Series(True, index=orders.index)
-    if window_months:
-        in_window = day > pd.Timestamp(as_of) - pd.DateOffset(months=window_months)
-    table = pd.DataFrame({
-        "customer_id": orders["customer_id"],
-        "purchase_day": day.where(purchase),
-        "counted": (purchase & in_window).astype(int),
-        "amount": orders["amount"].where(in_window, 0.0),
-    }).groupby("customer_id", sort=False).agg(
-        first_order=("purchase_day", "min"), last_order=("purchase_day", "max"),
-        frequency=("counted", "sum"), monetary=("amount", "sum"))
-    table = table[table["last_order"].notna()]
-    table["monetary"] = table["monetary"].round(MONEY_DECIMALS)
-    table["recency"] = (pd.Timestamp(as_of) - table["last_order"]).dt.days
-    return table
 
 
 def quantile_scores(values, bins: int, higher_is_better: bool = True) -> np.ndarray:

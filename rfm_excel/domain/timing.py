@@ -37,6 +37,15 @@ def purchase_timing(orders: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     typical_gap = np.floor(gaps.reindex(range(customers)).to_numpy() + 0.5)
     last_day = np.zeros(customers, dtype=np.int64)
     last_day[code] = day  # sorted by day within each customer, so the last write is the latest day
+    return when_due(pd.Index(keys, name="customer_id"), last_day.astype("datetime64[D]"), typical_gap,
+                    usual_months(code, day, customers), as_of)
+
+
+def when_due(keys: pd.Index, last_purchase, usual_gap, usual_month, as_of: dt.date) -> pd.DataFrame:
+    """The timing table (``purchase_timing``'s columns) from each customer's last purchase day, usual gap
+    and usual month, as the per-customer table (customers.COLUMNS) holds them."""
+    last_day = np.asarray(last_purchase, dtype="datetime64[D]").astype(np.int64)
+    typical_gap = np.asarray(usual_gap, dtype=float)
     next_due = last_day + typical_gap
     days_overdue = np.datetime64(as_of, "D").astype(np.int64) - next_due
     return pd.DataFrame({
@@ -44,8 +53,8 @@ def purchase_timing(orders: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
         "next_due": pd.to_datetime(np.where(np.isnan(next_due), np.nan, next_due), unit="D"),
         "days_overdue": days_overdue,
         "overdue_gaps": days_overdue / typical_gap,
-        "usual_month": usual_months(code, day, customers),
-    }, index=pd.Index(keys, name="customer_id"))
+        "usual_month": np.asarray(usual_month),
+    }, index=keys)
 
 
 def usual_months(code: np.ndarray, day: np.ndarray, customers: int) -> np.ndarray:

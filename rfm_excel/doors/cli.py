@@ -20,7 +20,7 @@ from ..core import Result
 from ..layout.wording import counted, plan_summary, summary
 from ..writers.headless.template import build_template
 from .failures import unexpected
-from .files import check_place, compare_file, export_plan, score_file, write_template
+from .files import check_place, compare_file, export_plan, score_file, score_source, write_template
 from .setup import excel_setup
 
 SAMPLE = "online_retail_sample.csv.gz"
@@ -48,6 +48,10 @@ def _date(text: str) -> dt.date:
 def _book_options(command: argparse.ArgumentParser, output: str, as_of: str) -> None:
     """The options score and export share: the book, --output, --as-of and --orders-sheet."""
     command.add_argument("book", type=Path, help="an .xlsx/.xlsm workbook, or a .csv file of orders")
+    _common_options(command, output, as_of)
+
+
+def _common_options(command: argparse.ArgumentParser, output: str, as_of: str) -> None:
     command.add_argument("--output", "-o", type=Path, help=output)
     command.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help=f"{as_of} (overrides Settings)")
     command.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
@@ -70,8 +74,17 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Score every customer and write the Scores, Segments, Data Issues, "
                                             "Contact Plan, Movement, Campaign Results and Score History sheets. "
                                             "A workbook is updated in place unless --output is given.")
-    _book_options(score, output="write the scored workbook here instead", as_of="score as on this date")
+    score.add_argument("book", type=Path, nargs="?",
+                       help="an .xlsx/.xlsm workbook, a .csv or .parquet file of orders, or a folder of CSV files "
+                            "and workbooks (monthly exports, say)")
+    _common_options(score, output="write the scored workbook here instead", as_of="score as on this date")
     score.add_argument("--force", action="store_true", help=FORCE_HELP)
+    score.add_argument("--source", metavar="parquet:PATTERN",
+                       help="score orders where they live instead of a book, e.g. 'parquet:orders/*.parquet' "
+                            "(needs --output); see docs/big-data.md")
+    score.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                       help="what reads --source: duckdb on this machine (the default), or spark, where Spark's "
+                            "own configuration points it (pip install \"rfm-excel[spark]\")")
 
     export = commands.add_parser("export", **described, help="write the customers to contact to a CSV file",
                                  description="Score the workbook (without changing it) and write the Contact rows of "
@@ -124,8 +137,12 @@ def _template(args) -> None:
 def _score(args) -> None:
     status = _status_line()
     notes = []
-    result, path = score_file(args.book, args.output, args.as_of, args.orders_sheet, progress=status, force=args.force,
-                              tell=notes.append)
+    if args.source is not None:
+        result, path = score_source(args.source, args.output, args.as_of, args.engine, progress=status,
+                                    force=args.force, tell=notes.append)
+    else:
+        result, path = score_file(args.book, args.output, args.as_of, args.orders_sheet, progress=status,
+                                  force=args.force, tell=notes.append)
     if status:
         status("")
     _report(result, path, notes)
@@ -215,6 +232,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "compare" and (args.earlier is None) != (args.later is None):
         parser.error("compare needs both --from and --to, or neither to compare the latest two snapshots")
+    if args.command == "score":
+        if (args.book is None) == (args.source is None):
+            parser.error("score needs either a workbook, file or folder of orders, or --source, e.g. rfm-excel "
+                         "score orders.xlsx, or rfm-excel score --source 'parquet:orders/*.parquet' --output scores.xlsx")
+        if args.source is not None and args.output is None:
+            parser.error("score --source needs --output, the workbook to write, e.g. --output scores.xlsx")
+        if args.source is None and args.engine != "duckdb":
+            parser.error("--engine spark reads --source only; give the orders as --source 'parquet:PATTERN'")
     try:
         {"template": _template, "score": _score, "export": _export, "compare": _compare, "demo": _demo,
          "excel-setup": _excel_setup}[args.command](args)

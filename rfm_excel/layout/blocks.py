@@ -79,7 +79,8 @@ class Table:
     """A header row at ``row`` and the rows of ``frame`` under it, each column in its own style.
 
     ``filter`` puts filter buttons on the header; ``name`` makes it an Excel table of that name (banded
-    rows, and its own filter buttons) instead. A big table has only empty rows under it, so a
+    rows, and its own filter buttons) instead. ``texts`` gives a column of dates or numbers the cells
+    that hold text instead (an Orders sheet's "soon" among its dates). A big table has only empty rows under it, so a
     writer may put its rows in as a whole (the headless writer builds them column by column).
     """
 
@@ -89,6 +90,7 @@ class Table:
     col: int = 0
     filter: bool = True
     name: str | None = None
+    texts: dict[str, pd.Series] = field(default_factory=dict)  # per date or number column: text where it is blank
 
     @property
     def bottom(self) -> int:
@@ -103,6 +105,10 @@ class Table:
         """The data rows as the cells hold them: numbers, datetimes, text, None for blank. A column of IDs
         is numbers when every ID in it is a plain number Excel shows unchanged (``plain_integers``), else text."""
         columns = [_cell_values(self.frame[column.header], column.kind) for column in self.columns]
+        for c, column in enumerate(self.columns):
+            if column.header in self.texts:  # a text where the date or number is blank
+                columns[c] = [value if value is not None else cell_value(text)
+                              for value, text in zip(columns[c], self.texts[column.header].tolist())]
         return [list(row) for row in zip(*columns)]
 
     def column_area(self, header: str) -> Area:

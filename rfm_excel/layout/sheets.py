@@ -66,7 +66,7 @@ def _notes(lines: list[str], width: float, least_pixels: int = 0) -> list[str]:
     (or ``least_pixels``, a chart's width, if wider), at most what a page holds at the smallest print scale."""
     wide = min(max(pixels(width), least_pixels), PRINT_WIDTH_PIXELS / SMALLEST_PRINT_SCALE)
     chars = max(int(wide / TEXT_PIXELS), 60)
-    return lines[:1] + [part for line in lines[1:] for part in textwrap.wrap(line, chars) or [""]]
+    return lines[:1] + [part for line in lines[1:] for part in textwrap.wrap(line, chars, break_on_hyphens=False) or [""]]
 
 
 def _table_sheet(name: str, lines: list[str], table: Table, above: list | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from ..base.excel import plain_integers
@@ -69,33 +70,72 @@ def start_here_sheet(result: Result | None = None, scored_at: dt.datetime | None
 
 def orders_sheet(orders: pd.DataFrame | None = None) -> SheetLayout:
     """The Orders sheet as an Excel table named Orders: the template's headings, or ``orders`` under their
-    own headers (text from a CSV becomes the dates and numbers Excel would hold). IDs that are all plain
-    numbers are written as numbers; the others stay text, which Excel is told not to flag."""
+    own headers (``order_cells``: text from a CSV becomes the dates and numbers Excel would hold). IDs that
+    are all plain numbers are written as numbers; the others stay text, which Excel is told not to flag."""
     if orders is None:
-        frame = pd.DataFrame({name: pd.Series(dtype=object) for name, _, _ in ORDER_COLUMNS})
+        frame, texts = pd.DataFrame({name: pd.Series(dtype=object) for name, _, _ in ORDER_COLUMNS}), {}
         columns = [Column(name, kind, width, theme.column_style(kind)) for name, width, kind in ORDER_COLUMNS]
     else:
         mapped = {header: column for column, header in map_columns(list(orders.columns)).items()}
-        frame = pd.DataFrame({h: _typed(orders[h], mapped.get(h)) for h in orders.columns})
+        frame, texts = order_cells(orders)
         kinds = {"order_date": "date", "amount": "money", "price": "money", "customer_id": "id", "order_id": "id"}
         columns = [Column(str(h), kind := kinds.get(mapped.get(h), "text"), max(12, len(str(h)) + 4),
                           theme.column_style(kind)) for h in orders.columns]
-    table = Table(0, frame, columns, name=ORDERS_TABLE)
+    table = Table(0, frame, columns, name=ORDERS_TABLE, texts=texts)
     ids = [c for c, column in enumerate(columns) if column.kind == "id" and not plain_integers(frame[column.header])]
     return SheetLayout(ORDERS, blocks=[table], widths={c: column.width for c, column in enumerate(columns)},
                        freeze=(1, 0), printing=Printing(repeat_rows=(0, 0)),
                        numbers_as_text=[Area(1, c, table.bottom, c) for c in ids])
 
 
-def _typed(values: pd.Series, column: str | None) -> pd.Series:
-    """Text from a CSV as the cell values Excel would hold: dates, numbers, or text (IDs stay text)."""
-    if column == "order_date":
-        dates = pd.Series(parse_dates(values)[0], index=values.index)
-        return dates.astype(object).where(dates.notna(), values)
-    if column in ("customer_id", "order_id"):
-        return values
-    numbers = pd.Series(parse_numbers(values), index=values.index)
-    return numbers.astype(object).where(numbers.notna(), values)
+def order_cells(orders: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """The cells of an Orders sheet made from ``orders`` (a CSV's texts, or values as a program holds them),
+    column by column, and per column of dates or numbers the texts of the cells that are neither.
+
+    The order date becomes dates and the amount, quantity and price numbers where the cleaning reads them
+    so (what it cannot read stays the text it was); every other column is copied as it is: text as text
+    (00123, 07700900123 and 1E5 unchanged), numbers and dates as they are.
+    """
+    mapped = {header: column for column, header in map_columns(list(orders.columns)).items()}
+    cells, texts = {}, {}
+    for position, header in enumerate(orders.columns):
+        values = orders.iloc[:, position]
+        column = mapped.get(header)
+        if column == "order_date":
+            typed = pd.Series(parse_dates(values)[0])
+        elif column in ("amount", "quantity", "price"):
+            typed = pd.Series(parse_numbers(values))
+        else:
+            typed = pd.Series(_own_numbers(values))
+        text = pd.Series(_own_texts(values), dtype=object)
+        if typed.isna().all():  # a column of text
+            cells[header] = text
+        else:
+            cells[header], texts[header] = typed, text.where(typed.isna(), None)
+    return pd.DataFrame(cells, copy=False), texts
+
+
+def _own_numbers(values: pd.Series) -> np.ndarray:
+    """The values that are numbers, NaN for text, dates and blanks (a date in a column of other values
+    stays the text it shows)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    converted = np.array([np.nan if isinstance(v, (bool, str, dt.date, pd.Timestamp)) else _float(v)
+                          for v in distinct], dtype=float)
+    return np.where(codes < 0, np.nan, converted.take(codes) if len(converted) else np.nan)
+
+
+def _float(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _own_texts(values: pd.Series) -> np.ndarray:
+    """Each value's text as it is written, None for a blank."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    converted = np.array([None if v == "" else str(v) for v in distinct] + [None], dtype=object)
+    return converted.take(codes)  # code -1 takes the None at the end
 
 
 def settings_sheet(settings: Settings | None = None) -> SheetLayout:

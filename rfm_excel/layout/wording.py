@@ -41,11 +41,26 @@ def run_note(result: Result, scored_at: dt.datetime) -> list[str]:
         "RFM Score = " + " + ".join(f"{w:g} × {letter}" for w, letter in zip(weights, "RFM"))
     return [f"Scored {scored_at:%Y-%m-%d %H:%M} for the as-of date {s.as_of:%Y-%m-%d}: "
             f"{counted(result.customers, 'customer')} from {counted(result.orders, 'order')} "
-            f"({result.lines_used:,} of {result.rows_read:,} order rows used; see Data Issues).",
+            f"({result.lines_used:,} of {result.rows_read:,} order rows used; see Data Issues).{origin_note(result)}",
             f"Scores: {'; '.join(scales)} ({best}). Frequency and Monetary over {window}. {weighting}."] + \
         ([f"Only orders where {s.filter_column} is {' or '.join(s.filter_values)} were scored (Settings: Score only "
           "orders where); Score History keeps these snapshots apart from those of all orders."]
          if s.filter_column else [])
+
+
+def origin_note(result: Result) -> str:
+    """Where the orders came from, when a door says so (a sentence to follow the run note's first): the file,
+    how it was read, the dates, and, when the lines were more than a sheet holds, that the workbook has no
+    Orders sheet."""
+    origin = result.origin
+    if origin is None:
+        return ""
+    how = f" ({origin.read_as})" if origin.read_as and origin.read_as != origin.name else ""
+    dates = f", dated {result.first_date:%Y-%m-%d} to {result.last_date:%Y-%m-%d}" if result.first_date else ""
+    if origin.in_workbook:
+        return f" Orders: {counted(origin.lines, 'line')} from {origin.name}{how}{dates}, copied into the Orders sheet."
+    return (f" Orders: {counted(origin.lines, 'line')} from {origin.name}{how}{dates}: more than a sheet holds, so "
+            f"this workbook has no Orders sheet; score {origin.name} again to update it.")
 
 
 def counted(number: int, noun: str) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 import fastexcel
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from lxml import etree
 
@@ -58,13 +59,9 @@ def typed_orders(path: Path, part: str, sheet: str, source: str | bytes | None =
     batch = loaded.to_arrow()
     values, blank = [], np.ones(batch.num_rows, dtype=bool)
     for column, kind in zip(batch.columns, (c.dtype for c in columns)):
-        if kind == "string":  # text: codes into the distinct texts, "" counted as blank like an empty cell
-            encoded = column.dictionary_encode()
-            texts = encoded.dictionary.to_numpy(zero_copy_only=False)
-            codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int64)
-            codes[np.isin(codes, np.flatnonzero(texts == ""))] = -1
-            values.append(pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype=object)))
-            blank &= codes < 0
+        if kind == "string":
+            values.append(coded_text(column))
+            blank &= values[-1].codes < 0
         else:
             values.append(column.to_numpy(zero_copy_only=False))
             blank &= column.is_null().to_numpy(zero_copy_only=False)
@@ -74,6 +71,16 @@ def typed_orders(path: Path, part: str, sheet: str, source: str | bytes | None =
     frame = as_frame(dict(enumerate(values)), slice(0, end))
     frame.columns = [name.strip() for name in names]
     return frame
+
+
+def coded_text(column: pa.Array | pa.ChunkedArray) -> pd.Categorical:
+    """A text column as codes into its distinct texts, "" counted as blank like an empty cell, so that the
+    cleaning converts each distinct text once."""
+    encoded = (column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column).dictionary_encode()
+    texts = encoded.dictionary.to_numpy(zero_copy_only=False)
+    codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int64)
+    codes[np.isin(codes, np.flatnonzero(texts == ""))] = -1
+    return pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype=object))
 
 
 def _load(source: str | bytes, sheet: str, as_text: dict[int, str], customer: int, customer_header: str):

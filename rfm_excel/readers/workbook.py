@@ -1,4 +1,4 @@
-"""Read just the Orders and Settings sheets of a workbook (or a CSV of orders) as raw values."""
+"""Read just the Orders, Settings and Score History sheets of a workbook as raw values."""
 
 from __future__ import annotations
 
@@ -272,17 +272,3 @@ def orders_block(rows: list[list], sheet: str = "Orders") -> tuple[pd.DataFrame,
     frame = as_frame({n: np.where(b[:end], None, c[:end]) for n, (c, b) in enumerate(zip(columns, blank))})
     frame.columns = headers
     return frame, header_row + 2
-
-
-def read_csv(path: Path) -> pd.DataFrame:
-    """Orders from a CSV file, every value as text so IDs such as 00123 keep their zeros."""
-    if not path.exists():
-        raise RfmError(f"There is no file {path}; check the name and folder.")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None,
-                            engine="python")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise RfmError(f"{path.name} could not be read as a CSV file of orders ({error}).") from None
-    if frame.empty:
-        raise RfmError(f"{path.name} has no orders under its header row.")
-    return frame.astype(object).mask(frame == "", None)

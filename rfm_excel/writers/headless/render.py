@@ -53,17 +53,18 @@ def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout,
                 cells.update(((r, table.col + c), Cell(value, column.style))
                              for c, (value, column) in enumerate(zip(values, table.columns)) if value is not None)
     _write_rows(sheet, styles, layout, cells)
-    _sheet_setup(book, sheet, styles, layout)
+    _sheet_setup(book, sheet, styles, layout, apart)
     if apart is None:
         return None
     return RowBlock(apart.frame[apart.headers], [c.kind for c in apart.columns],
-                    [styles(c.style) for c in apart.columns], apart.row + 1, EPOCH_1904 if book.date_1904 else EPOCH)
+                    [styles(c.style) for c in apart.columns], apart.row + 1, EPOCH_1904 if book.date_1904 else EPOCH,
+                    apart.texts)
 
 
 def _rows_apart(layout: SheetLayout, cells: dict) -> Table | None:
-    """The table whose rows can go in whole: the last thing on its sheet, not an Excel table."""
+    """The table whose rows can go in whole: the last thing on its sheet."""
     for table in layout.tables:
-        if table.name is None and len(table.frame) and not any(r > table.row for r, _ in cells):
+        if len(table.frame) and not any(r > table.row for r, _ in cells):
             return table
     return None
 
@@ -106,12 +107,15 @@ def write_cell(sheet, row: int, col: int, cell: Cell, styles: Styles) -> None:
         sheet.write_number(row, col, float(value), fmt)
 
 
-def _sheet_setup(book, sheet, styles: Styles, layout: SheetLayout) -> None:
-    """Everything around the cells: tables, filter, freeze, colour scales, checks, charts, buttons, printing."""
+def _sheet_setup(book, sheet, styles: Styles, layout: SheetLayout, apart: Table | None = None) -> None:
+    """Everything around the cells: tables, filter, freeze, colour scales, checks, charts, buttons, printing.
+    An Excel table whose rows go in apart is given one row (XlsxWriter would visit every cell of a big one):
+    putting the rows in widens it (splice.put_rows)."""
     for table in layout.tables:
         last_col = table.col + len(table.columns) - 1
         if table.name:
-            sheet.add_table(table.row, table.col, table.bottom, last_col, {
+            bottom = table.row + 1 if table is apart else table.bottom
+            sheet.add_table(table.row, table.col, bottom, last_col, {
                 "name": table.name, "style": TABLE_STYLE,  # the header in the table's style, not its column's
                 "columns": [{"header": h, "header_format": styles(Style())} for h in table.headers]})
         elif table.filter:

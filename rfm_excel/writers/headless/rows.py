@@ -9,7 +9,7 @@ joined from the columns.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -75,6 +75,7 @@ class RowBlock:
     formats: list  # XlsxWriter Format per column; its xf_index is known once the workbook is closed
     first_row: int  # zero-based sheet row of the first data row
     epoch: np.datetime64 = EPOCH  # day 0 of the date system of the workbook the rows go into
+    texts: dict[str, pd.Series] = field(default_factory=dict)  # per number column: text where its number is blank
 
     def xml(self, xf_map: list[int]) -> bytes:
         """``<row>`` elements, with style indexes as placed in the target workbook by ``xf_map``."""
@@ -97,7 +98,10 @@ class RowBlock:
             opening = style + (f' t="inlineStr"><is><t{space}>' if text else "><v>")
             cells.append((header, kind, column_letter(col), opening, "</t></is></c>" if text else "</v></c>",
                           style + "/>"))  # a blank cell keeps its column's style
-        return [partial(_rows, self.table.iloc[start:start + rows], self.first_row + start, cells, self.epoch)
+        texts = {header: (self.texts[header], f'" s="{xf_map[fmt.xf_index]}" t="inlineStr"><is><t')
+                 for header, fmt in zip(self.table.columns, self.formats) if header in self.texts}
+        return [partial(_rows, self.table.iloc[start:start + rows], self.first_row + start, cells, self.epoch,
+                        {header: (values.iloc[start:start + rows], opening) for header, (values, opening) in texts.items()})
                 for start in range(0, len(self.table), rows)]
 
     @property
@@ -105,15 +109,22 @@ class RowBlock:
         return f"{column_letter(len(self.kinds) - 1)}{self.first_row + max(len(self.table), 1)}"
 
 
-def _rows(table: pd.DataFrame, first_row: int, cells: list[tuple], epoch: np.datetime64) -> pa.Buffer:
+def _rows(table: pd.DataFrame, first_row: int, cells: list[tuple], epoch: np.datetime64,
+          texts: dict | None = None) -> pa.Buffer:
     """The ``<row>`` elements of ``table``, built column by column with Arrow's string kernels (no
     Python object per cell); ``cells`` says per column how to write it (see ``RowBlock.pieces``),
-    ``epoch`` the day its dates count from."""
+    ``epoch`` the day its dates count from, and ``texts`` gives number columns the text cells where
+    their number is blank."""
     numbers = pa.array(np.arange(first_row + 1, first_row + 1 + len(table))).cast(pa.string())
     parts = ['<row r="', numbers, '">']
     for header, kind, letter, opening, closing, blank in cells:
         values = cell_texts(table[header], kind, epoch)[0]
         cell = pc.binary_join_element_wise(opening, values, closing, "")
+        if texts and header in texts:
+            fallback, text_opening = texts[header]
+            written = cell_texts(fallback.reset_index(drop=True), "text")[0]
+            space = ' xml:space="preserve">' if pc.any(pc.match_substring_regex(written, r"^\s|\s$")).as_py() else ">"
+            cell = pc.coalesce(cell, pc.binary_join_element_wise(text_opening + space, written, "</t></is></c>", ""))
         parts += [f'<c r="{letter}', numbers, pc.fill_null(cell, blank)]
     parts.append("</row>")
     joined = pc.binary_join_element_wise(*parts, "")

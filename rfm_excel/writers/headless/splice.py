@@ -341,6 +341,22 @@ def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None, owned
     book.save(out_path, added)
 
 
+def put_rows(book_path, out_path, rows: dict) -> None:
+    """Write ``book_path``, a workbook XlsxWriter just wrote, to ``out_path`` with data rows added under the
+    rows of the sheets named in ``rows`` (sheet name -> RowBlock, whose formats are the book's own); the
+    sheets' tables (Excel tables, with their filters) are widened to end at the last row."""
+    book = EditedPackage(book_path)
+    workbook = _WorkbookPart(book)
+    own = list(range(len(_StyleList(book.xml(workbook.related(STYLES)), "cellXfs").children())))
+    for name, block in rows.items():
+        part = workbook.target(workbook.existing(name))
+        book.set_big(part, _with_rows(book.read(part), block, own))
+        for table in (r.target for r in book.relationships(part)[1] if r.type.endswith("/table")):
+            book.changed[table] = re.sub(rb'(<(?:table|autoFilter)\b[^>]*?\sref="[A-Z]+\d+:)[A-Z]+\d+"',
+                                         lambda m: m[1] + block.last_cell.encode() + b'"', book.read(table))
+    book.save(out_path, [])
+
+
 class _WorkbookPart:
     """A package's workbook part (xl/workbook.xml): its sheet list and its relationships, as edited."""
 

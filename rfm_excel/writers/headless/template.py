@@ -6,12 +6,15 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 
 from ...base.settings import Settings
+from ...base.sheet_names import ORDERS
 from ...layout.template import orders_sheet, settings_sheet, start_here_sheet
 from .render import Styles, write_layout
+from .splice import put_rows
 from .vba import vba_project
 
 TEMPLATE_NAME = "rfm_template.xlsx"
@@ -33,7 +36,7 @@ def build_template(path: str | Path, orders: pd.DataFrame | None = None, setting
     book.set_properties({"title": "Customer scoring (RFM)", "created": dt.datetime(2026, 1, 1)})
     styles = Styles(book)
     write_layout(book, styles, start_here_sheet(button=macros), rows_apart=False)
-    write_layout(book, styles, orders_sheet(orders), rows_apart=False)
+    rows = write_layout(book, styles, orders_sheet(orders))  # many rows: put in below, column by column
     write_layout(book, styles, settings_sheet(settings), rows_apart=False)
     book.worksheets()[0].activate()
     if macros:
@@ -43,5 +46,21 @@ def build_template(path: str | Path, orders: pd.DataFrame | None = None, setting
         conf.hide()
         book.add_vba_project(io.BytesIO(vba_project([f"Sheet{n + 1}" for n in range(len(book.worksheets()))])),
                              is_stream=True)
+    book.close()
+    if rows is not None:
+        headings = path.with_name(f".~rfm-{path.name}")
+        path.replace(headings)
+        try:
+            put_rows(headings, path, {ORDERS: rows})
+        finally:
+            headings.unlink(missing_ok=True)
+    return path
+
+
+def settings_book(path: Path) -> Path:
+    """A workbook of just a Settings sheet of defaults, for results whose orders stay in their files."""
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
+                                          "strings_to_urls": False})
+    write_layout(book, Styles(book), settings_sheet(), rows_apart=False)
     book.close()
     return path

@@ -1,0 +1,467 @@
+"""Order lines held by an engine instead of pandas: DuckDB in this process, or Spark on a cluster.
+
+More lines than a sheet holds (a big CSV, a folder of monthly files, Parquet files) are cleaned
+here by the same rules as ``orders.normalise``: each column's distinct values are converted once
+by base/orders' value rules (IDs, customer keys, dates, numbers, cancelled invoices), in Python;
+the rules about whole lines (which are skipped and why, exact copies, cancelled invoices made
+returns) are the SQL below, so the lines never become Python objects. What comes out is a
+relation of clean lines (customers.LINE_COLUMNS) for the per-customer query to run on, and the
+Data Issues rows, which ``normalise`` would give for the same lines (tests/test_engines.py).
+
+On Spark the lines stay on the cluster, so the value rules are SQL too, for typed columns (text or
+number IDs, dates or timestamps, numbers): see docs/big-data.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..base.errors import RfmError
+from ..base.orders import (DECIMAL_AUTO, ISSUE_COLUMNS, LABELS, Coded, Dialect, _cancellations, _dates, _id_texts,
+                           _numbers, _shown, _texts, currency_symbol, customer_keys, decimal_mark, id_text,
+                           map_columns, normalise)
+
+EXTRAS = ("customer_name", "email")
+# The line rules, in SQL every engine here runs (DuckDB's dialect; SQLGlot translates it for Spark).
+MARKED = """
+SELECT *, CASE WHEN customer_id IS NULL THEN 'customer'
+               WHEN first_copy < source_row THEN 'copy'
+               WHEN order_date IS NULL THEN 'date'
+               WHEN amount IS NULL THEN 'amount' END AS skipped
+FROM (SELECT *, {first_copy} AS first_copy FROM {raw}) AS copies
+"""
+LINES = """
+SELECT customer_id, customer, order_id, order_date,
+       CASE WHEN cancel_mark AND amount > 0 THEN -amount ELSE amount END AS amount, source_row{extras}
+FROM {marked} WHERE skipped IS NULL
+"""
+ISSUES = """
+SELECT source_row, skipped AS problem, first_copy, amount, order_id FROM {marked} WHERE skipped IS NOT NULL
+UNION ALL SELECT source_row, 'repaired', NULL, amount, order_id FROM {marked} WHERE skipped IS NULL AND repaired
+UNION ALL SELECT source_row, 'cancelled', NULL, amount, order_id FROM {marked}
+    WHERE skipped IS NULL AND cancel_mark AND amount > 0
+UNION ALL SELECT source_row, 'negative', NULL, -ABS(amount), order_id FROM {marked}
+    WHERE skipped IS NULL AND (amount < 0 OR (cancel_mark AND amount > 0))
+"""
+SPELLINGS = """
+SELECT source_row, customer, first_spelling, amount FROM (
+    SELECT source_row, customer, amount,
+           FIRST_VALUE(customer) OVER (PARTITION BY customer_id ORDER BY source_row) AS first_spelling
+    FROM {lines}) AS spelled
+WHERE customer <> first_spelling
+"""
+# problem -> (canonical column, Problem, Action), as normalise words them
+PROBLEMS = {
+    "customer": ("customer_id", "no customer ID (blank, or an error such as #N/A)", "skipped"),
+    "copy": ("order_id", "exact copy of an earlier line", "skipped (counted once)"),
+    "date": ("order_date", "not a date (blank, text, or an error such as #N/A)", "skipped"),
+    "amount": ("amount", "not a number (blank, text, or an error)", "skipped"),
+    "repaired": ("amount", "number written as text", "repaired: read as a number"),
+    "cancelled": ("order_id", "cancelled invoice with a positive amount", "counted as a return (amount made negative)"),
+    "negative": ("amount", "negative amount: a return, refund or credit", "netted into Monetary; not a purchase"),
+}
+DECIMAL_NOTE_ACTION = "read that way; change 'Decimal mark' in Settings if wrong"
+
+
+@dataclass
+class EngineLines:
+    """Clean order lines in an engine: ``run`` answers a query as a DataFrame; ``name`` is the relation
+    of clean lines (customers.LINE_COLUMNS) in the engine's SQL ``dialect``.
+
+    ``decode`` turns the per-customer table the query gave into its texts where the engine holds
+    codes; ``issues`` are the Data Issues of the reading (ISSUE_COLUMNS); ``columns`` maps the
+    canonical columns to the source's headers; ``extras`` names the optional columns the lines carry;
+    ``currency`` is the symbol the amounts written as text carry (base/orders.currency_symbol).
+    """
+
+    run: Callable[[str], pd.DataFrame]
+    name: str
+    dialect: str
+    rows_read: int
+    columns: dict[str, str]
+    issues: pd.DataFrame
+    source: str
+    extras: tuple[str, ...] = ()
+    currency: str = ""
+    decode: Callable[[pd.DataFrame], pd.DataFrame] = field(default=lambda table: table)
+    close: Callable[[], None] = field(default=lambda: None)
+
+    def latest(self) -> tuple[int, pd.Timestamp | None]:
+        """How many clean lines there are, and the latest order date among them."""
+        found = self.run(f"SELECT COUNT(*) AS lines, MAX(order_date) AS latest FROM {self.name}")
+        return int(found["lines"].iloc[0]), found["latest"].iloc[0]
+
+
+def duckdb_lines(raw: pa.Table, first_row: int = 2, source: str = "Orders", date_order: str = "Auto",
+                 chosen: dict[str, str] | None = None, decimal: str = DECIMAL_AUTO,
+                 dialect: Dialect | None = None) -> EngineLines:
+    """The lines of ``raw`` (one column per header, values as read: text from a CSV, typed from Parquet or
+    a workbook), cleaned into a DuckDB database in this process; ``first_row`` is the row number of the
+    first line, as Data Issues names rows; ``decimal`` and ``dialect`` as base/orders.normalise takes them."""
+    import duckdb
+
+    normalise(_head(raw), first_row, source, date_order, chosen)  # its own refusal of missing columns, if any
+    headers = raw.column_names
+    columns = map_columns(headers, chosen)
+    rows = raw.num_rows
+    values = _ValueRules(raw, columns, date_order, decimal, dialect or Dialect())
+    source_row = np.arange(first_row, first_row + rows, dtype=np.int64)
+    table = pa.table({"source_row": source_row, **values.columns()})  # the per-line numpy arrays go here
+    copies = first_copies(values.line_codes(), first_row) if "order_id" in columns else None
+    table = table.append_column("copy_of", pa.array(copies) if copies is not None else pa.nulls(rows, pa.int64()))
+    del raw, values.raw, copies  # the lines are codes and numbers now
+    pa.default_memory_pool().release_unused()
+    connection = duckdb.connect(config={"preserve_insertion_order": False})  # no row order to keep: less memory
+    connection.register("raw_lines", table)  # read where it lies in memory, not copied
+    connection.execute("CREATE TEMP VIEW marked AS " + MARKED.format(first_copy="copy_of", raw="raw_lines"))
+    extras = tuple(e for e in EXTRAS if e in columns)
+    connection.execute("CREATE TEMP VIEW lines AS " + LINES.format(marked="marked",
+                                                                   extras="".join(f", {e}" for e in extras)))
+
+    def run(sql: str) -> pd.DataFrame:
+        return connection.sql(sql).df()
+
+    found = run(ISSUES.format(marked="marked"))
+    spellings = run(SPELLINGS.format(lines="lines")) if values.merged_spellings else None
+    issues = values.issues(found, spellings, first_row)
+    return EngineLines(run, "lines", "duckdb", rows, columns, issues, source, extras, values.currency,
+                       values.decode, connection.close)
+
+
+def first_copies(line: np.ndarray, first_row: int) -> np.ndarray:
+    """The row of each line's first exact copy (its own row when it is the first), from ``_line_codes``."""
+    codes, distinct = pd.factorize(line)
+    first = np.full(len(distinct), len(line), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(line)))
+    return first[codes] + first_row
+
+
+def _head(raw: pa.Table) -> pd.DataFrame:
+    frame = raw.slice(0, 1).to_pandas(types_mapper=None)
+    frame.columns = raw.column_names
+    return frame.astype(object)
+
+
+def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array | np.ndarray]:
+    """A column as codes (-1 for a blank: null or "") into its distinct values."""
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        encoded = column.dictionary_encode()  # one dictionary for all chunks: each chunk's is a prefix of the last
+        if encoded.num_chunks == 0:
+            return np.zeros(0, dtype=np.int32), pa.array([], column.type)
+        dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+        codes = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+                                for c in encoded.chunks])
+        blank = np.flatnonzero(pc.equal(dictionary, "").to_numpy(zero_copy_only=False))
+        if len(blank):
+            codes[codes == blank[0]] = -1
+        return codes, dictionary
+    codes, distinct = pd.factorize(_values(column), use_na_sentinel=True)
+    return codes.astype(np.int64), distinct
+
+
+def _values(column: pa.ChunkedArray) -> np.ndarray:
+    """A typed column as numpy values (NaN or NaT for nulls); a time with a zone as the time written there."""
+    values = column.to_pandas()
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    return values.to_numpy()
+
+
+def _coded(column: pa.ChunkedArray) -> Coded:
+    """A column as base/orders' Coded: codes, and its distinct values as Python objects."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return Coded(_values(column))
+    codes, distinct = _codes(column)
+    coded = Coded.__new__(Coded)  # what Coded(pd.Categorical) holds, without checking millions of texts again
+    coded.codes, coded.typed = codes, distinct.to_numpy(zero_copy_only=False)
+    return coded
+
+
+# A text that starts and ends with a letter or digit and does not end in ".0" is its own ID text (id_text
+# only trims white space and a trailing ".0"); one of printable ASCII without spaces is its own matching key
+# but for capitals (customer_keys removes white space and folds case). tests/test_engines.py checks both
+# against id_text and customer_keys; only the other texts go through them one by one.
+_OWN_ID_TEXT = r"^[0-9A-Za-z](.*[0-9A-Za-z])?$"
+_OWN_KEY = r"^[!-~]+$"
+
+
+def id_texts(texts: pa.Array) -> pa.Array:
+    """base/orders' id_text of each distinct text (null for none), as Arrow text."""
+    own = pc.and_(pc.match_substring_regex(texts, _OWN_ID_TEXT),
+                  pc.invert(pc.ends_with(texts, ".0"))).to_numpy(zero_copy_only=False)
+    if own.all():
+        return texts
+    changed = np.flatnonzero(~own)
+    result = texts.to_numpy(zero_copy_only=False).copy()
+    result[changed] = [id_text(v) for v in result[changed]]
+    return pa.array(result, pa.string())
+
+
+def matching_keys(texts: pa.Array) -> pa.Array:
+    """base/orders' customer_keys of ID texts (null stays null), as Arrow text."""
+    own = pc.fill_null(pc.match_substring_regex(texts, _OWN_KEY), True).to_numpy(zero_copy_only=False)
+    keys = pc.ascii_lower(texts)
+    if own.all():
+        return keys
+    changed = np.flatnonzero(~own)
+    result = keys.to_numpy(zero_copy_only=False).copy()
+    result[changed] = customer_keys(texts.take(pa.array(changed)).to_pylist())
+    return pa.array(result, pa.string())
+
+
+def _id_column(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array | np.ndarray, pa.Array]:
+    """An ID column as codes (int32, -1 for a blank) into its distinct values, those values as read (to show
+    them), and base/orders' id_text of each (Arrow text, null for none)."""
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        codes, dictionary = _codes(column)
+        return codes, dictionary, id_texts(dictionary)
+    coded = Coded(_values(column))
+    return coded.codes.astype(np.int32), coded.typed, pa.array(_id_texts(coded), pa.string())
+
+
+def _spread(per_distinct: np.ndarray, codes: np.ndarray, missing=-1) -> np.ndarray:
+    """Per line, the value of its distinct value (``missing`` for a blank), as Coded.spread does."""
+    per_distinct = np.asarray(per_distinct)
+    if per_distinct.dtype.kind == "i":
+        per_distinct = per_distinct.astype(np.int32)
+    if not len(per_distinct):
+        return np.full(len(codes), missing, dtype=per_distinct.dtype)
+    result = per_distinct.take(codes)
+    result[codes < 0] = missing
+    return result
+
+
+def _texts_at(texts: pa.Array, codes: np.ndarray) -> np.ndarray:
+    """The texts at these codes (None for -1), as Python objects."""
+    return texts.take(pa.array(codes, mask=codes < 0)).to_numpy(zero_copy_only=False)
+
+
+def _numbered(texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Each text's number among the distinct texts (-1 for null), and the distinct texts."""
+    encoded = texts.dictionary_encode()
+    return encoded.indices.fill_null(-1).to_numpy().astype(np.int64), encoded.dictionary
+
+
+def _line_codes(codes: list[np.ndarray]) -> np.ndarray:
+    """One number per row, equal for rows that are equal in every column (as normalise finds exact copies)."""
+    line, size = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64), 1
+    for column in codes:
+        width = int(column.max(initial=-1)) + 2
+        if size * width >= 1 << 62:
+            line, distinct = pd.factorize(line)
+            size = len(distinct)
+        line, size = line * width + column + 1, size * width
+    return line
+
+
+class _ValueRules:
+    """The value rules of base/orders, applied to each distinct value of the columns the run uses; the
+    lines' values then are codes into those results."""
+
+    def __init__(self, raw: pa.Table, columns: dict[str, str], date_order: str, decimal: str, dialect: Dialect):
+        self.raw, self.columns_used = raw, columns
+        self.position = {name: raw.column_names.index(header) for name, header in columns.items()}
+        self.coded = {name: _coded(raw.column(self.position[name])) for name in
+                      ("order_date", "amount", "quantity", "price") + EXTRAS if name in columns}
+        customer, self.customer_shown, customer_text = _id_column(raw.column(self.position["customer_id"]))
+        self.customer_codes = customer
+        key_code, keys = _numbered(matching_keys(customer_text))
+        self.keys = keys
+        self.customer_key = _spread(key_code, customer)
+        text_code, self.customer_texts = _numbered(customer_text)
+        self.customer_code = _spread(text_code, customer)
+        self.merged_spellings = len(self.customer_texts) > len(keys)
+        self.dates, self.notes = _dates(self.coded["order_date"], date_order, dialect)
+        self.notes = [("order_date", problem, action) for problem, action in self.notes]
+
+        def numbers(name: str) -> tuple[np.ndarray, np.ndarray]:
+            coded = self.coded[name]
+            if coded.typed.dtype.kind != "O":
+                return _numbers(coded)
+            decided = decimal_mark(coded.distinct, decimal, dialect, columns[name])
+            if decided.note:
+                self.notes.append((name, decided.note, DECIMAL_NOTE_ACTION))
+            return _numbers(coded, decided.mark)
+
+        money = self.coded["amount" if "amount" in self.coded else "price"]
+        self.currency = currency_symbol(money.distinct)
+        if "amount" in self.coded:
+            self.amount, self.repaired = numbers("amount")
+        else:
+            quantity, cleaned_quantity = numbers("quantity")
+            price, cleaned_price = numbers("price")
+            self.amount, self.repaired = quantity * price, cleaned_quantity | cleaned_price
+        rows = raw.num_rows
+        self.cancel_mark = np.zeros(rows, dtype=bool)
+        self.order_texts = pa.array([], pa.string())
+        self.order_code = np.full(rows, -1, dtype=np.int32)
+        self.order_codes = None
+        if "order_id" in columns:
+            self.order_codes, _, order_text = _id_column(raw.column(self.position["order_id"]))
+            order_code, self.order_texts = _numbered(order_text)
+            self.order_code = _spread(order_code, self.order_codes)
+            self.cancel_mark = _spread(_cancellations(order_text), self.order_codes, False)
+        self.extra_texts = {}
+        for extra in EXTRAS:
+            if extra in self.coded:
+                codes, texts = pd.factorize(_texts(self.coded[extra].distinct), use_na_sentinel=True)
+                self.extra_texts[extra] = (self.coded[extra].spread(codes, -1), texts)
+
+    def line_codes(self) -> np.ndarray:
+        """``_line_codes`` of every raw column (the used ones coded already)."""
+        used = {self.position[n]: c.codes for n, c in self.coded.items()}
+        used[self.position["customer_id"]] = self.customer_codes
+        if self.order_codes is not None:
+            used[self.position["order_id"]] = self.order_codes
+        return _line_codes([used[i] if i in used else _codes(self.raw.column(i))[0]
+                            for i in range(self.raw.num_columns)])
+
+    def columns(self) -> dict[str, pa.Array]:
+        """The lines' columns for the engine, handed over once (the per-line arrays are dropped here): codes
+        for texts (-1, none, becomes NULL), dates, amounts, marks."""
+        def code(values: np.ndarray) -> pa.Array:
+            return pa.array(values.astype(np.int32, copy=False), mask=values < 0)
+
+        found = {"customer_id": code(self.customer_key), "customer": code(self.customer_code),
+                 "order_id": code(self.order_code), "order_date": pa.array(self.dates, mask=np.isnat(self.dates)),
+                 "amount": pa.array(self.amount, mask=np.isnan(self.amount)), "repaired": pa.array(self.repaired),
+                 "cancel_mark": pa.array(self.cancel_mark)}
+        found.update({extra: code(codes) for extra, (codes, _) in self.extra_texts.items()})
+        del self.customer_key, self.customer_code, self.order_code, self.dates, self.amount, self.repaired
+        del self.cancel_mark
+        self.extra_texts = {extra: (None, texts) for extra, (_, texts) in self.extra_texts.items()}
+        return found
+
+    def decode(self, table: pd.DataFrame) -> pd.DataFrame:
+        """The per-customer table with its customer keys, IDs, names and emails as texts again."""
+        table = table.copy()
+        table.index = pd.Index(_texts_at(self.keys, table.index.to_numpy(dtype=np.int64)), name="customer_id")
+        table["customer"] = _texts_at(self.customer_texts, table["customer"].to_numpy(np.int64))
+        for extra, (_, texts) in self.extra_texts.items():
+            if extra in table:
+                codes = table[extra].to_numpy(dtype=float, na_value=np.nan)
+                named = np.asarray(texts, dtype=object)[np.nan_to_num(codes, nan=0).astype(np.int64)] if len(texts) \
+                    else np.full(len(codes), None, dtype=object)
+                table[extra] = np.where(np.isnan(codes), None, named)
+        return table
+
+    def labels(self) -> dict[str, str]:
+        """The header each issue names, by canonical column."""
+        return column_labels(self.columns_used)
+
+    def issues(self, found: pd.DataFrame, spellings: pd.DataFrame | None, first_row: int) -> pd.DataFrame:
+        """Data Issues from the line rules' findings, valued as normalise shows them."""
+        if spellings is not None:
+            spellings = spellings.assign(
+                customer=_texts_at(self.customer_texts, spellings["customer"].to_numpy(np.int64)),
+                first_spelling=_texts_at(self.customer_texts, spellings["first_spelling"].to_numpy(np.int64)))
+        order = found["order_id"].to_numpy(dtype=float, na_value=np.nan)
+        found = found.assign(order_id=_texts_at(self.order_texts, np.nan_to_num(order, nan=-1).astype(np.int64)))
+
+        def raw(problem: str, rows: np.ndarray) -> list[str]:
+            positions = rows - first_row
+            if problem == "customer":
+                codes = self.customer_codes[positions]
+                shown = _texts_at(self.customer_shown, codes) if isinstance(self.customer_shown, pa.Array) \
+                    else np.where(codes >= 0, self.customer_shown[np.maximum(codes, 0)], None)
+                return [_shown(v) for v in shown]
+            if problem == "date":
+                return self._raw("order_date", positions)
+            if "amount" in self.coded:
+                return self._raw("amount", positions)
+            return [f"{q} × {p}" for q, p in zip(self._raw("quantity", positions), self._raw("price", positions))]
+
+        return worded_issues(found, spellings, self.labels(), self.notes, raw)
+
+    def _raw(self, name: str, positions: np.ndarray) -> list[str]:
+        """The values of a column at these positions, shown as normalise shows them."""
+        coded = self.coded[name]
+        codes = coded.codes[positions]
+        distinct = coded.typed
+        return [_shown(distinct[c]) if c >= 0 else "" for c in codes]
+
+
+def column_labels(columns: dict[str, str]) -> dict[str, str]:
+    """The header each issue names, by canonical column (Quantity × Price for a computed amount)."""
+    labels = {name: columns.get(name, LABELS.get(name, name)) for name in LABELS}
+    if "amount" not in columns:
+        labels["amount"] = f"{columns['quantity']} × {columns['price']}"
+    return labels
+
+
+def worded_issues(found: pd.DataFrame, spellings: pd.DataFrame | None, labels: dict[str, str],
+                  notes: list[tuple[str, str, str]], raw: Callable[[str, np.ndarray], list[str]]) -> pd.DataFrame:
+    """Data Issues (ISSUE_COLUMNS), in normalise's words and order, from the line rules' findings (ISSUES:
+    source_row, problem, first_copy, amount, order_id as text), the rows whose customer is spelled apart
+    from its first spelling (SPELLINGS, texts) and the notes on whole columns (column, problem, action: how
+    dates and decimal marks were read); ``raw(problem, rows)`` shows the values of the skipped rows' cells
+    as read."""
+    parts = [pd.DataFrame({"Row": [None], "Column": [labels.get(column, column)], "Value": [""],
+                           "Problem": [problem], "Action": [action]}) for column, problem, action in notes]
+    found = found.sort_values("source_row", kind="stable")
+    for problem, (column, text, action) in PROBLEMS.items():
+        these = found[found["problem"] == problem]
+        if these.empty:
+            continue
+        rows = these["source_row"].to_numpy(dtype=np.int64)
+        if problem == "copy":
+            shown = [f"same as row {r}" for r in these["first_copy"].to_numpy(dtype=np.int64)]
+        elif problem == "negative":
+            shown = [_shown(v) for v in these["amount"].to_numpy(dtype=float)]
+        elif problem == "cancelled":
+            shown = these["order_id"].tolist()
+        else:
+            shown = raw(problem, rows)
+        amount = these["amount"].to_numpy(dtype=float)  # as used: a cancellation's made negative
+        parts.append(pd.DataFrame({"Row": rows, "Column": labels[column], "Value": shown, "Problem": text,
+                                   "Action": action, "Amount": -amount if problem == "cancelled" else amount}))
+    if spellings is not None and len(spellings):
+        spellings = spellings.sort_values("source_row", kind="stable")
+        parts.append(pd.DataFrame({
+            "Row": spellings["source_row"].to_numpy(dtype=np.int64), "Column": labels["customer_id"],
+            "Value": spellings["customer"].to_numpy(dtype=object),
+            "Problem": ["same customer as " + repr(v) + " apart from spaces or capitals"
+                        for v in spellings["first_spelling"]],
+            "Action": "merged", "Amount": spellings["amount"].to_numpy(dtype=float)}))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*ISSUE_COLUMNS, "Amount"]})
+    table = pd.concat(parts, ignore_index=True)
+    return table.sort_values("Row", kind="stable", na_position="first", ignore_index=True)
+
+
+def parquet_table(pattern: str) -> tuple[pa.Table, list[str]]:
+    """The rows of the Parquet files matching ``pattern`` (a file, a folder, or a glob such as
+    orders/*.parquet), read by DuckDB in the files' name order, and the files' names."""
+    import duckdb
+
+    path = Path(pattern)
+    if path.is_dir():
+        pattern = str(path / "*.parquet")
+    connection = duckdb.connect(config={"preserve_insertion_order": False})  # no row order to keep: less memory
+    try:
+        files = sorted(connection.sql(f"SELECT file FROM glob({_quoted(pattern)})").fetchnumpy()["file"].tolist())
+        if not files:
+            raise RfmError(f"No Parquet file matches {pattern}; check the folder and the pattern (e.g. "
+                           "orders/*.parquet).")
+        table = connection.sql(f"SELECT * EXCLUDE (filename, file_row_number) FROM read_parquet("
+                               f"{_quoted(files)}, filename = true, file_row_number = true, union_by_name = true) "
+                               "ORDER BY filename, file_row_number").arrow()
+    except duckdb.Error as error:
+        raise RfmError(f"{pattern} could not be read as Parquet files of orders ({str(error).splitlines()[0]}).") \
+            from None
+    finally:
+        connection.close()
+    return (table.read_all() if hasattr(table, "read_all") else table), [Path(f).name for f in files]
+
+
+def _quoted(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_quoted(v) for v in value) + "]"
+    return "'" + str(value).replace("'", "''") + "'"
