@@ -617,7 +617,8 @@ def id_text(value) -> str | None:
 
 def customer_keys(customers) -> np.ndarray:
     """The matching key of each customer ID text: no spaces, no capitals (None stays None)."""
-    return np.array([None if v is None else "".join(v.split()).casefold() for v in customers], dtype=object)
+    texts = customers.tolist() if hasattr(customers, "tolist") else customers  # not one Arrow scalar per element
+    return np.array([None if v is None else "".join(v.split()).casefold() for v in texts], dtype=object)
 
 
 def _texts(values) -> np.ndarray:

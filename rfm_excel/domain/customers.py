@@ -59,43 +59,50 @@ def from_lines(lines: pd.DataFrame, as_of: dt.date, window_months: int | None = 
     that many days after the campaign date. Customers come in the order of their first line.
     """
     lines = lines[lines["order_date"].dt.normalize() <= pd.Timestamp(as_of)]
-    first = lines.drop_duplicates("customer_id").set_index("customer_id")
-    table = pd.DataFrame({"customer": first["customer"], "first_row": first["source_row"]})
+    code, keys = pd.factorize(lines["customer_id"])  # customers numbered in the order of their first line
+    index = pd.Index(keys, name="customer_id")
+    first = np.flatnonzero(pd.Series(code).duplicated().to_numpy() == 0)  # each customer's first line
+    table = pd.DataFrame({"customer": lines["customer"].to_numpy()[first],
+                          "first_row": lines["source_row"].to_numpy()[first]}, index=index)
     for extra in ("customer_name", "email"):
         if extra in lines and lines[extra].notna().any():
-            latest = lines.dropna(subset=[extra]).sort_values(["order_date", "source_row"], kind="stable")
-            table[extra] = latest.drop_duplicates("customer_id", keep="last").set_index("customer_id")[extra]
+            latest = lines.assign(code=code).dropna(subset=[extra]).sort_values(["order_date", "source_row"],
+                                                                                kind="stable")
+            table[extra] = latest.drop_duplicates("code", keep="last").set_index("code")[extra].reindex(
+                range(len(keys))).to_numpy()
     orders = scoring.group_orders(lines)
-    purchase = orders["amount"] > 0
+    order_code = index.get_indexer(orders["customer_id"])
+    amount = orders["amount"].to_numpy()
+    purchase = amount > 0
     day = orders["order_date"].dt.normalize()
     start = window_start(as_of, window_months)
-    in_window = day > pd.Timestamp(start) if start else pd.Series(True, index=orders.index)
-    by_customer = pd.DataFrame({
-        "customer_id": orders["customer_id"], "amount": orders["amount"], "purchase": purchase,
-        "returned": orders["amount"] < 0, "purchase_day": day.where(purchase), "counted": purchase & in_window,
-        "in_window": orders["amount"].where(in_window, 0.0)}).groupby("customer_id", sort=False)
-    table["orders"] = by_customer.size()
-    table["net"] = by_customer["amount"].sum().round(scoring.MONEY_DECIMALS)
-    table["returns"] = by_customer["returned"].sum()
-    table["purchases"] = by_customer["purchase"].sum()
-    table["first_purchase"] = by_customer["purchase_day"].min()
-    table["last_purchase"] = by_customer["purchase_day"].max()
-    table["frequency"] = by_customer["counted"].sum()
-    table["monetary"] = by_customer["in_window"].sum().round(scoring.MONEY_DECIMALS)
-    when = timing.purchase_timing(orders, as_of)
-    table["usual_gap"] = when["typical_gap"]
-    table["usual_month"] = when["usual_month"]
-    days = orders[purchase].assign(day=orders["order_date"].dt.normalize()).groupby(
-        ["customer_id", "day"], sort=False)["amount"].sum().reset_index().sort_values(["customer_id", "day"])
-    per_day = days.groupby("customer_id", sort=False)
-    table["purchase_days"] = per_day.size()
-    table["purchase_span"] = (per_day["day"].max() - per_day["day"].min()).dt.days
-    repeat = days[days.duplicated("customer_id")]  # every purchase day but each customer's first
-    table["repeat_day_value"] = repeat.groupby("customer_id")["amount"].mean()
+    in_window = (day > pd.Timestamp(start)).to_numpy() if start else np.ones(len(orders), dtype=bool)
+    sums = pd.DataFrame({  # grouped on the customers' numbers, 0 to len(keys) - 1: every one has an order
+        "amount": amount, "purchase": purchase, "returned": amount < 0, "counted": purchase & in_window,
+        "in_window": np.where(in_window, amount, 0.0), "purchase_day": day.where(purchase).to_numpy(),
+    }).groupby(order_code).agg(orders=("amount", "size"), net=("amount", "sum"), returns=("returned", "sum"),
+                               purchases=("purchase", "sum"), first_purchase=("purchase_day", "min"),
+                               last_purchase=("purchase_day", "max"), frequency=("counted", "sum"),
+                               monetary=("in_window", "sum"))
+    for column in sums.columns:
+        values = sums[column].to_numpy()
+        table[column] = values.round(scoring.MONEY_DECIMALS) if column in ("net", "monetary") else values
+    when = timing.purchase_timing(orders, as_of).reindex(index)
+    table["usual_gap"] = when["typical_gap"].to_numpy()
+    table["usual_month"] = when["usual_month"].to_numpy()
+    days = pd.DataFrame({"code": order_code[purchase], "day": day.to_numpy()[purchase], "amount": amount[purchase]}
+                        ).groupby(["code", "day"])["amount"].sum().reset_index()  # sorted by customer, then day
+    per_day = days.groupby("code")
+    spans = pd.DataFrame({"purchase_days": per_day.size(),
+                          "purchase_span": (per_day["day"].max() - per_day["day"].min()).dt.days,
+                          "repeat_day_value": days[days["code"].duplicated()].groupby("code")["amount"].mean()}
+                         ).reindex(range(len(keys)))  # every purchase day but each customer's first, averaged
+    for column in spans.columns:
+        table[column] = spans[column].to_numpy()
     if response is not None:
-        answers = campaign.responses(orders, *response)
-        table["responded"] = answers["responded"].reindex(table.index, fill_value=False)
-        table["response_revenue"] = answers["revenue"].reindex(table.index, fill_value=0.0)
+        answers = campaign.responses(orders, *response).reindex(index)
+        table["responded"] = answers["responded"].fillna(False).to_numpy(dtype=bool)
+        table["response_revenue"] = answers["revenue"].fillna(0.0).to_numpy()
     return conform(table)
 
 

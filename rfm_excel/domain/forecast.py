@@ -23,7 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import integrate, optimize, special
+from scipy import optimize, special
 
 from ..base.errors import RfmError
 
@@ -238,6 +238,8 @@ def _orders_if_active(shape, a_less_1: float, c, w) -> np.ndarray:
 
 def _orders_if_active_by_quadrature(shape: float, a: float, beta_b: float, w: float) -> float:
     """E[(1 - (1 + p w)^-shape) / p] for p ~ beta(a, beta_b), by adaptive quadrature around the mode."""
+    from scipy import integrate  # imported here, as it is rarely needed: it takes half a second to import
+
     log_norm = special.betaln(a, beta_b)
 
     def integrand(p):
