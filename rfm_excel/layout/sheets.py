@@ -371,7 +371,7 @@ def _parameter_table(outlook) -> pd.DataFrame:
     value = [rounded(getattr(outlook.gamma_gamma, p)) for p in ("p", "q", "v")]
     unit = "days" if outlook.time_unit_days == 1 else f"{outlook.time_unit_days:g} days"
     return pd.DataFrame({BGNBD_NAME: purchase[BGNBD_NAME] + value + [unit],
-                         MODIFIED_NAME: purchase[MODIFIED_NAME] + [None, None, None, unit]},
+                         MODIFIED_NAME: purchase[MODIFIED_NAME] + value + [unit]},  # one value model for both
                         index=["r", "alpha", "a", "b", "p", "q", "v", "time unit"])
 
 
@@ -389,11 +389,12 @@ def products_sheet(result: Result) -> SheetLayout | None:
     lines, row = _place(["Products", *products_notes(offers)], pairs, columns)
     best = [theme.PLAIN, theme.column_style("int"), theme.column_style("percent"), theme.column_style("money", money),
             theme.column_style("percent")]
-    above, widths = [], {}
+    above, widths, tall_rows = [], {}, []
     for title, table in (("Best products by revenue", summary.best_by_revenue),
                          ("Best products by customers", summary.best_by_customers)):
-        cells, _, needed, _ = grid(title, table.head(TOP_PRODUCTS).set_index("Product"), best, row, 0, "Product")
+        cells, _, needed, tall = grid(title, table.head(TOP_PRODUCTS).set_index("Product"), best, row, 0, "Product")
         above.append(cells)
+        tall_rows += [cells.row + 1] if tall else []
         widths.update({col: max(widths.get(col, 0), width) for col, width in needed.items()})
         row = cells.bottom + 2
     tops = summary.segment_top[summary.segment_top["Rank"] <= TOP_PER_SEGMENT]
@@ -401,12 +402,15 @@ def products_sheet(result: Result) -> SheetLayout | None:
     tops = pd.DataFrame({"Product": named.to_numpy(), "Customers": tops["Customers"].to_numpy(),
                          "Share of Segment": tops["Share of Segment"].to_numpy(), "Revenue": tops["Revenue"].to_numpy()},
                         index=tops["Segment"].to_numpy())
-    cells, _, needed, _ = grid(f"Each segment's top {TOP_PER_SEGMENT} products", tops, best[:1] + best[1:4], row, 0,
-                               "Segment")
+    cells, _, needed, tall = grid(f"Each segment's top {TOP_PER_SEGMENT} products", tops, best[:1] + best[1:4], row,
+                                  0, "Segment")
     above.append(cells)
+    tall_rows += [cells.row + 1] if tall else []
     widths.update({col: max(widths.get(col, 0), width) for col, width in needed.items()})
     widths[1] = max(widths.get(1, 0), min(max([len(str(v)) for v in tops["Product"]] + [10]) + 2, WIDEST))
-    return _table_sheet(PRODUCTS, lines, Table(cells.bottom + 2, pairs, columns), above=above, extra_widths=widths)
+    layout = _table_sheet(PRODUCTS, lines, Table(cells.bottom + 2, pairs, columns), above=above, extra_widths=widths)
+    layout.heights.update({header: theme.HEADER_HEIGHT for header in tall_rows})  # labels on two lines
+    return layout
 
 
 def output_sheets(result: Result, scored_at: dt.datetime, book: Path | None = None) -> list[SheetLayout]:
