@@ -49,6 +49,8 @@ class Result:
     first_date, last_date : the earliest and latest order date among the lines used.
     origin : where the orders came from and how they were read, when a door says (a file, not a sheet).
     orders_currency : the currency symbol the orders' amounts carry, if any ("£" for "£12.50").
+    unused_columns : headers of columns the orders carry that this run could not use (products, returns and
+        complaints, when the lines were summed in an engine: those need the lines in memory).
     """
 
     scores: pd.DataFrame
@@ -72,6 +74,7 @@ class Result:
     first_date: dt.date | None = None
     last_date: dt.date | None = None
     origin: Origin | None = None
+    unused_columns: tuple[str, ...] = ()
 
     @property
     def as_of(self) -> dt.date:
@@ -206,7 +209,10 @@ def score_lines(lines, settings: Settings | None = None, as_of: dt.date | None =
     reading = Reading(lines.rows_read, int(used["lines"]), issues, column, lines.source,
                       pd.Timestamp(used["first"]).date(), pd.Timestamp(used["last"]).date(), len(late),
                       currency=lines.currency)
-    return score_customers(table, settings, reading, history, run_date, at_campaign)
+    result = score_customers(table, settings, reading, history, run_date, at_campaign)
+    result.unused_columns = tuple(lines.columns[c] for c in ("product", "product_name") if c in lines.columns) + \
+        tuple(events.event_columns(list(lines.headers)).values())
+    return result
 
 
 # ---------------------------------------------------------------- from the per-customer table on

@@ -165,6 +165,10 @@ def test_lines_past_the_sheet_are_scored_by_the_engine_as_pandas_scores_them(tmp
     assert main(["score", str(DATA / "orders-semicolon.csv"), "--output", str(tmp_path / "small.xlsx")]) == 0
     big, small = (openpyxl.load_workbook(tmp_path / name) for name in ("big.xlsx", "small.xlsx"))
     assert "Orders" not in big.sheetnames and "Orders" in small.sheetnames
+    assert "Products" not in big.sheetnames and "Products" in small.sheetnames  # offers need the lines in memory
+    note = " ".join(str(row[0]) for row in big["Segments"].iter_rows(min_row=2, max_row=5, max_col=1, values_only=True))
+    assert ("The SKU column was not used: offers, returns and complaints need the lines of an order history that "
+            "fits on a sheet (docs/big-data.md).") in note
     for sheet in ("Scores", "Data Issues", "Contact Plan"):  # the plan's offers need the lines in memory
         width = big[sheet].max_column
         assert [[c.value for c in row[:width]] for row in big[sheet].iter_rows()] == \

@@ -59,8 +59,12 @@ def origin_note(result: Result) -> str:
     dates = f", dated {result.first_date:%Y-%m-%d} to {result.last_date:%Y-%m-%d}" if result.first_date else ""
     if origin.in_workbook:
         return f" Orders: {counted(origin.lines, 'line')} from {origin.name}{how}{dates}, copied into the Orders sheet."
+    several = len(result.unused_columns) > 1
+    unused = (f" The {' and '.join(result.unused_columns)} column{'s were' if several else ' was'} not used: offers, "
+              "returns and complaints need the lines of an order history that fits on a sheet (docs/big-data.md)."
+              if result.unused_columns else "")
     return (f" Orders: {counted(origin.lines, 'line')} from {origin.name}{how}{dates}: more than a sheet holds, so "
-            f"this workbook has no Orders sheet; score {origin.name} again to update it.")
+            f"this workbook has no Orders sheet; score {origin.name} again to update it.{unused}")
 
 
 def counted(number: int, noun: str) -> str:

@@ -78,7 +78,8 @@ class EngineLines:
     ``decode`` turns the per-customer table the query gave into its texts where the engine holds
     codes; ``issues`` are the Data Issues of the reading (ISSUE_COLUMNS); ``columns`` maps the
     canonical columns to the source's headers; ``extras`` names the optional columns the lines carry;
-    ``currency`` is the symbol the amounts written as text carry (base/orders.currency_symbol).
+    ``currency`` is the symbol the amounts written as text carry (base/orders.currency_symbol);
+    ``headers`` are all the source's column headers.
     """
 
     run: Callable[[str], pd.DataFrame]
@@ -90,6 +91,7 @@ class EngineLines:
     source: str
     extras: tuple[str, ...] = ()
     currency: str = ""
+    headers: tuple[str, ...] = ()
     decode: Callable[[pd.DataFrame], pd.DataFrame] = field(default=lambda table: table)
     close: Callable[[], None] = field(default=lambda: None)
 
@@ -132,7 +134,7 @@ def duckdb_lines(raw: pa.Table, first_row: int = 2, source: str = "Orders", date
     spellings = run(SPELLINGS.format(lines="lines")) if values.merged_spellings else None
     issues = values.issues(found, spellings, first_row)
     return EngineLines(run, "lines", "duckdb", rows, columns, issues, source, extras, values.currency,
-                       values.decode, connection.close)
+                       tuple(headers), values.decode, connection.close)
 
 
 def first_copies(line: np.ndarray, first_row: int) -> np.ndarray:

@@ -74,7 +74,7 @@ def spark_lines(pattern: str, spark=None) -> EngineLines:
         return spark.sql(sql).toPandas()
 
     return EngineLines(run, "rfm_lines", "spark", rows, columns, issues, pattern, extras,
-                       close=lambda: (lines.unpersist(), numbered.unpersist()))
+                       headers=tuple(frame.columns), close=lambda: (lines.unpersist(), numbered.unpersist()))
 
 
 def _check_types(columns: dict[str, str], types: dict[str, str], pattern: str) -> None:
