@@ -804,6 +804,7 @@ _DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
 # A time of day followed by its zone: Z, UTC, GMT, an offset (+02:00, +0200, -05) or an abbreviation (PDT).
 _ZONE = re.compile(r"^(.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)\s*(?:Z|(?:UTC|GMT)?\s*[+-]\d\d(?::?\d\d)?|UTC|GMT|"
                    r"\s[A-Z]{3,5})$")
+_PLAIN_ISO = r"^\d{4}-\d\d-\d\d([ T]\d\d:\d\d(:\d\d(\.\d+)?)?)?$"  # 2024-03-05, 2024-03-05 14:30:00
 DateNote = tuple[str, str]  # (problem, action) of a note about the whole date column
 
 
@@ -865,13 +866,17 @@ def _wall_clock(text: pd.Series, format: str) -> pd.Series:
 
 def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.Series, list[DateNote]]:
     notes = []
-    zoned = text.str.extract(_ZONE)[0]
-    if zoned.notna().any():
-        notes.append((f"times with a time zone, such as {text[zoned.notna()].iloc[0]}: the date is taken as "
-                      "written, the zone left out", "read that way: an order keeps the day the shop's export gives it"))
-        text = zoned.fillna(text)
-    parts = text.str.extract(_DAY_MONTH)
-    slashed = parts[0].notna()
+    if pc.all(pc.match_substring_regex(pa.array(text.to_numpy(dtype=object), pa.string()), _PLAIN_ISO)).as_py():
+        slashed = pd.Series(False, index=text.index)  # the usual export form: no zone, no day/month order to find
+    else:
+        zoned = text.str.extract(_ZONE)[0]
+        if zoned.notna().any():
+            notes.append((f"times with a time zone, such as {text[zoned.notna()].iloc[0]}: the date is taken as "
+                          "written, the zone left out",
+                          "read that way: an order keeps the day the shop's export gives it"))
+            text = zoned.fillna(text)
+        parts = text.str.extract(_DAY_MONTH)
+        slashed = parts[0].notna()
     dates = _wall_clock(text.where(~slashed), format="ISO8601")
     rest = dates.isna() & ~slashed
     if rest.any():
