@@ -903,7 +903,7 @@ def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.
     day, month = (first, second) if day_first else (second, first)
     year = parts[2][slashed].astype(int)
     year = year.where(year >= 100, year + 2000)
-    clock = text[slashed].str.extract(r"(\d{1,2}):(\d{2})(?::(\d{2}))?").fillna(0).astype(int)
+    clock = text[slashed].str.extract(r"(\d{1,2}):(\d{2})(?::(\d{2}))?").astype(float).fillna(0).astype(int)
     dates[slashed] = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day, "hour": clock[0],
                                                   "minute": clock[1], "second": clock[2]}), errors="coerce")
     sample = text[slashed].iloc[0]

@@ -101,8 +101,8 @@ def from_lines(lines: pd.DataFrame, as_of: dt.date, window_months: int | None = 
         table[column] = spans[column].to_numpy()
     if response is not None:
         answers = campaign.responses(orders, *response).reindex(index)
-        table["responded"] = answers["responded"].fillna(False).to_numpy(dtype=bool)
-        table["response_revenue"] = answers["revenue"].fillna(0.0).to_numpy()
+        table["responded"] = answers["responded"].to_numpy(dtype=bool, na_value=False)
+        table["response_revenue"] = answers["revenue"].to_numpy(dtype=float, na_value=0.0)
     return conform(table)
 
 
