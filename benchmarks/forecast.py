@@ -15,10 +15,9 @@ import argparse
 import datetime as dt
 import time
 
+from rfm_excel.domain import forecast as fc
 from simulate import simulate_orders
 from udf_cache import machine
-
-from rfm_excel.domain import forecast as fc
 
 HORIZON_DAYS = 365
 

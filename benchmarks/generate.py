@@ -52,8 +52,8 @@ def write_workbook(path: str, lines: int, customers: int) -> None:
     sheet.set_column(2, 2, 16, date_format)
     sheet.write_row(0, 0, HEADERS)
     customer_ids, order_ids, days, amount = order_lines(lines, customers)
-    for row, values in enumerate(zip(customer_ids.tolist(), order_ids.tolist(), days.tolist(), amount.tolist()),
-                                 start=1):
+    for row, values in enumerate(zip(customer_ids.tolist(), order_ids.tolist(), days.tolist(), amount.tolist(),
+                                     strict=True), start=1):
         sheet.write_number(row, 0, values[0])
         sheet.write_string(row, 1, values[1])
         sheet.write_number(row, 2, values[2])

@@ -21,8 +21,8 @@ import time
 
 import numpy as np
 import pandas as pd
-from generate import order_lines
 
+from generate import order_lines
 from rfm_excel.domain import products
 
 

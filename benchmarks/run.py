@@ -194,7 +194,8 @@ def table(headers: list[str], rows: list[list[str]], markdown: bool) -> str:
         lines = [headers, ["---" if i in (0, len(headers) - 1) else "---:" for i in range(len(headers))], *rows]
         return "\n".join("| " + " | ".join(row) + " |" for row in lines)
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+    return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(r, widths, strict=False)))
                      for r in [headers, *rows])
 
 
@@ -208,7 +209,10 @@ def report(lines: int, results: dict, markdown: bool) -> str:
             rows.append([name, "error", "", r["error"][:60]])
         else:
             rows.append([name, f"{r['wall']:.2f}", f"{r['rss_mb']:.0f}", r["detail"]])
-    fmt = lambda x: "n/a" if x is None else f"{x:.2f}"  # noqa: E731
+
+    def fmt(x):
+        return "n/a" if x is None else f"{x:.2f}"
+
     ratios = (f"rfm-excel/calamine {fmt(ratio(results, 'rfm-excel', 'calamine'))}, "
               f"rfm-excel/pandas+calamine {fmt(ratio(results, 'rfm-excel', 'pandas+calamine'))}, "
               f"openpyxl/rfm-excel {fmt(ratio(results, 'openpyxl baseline', 'rfm-excel'))}, "
@@ -216,7 +220,9 @@ def report(lines: int, results: dict, markdown: bool) -> str:
     title = f"{lines:,} order lines (generated workbook {results['source_mb']:.1f} MB)"
     heading = f"### {title}\n" if markdown else f"== {title} ==\n"
     body = table(["measurement", "wall s", "peak RSS MB", "detail"], rows, markdown)
-    return f"{heading}\n{body}\n\nRatios (wall time): {ratios}\n" if markdown else f"{heading}{body}\nratios: {ratios}\n"
+    if markdown:
+        return f"{heading}\n{body}\n\nRatios (wall time): {ratios}\n"
+    return f"{heading}{body}\nratios: {ratios}\n"
 
 
 def targets(lines: int, results: dict) -> list[str]:
@@ -281,10 +287,10 @@ def parquet_report(parquet: dict, markdown: bool) -> str:
 
 def machine(argv: list[str]) -> list[str]:
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    cpu = next((l.split(":", 1)[1].strip() for l in cpuinfo.splitlines() if l.startswith("model name")),
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
                platform.processor() or platform.machine())
     meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else "MemTotal: 0 kB"
-    ram = int(next(l.split()[1] for l in meminfo.splitlines() if l.startswith("MemTotal"))) / 1024 ** 2
+    ram = int(next(line.split()[1] for line in meminfo.splitlines() if line.startswith("MemTotal"))) / 1024 ** 2
     versions = ", ".join(f"{p} {_version(p)}" for p in PACKAGES)
     commit = subprocess.run(["git", "-C", str(HERE.parent), "describe", "--always", "--dirty"],
                             capture_output=True, text=True).stdout.strip() or "unknown"

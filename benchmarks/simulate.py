@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 START = dt.date(2023, 1, 1)
-CDNOW_IN_DAYS = dict(r=0.243, alpha=4.414 * 7, a=0.793, b=2.426, p=6.25, q=3.74, v=15.44)
+CDNOW_IN_DAYS = {"r": 0.243, "alpha": 4.414 * 7, "a": 0.793, "b": 2.426, "p": 6.25, "q": 3.74, "v": 15.44}
 
 
 def simulate_orders(customers: int, days: int = 730, *, r: float = CDNOW_IN_DAYS["r"],

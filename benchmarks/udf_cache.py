@@ -25,8 +25,8 @@ import platform
 import time
 
 import xlwings as xw
-from generate import HEADERS, order_lines
 
+from generate import HEADERS, order_lines
 from rfm_excel.doors import functions as udfs
 from rfm_excel.layout.template import settings_grid
 from rfm_excel.layout.wording import counted
@@ -39,7 +39,7 @@ def orders_range(lines: int, customers: int) -> list[list]:
     customer_ids, order_ids, days, amounts = order_lines(lines, customers)
     dates = [EXCEL_EPOCH + dt.timedelta(days=d) for d in days.tolist()]
     return [list(HEADERS)] + [list(row) for row in zip(customer_ids.tolist(), [str(o) for o in order_ids.tolist()],
-                                                        dates, amounts.tolist())]
+                                                        dates, amounts.tolist(), strict=True)]
 
 
 def calling_cell() -> xw.Range:

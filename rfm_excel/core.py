@@ -9,7 +9,7 @@ where an engine holds the lines (``score_lines``); everything after it works on 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -19,9 +19,8 @@ import pyarrow.compute as pc
 from .base.errors import RfmError
 from .base.orders import ISSUE_COLUMNS, CleanOrders, Dialect, header_key, id_text, normalise, zero_orders
 from .base.settings import BEST_LOWEST, Settings
-from .domain import campaign, contact, customers, events, scoring, segments, timing
+from .domain import campaign, contact, customers, events, products, scoring, segments, timing
 from .domain import forecast as forecasting
-from .domain import products
 from .domain.history import Movement, add_snapshot, empty_history, movement, of_filter, snapshot
 
 DIMENSIONS = ("recency", "frequency", "monetary")
@@ -78,6 +77,7 @@ class Result:
 
     @property
     def as_of(self) -> dt.date:
+        assert self.settings.as_of is not None  # a result's settings always have their as-of date
         return self.settings.as_of
 
     @property
@@ -162,6 +162,7 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     settings = (settings or Settings()).with_as_of(as_of)
     clean = _clean(orders, settings, first_row, sheet, dialect)
     settings = with_default_as_of(settings, clean.lines["order_date"].max())
+    assert settings.as_of is not None  # with_default_as_of sets it
     clean = _filtered(clean, settings)
     lines, issues = _drop_after_as_of(clean, settings.as_of)
     if lines.empty:
@@ -169,10 +170,12 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     table = customers.from_lines(lines, settings.as_of, settings.window_months, response_window(settings))
     at_campaign = customers.from_lines(lines, settings.campaign_date, settings.window_months) \
         if settings.campaign_date else None
+    assert clean.raw is not None  # normalise keeps the rows as read
     found = events.event_columns(list(clean.raw.columns))
     customer_events = events.customer_events(clean.raw, lines, clean.first_row, found, table["purchases"]) \
         if found else None
-    reading = Reading(clean.rows_read, len(lines), _merge_issues(issues, zero_orders(lines, clean.columns), read_issues),
+    reading = Reading(clean.rows_read, len(lines),
+                      _merge_issues(issues, zero_orders(lines, clean.columns), read_issues),
                       clean.columns["customer_id"], sheet, lines["order_date"].min().date(),
                       lines["order_date"].max().date(), len(clean.lines) - len(lines), lines, clean.amounts,
                       clean.first_row, clean.currency)
@@ -190,6 +193,7 @@ def score_lines(lines, settings: Settings | None = None, as_of: dt.date | None =
         raise RfmError(f"The {lines.source} sheet has no usable orders: every row lacks a customer ID, a date or an "
                        "amount.")
     settings = with_default_as_of(settings, latest)
+    assert settings.as_of is not None  # with_default_as_of sets it
     late = lines.run(customers.lines_after(lines.name, settings.as_of, lines.dialect))
     used = lines.run(customers.lines_up_to(lines.name, settings.as_of, lines.dialect)).iloc[0]
     if not used["lines"]:
@@ -226,6 +230,7 @@ def score_customers(table: pd.DataFrame, settings: Settings, reading: Reading, h
     ``settings.as_of`` must be set (``with_default_as_of``); ``at_campaign`` is the table as of the
     campaign date, when Settings give one; ``customer_events`` is events.customer_events' table.
     """
+    assert settings.as_of is not None  # see above
     values = _customer_values(table, settings, reading)
     scores, keys, order = _score_table(values, table, settings)
     if customer_events is not None:
@@ -280,6 +285,7 @@ def with_default_as_of(settings: Settings, latest: pd.Timestamp) -> Settings:
 def _customer_values(table: pd.DataFrame, settings: Settings, reading: Reading) -> pd.DataFrame:
     """Recency, frequency and monetary of every customer with a purchase, from the per-customer table;
     a plain message when nobody has one."""
+    assert settings.as_of is not None  # set before scoring
     values = values_of(table, settings.as_of)
     if values.empty:
         if reading.late_lines:  # later orders were left out: the as-of date may be the cause
@@ -308,6 +314,7 @@ def _filtered(clean: CleanOrders, settings: Settings) -> CleanOrders:
     if not settings.filter_column:
         return clean
     orders = clean.raw
+    assert orders is not None  # normalise keeps the rows as read
     by_key = {header_key(h): h for h in orders.columns}
     header = by_key.get(header_key(settings.filter_column))
     if header is None:
@@ -336,6 +343,7 @@ def _forecast(table: pd.DataFrame, reading: Reading, settings: Settings) -> fore
     the per-customer table's purchase days, and checked on the order lines where they are in memory."""
     if not settings.forecast:
         return None
+    assert settings.as_of is not None  # set before scoring
     bought = table[table["last_purchase"].notna()]
     summary = pd.DataFrame({"frequency": bought["purchase_days"] - 1, "recency": bought["purchase_span"],
                             "T": (pd.Timestamp(settings.as_of) - bought["first_purchase"]).dt.days.astype(float),
@@ -353,7 +361,7 @@ def _with_forecast(scores: pd.DataFrame, keys: np.ndarray, outlook: forecasting.
         return scores
     figures = outlook.customers.reindex(keys)
     table = scores.copy()
-    for column, decimals in zip(forecasting.COLUMNS, (4, 2, 2, None)):
+    for column, decimals in zip(forecasting.COLUMNS, (4, 2, 2, None), strict=True):
         table[column] = (figures[column] if decimals is None else figures[column].round(decimals)).to_numpy()
     return table
 
@@ -368,10 +376,12 @@ def _offers(lines: pd.DataFrame | None, scores: pd.DataFrame, keys: np.ndarray,
                            settings.do_not_recommend, settings.pair_min_support)
 
 
-def _campaign(at_campaign: pd.DataFrame, table: pd.DataFrame, settings: Settings) -> campaign.CampaignResults:
+def _campaign(at_campaign: pd.DataFrame | None, table: pd.DataFrame,
+              settings: Settings) -> campaign.CampaignResults:
     """Test against Control for the campaign of ``settings.campaign_date``: groups as the Contact Plan had
     them on that date (``at_campaign``, the per-customer table then), responses in the window after it."""
     sent, days = settings.campaign_date, settings.response_days
+    assert at_campaign is not None and sent is not None and settings.as_of is not None  # called with a campaign date
     outcome = campaign.CampaignResults(pd.DataFrame(columns=campaign.RESULT_COLUMNS), sent, days,
                                        days_passed=max((settings.as_of - sent).days, 0))
     values = values_of(at_campaign, sent)
@@ -383,7 +393,7 @@ def _campaign(at_campaign: pd.DataFrame, table: pd.DataFrame, settings: Settings
                           index=values.index)
     groups["Plan"] = contact.plan_groups(groups["Segment"], values["recency"], values.index, settings)
     names = [rule.name for rule in settings.segments]
-    costs = dict(zip(names, contact.SegmentRules(names, settings)["cost"]))
+    costs = dict(zip(names, contact.SegmentRules(names, settings)["cost"], strict=True))
     answers = table[["responded", "response_revenue"]].rename(columns={"response_revenue": "revenue"})
     outcome.table = campaign.campaign_results(groups, answers, names, costs)
     return outcome
@@ -430,8 +440,8 @@ def _with_amounts(issues: pd.DataFrame, reading: Reading) -> pd.DataFrame:
     return issues.assign(Amount=issues["Amount"].astype(float).fillna(pd.Series(amounts, index=issues.index)))
 
 
-def _merge_issues(*tables: pd.DataFrame | None) -> pd.DataFrame:
-    tables = tuple(t for t in tables if t is not None)
+def _merge_issues(*given: pd.DataFrame | None) -> pd.DataFrame:
+    tables = [t for t in given if t is not None]
     merged = pd.concat([t for t in tables if len(t)], ignore_index=True) if any(len(t) for t in tables) else tables[0]
     return merged.reindex(columns=ISSUES).sort_values("Row", kind="stable", na_position="first", ignore_index=True)
 
@@ -454,8 +464,8 @@ def _score_table(values: pd.DataFrame, table: pd.DataFrame,
     columns = {"recency": "Recency (days)", "frequency": "Frequency", "monetary": "Monetary"}
     internal, shown, five_point = _dimension_scores(values, settings)
     weights = [settings.recency_weight, settings.frequency_weight, settings.monetary_weight]
-    total = sum(w * shown[d] for w, d in zip(weights, DIMENSIONS))
-    best_first = -sum(w * internal[d] for w, d in zip(weights, DIMENSIONS))
+    total = sum(w * shown[d] for w, d in zip(weights, DIMENSIONS, strict=True))
+    best_first = -sum(w * internal[d] for w, d in zip(weights, DIMENSIONS, strict=True))
     if all(float(w).is_integer() for w in weights):
         total = total.astype(int)
     customers_table = table
@@ -469,7 +479,7 @@ def _score_table(values: pd.DataFrame, table: pd.DataFrame,
         table[header] = values[dimension].to_numpy()
     table["Frequency"] = table["Frequency"].astype(int)
     table["Monetary"] = table["Monetary"].round(2)
-    for dimension, letter in zip(DIMENSIONS, "RFM"):
+    for dimension, letter in zip(DIMENSIONS, "RFM", strict=True):
         table[letter] = shown[dimension].astype(int)
     table["RFM Code"] = table["R"].astype(str) + table["F"].astype(str) + table["M"].astype(str)
     table["RFM Score"] = total

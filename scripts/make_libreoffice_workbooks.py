@@ -12,6 +12,7 @@ xlsx filter, so the files are exactly what an owner using LibreOffice would hand
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -132,10 +133,8 @@ def main() -> None:
         write_book(desktop, TARGET / "libreoffice_orders.xlsx", ORDERS)
         write_book(desktop, TARGET / "libreoffice_zero_padded_ids.xlsx", PADDED, id_format="00000")
         write_book(desktop, TARGET / "libreoffice_1904.xlsx", ORDERS, null_date=D(1904, 1, 1))
-        try:
+        with contextlib.suppress(Exception):  # the bridge closes as LibreOffice quits
             desktop.terminate()
-        except Exception:
-            pass  # the bridge closes as LibreOffice quits
     finally:
         try:
             office.wait(timeout=30)
@@ -143,7 +142,8 @@ def main() -> None:
             office.kill()
         shutil.rmtree(profile, ignore_errors=True)
     with zipfile.ZipFile(TARGET / "libreoffice_1904.xlsx") as book:
-        if b'date1904="1"' not in book.read("xl/workbook.xml") and b"date1904=\"true\"" not in book.read("xl/workbook.xml"):
+        workbook = book.read("xl/workbook.xml")
+        if b'date1904="1"' not in workbook and b'date1904="true"' not in workbook:
             raise SystemExit("LibreOffice did not write the 1904 date system")
     print("wrote", ", ".join(sorted(p.name for p in TARGET.glob("libreoffice_*.xlsx"))), file=sys.stderr)
 

@@ -45,7 +45,8 @@ def content_types(sheets: list[str], *, styles: bool = True, macro_sheets: list[
     parts = [f'<Override PartName="/xl/workbook.xml" ContentType="{main}"/>']
     parts += [f'<Override PartName="/{s}" ContentType="application/vnd.openxmlformats-officedocument.'
               'spreadsheetml.worksheet+xml"/>' for s in sheets]
-    parts += [f'<Override PartName="/{s}" ContentType="application/vnd.ms-excel.macrosheet+xml"/>' for s in macro_sheets]
+    parts += [f'<Override PartName="/{s}" ContentType="application/vnd.ms-excel.macrosheet+xml"/>'
+              for s in macro_sheets]
     if styles:
         parts.append('<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-'
                      'officedocument.spreadsheetml.styles+xml"/>')
@@ -170,9 +171,11 @@ def apple_numbers() -> None:
                                      for i, t in enumerate(summary_lines[2:5])) + "</row>",
              '<row r="6">' + "".join(f'<c r="{column(i)}6" t="s"><v>{strings.index(t)}</v></c>'
                                      for i, t in enumerate(summary_lines[5:8])) + "</row>"]
-    summary = XML + f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><dimension ref="A1:C6"/><sheetData>{"".join(cells)}</sheetData></worksheet>'
+    summary = (XML + f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><dimension ref="A1:C6"/>'
+               f'<sheetData>{"".join(cells)}</sheetData></worksheet>')
     table = (XML + f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><dimension ref="A1:E6"/>'
-             '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" state="frozen"/></sheetView></sheetViews>'
+             '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" state="frozen"/>'
+             '</sheetView></sheetViews>'
              f'<sheetData>{rows_xml(strings)}</sheetData></worksheet>')
     save("numbers_orders.xlsx", {
         "[Content_Types].xml": content_types(["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"]),
@@ -191,7 +194,8 @@ def apple_numbers() -> None:
 
 def no_dimension_large() -> None:
     """A minimal writer's sheet: inline strings, no <dimension>, well over 4 KB."""
-    sheet = XML + f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetData>{rows_xml(None, note=True)}</sheetData></worksheet>'
+    sheet = (XML + f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">'
+             f'<sheetData>{rows_xml(None, note=True)}</sheetData></worksheet>')
     assert len(sheet) > 4096
     save("no_dimension_large.xlsx", {
         "[Content_Types].xml": content_types(["xl/worksheets/sheet1.xml"], shared=False),
@@ -209,10 +213,12 @@ def prefixed_tags() -> None:
     inline = XML + (f'<x:worksheet xmlns:x="{MAIN}" xmlns:r="{REL}"><x:dimension ref="A1:F6"/>'
                     f'<x:sheetData>{rows_xml(None, prefix="x", note=True)}</x:sheetData></x:worksheet>')
     assert len(inline) > 4096
-    styles = STYLES.replace("{font}", "Calibri").replace(f'<styleSheet xmlns="{MAIN}">', f'<x:styleSheet xmlns:x="{MAIN}">')
+    styles = STYLES.replace("{font}", "Calibri").replace(f'<styleSheet xmlns="{MAIN}">',
+                                                         f'<x:styleSheet xmlns:x="{MAIN}">')
     styles = styles.replace("</styleSheet>", "</x:styleSheet>")
     for tag in ("numFmts", "numFmt", "fonts", "font", "sz", "name", "fills", "fill", "patternFill", "borders", "border",
-                "left", "right", "top", "bottom", "diagonal", "cellStyleXfs", "xf", "cellXfs", "cellStyles", "cellStyle"):
+                "left", "right", "top", "bottom", "diagonal", "cellStyleXfs", "xf", "cellXfs", "cellStyles",
+                "cellStyle"):
         styles = styles.replace(f"<{tag} ", f"<x:{tag} ").replace(f"<{tag}>", f"<x:{tag}>").replace(
             f"<{tag}/>", f"<x:{tag}/>").replace(f"</{tag}>", f"</x:{tag}>")
     book = (XML + f'<x:workbook xmlns:x="{MAIN}" xmlns:r="{REL}"><x:sheets>'

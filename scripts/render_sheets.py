@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 sys.path.append("/usr/lib/python3/dist-packages")
-import uno  # noqa: E402
-from com.sun.star.beans import PropertyValue  # noqa: E402
+import uno
+from com.sun.star.beans import PropertyValue
 
 PAPER = {"A4": (29700, 21000), "Letter": (27940, 21590)}  # landscape, hundredths of a millimetre
 

@@ -234,11 +234,13 @@ def pytest_generate_tests(metafunc):
 # ------------------------------------------------------------ LibreOffice as an independent reader
 
 
-ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value>
-</prop></item></oor:items>
-"""  # Tools > Options > Calc > Formula > Recalculation on file load > Excel 2007 and newer: Always recalculate
+# Tools > Options > Calc > Formula > Recalculation on file load > Excel 2007 and newer: Always recalculate
+ALWAYS_RECALCULATE = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">\n'
+    '<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">'
+    '<value>0</value>\n'
+    '</prop></item></oor:items>\n')
 
 
 def libreoffice_sheet(path: Path, sheet: int, folder: Path, recalculate: bool = False) -> list[list[str]]:

@@ -70,7 +70,7 @@ def _start_office():
             break
         except Exception:  # not listening yet
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("soffice did not start")
+                raise RuntimeError("soffice did not start") from None
             time.sleep(0.2)
     desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
     return process, desktop, profile

@@ -54,6 +54,7 @@ def sheet_as_shown(book: Path, sheet: str) -> list[list[str]]:
     """One sheet of ``book`` as LibreOffice Calc shows it: each cell's text in its number format, as
     Calc renders it (a CSV of the formatted values), row by row."""
     import csv
+
     import python_calamine
 
     number = python_calamine.CalamineWorkbook.from_path(str(book)).sheet_names.index(sheet) + 1

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import rfm_excel
+from rfm_excel.base.settings import SegmentRule, Settings
 from rfm_excel.domain.campaign import ALL_SEGMENTS, campaign_results, difference_interval, responses
 from rfm_excel.domain.contact import CONTACT, CONTROL, LEFT_OUT, holdout_draws, plan_groups
-from rfm_excel.base.settings import SegmentRule, Settings
 from rfm_excel.layout.wording import campaign_notes
 
 # The draws of seed "rfm", computed once with hashlib (first 8 bytes of SHA-256 of "rfm:<key>" / 2**64):
@@ -29,9 +29,9 @@ def test_the_draw_is_sha256_of_seed_and_customer():
 def test_a_customer_keeps_the_same_draw_whatever_the_order_or_the_other_customers():
     keys = [f"c{n}" for n in range(50)]
     alone = {key: holdout_draws([key], "spring")[0] for key in keys}
-    shuffled = list(reversed(keys)) + ["new 1", "new 2"]
-    assert dict(zip(shuffled, holdout_draws(shuffled, "spring"))) == {**alone, **dict(zip(
-        ["new 1", "new 2"], holdout_draws(["new 1", "new 2"], "spring")))}
+    shuffled = [*reversed(keys), "new 1", "new 2"]
+    assert dict(zip(shuffled, holdout_draws(shuffled, "spring"), strict=True)) == {**alone, **dict(zip(
+        ["new 1", "new 2"], holdout_draws(["new 1", "new 2"], "spring"), strict=True))}
     assert not np.allclose(holdout_draws(keys, "spring"), holdout_draws(keys, "autumn"))  # a new seed, new groups
 
 
@@ -50,8 +50,8 @@ def test_groups_follow_the_draw_and_left_out_comes_first():
     groups = plan_groups(segment, recency, keys, settings)
     # Control when the draw is below 0.65: a (0.650 is 0.6496...), d (0.586), f (0.027), h (0.640).
     # But f bought 3 days ago (left out), and h is in a Do Not Contact segment (left out).
-    assert dict(zip(keys, groups)) == {"a": CONTROL, "b": CONTACT, "c": CONTACT, "d": CONTROL, "e": CONTACT,
-                                       "f": LEFT_OUT, "g": CONTACT, "h": LEFT_OUT}
+    assert dict(zip(keys, groups, strict=True)) == {"a": CONTROL, "b": CONTACT, "c": CONTACT, "d": CONTROL,
+                                                    "e": CONTACT, "f": LEFT_OUT, "g": CONTACT, "h": LEFT_OUT}
 
 
 def test_difference_of_two_rates_and_its_95_percent_interval():
@@ -123,7 +123,8 @@ def test_campaign_results_from_the_orders():
     # Revenue in the window: test 100 + 40 = 140 (35.00 each), control 30 (7.50 each):
     # (35.00 - 7.50) x 4 = 110 incremental; cost 4 x 2.00 = 8; net gain 102.
     assert (row["Incremental Revenue"], row["Cost"], row["Net Gain"]) == pytest.approx((110.0, 8.0, 102.0))
-    assert not any("still coming in" in note for note in campaign_notes(result.campaign, result.as_of))  # 44 days > 30 have passed
+    # 44 days > 30 have passed
+    assert not any("still coming in" in note for note in campaign_notes(result.campaign, result.as_of))
 
 
 def test_a_campaign_too_recent_says_responses_are_still_coming_in():

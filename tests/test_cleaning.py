@@ -44,14 +44,15 @@ def test_every_way_of_writing_5_march_2024_is_read_as_that_date():
 
 @pytest.mark.parametrize("dates, setting, expected, why", [
     (["03/13/2024", "04/05/2024"], "Auto", ["2024-03-13", "2024-04-05"], "because 03/13/2024 can only be month/day"),
-    (["04/05/2024", "06/07/2024"], "Auto", ["2024-05-04", "2024-07-06"], "as nothing in the column proves either order"),
+    (["04/05/2024", "06/07/2024"], "Auto", ["2024-05-04", "2024-07-06"],
+     "as nothing in the column proves either order"),
     (["04/05/2024", "06/07/2024"], "Month first", ["2024-04-05", "2024-06-07"], "as Settings say"),
     (["13/03/2024", "04/05/2024"], "Month first", [None, "2024-04-05"], "as Settings say"),  # no 13th month
 ])
 def test_day_or_month_first_is_decided_for_the_whole_column(dates, setting, expected, why):
     clean = normalise(orders(**{"Customer ID": ["A", "B"], "Order Date": dates, "Amount": [1, 1]}),
                       date_order=setting)
-    read = dict(zip(clean.lines["customer"], clean.lines["order_date"].dt.strftime("%Y-%m-%d")))
+    read = dict(zip(clean.lines["customer"], clean.lines["order_date"].dt.strftime("%Y-%m-%d"), strict=True))
     assert [read.get(customer) for customer in ("A", "B")] == expected
     note = clean.issues.loc[clean.issues["Row"].isna(), "Problem"].item()
     assert note.endswith(why)

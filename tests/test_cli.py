@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import subprocess
-import zipfile
 import sys
+import zipfile
 from importlib import resources
 from pathlib import Path
 
@@ -16,7 +16,6 @@ import pytest
 
 from rfm_excel.doors.cli import main
 from rfm_excel.writers.headless.template import build_template
-
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,7 +126,9 @@ def test_score_in_place_prints_the_summary_and_the_segments(capsys, hand_book):
     assert shares["About"] == ["1", "2.6%"]
     assert "Loyal " not in out  # segments without customers are left out of the summary
     assert lines[-1] == f"Wrote {hand_book}"
-    assert openpyxl.load_workbook(hand_book).sheetnames[-8:] == ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
+    assert openpyxl.load_workbook(hand_book).sheetnames[-8:] == ["Scores", "Segments", "Data Issues", "Contact Plan",
+                                                                 "Movement", "Campaign Results", "Score History",
+                                                                 "Forecast"]
 
 
 def test_score_with_output_and_as_of_on_the_real_export(capsys, sample_copy, tmp_path, helpers):
@@ -163,7 +164,8 @@ def test_score_a_csv_keeps_ids_as_text(capsys, tmp_path):
     assert (code, err) == (0, "")
     assert out.startswith("4 order rows read, 3 used, 1 skipped")
     book = openpyxl.load_workbook(tmp_path / "scored.xlsx")
-    assert book.sheetnames == ["Start Here", "Orders", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
+    assert book.sheetnames == ["Start Here", "Orders", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan",
+                               "Movement", "Campaign Results", "Score History", "Forecast"]
     scores = {row[0].value: row for row in book["Scores"].iter_rows(min_row=2)}
     assert set(scores) == {"00123", "0042"}
     header = [c.value for c in book["Scores"][1]]
@@ -226,8 +228,8 @@ def test_score_another_sheet_of_an_export_in_place(capsys, sample_copy, helpers)
         assert helpers.sheet_bytes(sample_copy, sheet) == data.replace(b' tabSelected="1"', b"", 1), sheet
     book = openpyxl.load_workbook(sample_copy, read_only=True)
     assert book.sheetnames == ["Year 2009-2010", "Year 2010-2011", "Settings", "Scores", "Segments",
-                               "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast",
-                               "Products"]
+                               "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History",
+                               "Forecast", "Products"]
     notes = " ".join(str(book["Data Issues"][f"A{r}"].value) for r in range(2, 6))  # wrapped to the sheet's width
     assert "Row is the row number in Year 2009-2010" in notes
     book.close()
@@ -317,7 +319,7 @@ def test_demo_writes_a_scored_workbook_of_the_bundled_sample(capsys, tmp_path):
     assert book["Movement"]["A2"].value.startswith("From 2011-09-30 to 2011-12-10: ")
     # The campaign of the first date, with a fifth held out: test and control groups in every contacted segment.
     header, results = table_under(target, "Campaign Results", "Segment")
-    rows = {row[0]: dict(zip(header, row)) for row in results}
+    rows = {row[0]: dict(zip(header, row, strict=False)) for row in results}
     assert rows["All segments"]["Test Customers"] > 0 and rows["All segments"]["Control Customers"] > 0
     # Customer IDs are all plain numbers, so they are numbers; invoices mix 489434 and C489434, so they stay
     # text, and Excel is told not to flag the ones that look like numbers.
@@ -339,7 +341,7 @@ def test_demo_needs_an_xlsx_name(capsys, tmp_path):
 @pytest.mark.parametrize("command", [[], ["score"], ["demo"]])
 def test_help_lists_the_exit_statuses(capsys, command):
     with pytest.raises(SystemExit) as stopped:
-        main(command + ["--help"])
+        main([*command, "--help"])
     assert stopped.value.code == 0
     out = capsys.readouterr().out
     statuses = out[out.index("exit status:"):].splitlines()[1:]
@@ -413,15 +415,17 @@ def _command() -> list[str]:
 
 def test_the_installed_command_end_to_end(tmp_path, helpers):
     book = tmp_path / "my shop.xlsx"
-    done = subprocess.run(_command() + ["template", str(book)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([*_command(), "template", str(book)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     helpers.fill_orders(book, helpers.hand_orders)
-    done = subprocess.run(_command() + ["score", str(book)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([*_command(), "score", str(book)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "5 customers scored from 16 orders as of 2024-06-30." in done.stdout
-    assert openpyxl.load_workbook(book).sheetnames[-8:] == ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
+    assert openpyxl.load_workbook(book).sheetnames[-8:] == ["Scores", "Segments", "Data Issues", "Contact Plan",
+                                                            "Movement", "Campaign Results", "Score History",
+                                                            "Forecast"]
     (tmp_path / "notes.xlsx").write_text("not a workbook")
-    done = subprocess.run(_command() + ["score", str(tmp_path / "notes.xlsx")], capture_output=True, text=True,
+    done = subprocess.run([*_command(), "score", str(tmp_path / "notes.xlsx")], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 1
     assert done.stderr.startswith("Error: notes.xlsx ") and "Excel workbook" in done.stderr

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rfm_excel.doors.cli import main
-from rfm_excel.base.orders import customer_keys
-from rfm_excel.domain.contact import CONTACT, LEFT_OUT, UNMATCHED_ACTION, contact_plan, neutralise_formulas
-from rfm_excel.layout.wording import plan_summary
 from rfm_excel.base.errors import RfmError
+from rfm_excel.base.orders import customer_keys
 from rfm_excel.base.settings import SEGMENT_HEADER, SEGMENT_PLAN_HEADER, SegmentRule, Settings, parse_settings
+from rfm_excel.domain.contact import CONTACT, LEFT_OUT, UNMATCHED_ACTION, contact_plan, neutralise_formulas
+from rfm_excel.doors.cli import main
+from rfm_excel.layout.wording import plan_summary
 
 AS_OF = dt.date(2024, 7, 1)
 RULES = (SegmentRule("Gold", 4, 5, action="Thank them", channel="Phone", cost=4.0),

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-import pandas as pd
 import pytest
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings
@@ -234,7 +233,7 @@ def test_every_dialect_scores_as_the_orders_say(lines, dialect):
         result = score_file(dialect.write(lines, Path(folder)))
     table = result.scores
     scored = {c: (r, f, m) for c, r, f, m in zip(table["Customer ID"], table["Recency (days)"], table["Frequency"],
-                                                  table["Monetary"])}
+                                                  table["Monetary"], strict=True)}
     assert result.as_of == as_of
     assert scored == expected, dialect.name
     issues = result.issues

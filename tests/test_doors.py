@@ -141,11 +141,11 @@ def test_as_an_ordinary_user_locked_folders_and_unreadable_files_are_one_sentenc
         commands.update({"unreadable workbook": ["score", open_ / "secret.xlsx"],
                          "unreadable CSV": ["score", open_ / "secret.csv"]})
         before = {folder: sorted(os.listdir(folder)) for folder in (locked, open_)}
-        done = subprocess.run(user + [sys.executable, "-c", _AS_USER,
-                                      json.dumps([[str(a) for a in argv] for argv in commands.values()])],
+        done = subprocess.run([*user, sys.executable, "-c", _AS_USER,
+                               json.dumps([[str(a) for a in argv] for argv in commands.values()])],
                               capture_output=True, text=True, timeout=300, cwd=shared)
         assert done.returncode == 0, done.stderr
-        answers = dict(zip(commands, json.loads(done.stdout)))
+        answers = dict(zip(commands, json.loads(done.stdout), strict=False))
         for door, (code, err) in answers.items():
             if door.startswith("unreadable"):
                 one_sentence(code, err, "cannot be read (Permission denied)")

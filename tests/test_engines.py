@@ -29,15 +29,15 @@ from rfm_excel import core
 from rfm_excel.base.excel import MAX_ROWS
 from rfm_excel.base.orders import normalise
 from rfm_excel.base.settings import Settings
-from rfm_excel.doors import files
-from rfm_excel.layout import sheets
-from rfm_excel.doors.cli import main
 from rfm_excel.domain import customers
+from rfm_excel.doors import files
+from rfm_excel.doors.cli import main
+from rfm_excel.layout import sheets
 from rfm_excel.readers.csv import read_csv
 from rfm_excel.readers.engine import duckdb_lines, parquet_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import generate  # noqa: E402  (benchmarks/generate.py: realistic order lines)
+import generate  # benchmarks/generate.py: realistic order lines
 
 DATA = Path(__file__).resolve().parent / "data" / "csv"
 FIXTURES = sorted(p.name for p in DATA.iterdir() if p.suffix in (".csv", ".txt"))  # not a failed run's error log

@@ -78,7 +78,7 @@ def test_the_scores_sheet_shows_the_extra_columns_with_colour_scales(tmp_path):
     header = [c.value for c in sheet[1]]
     assert header[-len(EXTRA):] == EXTRA
     scaled = {str(f.sqref).split(":")[0] for f in sheet.conditional_formatting}
-    letter = {h: c.column_letter for h, c in zip(header, sheet[1])}
+    letter = {h: c.column_letter for h, c in zip(header, sheet[1], strict=True)}
     assert {f"{letter[h]}2" for h in EXTRA[5:9]} <= scaled
 
 

@@ -42,7 +42,8 @@ def scored(source: Path, tmp_path: Path, as_of: str):
 
 def scores_of(source: Path, tmp_path: Path, as_of: str) -> dict[str, tuple[int, float, int]]:
     """Each customer's (Frequency, Monetary, Recency) when ``source`` is scored."""
-    return {str(row["Customer ID"]): (int(row["Frequency"]), round(float(row["Monetary"]), 2), int(row["Recency (days)"]))
+    return {str(row["Customer ID"]): (int(row["Frequency"]), round(float(row["Monetary"]), 2),
+                                      int(row["Recency (days)"]))
             for _, row in scored(source, tmp_path, as_of).iterrows()}
 
 
@@ -124,7 +125,8 @@ def encoding_case(name: str, tmp_path: Path) -> None:
     scores = scored(DATA / "encodings" / name, tmp_path, ENCODINGS["as_of"])
     got = {str(r["Customer ID"]): (int(r["Frequency"]), round(float(r["Monetary"]), 2), int(r["Recency (days)"]),
                                    r["Customer Name"]) for _, r in scores.iterrows()}
-    assert got == {c: (v["frequency"], v["monetary"], v["recency"], v["name"]) for c, v in ENCODINGS["customers"].items()}
+    assert got == {c: (v["frequency"], v["monetary"], v["recency"], v["name"])
+                   for c, v in ENCODINGS["customers"].items()}
 
 
 @pytest.mark.parametrize("name", [
@@ -148,9 +150,10 @@ def test_the_encoding_fixtures_hold_the_same_orders():
     assert rows("orders_windows1252.csv", "cp1252", ",") == english
     assert rows("orders_utf16.txt", "utf-16", "\t") == english
     german = rows("orders_german_excel.csv", "cp1252", ";")
-    as_english = [[c, n, o, d.replace(".", "/"), "£" + f"{float(a.removesuffix(' €').replace('.', '').replace(',', '.')):,.2f}"]
+    as_english = [[c, n, o, d.replace(".", "/"),
+                   "£" + f"{float(a.removesuffix(' €').replace('.', '').replace(',', '.')):,.2f}"]
                   for c, n, o, d, a in german[1:]]
-    assert [german[0]] + as_english == english
+    assert [german[0], *as_english] == english
     assert [r[4] for r in german[1:]] == ["1.120,00", "12,50 €", "100,50", "45,00 €", "7,99"]
     assert (DATA / "encodings" / "orders_windows1252.csv").read_bytes().count(b"\xa3") == 5  # £ is one byte, A3
 

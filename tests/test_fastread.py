@@ -16,8 +16,8 @@ import xlsxwriter
 
 import rfm_excel
 from rfm_excel.base.orders import normalise
-from rfm_excel.readers import typed as fastread
 from rfm_excel.doors.files import score_file
+from rfm_excel.readers import typed as fastread
 from rfm_excel.readers.workbook import check_sheet_size, orders_block, read_book
 
 D = dt.datetime
@@ -76,7 +76,7 @@ def test_a_tidy_sheet_is_read_as_typed_columns_up_to_the_first_blank_row(tmp_pat
 
 def test_customer_ids_mixing_numbers_and_text_are_read_as_text(tmp_path):
     rows = [row for row in TIDY if row]
-    rows[3] = ("C13047",) + rows[3][1:]
+    rows[3] = ("C13047", *rows[3][1:])
     path = write_book(tmp_path / "mixed.xlsx", rows)
     frame = typed(path)
     assert str(frame["Customer ID"].dtype) == "category"
@@ -117,7 +117,7 @@ def test_sheets_that_are_not_tidy_are_left_to_the_cell_by_cell_read(tmp_path, ca
     elif case == "repeated header":
         header = ["Customer ID", "Order ID", "Order Date", "Order Date"]
     elif case == "true/false column":
-        rows = [row[:3] + (True,) for row in rows]
+        rows = [(*row[:3], True) for row in rows]
     else:
         header = ["Orders exported 2024-07-01", None, None, None]
     assert typed(write_book(tmp_path / "messy.xlsx", rows, header, merge)) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import itertools
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,8 +15,8 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize, special
 
-from rfm_excel.domain import forecast as fc
 from rfm_excel.base.errors import RfmError
+from rfm_excel.domain import forecast as fc
 
 DATA = Path(__file__).resolve().parent / "data"
 SLOW = settings(max_examples=100, deadline=None)
@@ -196,7 +197,7 @@ def lifetimes():
 
 def test_predictions_agree_with_lifetimes_on_every_cdnow_customer(lifetimes, cdnow, fitted):
     x, t_x, age = cdnow["frequency"], cdnow["recency"], cdnow["T"]
-    for ours, theirs in zip(fitted, (lifetimes.BetaGeoFitter(), lifetimes.ModifiedBetaGeoFitter())):
+    for ours, theirs in zip(fitted, (lifetimes.BetaGeoFitter(), lifetimes.ModifiedBetaGeoFitter()), strict=False):
         theirs.fit(x, t_x, age)
         for name in ("r", "alpha", "a", "b"):
             assert getattr(ours, name) == pytest.approx(theirs.params_[name], rel=1e-4)
@@ -291,7 +292,7 @@ def test_fits_recover_simulated_parameters():
     The purchase models are fitted to the exact continuous-time histories; the tolerance is about
     twice the spread of the estimates over seeds at this size (a and b, which move together, vary most).
     """
-    truth = dict(r=0.5, alpha=40.0, a=0.8, b=2.5)
+    truth = {"r": 0.5, "alpha": 40.0, "a": 0.8, "b": 2.5}
     for model, modified in ((fc.BGNBD, False), (fc.ModifiedBGNBD, True)):
         drawn, as_of, exact = simulate.simulate_orders(60_000, days=730, modified=modified, seed=11, **truth)
         fitted = model.fit(exact["frequency"], exact["recency"], exact["T"])
@@ -374,7 +375,7 @@ def test_discounting_values_each_months_orders_at_the_months_end(shop):
     x, t_x, age = summary["frequency"], summary["recency"], summary["T"]
     month = 365.25 / 12  # 100 days: three whole months and 8.6875 days of a fourth
     by_end = [model.expected_orders(t, x, t_x, age) for t in (month, 2 * month, 3 * month, 100)]
-    in_month = [by_end[0]] + [later - earlier for earlier, later in zip(by_end, by_end[1:])]
+    in_month = [by_end[0]] + [later - earlier for earlier, later in itertools.pairwise(by_end)]
     by_hand = sum(orders / 1.02 ** (k + 1) for k, orders in enumerate(in_month))
     by_hand = by_hand * values.expected_order_value(x, summary["monetary_value"])
     assert discounted.customers["Predicted Value"].to_numpy() == pytest.approx(by_hand, rel=1e-10)
@@ -479,10 +480,10 @@ def test_clockwork_buyers_get_the_limit_of_the_models():
 
 
 @pytest.mark.parametrize("option, sentence", [
-    (dict(model="Pareto/NBD"), "The forecast model must be Modified BG/NBD or BG/NBD, not 'Pareto/NBD'."),
-    (dict(horizon_days=0), "The forecast horizon must be a whole number of days above 0, not 0."),
-    (dict(horizon_days=30.5), "The forecast horizon must be a whole number of days above 0, not 30.5."),
-    (dict(monthly_discount_rate=-0.01), "The monthly discount rate must be from 0 up to 100%, not -0.01."),
+    ({"model": "Pareto/NBD"}, "The forecast model must be Modified BG/NBD or BG/NBD, not 'Pareto/NBD'."),
+    ({"horizon_days": 0}, "The forecast horizon must be a whole number of days above 0, not 0."),
+    ({"horizon_days": 30.5}, "The forecast horizon must be a whole number of days above 0, not 30.5."),
+    ({"monthly_discount_rate": -0.01}, "The monthly discount rate must be from 0 up to 100%, not -0.01."),
 ])
 def test_bad_options_are_refused_in_a_sentence(option, sentence):
     with pytest.raises(RfmError) as raised:

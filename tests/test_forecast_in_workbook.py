@@ -17,11 +17,11 @@ from rfm_excel import Settings
 from rfm_excel.base.errors import RfmError
 from rfm_excel.base.orders import customer_keys, normalise
 from rfm_excel.base.settings import SegmentRule, parse_settings
-from rfm_excel.doors.cli import sample_orders
-from rfm_excel.doors.files import score_file
 from rfm_excel.domain import forecast as fc
 from rfm_excel.domain.contact import CONTACT, LEFT_OUT, contact_plan
 from rfm_excel.domain.scoring import group_orders
+from rfm_excel.doors.cli import sample_orders
+from rfm_excel.doors.files import score_file
 from rfm_excel.layout.template import settings_grid
 from rfm_excel.writers.headless.template import build_template
 
@@ -166,7 +166,7 @@ def test_the_forecast_sheet_shows_parameters_the_holdout_check_and_a_chart(tmp_p
     book = build_template(tmp_path / "demo.xlsx", orders=sample_orders())
     result, _ = score_file(book)
     sheet = openpyxl.load_workbook(book)["Forecast"]
-    rows = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     header = next(r for r, row in enumerate(rows) if row[0] == "Parameter")
     assert list(rows[header][:3]) == ["Parameter", "BG/NBD", "Modified BG/NBD"]
     assert [row[0] for row in rows[header + 1:header + 9]] == ["r", "alpha", "a", "b", "p", "q", "v", "time unit"]

@@ -8,8 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from rfm_excel.doors.cli import main
 from rfm_excel.domain.history import NEW, add_snapshot, empty_history, from_sheet, movement, snapshot, to_sheet
+from rfm_excel.doors.cli import main
 from rfm_excel.doors.files import score_file
 
 THEN, NOW = dt.date(2024, 5, 31), dt.date(2024, 6, 30)
@@ -50,8 +50,8 @@ def test_the_sheet_keeps_a_column_per_date_and_reads_back_the_same():
     row = sheet.set_index("Customer ID").loc["b"].tolist()
     assert row == ["544 Gold", "344 Silver"]
     assert pd.isna(sheet.set_index("Customer ID").loc["f", "2024-05-31\n(scored 2024-06-01)"])  # new in June
-    cells = [["Score history"], ["a note"], [], list(sheet.columns)] + sheet.astype(object).where(
-        sheet.notna(), None).values.tolist()
+    cells = [["Score history"], ["a note"], [], list(sheet.columns),
+             *sheet.astype(object).where(sheet.notna(), None).values.tolist()]
     back = from_sheet(cells)
     key = ["As-of Date", "Customer ID"]
     expected = table.assign(**{"Customer ID": table["Customer ID"].str.replace("AB 1", "ab1")})
@@ -77,7 +77,7 @@ def test_migration_counts_and_who_fell_best_first():
     assert (moved.earlier, moved.later) == (THEN, NOW)
     # By hand: a stays Gold; b and g fall Gold -> Silver; d rises Silver -> Gold; c falls Silver -> Bronze;
     # AB 1 / ab1 stays Bronze; f is new (Silver).
-    assert moved.matrix.index.tolist() == ORDER + [NEW] and moved.matrix.columns.tolist() == ORDER
+    assert moved.matrix.index.tolist() == [*ORDER, NEW] and moved.matrix.columns.tolist() == ORDER
     assert moved.matrix.values.tolist() == [[1, 2, 0],   # Gold then: a; b, g
                                             [1, 0, 1],   # Silver then: d; c
                                             [0, 0, 1],   # Bronze then: ab1
@@ -107,7 +107,7 @@ def test_movement_needs_two_snapshots_and_can_compare_any_two():
 def sheet_rows(path, name) -> list[tuple]:
     book = openpyxl.load_workbook(path, read_only=True)
     try:
-        return [row for row in book[name].iter_rows(values_only=True)]
+        return list(book[name].iter_rows(values_only=True))
     finally:
         book.close()
 

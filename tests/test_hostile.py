@@ -122,7 +122,7 @@ def test_sixteen_thousand_columns_of_headers_are_read(tmp_path):
     sheet = book.add_worksheet("Orders")
     sheet.write_row(0, 0, HEADER + [f"Extra {c}" for c in range(16384 - len(HEADER))])
     for r, row in enumerate(ORDERS, start=1):
-        sheet.write_row(r, 0, row[:2] + [row[2].strftime("%Y-%m-%d"), row[3]])
+        sheet.write_row(r, 0, [*row[:2], row[2].strftime("%Y-%m-%d"), row[3]])
     book.close()
     result, _ = score_file(path)
     assert sorted(result.scores["Customer ID"]) == ["A", "B"]
@@ -306,7 +306,8 @@ def test_everything_the_owner_added_survives_two_runs_byte_for_byte(tmp_path):
     for name in owners:  # the one change: Orders is no longer the selected tab, as the book opens on Segments
         assert after[name] == before[name].replace(b' tabSelected="1"', b"", 1 if name in selected else 0), name
     book = openpyxl.load_workbook(path, keep_vba=True)
-    assert book.sheetnames == ["Orders", "My Dashboard", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
+    assert book.sheetnames == ["Orders", "My Dashboard", "Settings", "Scores", "Segments", "Data Issues",
+                               "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
     assert book.defined_names["SalesTotal"].attr_text == "'My Dashboard'!$B$4"
     assert "Targets" in book["My Dashboard"].tables
 

@@ -14,7 +14,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "rfm_excel"
 LAYERS = ["base", "domain", "core", "layout", "readers", "writers", "doors"]
-RANK = {"base": 0, "domain": 1, "core": 2, "layout": 3, "readers": 4, "writers": 4, "doors": 5, "": 5}  # "": the package itself: the Python API door and python -m rfm_excel
+# "": the package itself: the Python API door and python -m rfm_excel
+RANK = {"base": 0, "domain": 1, "core": 2, "layout": 3, "readers": 4, "writers": 4, "doors": 5, "": 5}
 MAY_NOT_IMPORT = {  # beyond the ranks: pairs of (importer, imported) prefixes that must not meet
     ("readers", "domain"), ("readers", "core"), ("readers", "layout"), ("readers", "writers"),
     ("writers", "readers"), ("writers", "core"), ("writers.live", "writers.headless"),

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from rfm_excel.writers.headless import vba
 from rfm_excel.layout.template import SCORE_MACRO
+from rfm_excel.writers.headless import vba
 from rfm_excel.writers.headless.template import MACRO_TEMPLATE_NAME, build_template
 
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's python3-uno installs the bridge for this Python only

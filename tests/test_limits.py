@@ -73,7 +73,7 @@ def test_a_sheet_that_fits_exactly_is_left_as_it_is():
 
 def test_score_history_wider_than_a_sheet_keeps_the_customer_and_the_newest_snapshots():
     snapshots = [f"{dt.date(1980, 1, 1) + dt.timedelta(days=n):%Y-%m-%d}" for n in range(MAX_COLUMNS + 5)]
-    table = pd.DataFrame([["A"] + ["555 Champions"] * len(snapshots)], columns=["Customer ID"] + snapshots)
+    table = pd.DataFrame([["A"] + ["555 Champions"] * len(snapshots)], columns=["Customer ID", *snapshots])
     layout = sheets.SheetLayout("Score History", blocks=[
         text_lines(["Score history", "One row per customer."]),
         Table(3, table, [sheets.Column(h, "code") for h in table.columns])])

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import sys
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -35,7 +35,8 @@ _spec.loader.exec_module(remote_books)
 ROOT = Path(__file__).resolve().parents[1]
 ORDER_HEADER = ["Customer ID", "Order ID", "Order Date", "Amount", "Customer Name", "Email"]
 VBA = "xl/vbaProject.bin"
-COMPARED = ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History", "Forecast"]
+COMPARED = ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History",
+            "Forecast"]
 RUN_TIME = re.compile(r"Scored \d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 
 
@@ -173,9 +174,9 @@ def test_libreoffice_reads_the_vba_modules_and_the_button(tmp_path):
 
 def test_button_writes_what_headless_mode_writes(tmp_path, helpers, monkeypatch):
     sheets = hand_book_sheets(helpers)
-    after, actions = button_run(sheets, monkeypatch=monkeypatch)
+    after, _actions = button_run(sheets, monkeypatch=monkeypatch)
     _, headless = score_file(hand_book_file(tmp_path, helpers))
-    assert list(after) == ["Start Here", "Orders", "Settings"] + COMPARED
+    assert list(after) == ["Start Here", "Orders", "Settings", *COMPARED]
     for sheet in COMPARED:
         assert normal(remote_books.grid(after[sheet])) == normal(cells_of(headless, sheet)), sheet
     assert normal(remote_books.grid(after["Orders"])) == normal(sheets["Orders"])  # the owner's sheets untouched
@@ -185,7 +186,7 @@ def test_button_scores_as_hand_checked(helpers, monkeypatch):
     after, _ = button_run(hand_book_sheets(helpers), monkeypatch=monkeypatch)
     scores = remote_books.grid(after["Scores"])
     header = scores[0]
-    rows = {row[0]: dict(zip(header, row)) for row in scores[1:]}
+    rows = {row[0]: dict(zip(header, row, strict=False)) for row in scores[1:]}
     # As of 2024-06-30, the day after the last order; quintiles of five customers, 5 is best.
     assert {cid: (r["Recency (days)"], r["Frequency"], r["Monetary"], r["RFM Code"], r["Segment"])
             for cid, r in rows.items()} == {
@@ -247,7 +248,7 @@ def test_text_from_the_orders_is_written_as_text_never_a_formula(helpers, monkey
     assert "'=HYPERLINK(\"http://x\")" in written and "'00123" in written and "'2024-06-30" in written
     assert not [v for v in written if isinstance(v, str) and v.startswith("=")]
     scores = remote_books.grid(after["Scores"])
-    assert ["00123", "2024-06-30"] == [row[0:2] for row in scores if row[0] == "00123"][0]
+    assert next(row[0:2] for row in scores if row[0] == "00123") == ["00123", "2024-06-30"]
 
 
 def test_scoring_again_replaces_the_sheets_in_place(helpers, monkeypatch):
@@ -288,7 +289,7 @@ def test_an_unexpected_error_is_one_sentence_naming_the_log_of_its_details(helpe
 
 
 def test_missing_orders_sheet_names_the_sheets_there_are(monkeypatch):
-    after, actions = button_run({"Sales": [["Customer ID"]]}, monkeypatch=monkeypatch)
+    _after, actions = button_run({"Sales": [["Customer ID"]]}, monkeypatch=monkeypatch)
     message = next(a for a in actions if a["func"] == "alert")["args"][0]
     assert "no sheet named 'Orders'" in message and "Sales" in message
 
@@ -307,5 +308,5 @@ def test_button_on_the_real_export_matches_headless_mode(sample_copy):
     after, _ = button_run(sheets, orders_sheet="Year 2010-2011")
     result, headless = score_file(sample_copy, orders_sheet="Year 2010-2011")
     assert result.customers > 200
-    for sheet in COMPARED + ["Settings"]:
+    for sheet in [*COMPARED, "Settings"]:
         assert normal(remote_books.grid(after[sheet])) == normal(cells_of(headless, sheet)), sheet

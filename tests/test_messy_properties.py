@@ -63,7 +63,7 @@ def test_revenue_in_equals_revenue_accounted_for(frame):
     assert result.lines_used == len(clean.lines)
     skipped = result.issues["Action"].str.startswith("skipped").sum()
     assert result.lines_used + skipped == result.rows_read
-    key_of = dict(zip(clean.lines["customer"], clean.lines["customer_id"]))
+    key_of = dict(zip(clean.lines["customer"], clean.lines["customer_id"], strict=True))
     scored = {key_of[cid] for cid in result.scores["Customer ID"]}
     net = clean.lines.groupby("customer_id")["amount"].sum()
     unscored = net[~net.index.isin(scored)].sum()                   # customers with only returns

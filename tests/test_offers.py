@@ -107,7 +107,8 @@ def test_the_products_sheet_and_the_export_carry_the_offers(tmp_path, capsys):
     assert pairs[("POT", "TEA")] == pytest.approx((2, 1.0, 2 / 3, 5 / 3))
     best = next(r for r, row in enumerate(rows) if row[0] == "Best products by revenue")
     assert [row[:5] for row in rows[best + 2:best + 6]] == [  # POT: 20 + 20 + 20 - 20 returned
-        ("POT", "Teapot", 2, 0.4, 40), ("TEA", "Teacup", 3, 0.6, 30), ("JAM", "Jam", 3, 0.6, 25), ("BAG", None, 1, 0.2, 8)]
+        ("POT", "Teapot", 2, 0.4, 40), ("TEA", "Teacup", 3, 0.6, 30), ("JAM", "Jam", 3, 0.6, 25),
+        ("BAG", None, 1, 0.2, 8)]
     assert main(["export", str(book)]) == 0
     exported = list(csv.DictReader((tmp_path / "shop contact plan.csv").open(encoding="utf-8-sig")))
     by_id = {row["Customer ID"]: row for row in exported}
@@ -123,7 +124,7 @@ def test_a_filter_scores_only_the_orders_it_keeps_and_says_so():
     result = rfm_excel.score(orders(), kitchen)
     # Kitchen lines: A O1, B O3, C O4, D O6 and its return O7; E bought only jam
     assert sorted(result.scores["Customer ID"]) == ["A", "B", "C", "D"]
-    monetary = dict(zip(result.scores["Customer ID"], result.scores["Monetary"]))
+    monetary = dict(zip(result.scores["Customer ID"], result.scores["Monetary"], strict=True))
     assert monetary == {"A": 30.0, "B": 30.0, "C": 10.0, "D": 0.0}  # D's pot: one purchase, then returned
     note = result.issues[result.issues["Row"].isna()]["Problem"].tolist()
     assert "6 order lines are outside the filter category: kitchen and were not scored" in note

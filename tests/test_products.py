@@ -12,12 +12,13 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from rfm_excel.doors.cli import sample_orders
-from rfm_excel.domain import products
 from rfm_excel.base.errors import RfmError
 from rfm_excel.base.orders import id_text, normalise
+from rfm_excel.domain import products
+from rfm_excel.doors.cli import sample_orders
 
 COLUMNS = ["customer_id", "order_id", "order_date", "amount", "product", "product_name"]
 
@@ -25,7 +26,7 @@ COLUMNS = ["customer_id", "order_id", "order_date", "amount", "product", "produc
 def lines(*rows) -> pd.DataFrame:
     """Clean order lines from (customer, order, date, amount, product, name) tuples."""
     table = pd.DataFrame(rows, columns=COLUMNS).astype({"order_date": "datetime64[ns]", "amount": float})
-    return table.astype({c: object for c in ("customer_id", "order_id", "product", "product_name")})
+    return table.astype(dict.fromkeys(("customer_id", "order_id", "product", "product_name"), object))
 
 
 TEACUP, SAUCER, CAKESTAND = "REGENCY TEACUP", "REGENCY SAUCER", "CAKESTAND"
@@ -332,7 +333,8 @@ def test_pairs_agree_with_a_plain_count(rows, min_support):
             if first != second and both >= min_support:
                 lift = both * customers / (buyers[first] * buyers[second])
                 expected[first, second] = (both, both / buyers[first], lift)
-    got = {(p, q): (s, c, l) for p, q, s, c, l in table[["product", "bought_with", "support", "confidence", "lift"]]
+    got = {(p, q): (s, c, lift)
+           for p, q, s, c, lift in table[["product", "bought_with", "support", "confidence", "lift"]]
            .itertuples(index=False)}
     assert got.keys() == expected.keys()
     for key, (support, confidence, lift) in got.items():

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import rfm_excel
 from rfm_excel import Settings
-from rfm_excel.domain.scoring import breakpoint_scores, quantile_scores
 from rfm_excel.base.settings import DEFAULT_SEGMENTS
+from rfm_excel.domain.scoring import breakpoint_scores, quantile_scores
 
 SLOW = settings(max_examples=100, deadline=None)
 START = dt.datetime(2023, 1, 1)
@@ -117,24 +117,25 @@ def test_every_customer_with_a_purchase_is_scored_once_and_in_one_segment(table,
     result = rfm_excel.score(frame, s)
     buyers = sorted(cid for cid, orders in nets.items() if any(net > 0 for net in orders))
     assert sorted(result.scores["Customer ID"]) == buyers          # once each, returns-only customers left out
-    frequency = dict(zip(result.scores["Customer ID"], result.scores["Frequency"]))
+    frequency = dict(zip(result.scores["Customer ID"], result.scores["Frequency"], strict=True))
     assert frequency == {cid: sum(net > 0 for net in nets[cid]) for cid in buyers}
     assert set(result.scores["Segment"]) <= DEFAULT_NAMES
     summary = result.segments
     assert summary["Customers"].sum() == len(buyers)
     assert summary["% of Customers"].sum() == pytest.approx(1.0)
     per_segment = result.scores["Segment"].value_counts()
-    assert all(per_segment.get(name, 0) == n for name, n in zip(summary["Segment"], summary["Customers"]))
+    assert all(per_segment.get(name, 0) == n for name, n in zip(summary["Segment"], summary["Customers"], strict=True))
 
 
 @SLOW
 @given(table=order_tables(), s=settings_)
 def test_code_is_r_f_m_side_by_side_and_score_is_the_weighted_sum(table, s):
     scores = rfm_excel.score(table[0], s).scores
-    assert list(scores["RFM Code"]) == [f"{r}{f}{m}" for r, f, m in zip(scores["R"], scores["F"], scores["M"])]
+    assert list(scores["RFM Code"]) == [f"{r}{f}{m}"
+                                        for r, f, m in zip(scores["R"], scores["F"], scores["M"], strict=True)]
     weighted = s.recency_weight * scores["R"] + s.frequency_weight * scores["F"] + s.monetary_weight * scores["M"]
     assert list(scores["RFM Score"]) == list(weighted)
-    for letter, dimension in zip("RFM", ("recency", "frequency", "monetary")):
+    for letter, dimension in zip("RFM", ("recency", "frequency", "monetary"), strict=True):
         assert scores[letter].between(1, s.bins(dimension)).all()
 
 

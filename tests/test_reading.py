@@ -36,7 +36,7 @@ def orders(**columns) -> pd.DataFrame:
 def scores_by_customer(result) -> dict[str, tuple]:
     table = result.scores
     return {c: (r, f, m) for c, r, f, m in zip(table["Customer ID"], table["Recency (days)"], table["Frequency"],
-                                              table["Monetary"])}
+                                              table["Monetary"], strict=True)}
 
 
 def finishing(call, *args, seconds: float = 120):
@@ -229,11 +229,11 @@ def test_decimal_commas_from_a_german_csv_are_read_as_written(tmp_path):
     (["1,500", "12.50"], "Automatic", None, [1500.0, 12.5], "because 12.50 can only have a decimal point"),
     (["1.500", "2,25"], "Automatic", None, [1500.0, 2.25], "because 2,25 can only have a decimal comma"),
     (["1,500", "2,000"], "Comma", None, [1.5, 2.0], "as Settings say"),
-    (["1,500", "2,000"], "Automatic", dict(delimiter=";"), [1.5, 2.0],
+    (["1,500", "2,000"], "Automatic", {"delimiter": ";"}, [1.5, 2.0],
      "as the file is separated by semicolons, as decimal-comma countries write CSV files"),
-    (["1,500", "2,000"], "Automatic", dict(delimiter=","), [1500.0, 2000.0],
+    (["1,500", "2,000"], "Automatic", {"delimiter": ","}, [1500.0, 2000.0],
      "as the file is separated by commas, which rules out decimal commas left unquoted"),
-    (["1.500", "2.000"], "Automatic", dict(locale="de-DE"), [1500.0, 2000.0],
+    (["1.500", "2.000"], "Automatic", {"locale": "de-DE"}, [1500.0, 2000.0],
      "as the file's language (de-DE) writes numbers so"),
     (["1,5", "2,75", "3.25"], "Automatic", None, [1.5, 2.75, None],
      "because the column mixes both; values that fit only the other mark were skipped"),
@@ -242,7 +242,7 @@ def test_the_decimal_mark_is_decided_for_the_whole_column(amounts, setting, dial
     from rfm_excel.base.orders import Dialect
     clean = normalise(orders(**{"Customer ID": list("ABC")[:len(amounts)], "Order Date": ["2024-03-05"] * len(amounts),
                                 "Amount": amounts}), decimal=setting, dialect=Dialect(**(dialect or {})))
-    read = dict(zip(clean.lines["customer"], clean.lines["amount"]))
+    read = dict(zip(clean.lines["customer"], clean.lines["amount"], strict=True))
     assert [read.get(c) for c in "ABC"[:len(amounts)]] == expected
     (column, problem, action), = notes(clean.issues)
     assert (column, action) == ("Amount", NOTE_ACTION) and problem.endswith(why)
@@ -303,7 +303,7 @@ EXPECTED_1904 = {"A": ("2024-01-10", "2024-06-28"), "B": ("2024-05-30", "2024-05
 def table_under_header(rows: list[list]) -> list[dict]:
     """The rows of an output sheet's table as dictionaries, from the row whose first cell is Customer ID."""
     top = next(r for r, row in enumerate(rows) if row and row[0] == "Customer ID")
-    return [dict(zip(rows[top], row)) for row in rows[top + 1:] if row and row[0]]
+    return [dict(zip(rows[top], row, strict=False)) for row in rows[top + 1:] if row and row[0]]
 
 
 def first_and_last(rows: list[list]) -> dict[str, tuple]:
@@ -316,7 +316,8 @@ def test_a_1904_workbook_is_read_and_written_in_its_own_date_system(tmp_path):
     source = book_1904(tmp_path / "mac.xlsx")
     result, out = score_file(source, tmp_path / "scored.xlsx", as_of=dt.date(2024, 6, 30))
     assert {c: (f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}") for c, a, b in
-            zip(result.scores["Customer ID"], result.scores["First Order"], result.scores["Last Order"])} == EXPECTED_1904
+            zip(result.scores["Customer ID"], result.scores["First Order"], result.scores["Last Order"],
+                strict=True)} == EXPECTED_1904
     assert b'date1904="1"' in zipfile.ZipFile(out).read("xl/workbook.xml")  # the owner's book keeps its system
     book = python_calamine.CalamineWorkbook.from_path(str(out))   # calamine converts by the book's system
     assert first_and_last(book.get_sheet_by_name("Scores").to_python()) == EXPECTED_1904
@@ -430,6 +431,7 @@ def test_both_reads_of_a_1904_workbook_give_the_same_dates(tmp_path, monkeypatch
 def test_the_open_workbooks_date_system_is_asked_of_excel(monkeypatch):
     import sys
     import types
+
     from rfm_excel.writers.live import uses_1904_dates
 
     def book(engine: str, date1904: bool):

@@ -14,9 +14,9 @@ import pytest
 
 import rfm_excel
 from rfm_excel import RfmError, SegmentRule, Settings
+from rfm_excel.base.settings import DEFAULT_SEGMENTS, SETTING_ROWS, UNMATCHED_SEGMENT, parse_settings
 from rfm_excel.domain import segments
 from rfm_excel.domain.scoring import breakpoint_scores, on_five_point_scale, quantile_scores
-from rfm_excel.base.settings import DEFAULT_SEGMENTS, SETTING_ROWS, UNMATCHED_SEGMENT, parse_settings
 
 D = dt.date
 JULY_1 = D(2024, 7, 1)
@@ -38,7 +38,7 @@ def picks(result, *columns) -> dict:
     return {cid: tuple(row[c] for c in columns) for cid, row in by_customer(result).items()}
 
 
-# ------------------------------------------------------------------ quantile_scores: score = 1 + floor(bins x worse / N)
+# ---------------------------------------------------------- quantile_scores: score = 1 + floor(bins x worse / N)
 
 
 def test_quantile_ten_distinct_values_in_five_bins_pair_up():
@@ -451,7 +451,7 @@ def settings_grid(values: dict, segment_rows=None) -> list[list]:
     rows = [["Setting", "Value"]]
     rows += [[row.label, values.get(row.key)] for row in SETTING_ROWS]
     if segment_rows is not None:
-        rows += [[], SEGMENT_TITLE] + segment_rows
+        rows += [[], SEGMENT_TITLE, *segment_rows]
     return rows
 
 

@@ -142,7 +142,7 @@ def seen_in_file(sheet) -> remote_books.Sheet:
                 "size": cell.font.sz if cell.font.sz not in (None, 11) else None}
         if any(font.values()):
             shown.fonts[place] = {key: value for key, value in font.items() if value}
-    for letter, column in sheet.column_dimensions.items():
+    for column in sheet.column_dimensions.values():
         if column.customWidth:
             for col in range(column.min, column.max + 1):
                 shown.widths[col - 1] = round(column.width - 0.7109375, 2)
@@ -177,7 +177,10 @@ def seen_in_file(sheet) -> remote_books.Sheet:
 def owned_only(shown: remote_books.Sheet, area) -> remote_books.Sheet:
     """The cells of ``area`` alone: on Start Here the rest is the owner's, and the live Book starts from the
     template's values only, without its formats."""
-    inside = (lambda place: area.top <= place[0] <= area.bottom and area.left <= place[1] <= area.right)
+
+    def inside(place) -> bool:
+        return area.top <= place[0] <= area.bottom and area.left <= place[1] <= area.right
+
     kept = remote_books.Sheet(shown.name)
     for name in ("values", "formats", "fills", "fonts"):
         setattr(kept, name, {place: v for place, v in getattr(shown, name).items() if inside(place)})
@@ -210,8 +213,7 @@ def differences(file: remote_books.Sheet, excel: remote_books.Sheet) -> list[str
         if getattr(file, name) != getattr(excel, name):
             found.append(f"{name}: {getattr(file, name)} != {getattr(excel, name)}")
     for name in ("scales", "checks", "charts"):
-        key = (lambda item: repr(item))
-        if sorted(getattr(file, name), key=key) != sorted(getattr(excel, name), key=key):
+        if sorted(getattr(file, name), key=repr) != sorted(getattr(excel, name), key=repr):
             found.append(f"{name}: {getattr(file, name)} != {getattr(excel, name)}")
     return found
 

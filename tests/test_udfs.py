@@ -24,8 +24,8 @@ import xlwings as xw
 from xlwings import conversion
 
 import rfm_excel
-from rfm_excel.layout.template import settings_grid
 from rfm_excel.doors.files import score_file
+from rfm_excel.layout.template import settings_grid
 
 _spec = importlib.util.spec_from_file_location("remote_books", Path(__file__).with_name("remote_books.py"))
 remote_books = sys.modules.setdefault(_spec.name, importlib.util.module_from_spec(_spec))
@@ -66,7 +66,8 @@ def windows_udfs(monkeypatch):
     xlwings_udfs = importlib.import_module("xlwings.udfs")
     for name, decorator in (("func", xlwings_udfs.xlfunc), ("arg", xlwings_udfs.xlarg), ("ret", xlwings_udfs.xlret)):
         monkeypatch.setattr(xw, name, decorator)
-    spec = importlib.util.spec_from_file_location("rfm_excel.doors.functions_on_windows", Path(rfm_excel.__file__).parent / "doors" / "functions.py")
+    spec = importlib.util.spec_from_file_location("rfm_excel.doors.functions_on_windows",
+                                                  Path(rfm_excel.__file__).parent / "doors" / "functions.py")
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, spec.name, module)
     spec.loader.exec_module(module)
@@ -81,7 +82,7 @@ def call(udfs, name: str, *args, caller: xw.Range | None = None):
     function = getattr(udfs.module, name)
     info = function.__xlfunc__
     values = []
-    for arg_info, arg in zip(info["args"], list(args) + [MISSING] * (len(info["args"]) - len(args))):
+    for arg_info, arg in zip(info["args"], list(args) + [MISSING] * (len(info["args"]) - len(args)), strict=False):
         if arg_info["name"] == "caller":
             values.append(caller)
         elif arg is MISSING:
@@ -124,8 +125,8 @@ def test_every_function_has_help_texts_and_a_category(windows_udfs):
         orders = next(a for a in info["args"] if a["name"] == "orders")
         assert orders["options"] == {"ndim": 2}  # always rows of cells, even for a one-row range
         extra = ["horizon_days"] if name == "RFM_PREDICTED_VALUE" else []
-        assert [a["name"] for a in info["args"] if "optional" in a] == extra + ["as_of", "window_months", "levels",
-                                                                               "settings", "caller"]
+        assert [a["name"] for a in info["args"] if "optional" in a] == [*extra, "as_of", "window_months", "levels",
+                                                                        "settings", "caller"]
         settings = next(a for a in info["args"] if a["name"] == "settings")
         assert settings["options"] == {"ndim": 2} and "Settings!A1:L60" in settings["doc"]
 
@@ -137,9 +138,11 @@ def test_the_vba_wrappers_excel_gets(windows_udfs):
     vba = out.getvalue()
     assert ("Function RFM_SCORE(customer_id, orders, Optional as_of, Optional window_months, Optional levels, "
             "Optional settings)") in vba
-    assert "Function RFM_TABLE(orders, Optional as_of, Optional window_months, Optional levels, Optional settings)" in vba
-    assert ('XLPy.CallUDF("rfm_excel.doors.functions", "RFM_SCORE", Array(customer_id, orders, as_of, window_months, levels, '
-            'settings, Nothing), ThisWorkbook, Application.Caller)') in vba  # the calling cell fills ``caller``
+    assert ("Function RFM_TABLE(orders, Optional as_of, Optional window_months, Optional levels, "
+            "Optional settings)") in vba
+    # the calling cell fills ``caller``
+    assert ('XLPy.CallUDF("rfm_excel.doors.functions", "RFM_SCORE", Array(customer_id, orders, as_of, '
+            'window_months, levels, settings, Nothing), ThisWorkbook, Application.Caller)') in vba
     assert sorted(line.split("(")[0].split()[-1] for line in vba.splitlines() if line.startswith("Function")) == \
         sorted(FUNCTIONS)
 
@@ -311,7 +314,7 @@ def test_functions_match_headless_mode_on_the_real_export(windows_udfs, sample_c
     scores = python_calamine.CalamineWorkbook.from_path(str(headless)).get_sheet_by_name("Scores").to_python()
     table = call(windows_udfs, "RFM_TABLE", orders)
     assert table[0] == scores[0] and len(table) == len(scores) == result.customers + 1
-    for got, want in zip(table[1:], scores[1:]):
+    for got, want in zip(table[1:], scores[1:], strict=True):
         assert [v if not isinstance(v, str) or v[:2] != "20" else dt.date.fromisoformat(v[:10]) for v in got] == \
             [v.date() if isinstance(v, dt.datetime) else v for v in want]
     for row in scores[1:40]:
@@ -330,7 +333,7 @@ def sample_book(monkeypatch):
     from rfm_excel.doors.cli import sample_orders
     remote_books.enable_remote_engine(monkeypatch)
     orders = sample_orders().head(8000)
-    rows = [list(orders.columns)] + orders.astype(object).where(orders.notna(), None).to_numpy().tolist()
+    rows = [list(orders.columns), *orders.astype(object).where(orders.notna(), None).to_numpy().tolist()]
     book = remote_books.book({"Start Here": [["formulas"]], "Orders": rows, "Settings": settings_grid()})
     last = f"{chr(64 + len(orders.columns))}{len(rows)}"
     return types.SimpleNamespace(orders=book.sheets["Orders"].range(f"A1:{last}"),

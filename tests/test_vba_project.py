@@ -191,9 +191,9 @@ def parse_dir(data: bytes) -> Dir:
     project.project_cookie = records.number(0x0013, "PROJECTCOOKIE", 2)
     for _ in range(count):  # MODULE records (2.3.4.2.3.2)
         name = records.take(0x0019, "MODULENAME").decode(records.code_page)
-        if records.next_id() == 0x0047:
-            if (unicode_name := records.take(0x0047, "MODULENAMEUNICODE").decode("utf-16-le")) != name:
-                raise MsOvbaError(f"MODULENAME {name!r} and MODULENAMEUNICODE {unicode_name!r} differ")
+        if records.next_id() == 0x0047 and \
+                (unicode_name := records.take(0x0047, "MODULENAMEUNICODE").decode("utf-16-le")) != name:
+            raise MsOvbaError(f"MODULENAME {name!r} and MODULENAMEUNICODE {unicode_name!r} differ")
         stream_name = records.text(0x001A, 0x0032, "MODULESTREAMNAME")
         records.text(0x001C, 0x0048, "MODULEDOCSTRING")
         offset = records.number(0x0031, "MODULEOFFSET")
@@ -353,7 +353,7 @@ def check_vba_project(xlsm: bytes) -> Project:
         raise MsOvbaError(f"PROJECTwm names {sorted(names)}, the dir stream {sorted(dir_names)}")
     if sorted(name for _, name in text.modules) != sorted(dir_names):
         raise MsOvbaError(f"PROJECT names {sorted(n for _, n in text.modules)}, the dir stream {sorted(dir_names)}")
-    kinds = dict((name, kind) for kind, name in text.modules)
+    kinds = {name: kind for kind, name in text.modules}
     sources = {}
     for module in project_dir.modules:
         if module.procedural != (kinds[module.name] == "Module"):
@@ -426,7 +426,10 @@ def test_template_vba_project_follows_ms_ovba(template):
     assert (project.text.protection, project.text.password, project.text.visibility) == (bytes(4), b"\0", b"\xff")
     assert sheet_code_names(template) == {"ThisWorkbook": "ThisWorkbook", "Start Here": "Sheet1", "Orders": "Sheet2",
                                           "Settings": "Sheet3", "xlwings.conf": "Sheet4"}
-    crlf = lambda text: text.replace("\r\n", "\n").replace("\n", "\r\n")  # noqa: E731
+
+    def crlf(text: str) -> str:
+        return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
     assert project.sources["RfmExcel"] == crlf((vba.SOURCES / "RfmExcel.bas").read_text(encoding="cp1252"))
     assert project.sources["xlwings"] == crlf(vba.xlwings_module())
     assert project.sources["Dictionary"] == crlf((vba.SOURCES / "Dictionary.cls").read_text(encoding="cp1252"))

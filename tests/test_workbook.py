@@ -20,9 +20,9 @@ import pytest
 
 import rfm_excel
 from rfm_excel.base.settings import DEFAULT_SEGMENTS, SEGMENT_HEADER, SETTING_ROWS
-from rfm_excel.writers.headless.template import build_template
-from rfm_excel.writers.headless import splice
 from rfm_excel.doors.files import score_file
+from rfm_excel.writers.headless import splice
+from rfm_excel.writers.headless.template import build_template
 
 ROOT = Path(__file__).resolve().parents[1]
 D = dt.datetime
@@ -30,13 +30,14 @@ OUTPUT = ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Camp
           "Score History", "Forecast"]
 SCORES_HEADER = ["Customer ID", "First Order", "Last Order", "Recency (days)", "Frequency", "Monetary",
                  "R", "F", "M", "RFM Code", "RFM Score", "Segment"]
-SCORES_HEADER_WITH_CONTACT = SCORES_HEADER[:1] + ["Customer Name", "Email"] + SCORES_HEADER[1:]
+SCORES_HEADER_WITH_CONTACT = [*SCORES_HEADER[:1], "Customer Name", "Email", *SCORES_HEADER[1:]]
 
 # HAND_ORDERS by hand. As-of = day after the latest usable order (2024-06-29; "soon" is skipped) = 2024-06-30.
 #   C001 Alice: orders O1 100, O2 30+20=50, O3 25.50 -> F 3, M 175.50, last 06-28, recency 2
 #   C002 Bob:   O4 500                          -> F 1, M 500.00, last 02-01, recency 28+31+30+31+30 = 150
 #   C003:       O5 10, O6 20                     -> F 2, M 30.00,  last 05-15, recency 16+30 = 46
-#   C004 Dan:   4 x 40, return R1 -20 (netted into M, not a purchase) -> F 4, M 140.00, last 04-05, recency 25+31+30 = 86
+#   C004 Dan:   4 x 40, return R1 -20 (netted into M, not a purchase) -> F 4, M 140.00, last 04-05,
+#               recency 25+31+30 = 86
 #   C005 Eve:   5 x 60                           -> F 5, M 300.00, last 06-29, recency 1
 # Five customers with five distinct values per dimension: quintile score = rank (1 worst .. 5 best).
 #   R (fewer days better): Eve 5, Alice 4, C003 3, Dan 2, Bob 1
@@ -92,7 +93,7 @@ def run_note(path: Path) -> str:
 
 def scores_by_id(path: Path) -> dict[str, dict]:
     header, body = table_of(path, "Scores", "Customer ID")
-    return {row[0]: dict(zip(header, row)) for row in body}
+    return {row[0]: dict(zip(header, row, strict=False)) for row in body}
 
 
 # ================================================================== 1. template
@@ -168,7 +169,7 @@ def scored_hand_book(hand_book):
 
 def test_round_trip_adds_each_output_sheet_once_after_the_template_sheets(scored_hand_book):
     _, path = scored_hand_book
-    assert openpyxl.load_workbook(path).sheetnames == ["Start Here", "Orders", "Settings"] + OUTPUT
+    assert openpyxl.load_workbook(path).sheetnames == ["Start Here", "Orders", "Settings", *OUTPUT]
 
 
 def test_round_trip_scores_match_the_hand_computation(scored_hand_book):
@@ -204,12 +205,12 @@ def test_round_trip_scores_formats_frozen_header_and_colour_scales(scored_hand_b
     assert set(scales) == {f"{column[letter]}2:{column[letter]}6" for letter in "RFM"}
     for rule in scales.values():
         assert rule.type == "colorScale"
-        ends = [(v.val, c.rgb[-6:]) for v, c in zip(rule.colorScale.cfvo, rule.colorScale.color)]
+        ends = [(v.val, c.rgb[-6:]) for v, c in zip(rule.colorScale.cfvo, rule.colorScale.color, strict=False)]
         assert ends[0] == (1, "F8696B") and ends[-1] == (5, "63BE7B")  # 1 red (worst), 5 green (best)
 
 
 def test_round_trip_segments_table_adds_up_and_notes_the_as_of_date(scored_hand_book):
-    result, path = scored_hand_book
+    _result, path = scored_hand_book
     rows = rows_of(path, "Segments")
     assert rows[0][0] == "Customer segments"
     note = run_note(path)
@@ -222,7 +223,7 @@ def test_round_trip_segments_table_adds_up_and_notes_the_as_of_date(scored_hand_
     assert [row[0] for row in body] == [s.name for s in DEFAULT_SEGMENTS]
     counts = {row[0]: row[1] for row in body}
     assert sum(counts.values()) == 5
-    expected = {name: 0 for name in counts}
+    expected = dict.fromkeys(counts, 0)
     for segment in HAND_SEGMENT_OF.values():
         expected[segment] += 1
     assert counts == expected
@@ -378,7 +379,7 @@ def test_scoring_twice_replaces_the_sheets_and_gives_the_same_values(scored_hand
     _, path = scored_hand_book
     first = {sheet: rows_of(path, sheet) for sheet in OUTPUT}
     score_file(path)
-    assert openpyxl.load_workbook(path).sheetnames == ["Start Here", "Orders", "Settings"] + OUTPUT
+    assert openpyxl.load_workbook(path).sheetnames == ["Start Here", "Orders", "Settings", *OUTPUT]
     second = {sheet: rows_of(path, sheet) for sheet in OUTPUT}
     assert second["Scores"] == first["Scores"]
     assert second["Data Issues"] == first["Data Issues"]
@@ -471,7 +472,7 @@ def test_lowest_is_best_turns_the_colour_scales_round(hand_book, helpers):
     sheet = openpyxl.load_workbook(hand_book)["Scores"]
     for formatting in sheet.conditional_formatting:
         for rule in formatting.rules:
-            ends = [(v.val, c.rgb[-6:]) for v, c in zip(rule.colorScale.cfvo, rule.colorScale.color)]
+            ends = [(v.val, c.rgb[-6:]) for v, c in zip(rule.colorScale.cfvo, rule.colorScale.color, strict=False)]
             assert ends[0] == (1, "63BE7B") and ends[-1] == (5, "F8696B")  # 1 green (best), 5 red (worst)
 
 
@@ -480,7 +481,7 @@ def test_editing_the_segment_table_changes_the_segments(hand_book):
     sheet = book["Settings"]
     row = next(c.row for c in sheet["A"] if c.value == "Champions")
     # VIP: only 5/5/5. Eve (554) misses it on M and falls to Loyal (R3-5, F4-5, any M).
-    for col, value in zip("ABCDEFG", ["VIP", 5, 5, 5, 5, 5, 5]):
+    for col, value in zip("ABCDEFG", ["VIP", 5, 5, 5, 5, 5, 5], strict=True):
         sheet[f"{col}{row}"] = value
     book.save(hand_book)
     score_file(hand_book)
@@ -506,11 +507,10 @@ def test_as_of_date_in_settings_leaves_later_orders_out(hand_book, helpers):
 
 
 def _add_notes_sheet(path: Path) -> None:
+    from openpyxl.chart import BarChart, Reference
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
     from openpyxl.workbook.defined_name import DefinedName
-
-    from openpyxl.chart import BarChart, Reference
 
     book = openpyxl.load_workbook(path)
     notes = book.create_sheet("My Notes")
@@ -548,7 +548,7 @@ def test_scoring_twice_leaves_the_owners_sheets_byte_for_byte(hand_book, helpers
     with zipfile.ZipFile(hand_book) as archive:
         assert archive.testzip() is None  # every part's CRC checks out
     book = openpyxl.load_workbook(hand_book)
-    assert book.sheetnames == ["Start Here", "Orders", "Settings", "My Notes"] + OUTPUT
+    assert book.sheetnames == ["Start Here", "Orders", "Settings", "My Notes", *OUTPUT]
     assert book.defined_names["Targets"].attr_text == "'My Notes'!$B$1:$B$2"
     notes = book["My Notes"]
     assert (notes["A1"].value, notes["B1"].value, notes["B2"].value) == ("Supplier call", 42, "=B1*2")
@@ -565,19 +565,19 @@ def test_a_workbook_without_settings_gets_one_and_default_scores(tmp_path, helpe
     orders_before = helpers.sheet_bytes(path, "Orders")
     score_file(path)
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames == ["Orders", "Settings"] + OUTPUT
+    assert workbook.sheetnames == ["Orders", "Settings", *OUTPUT]
     settings = {r[0]: r[1] for r in workbook["Settings"].iter_rows(values_only=True) if r[0]}
     assert settings["Recency score levels"] == 5 and settings["Best score is"] == "Highest"
     assert [without_contact(row) for row in rows_of(path, "Scores")[1:]] == HAND_CORE
     assert helpers.sheet_bytes(path, "Orders") == orders_before
     score_file(path)  # the added Settings sheet is read back on the next run
-    assert openpyxl.load_workbook(path).sheetnames == ["Orders", "Settings"] + OUTPUT
+    assert openpyxl.load_workbook(path).sheetnames == ["Orders", "Settings", *OUTPUT]
     assert [without_contact(row) for row in rows_of(path, "Scores")[1:]] == HAND_CORE
 
 
 def test_output_option_leaves_the_input_untouched(hand_book, helpers, tmp_path):
     before = helpers.sha(hand_book)
-    result, path = score_file(hand_book, output=tmp_path / "scored.xlsx")
+    _result, path = score_file(hand_book, output=tmp_path / "scored.xlsx")
     assert path == tmp_path / "scored.xlsx"
     assert helpers.sha(hand_book) == before
     assert openpyxl.load_workbook(hand_book).sheetnames == ["Start Here", "Orders", "Settings"]
@@ -664,7 +664,7 @@ def test_real_sample_keeps_both_year_sheets_and_the_input(scored_sample, sample_
         assert helpers.sheet_bytes(out, sheet) == helpers.sheet_bytes(sample_source, sheet).replace(
             b' tabSelected="1"', b"", 1), sheet
     book = openpyxl.load_workbook(out, read_only=True)
-    assert book.sheetnames == ["Year 2009-2010", "Year 2010-2011", "Settings"] + OUTPUT + ["Products"]  # StockCode
+    assert book.sheetnames == ["Year 2009-2010", "Year 2010-2011", "Settings", *OUTPUT, "Products"]  # StockCode
     book.close()
 
 
@@ -733,7 +733,7 @@ def test_libreoffice_reads_the_spliced_sheets_with_their_formats(scored_hand_boo
     out = tmp_path / "resaved"
     _soffice(tmp_path, "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(path))
     book = openpyxl.load_workbook(out / "shop.xlsx")
-    assert book.sheetnames == ["Start Here", "Orders", "Settings"] + OUTPUT
+    assert book.sheetnames == ["Start Here", "Orders", "Settings", *OUTPUT]
     scores = book["Scores"]
     assert without_contact([c.value for c in scores[2]]) == HAND_CORE[0]
     assert scores["H2"].number_format == "#,##0.00"

@@ -110,7 +110,8 @@ def id_format(code: str) -> list[str] | None:
     for quoted, escaped, space, _fill, bracket, plain in _TOKEN.findall(code.split(";")[0]):
         if bracket.startswith("[$"):  # a currency or locale: [$€-407] shows €, [$-409] nothing
             pieces.append(bracket[2:-1].split("-")[0])
-        elif bracket and not re.fullmatch(r"\[(?:[a-z]+\d*)\]", bracket, re.I) or re.fullmatch(r"\[[hms]+\]", bracket):
+        elif ((bracket and not re.fullmatch(r"\[(?:[a-z]+\d*)\]", bracket, re.I))
+              or re.fullmatch(r"\[[hms]+\]", bracket)):
             return None  # a condition such as [<=9999] or elapsed time [h]; a colour such as [Red] is left out
         elif plain and plain not in _LITERAL and plain not in "0#?":
             return None  # . , % E @ and the letters of dates and times: not a format for IDs

@@ -74,7 +74,8 @@ class Package:
         try:
             return self.zip.read(part)
         except KeyError:
-            raise RfmError(f"The workbook has no part {part}; it is damaged, so open and re-save it in Excel.") from None
+            raise RfmError(f"The workbook has no part {part}; it is damaged, so open and re-save it in "
+                           "Excel.") from None
 
     def xml(self, part: str):
         return parse_xml(self.read(part), part)
@@ -144,6 +145,7 @@ class Package:
         unread = [sheet for sheet in root.iter(qname(MAIN, "sheet")) if sheet.get(qname(DOC_REL, "id")) in others]
         if not unread:
             return None
+        assert rels_root is not None  # the unread sheets' relationships are in it
         dropped = {others[sheet.get(qname(DOC_REL, "id"))].target for sheet in unread}
         for sheet in unread:
             sheet.getparent().remove(sheet)

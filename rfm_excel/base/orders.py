@@ -7,8 +7,9 @@ repairs, is one row of the returned issues table.
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -114,9 +115,9 @@ def map_columns(headers: list, chosen: dict[str, str] | None = None) -> dict[str
                            f"header (they have: {some_headers(headers)}); fix the setting or the header.")
         found[column] = by_key[header_key(header)]
     for header in headers:
-        column = _BY_KEY.get(header_key(header))
-        if column and column not in found and header not in found.values():
-            found[column] = header
+        known = _BY_KEY.get(header_key(header))
+        if known and known not in found and header not in found.values():
+            found[known] = header
     return found
 
 
@@ -140,7 +141,8 @@ class _Issues:
     """Collects issue rows for the Data Issues sheet."""
 
     def __init__(self, rows: np.ndarray, columns: dict[str, str]):
-        self.rows, self.columns, self.parts = rows, dict(columns), []
+        self.rows, self.columns = rows, dict(columns)
+        self.parts: list[pd.DataFrame] = []
 
     def add(self, mask: np.ndarray, column: str, values, problem, action) -> None:
         if mask.any():
@@ -240,7 +242,7 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
                "netted into Monetary; not a purchase")
 
     key = code["customer_id"].spread(keys, None)
-    extras = {extra: code[extra].spread(_texts(code[extra].distinct), None)
+    extras: dict[str, np.ndarray] = {extra: code[extra].spread(_texts(code[extra].distinct), None)
               for extra in ("customer_name", "email", "product_name") if extra in columns}
     if "product" in columns:  # a code as the ID rules read it: 85123 and 85123.0 are one product, 00042 keeps its zeros
         extras["product"] = code["product"].spread(_id_texts(code["product"]), None)
@@ -337,9 +339,9 @@ def _as_orders(raw: pd.DataFrame, layout: ExportLayout, columns: dict[str, str],
         if refers.any():
             source = np.array([first_row_of[v] for v in reference[refers]])
             for header in {order, columns["customer_id"]}:
-                values = frame[header].to_numpy(dtype=object).copy()
-                values[refers] = values[source]
-                frame[header] = values
+                copied = frame[header].to_numpy(dtype=object).copy()
+                copied[refers] = copied[source]
+                frame[header] = copied
     by_key = {header_key(h): h for h in frame.columns if h is not None}
     present = [by_key[header_key(h)] for h in layout.first_line_only if header_key(h) in by_key]
     if present:
@@ -412,7 +414,9 @@ def _layout_amounts(raw: pd.DataFrame, layout: ExportLayout, roles: dict[str, st
         if role == "kept":
             numbers = np.where((numbers > 0) & (numbers < amount), amount - numbers, 0.0)
         refund += np.where(first & (numbers > 0), numbers, 0.0)
-    issues.add(refund > 0, roles.get("refunded", roles.get("kept")), refund, "refunded", "netted into Monetary")
+    refunded = roles.get("refunded", roles.get("kept"))
+    if refunded is not None:  # else nothing was refunded
+        issues.add(refund > 0, refunded, refund, "refunded", "netted into Monetary")
     return amount - refund
 
 
@@ -440,7 +444,8 @@ def zero_orders(lines: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
         "Problem": "order worth nothing (free, or refunded in full)", "Action": "not counted as a purchase"})
 
 
-def as_frame(columns: dict[str, np.ndarray], rows=slice(None)) -> pd.DataFrame:
+def as_frame(columns: Mapping[str, np.ndarray | pd.Categorical] | Mapping[int, np.ndarray | pd.Categorical],
+             rows=slice(None)) -> pd.DataFrame:
     """A DataFrame of the given ``rows`` of numpy columns, each keeping its dtype (pandas would
     otherwise copy object columns of text into its own string type, a second per million rows)."""
     return pd.DataFrame({name: pd.Series(values[rows], dtype=values.dtype, copy=False)
@@ -505,8 +510,8 @@ def _cancellations(order_ids: np.ndarray) -> np.ndarray:
     return pc.fill_null(pc.match_substring_regex(texts, r"^[Cc][0-9]+$"), False).to_numpy(zero_copy_only=False)
 
 
-def _amounts(column: dict[str, np.ndarray], code: dict[str, Coded], in_play: np.ndarray, issues: _Issues,
-             setting: str, dialect: Dialect) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _amounts(column: dict[str, pd.Series], code: dict[str, Coded], in_play: np.ndarray, issues: _Issues,
+             setting: str, dialect: Dialect) -> tuple[np.ndarray, pd.Series | np.ndarray, np.ndarray]:
     """Line amounts of every row, the raw values to show for them, and which were numbers written as text;
     each column's decimal mark decided from the values of the rows ``in_play`` (``decimal_mark``) and noted
     where it needed deciding.
@@ -522,7 +527,7 @@ def _amounts(column: dict[str, np.ndarray], code: dict[str, Coded], in_play: np.
     quantity, cleaned_quantity = numbers("quantity")
     price, cleaned_price = numbers("price")
     issues.columns["amount"] = f"{issues.columns['quantity']} × {issues.columns['price']}"
-    shown = np.array([f"{_shown(q)} × {_shown(p)}" for q, p in zip(column["quantity"], column["price"])],
+    shown = np.array([f"{_shown(q)} × {_shown(p)}" for q, p in zip(column["quantity"], column["price"], strict=True)],
                      dtype=object)
     return quantity * price, shown, cleaned_quantity | cleaned_price
 
@@ -728,8 +733,9 @@ def decimal_mark(values, setting: str = DECIMAL_AUTO, dialect: Dialect = Dialect
     in it. ``setting`` (DECIMAL_POINT or DECIMAL_COMMA) decides instead.
     """
     cores = {v: _MONEY_MARKS.sub("", v.strip().strip("()").upper()) for v in values if isinstance(v, str)}
-    proofs = {POINT: [], COMMA: []}
-    ambiguous = []
+    proofs: dict[str, list[str]] = {POINT: [], COMMA: []}
+    ambiguous: list[str] = []
+    mark: str | None
     for text, core in cores.items():
         proven = _proven_mark(core)
         if proven:
@@ -802,8 +808,8 @@ def parse_numbers(values, setting: str = DECIMAL_AUTO, dialect: Dialect = Dialec
 SERIAL_YEARS = (1990, 2100)  # serial numbers are taken for dates only from 1990-01-01 to 2100-01-01
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
 # A time of day followed by its zone: Z, UTC, GMT, an offset (+02:00, +0200, -05) or an abbreviation (PDT).
-_ZONE = re.compile(r"^(.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)\s*(?:Z|(?:UTC|GMT)?\s*[+-]\d\d(?::?\d\d)?|UTC|GMT|"
-                   r"\s[A-Z]{3,5})$")
+_ZONE = re.compile(r"^(.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)"
+                   r"\s*(?:Z|(?:UTC|GMT)?\s*[+-]\d\d(?::?\d\d)?|UTC|GMT|\s[A-Z]{3,5})$")
 _PLAIN_ISO = r"^\d{4}-\d\d-\d\d([ T]\d\d:\d\d(:\d\d(\.\d+)?)?)?$"  # 2024-03-05, 2024-03-05 14:30:00
 DateNote = tuple[str, str]  # (problem, action) of a note about the whole date column
 
@@ -842,7 +848,7 @@ def _dates(coded: Coded, date_order: str, dialect: Dialect) -> tuple[np.ndarray,
     if serial.any():
         result[serial] = pd.Timestamp(dialect.epoch) + pd.to_timedelta(numbers[serial], unit="D")
     is_text = _each(values, lambda v: isinstance(v, str) and bool(v.strip()))
-    notes = []
+    notes: list[DateNote] = []
     if is_text.any():
         result[is_text], notes = _text_dates(distinct[is_text].str.strip(), date_order, dialect)
     return coded.spread(result.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT")), notes

@@ -376,7 +376,8 @@ SETTING_RULES = {
     **{f"{d}_weight": NUMBER for d in ("recency", "frequency", "monetary")},
     "best_score": choice((BEST_HIGHEST, BEST_LOWEST)), "date_order": choice((DATE_AUTO, DATE_DAY_FIRST,
                                                                              DATE_MONTH_FIRST)),
-    "forecast": ON_OFF, "forecast_horizon_days": whole(1), "forecast_model": choice((FORECAST_MODIFIED, FORECAST_PLAIN)),
+    "forecast": ON_OFF, "forecast_horizon_days": whole(1),
+    "forecast_model": choice((FORECAST_MODIFIED, FORECAST_PLAIN)),
     "monthly_discount_rate": DISCOUNT, "slipping_below": SHARE, "do_not_recommend": WORDS,
     "pair_min_support": whole(1), "filter_values": WORDS}
 _BLANK_ALLOWED = {"as_of", "campaign_date", "window_months", "recency_breakpoints", "frequency_breakpoints",
@@ -490,9 +491,12 @@ def _parse_segments(rows: list[list], header_row: int, sheet: str) -> tuple[Segm
             raise RfmError(f"{sheet}!{cell_name(r, c)} ({name}): {SEGMENT_HEADER[c]} is above "
                            f"{SEGMENT_HEADER[c + 1]}; swap them.")
         action = "" if _blank(line[7]) else str(line[7]).strip()
-        rules.append(SegmentRule(name, *bounds, action, **_segment_plan(line, r, name, sheet)))
+        r_min, r_max, f_min, f_max, m_min, m_max = bounds
+        rules.append(SegmentRule(name, r_min, r_max, f_min, f_max, m_min, m_max, action,
+                                 **_segment_plan(line, r, name, sheet)))
     if not rules:
-        raise RfmError(f"{sheet}: the segment table under {cell_name(header_row, 0)} is empty; add at least one segment.")
+        raise RfmError(f"{sheet}: the segment table under {cell_name(header_row, 0)} is empty; add at least "
+                       "one segment.")
     return tuple(rules)
 
 

@@ -29,7 +29,7 @@ DUE_FROM = 0.5  # P(Active) from which a customer whose next order is expected s
 NOT_WORTH_BELOW = 0.05  # P(Active) under which a low spender is not worth a paid contact
 VALUABLE_SHARE, LOW_VALUE_SHARE = 0.4, 0.4  # the top and bottom shares of customers by Monetary
 UNMATCHED_ACTION = "Review the segment table in Settings."
-MONTH_NAMES = np.array([None] + list(calendar.month_name[1:]), dtype=object)
+MONTH_NAMES = np.array([None, *calendar.month_name[1:]], dtype=object)
 
 
 def holdout_draws(keys, seed: str) -> np.ndarray:
@@ -52,7 +52,7 @@ class SegmentRules:
 
     def __init__(self, segment, settings: Settings):
         self.codes, names = pd.factorize(np.asarray(segment, dtype=object))
-        first = {}
+        first: dict[str, SegmentRule] = {}
         for rule in settings.segments:
             first.setdefault(rule.name, rule)
         self.rules = [first.get(name) or SegmentRule(name, action=UNMATCHED_ACTION) for name in names]
@@ -89,6 +89,7 @@ def contact_plan(scores: pd.DataFrame, keys, timing: pd.DataFrame, settings: Set
     when = timing.reindex(keys)
     gap, overdue = when["typical_gap"].to_numpy(), when["days_overdue"].to_numpy()
     usual = when["usual_month"].fillna(0).to_numpy(dtype=int)
+    assert settings.as_of is not None  # set before scoring
     expected, by_month = _next_purchase(when, settings.as_of)
     as_of, lead = np.datetime64(settings.as_of, "D"), np.timedelta64(settings.contact_lead_days, "D")
     suggested = np.where(np.isnat(expected), as_of, np.maximum(expected - lead, as_of))
@@ -100,7 +101,7 @@ def contact_plan(scores: pd.DataFrame, keys, timing: pd.DataFrame, settings: Set
     table["Segment"] = segment
     table["Plan"] = plan
     table["Contact On"] = np.where(contact, suggested.astype("datetime64[ns]"), np.datetime64("NaT"))
-    table["Channel"] = np.where(contact, rules["channel"], None)
+    table["Channel"] = np.where(contact, rules["channel"], None)  # type: ignore[call-overload]  # numpy's stubs reject None
     table["Reason"] = _reasons(segment, rules, recency, scores["Frequency"].to_numpy(), plan, gap, usual, by_month,
                                overdue, settings)
     if "P(Active)" in scores:
@@ -215,7 +216,7 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``table`` whose text cells that a spreadsheet would run as a formula (starting with
     =, +, -, @, a tab or a carriage return) begin with an apostrophe instead, so they stay text."""
     safe = table.copy()
-    for column in safe.columns[[pd.api.types.is_string_dtype(t) or t == object for t in safe.dtypes]]:
+    for column in safe.columns[[pd.api.types.is_string_dtype(t) or t == np.dtype(object) for t in safe.dtypes]]:
         text = safe[column]
         try:  # text (and blanks) only: Arrow looks at every value at once
             risky = pc.fill_null(pc.match_substring_regex(pa.array(text, pa.string(), from_pandas=True),

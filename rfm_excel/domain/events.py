@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import scoring
 from ..base.orders import header_key, parse_numbers
 from ..base.settings import Settings
+from . import scoring
 
 EVENT_HEADERS = {  # event -> header spellings (compared without case, spaces or punctuation)
     "returned": ["returned", "return", "returns", "returned amount", "return amount", "returned value"],
@@ -88,6 +88,7 @@ def add_event_scores(scores: pd.DataFrame, keys, events: pd.DataFrame, settings:
     if "enquiries" in events:
         table["Enquiries"] = events["enquiries"].to_numpy(dtype=int)
         measures["Enquiries Score"] = (table["Enquiries"].to_numpy(), True)
+    assert settings.as_of is not None  # set before scoring
     table["Tenure (days)"] = (pd.Timestamp(settings.as_of) - table["First Order"]).dt.days
     measures["Tenure Score"] = (table["Tenure (days)"].to_numpy(), True)
     for header, (values, higher_is_better) in measures.items():
@@ -110,9 +111,9 @@ def _watch(table: pd.DataFrame, events: pd.DataFrame, settings: Settings) -> np.
         text = _count(table["Complaints"], "complaint") + " in " + _count(pd.Series(purchases, index=table.index),
                                                                            "order")
         notes[many] = np.where(notes[many] != "", notes[many] + "; ", "") + text[many]
-    notes = notes.to_numpy(dtype=object)
-    notes[notes == ""] = None  # a blank cell, not an empty text
-    return notes
+    cells = notes.to_numpy(dtype=object)
+    cells[cells == ""] = None  # a blank cell, not an empty text
+    return cells
 
 
 def _count(numbers: pd.Series, noun: str) -> pd.Series:

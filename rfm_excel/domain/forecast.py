@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Self, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -125,7 +125,7 @@ class RepeatPurchaseModel:
     drop_after_first: ClassVar[int]  # 1 when a customer may drop out right after the first purchase
 
     @classmethod
-    def fit(cls, frequency, recency, T) -> RepeatPurchaseModel:
+    def fit(cls, frequency, recency, T) -> Self:
         """Maximum-likelihood fit to customers' frequency, recency and T (one value each per customer).
 
         The log-likelihood is worked out in log space (gammaln, betaln, logaddexp) so that it
@@ -231,7 +231,7 @@ def _orders_if_active(shape, a_less_1: float, c, w) -> np.ndarray:
         with np.errstate(all="ignore"):
             orders = np.where(failed, c / a_less_1 * (1.0 - attempt()), orders)
     failed = ~((orders >= 0) & (orders <= most * (1 + 1e-9)))
-    for i in zip(*np.nonzero(failed)):  # rare: extreme parameters and hundreds of purchases
+    for i in zip(*np.nonzero(failed), strict=True):  # rare: extreme parameters and hundreds of purchases
         orders[i] = _orders_if_active_by_quadrature(shape[i], a_less_1 + 1.0, c[i] - a_less_1, w[i])
     return np.clip(orders, 0.0, most).reshape(size)
 
@@ -448,9 +448,9 @@ def _holdout(orders, summary, as_of, calibration_end, time_unit_days) -> Holdout
     if orders is None:
         raise RfmError("No order lines to check the forecast with.")
     end = _day_number(as_of)
-    first = end - int(round(summary["T"].max() * time_unit_days)) if len(summary) else end
+    first = end - round(summary["T"].max() * time_unit_days) if len(summary) else end
     if calibration_end is None:
-        calibration_end = (np.datetime64(end - int(round((end - first) / 4)), "D")).astype(dt.date)
+        calibration_end = (np.datetime64(end - round((end - first) / 4), "D")).astype(dt.date)
     holdout_days = end - _day_number(calibration_end)
     if holdout_days < 1 or _day_number(calibration_end) < first:
         raise RfmError("The holdout check needs a calibration end between the first purchase and the as-of date; "
@@ -462,7 +462,7 @@ def _holdout(orders, summary, as_of, calibration_end, time_unit_days) -> Holdout
                        f"{reason[1:]}")
     x, t_x, age = earlier["frequency"], earlier["recency"], earlier["T"]
     happened = summary["frequency"].reindex(earlier.index).to_numpy() - x.to_numpy()
-    models = {model.name: model.fit(x, t_x, age) for model in (BGNBD, ModifiedBGNBD)}
+    models: dict[str, RepeatPurchaseModel] = {model.name: model.fit(x, t_x, age) for model in (BGNBD, ModifiedBGNBD)}
     if not all(model.converged for model in models.values()):
         raise RfmError(f"No holdout check: the models could not be fitted to the history up to "
                        f"{calibration_end:%Y-%m-%d}.")
@@ -533,6 +533,26 @@ class Forecast:
         return self.reason is None
 
 
+class _Outcome(TypedDict):
+    """The fields of a Forecast that every outcome sets, fitted or not."""
+
+    model: str
+    as_of: dt.date
+    horizon_days: int
+    monthly_discount_rate: float
+    time_unit_days: float
+    customers_used: int
+    repeat_buyers: int
+
+
+class _Models(TypedDict):
+    """The fitted models of a Forecast."""
+
+    bgnbd: BGNBD
+    modified_bgnbd: ModifiedBGNBD
+    gamma_gamma: GammaGamma
+
+
 def forecast(orders: pd.DataFrame | None, as_of: dt.date, *, horizon_days: int = 365, model: str = MODIFIED_NAME,
              monthly_discount_rate: float = 0.0, calibration_end: dt.date | None = None,
              time_unit_days: float = 1.0, summary: pd.DataFrame | None = None) -> Forecast:
@@ -572,21 +592,24 @@ def forecast(orders: pd.DataFrame | None, as_of: dt.date, *, horizon_days: int =
         raise RfmError(f"The forecast horizon must be a whole number of days above 0, not {horizon_days!r}.")
     if not (np.isfinite(monthly_discount_rate) and 0 <= monthly_discount_rate < 1):
         raise RfmError(f"The monthly discount rate must be from 0 up to 100%, not {monthly_discount_rate!r}.")
-    summary = customer_summary(orders, as_of, time_unit_days) if summary is None else summary
+    if summary is None:
+        assert orders is not None  # only an engine's history, whose summary it gives, comes without its lines
+        summary = customer_summary(orders, as_of, time_unit_days)
     repeat_buyers = int((summary["frequency"] > 0).sum())
     empty = pd.DataFrame({column: pd.Series(dtype="datetime64[ns]" if column == COLUMNS[-1] else float)
                           for column in COLUMNS}, index=pd.Index(summary.index[:0], name="customer_id"))
-    outcome = dict(model=model, as_of=as_of, horizon_days=int(horizon_days),
-                   monthly_discount_rate=float(monthly_discount_rate), time_unit_days=float(time_unit_days),
-                   customers_used=len(summary), repeat_buyers=repeat_buyers)
+    outcome: _Outcome = {"model": model, "as_of": as_of, "horizon_days": int(horizon_days),
+                         "monthly_discount_rate": float(monthly_discount_rate),
+                         "time_unit_days": float(time_unit_days), "customers_used": len(summary),
+                         "repeat_buyers": repeat_buyers}
     reason = why_no_forecast(summary)
     if reason:
         return Forecast(empty, reason, **outcome)
     x, t_x, age = summary["frequency"], summary["recency"], summary["T"]
-    fitted = {BGNBD_NAME: BGNBD.fit(x, t_x, age), MODIFIED_NAME: ModifiedBGNBD.fit(x, t_x, age)}
+    bgnbd, modified = BGNBD.fit(x, t_x, age), ModifiedBGNBD.fit(x, t_x, age)
     gamma_gamma = GammaGamma.fit(x, summary["monetary_value"])
-    models = dict(bgnbd=fitted[BGNBD_NAME], modified_bgnbd=fitted[MODIFIED_NAME], gamma_gamma=gamma_gamma)
-    chosen = fitted[model]
+    models: _Models = {"bgnbd": bgnbd, "modified_bgnbd": modified, "gamma_gamma": gamma_gamma}
+    chosen = {BGNBD_NAME: bgnbd, MODIFIED_NAME: modified}[model]
     if not (chosen.converged and gamma_gamma.converged):
         return Forecast(empty, "The forecast could not be worked out from these orders: the model fit did not "
                                "settle on an answer.", **outcome, **models)

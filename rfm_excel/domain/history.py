@@ -99,6 +99,7 @@ def from_sheet(rows: list[list] | None) -> pd.DataFrame:
     top = next((r for r, row in enumerate(rows or []) if row and row[0] == "Customer ID"), None)
     if top is None:
         return empty_history()
+    assert rows is not None  # a header row was found in them
     header = rows[top]
     body = rows[top + 1:]
     ids = _each_distinct(np.array([row[0] if row else None for row in body], dtype=object), id_text)
@@ -112,7 +113,7 @@ def from_sheet(rows: list[list] | None) -> pd.DataFrame:
         found = np.array([c is not None for c in cells], dtype=bool) & np.array([i is not None for i in ids])
         if not found.any():
             continue
-        r, f, m, segment = zip(*cells[found])
+        r, f, m, segment = zip(*cells[found], strict=True)
         parts.append(pd.DataFrame({
             "As-of Date": pd.Timestamp(dates[1]), "Run Date": pd.Timestamp(dates[3]) if dates[3] else pd.NaT,
             "Filter": (dates[2] or "").strip(), "Customer ID": ids[found], "R": r, "F": f, "M": m, "Segment": segment}))
@@ -179,12 +180,12 @@ def movement(history: pd.DataFrame, segment_names: list[str], scores: pd.DataFra
     matrix = pd.crosstab(was, is_).reindex(index=rows, columns=columns, fill_value=0)
     matrix.index.name, matrix.columns.name = "Segment Then", "Segment Now"
 
-    rank_then, rank_now = (pd.Index(order).get_indexer(names).astype(float) for names in (was, is_))
+    rank_then, rank_now = (pd.Index(order).get_indexer(pd.Index(names)).astype(float) for names in (was, is_))
     rank_then[rank_then < 0] = np.nan  # New, or a segment no longer in the table: cannot be said to fall
     rank_now[rank_now < 0] = np.nan
     fell = np.flatnonzero(rank_now > rank_then)  # codes of customers in both snapshots whose segment fell
-    before = then.iloc[pd.Index(at_then).get_indexer(fell)]
-    after = now.iloc[pd.Index(at_now).get_indexer(fell)]
+    before = then.iloc[pd.Index(at_then).get_indexer(pd.Index(fell))]
+    after = now.iloc[pd.Index(at_now).get_indexer(pd.Index(fell))]
     total = before[["R", "F", "M"]].sum(axis=1).to_numpy()
     best_first = np.lexsort((before["Customer ID"].to_numpy(dtype=str), total if best_lowest else -total,
                              rank_then[fell]))

@@ -68,7 +68,7 @@ class Purchases:
     def label(self, product: np.ndarray) -> np.ndarray:
         """Name of each product index where known, else its code (None for -1)."""
         label = np.where(pd.isna(self.names), self.products.to_numpy(dtype=object), self.names)
-        return np.append(label, None)[product]
+        return np.append(label, [None])[product]
 
 
 def net_purchases(lines: pd.DataFrame) -> Purchases:
@@ -213,7 +213,7 @@ def next_best_products(pairs: Pairs, segments: pd.Series | None = None, do_not_r
     segment, names = _segment_codes(purchases, segments)
     ranked = _recommend(pairs, segment, len(names), _excluded(purchases, do_not_recommend), count=1)
     product, basis, source = ranked.product[:, 0], ranked.basis[:, 0], ranked.bought_with[:, 0]
-    codes = np.append(purchases.products.to_numpy(dtype=object), None)
+    codes = np.append(purchases.products.to_numpy(dtype=object), [None])
     month = ranked.bought_on[:, 0].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     reason = np.full(len(product), None, dtype=object)
     together = basis == 0
@@ -223,9 +223,9 @@ def next_best_products(pairs: Pairs, segments: pd.Series | None = None, do_not_r
     reason[basis == 1] = "a best seller among " + names[segment[basis == 1]].astype(str)
     reason[basis == 2] = "a best seller among all customers"
     return _frame({
-        "product": codes[product], "product_name": np.append(purchases.names, None)[product],
+        "product": codes[product], "product_name": np.append(purchases.names, [None])[product],
         "basis": BASES[basis], "confidence": ranked.confidence[:, 0], "bought_with": codes[source],
-        "bought_with_name": np.append(purchases.names, None)[source], "reason": reason}, purchases.customers)
+        "bought_with_name": np.append(purchases.names, [None])[source], "reason": reason}, purchases.customers)
 
 
 def reorders(lines: pd.DataFrame, as_of, do_not_recommend=()) -> pd.DataFrame:
@@ -559,7 +559,8 @@ def _first_free(taken: np.ndarray, who: np.ndarray, need: np.ndarray, products: 
         who, need = who[need > 0], need[need > 0]
         offset += width
         width *= 2
-    return tuple(np.concatenate(part) for part in zip(*found))
+    who_parts, product_parts, basis_parts = zip(*found, strict=True)
+    return np.concatenate(who_parts), np.concatenate(product_parts), np.concatenate(basis_parts)
 
 
 def _fallback_lists(purchases: Purchases, segment: np.ndarray, segments: int,
@@ -697,7 +698,8 @@ def offers(lines: pd.DataFrame, segments: pd.Series, as_of, do_not_recommend=(),
     due = reorder_due(lines, as_of, do_not_recommend).reindex(segments.index)
     lapsed = ~(due["days_overdue"] <= LAPSED_GAPS * due["usual_gap"])
     customers = pd.DataFrame({"Offer": _labels(best["product"], best["product_name"]), "Why": best["reason"].to_numpy(),
-                              "Reorder": np.where(lapsed, None, _labels(due["product"], due["product_name"])),
+                              "Reorder": np.where(lapsed, None,  # type: ignore[call-overload]  # numpy's stubs reject None
+                                                  _labels(due["product"], due["product_name"])),
                               "Reorder Due": pd.to_datetime(due["reorder_date"]).where(~lapsed).to_numpy()},
                              index=segments.index)
     return Offers(customers, products_summary(pairs, segments, do_not_recommend),
@@ -708,4 +710,4 @@ def offers(lines: pd.DataFrame, segments: pd.Series, as_of, do_not_recommend=(),
 def _labels(code: pd.Series, name: pd.Series) -> np.ndarray:
     """"NAME (code)" for each product, the code alone where there is no other name; None for none."""
     text = np.where(name.isna() | (name == code), code, name.astype(str) + " (" + code.astype(str) + ")")
-    return np.where(code.isna(), None, text).astype(object)
+    return np.where(code.isna(), None, text).astype(object)  # type: ignore[call-overload]  # numpy's stubs reject None

@@ -25,7 +25,7 @@ def summary(scores: pd.DataFrame, rules: tuple[SegmentRule, ...]) -> pd.DataFram
     names = list(dict.fromkeys(rule.name for rule in rules))
     if (scores["Segment"] == UNMATCHED_SEGMENT).any():
         names.append(UNMATCHED_SEGMENT)
-    actions = {}
+    actions: dict[str, str] = {}
     for rule in rules:
         actions.setdefault(rule.name, rule.action)
     grouped = scores.groupby("Segment", sort=False).agg(
@@ -48,8 +48,8 @@ def summary(scores: pd.DataFrame, rules: tuple[SegmentRule, ...]) -> pd.DataFram
     if "P(Active)" in scores:  # with a forecast: how likely each segment's customers are to buy again, and their worth
         forecast = scores.groupby("Segment", sort=False).agg(active=("P(Active)", "mean"),
                                                              value=("Predicted Value", "sum")).reindex(names)
-        table.insert(table.columns.get_loc("Recommended Action"), "Avg P(Active)", forecast["active"].to_numpy())
-        table.insert(table.columns.get_loc("Recommended Action"), "Total Predicted Value",
+        table.insert(list(table.columns).index("Recommended Action"), "Avg P(Active)", forecast["active"].to_numpy())
+        table.insert(list(table.columns).index("Recommended Action"), "Total Predicted Value",
                      forecast["value"].fillna(0.0).round(2).to_numpy())
     return table
 

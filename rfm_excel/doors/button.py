@@ -8,6 +8,7 @@ part included; the workbook then shows Start Here.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import tempfile
 from collections.abc import Callable
@@ -88,7 +89,5 @@ def score_book(book: xw.Book, orders_sheet: str | None = None,
 
 def _status_bar(app: xw.App, message: str | bool) -> None:
     """Show ``message`` on Excel's status bar (False gives it back to Excel); engines without one skip it."""
-    try:
+    with contextlib.suppress(NotImplementedError):  # xlwings Server and Lite have no status bar
         app.status_bar = message
-    except NotImplementedError:  # xlwings Server and Lite have no status bar
-        pass

@@ -7,9 +7,11 @@ import datetime as dt
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
+from typing import TypedDict
 
 import pandas as pd
 
@@ -57,8 +59,15 @@ def _common_options(command: argparse.ArgumentParser, output: str, as_of: str) -
     command.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
 
 
+class _Described(TypedDict):
+    """What every command's help ends with, laid out as written."""
+
+    epilog: str
+    formatter_class: type[argparse.HelpFormatter]
+
+
 def _parser() -> argparse.ArgumentParser:
-    described = {"epilog": EXIT_STATUSES, "formatter_class": argparse.RawDescriptionHelpFormatter}
+    described: _Described = {"epilog": EXIT_STATUSES, "formatter_class": argparse.RawDescriptionHelpFormatter}
     parser = argparse.ArgumentParser(
         prog="rfm-excel", description="Score customers by Recency, Frequency and Monetary value in Excel workbooks.",
         **described)
@@ -115,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report(result: Result, path: Path, notes: list[str] = ()) -> None:
+def _report(result: Result, path: Path, notes: Sequence[str] = ()) -> None:
     print(summary(result))
     for note in notes:
         print(note)
@@ -136,7 +145,7 @@ def _template(args) -> None:
 
 def _score(args) -> None:
     status = _status_line()
-    notes = []
+    notes: list[str] = []
     if args.source is not None:
         result, path = score_source(args.source, args.output, args.as_of, args.engine, progress=status,
                                     force=args.force, tell=notes.append)
@@ -235,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "score":
         if (args.book is None) == (args.source is None):
             parser.error("score needs either a workbook, file or folder of orders, or --source, e.g. rfm-excel "
-                         "score orders.xlsx, or rfm-excel score --source 'parquet:orders/*.parquet' --output scores.xlsx")
+                         "score orders.xlsx, or rfm-excel score --source 'parquet:orders/*.parquet' "
+                         "--output scores.xlsx")
         if args.source is not None and args.output is None:
             parser.error("score --source needs --output, the workbook to write, e.g. --output scores.xlsx")
         if args.source is None and args.engine != "duckdb":

@@ -7,6 +7,7 @@ import codecs
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +56,7 @@ def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.dat
     path = Path(path)
     step = progress or (lambda words: None)
     _check_source(path)
-    if path.is_dir() or path.suffix.lower() in CSV_SUFFIXES + (".parquet",):
+    if path.is_dir() or path.suffix.lower() in (*CSV_SUFFIXES, ".parquet"):
         target = Path(output) if output else path.with_name(f"{path.name if path.is_dir() else path.stem} scored.xlsx")
         _check_target(target, ".xlsx", path, force)
         step(f"Reading and scoring {path.name}")
@@ -190,7 +191,7 @@ def export_plan(path: str | Path, output: str | Path | None = None, as_of: dt.da
     target = Path(output) if output else path.with_name(
         f"{path.name if path.is_dir() else path.stem} contact plan.csv")
     _check_target(target, ".csv", path, force=True)
-    if path.is_dir() or path.suffix.lower() in CSV_SUFFIXES + (".parquet",):
+    if path.is_dir() or path.suffix.lower() in (*CSV_SUFFIXES, ".parquet"):
         result = _score(_order_lines(path, target), as_of)[0]
     else:
         result = _read_and_score(path, as_of, orders_sheet)[1]
@@ -354,7 +355,7 @@ def write_csv(table: pd.DataFrame, path: Path) -> None:
         arrow_csv.write_csv(pa.table(columns), handle)
 
 
-def write_layouts(book: Path, out: Path, layouts: list[SheetLayout], before: list[SheetLayout] = (),
+def write_layouts(book: Path, out: Path, layouts: list[SheetLayout], before: Sequence[SheetLayout] = (),
                    opens_on: tuple[str, ...] = ()) -> None:
     """Render ``before`` and ``layouts`` and put them into the book (``before`` first, so a Settings sheet the
     book gains comes before the output sheets)."""

@@ -72,7 +72,7 @@ class ScoreCache:
         """The scored ``orders`` (rows of cells, header first) under ``settings``, their numbers and dates
         read as ``dialect`` says (the workbook's date system); raises RfmError, or the unexpected exception
         scoring them raised."""
-        for i, (rows, known, read_as, outcome) in enumerate(self.entries):
+        for i, (rows, known, read_as, outcome) in enumerate(self.entries):  # noqa: B007 (outcome: read after the break)
             if known == settings and read_as == dialect and len(rows) == len(orders) and rows == orders:
                 self.entries.insert(0, self.entries.pop(i))
                 break
@@ -96,7 +96,7 @@ def _score(orders: list[list], settings: Settings, dialect: Dialect) -> Scored:
     frame, first_row = orders_block(orders)
     result = core.score(frame, settings, first_row=first_row, dialect=dialect)
     keys = customer_keys(result.scores["Customer ID"])
-    return Scored(result, dict(zip(keys.tolist(), range(len(keys)))))
+    return Scored(result, dict(zip(keys.tolist(), range(len(keys)), strict=True)))
 
 
 class SettingsCache:
@@ -112,6 +112,7 @@ class SettingsCache:
         key = (sheet, tuple(tuple(row) if isinstance(row, list) else (row,) for row in rows))
         if key not in self.entries:
             self.parses += 1
+            outcome: Settings | RfmError
             try:
                 outcome = parse_settings(rows, sheet)
             except RfmError as error:
@@ -228,7 +229,7 @@ def customer_value(customer_id, column: str, orders, as_of, window_months, level
         outlook = found.result.forecast
         return outlook.reason if outlook is not None else "The forecast is Off in Settings."
     value = scores[column].iat[row]
-    if pd.isna(value):
+    if pd.isna(value):  # type: ignore[arg-type]  # pandas-stubs leave Period and Interval out of isna
         return None
     return value.item() if hasattr(value, "item") else value
 
@@ -314,7 +315,7 @@ def RFM_TABLE(orders, as_of=None, window_months=None, levels=None, settings=None
     """The Scores table (one row per customer, best first, header on top); it spills, or fills a selected range
     entered as an array formula (Ctrl+Shift+Enter) in an Excel without dynamic arrays."""
     table = scores_sheet(scored(orders, as_of, window_months, levels, settings, caller).result).table
-    return [table.headers] + table.cell_values()
+    return [table.headers, *table.cell_values()]
 
 
 @_whole_table
@@ -323,7 +324,7 @@ def RFM_SEGMENTS(orders, as_of=None, window_months=None, levels=None, settings=N
     selected range entered as an array formula (Ctrl+Shift+Enter) in an Excel without dynamic arrays."""
     table = segments_sheet(scored(orders, as_of, window_months, levels, settings, caller).result,
                            dt.datetime.now()).table
-    return [table.headers] + table.cell_values()
+    return [table.headers, *table.cell_values()]
 
 
 @_one_customer

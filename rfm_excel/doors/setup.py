@@ -84,14 +84,14 @@ def _library_check() -> str:
 
 def documents_folder(windows: bool) -> Path:
     """The user's Documents folder: on Windows where Windows keeps it (it may have moved, e.g. to OneDrive)."""
-    if windows:
+    if windows and sys.platform == "win32":  # elsewhere ctypes has no windll
         try:
             import ctypes.wintypes
             path = ctypes.create_unicode_buffer(ctypes.wintypes.MAX_PATH)
             ctypes.windll.shell32.SHGetFolderPathW(None, 5, None, 0, path)  # 5: CSIDL_PERSONAL, Documents
             if path.value:
                 return Path(path.value)
-        except (ImportError, AttributeError, OSError):  # not on Windows after all (a test)
+        except (ImportError, AttributeError, OSError):  # the usual place instead
             pass
     return Path(os.path.expanduser("~")) / "Documents"
 

@@ -38,7 +38,7 @@ class Cell:
     With ``link`` (a place such as "'Segments'!A1") the cell is a HYPERLINK formula showing ``value``.
     """
 
-    value: object = None
+    value: str | float | dt.date | None = None
     style: Style = theme.PLAIN
     link: str | None = None
 
@@ -108,8 +108,8 @@ class Table:
         for c, column in enumerate(self.columns):
             if column.header in self.texts:  # a text where the date or number is blank
                 columns[c] = [value if value is not None else cell_value(text)
-                              for value, text in zip(columns[c], self.texts[column.header].tolist())]
-        return [list(row) for row in zip(*columns)]
+                              for value, text in zip(columns[c], self.texts[column.header].tolist(), strict=True)]
+        return [list(row) for row in zip(*columns, strict=True)]
 
     def column_area(self, header: str) -> Area:
         """The data cells of one column."""
@@ -164,8 +164,8 @@ class Validation:
     area: Area
     kind: str
     choices: tuple = ()
-    minimum: object = None
-    maximum: object = None
+    minimum: float | dt.date | None = None
+    maximum: float | None = None
     message: str = ""
     strict: bool = True
 
@@ -247,7 +247,7 @@ class SheetLayout:
         first = self.blocks[0] if self.blocks else None
         if not isinstance(first, Cells) or first.col:
             return []
-        return [line[0].value for line in first.rows if line and line[0] is not None]
+        return [text for line in first.rows if line and line[0] is not None and isinstance(text := line[0].value, str)]
 
     def cells(self) -> dict[tuple[int, int], Cell]:
         """Every cell of the blocks but the tables' data rows: (row, col) -> Cell."""

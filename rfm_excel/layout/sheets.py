@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import textwrap
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,17 +13,54 @@ import pandas as pd
 
 from ..base.excel import MAX_COLUMNS, MAX_ROWS
 from ..base.settings import BEST_LOWEST
-from ..base.sheet_names import (CAMPAIGN_RESULTS, CONTACT_PLAN, DATA_ISSUES, FORECAST, MOVEMENT, PRODUCTS,
-                                SCORE_HISTORY, SCORES, SEGMENTS, START_HERE)
+from ..base.sheet_names import (
+    CAMPAIGN_RESULTS,
+    CONTACT_PLAN,
+    DATA_ISSUES,
+    FORECAST,
+    MOVEMENT,
+    PRODUCTS,
+    SCORE_HISTORY,
+    SCORES,
+    SEGMENTS,
+    START_HERE,
+)
 from ..core import Result
 from ..domain.campaign import RESULT_COLUMNS
 from ..domain.forecast import BGNBD_NAME, MODIFIED_NAME
 from ..domain.history import Movement, empty_history, to_sheet
 from . import theme
-from .blocks import (PRINT_WIDTH_PIXELS, SMALLEST_PRINT_SCALE, Area, Cell, Cells, Chart, ColourScale, Column, Overflow,
-                     Printing, Series, SheetLayout, Table, fits_on_a_page, pixels, shifted, text_lines)
-from .wording import (campaign_notes, counted, forecast_notes, issue_totals, overflow_note, plan_summary,
-                      products_notes, rows_summary, run_note, segment_meanings)
+from .blocks import (
+    PRINT_WIDTH_PIXELS,
+    SMALLEST_PRINT_SCALE,
+    Area,
+    Cell,
+    Cells,
+    Chart,
+    ColourScale,
+    Column,
+    Overflow,
+    Printing,
+    Series,
+    SheetLayout,
+    Table,
+    fits_on_a_page,
+    pixels,
+    shifted,
+    text_lines,
+)
+from .wording import (
+    campaign_notes,
+    counted,
+    forecast_notes,
+    issue_totals,
+    overflow_note,
+    plan_summary,
+    products_notes,
+    rows_summary,
+    run_note,
+    segment_meanings,
+)
 
 GRID_WIDTH = 11  # characters per value column of a grid
 WIDEST = 60  # characters: a longer text is cut off on screen and on paper rather than widen its column further
@@ -51,7 +89,7 @@ def _width(table: pd.DataFrame, header: str, kind: str) -> float:
 
 
 def _columns(table: pd.DataFrame, kinds: dict[str, str], currency: str,
-             widths: dict[str, float] | None = None) -> list[Column]:
+             widths: Mapping[str, float] | None = None) -> list[Column]:
     columns = []
     for header in table.columns:
         kind = kinds.get(header, "text")
@@ -66,7 +104,8 @@ def _notes(lines: list[str], width: float, least_pixels: int = 0) -> list[str]:
     (or ``least_pixels``, a chart's width, if wider), at most what a page holds at the smallest print scale."""
     wide = min(max(pixels(width), least_pixels), PRINT_WIDTH_PIXELS / SMALLEST_PRINT_SCALE)
     chars = max(int(wide / TEXT_PIXELS), 60)
-    return lines[:1] + [part for line in lines[1:] for part in textwrap.wrap(line, chars, break_on_hyphens=False) or [""]]
+    return lines[:1] + [part for line in lines[1:]
+                        for part in textwrap.wrap(line, chars, break_on_hyphens=False) or [""]]
 
 
 def _table_sheet(name: str, lines: list[str], table: Table, above: list | None = None,
@@ -107,8 +146,8 @@ def _place(lines: list[str], frame: pd.DataFrame, columns: list[Column], gap: in
 
 def scores_sheet(result: Result) -> SheetLayout:
     table = result.scores
-    kinds = {"Customer ID": "id", "First Order": "date", "Last Order": "date", "Recency (days)": "int", "Frequency": "int",
-             "Monetary": "money", "R": "score", "F": "score", "M": "score", "RFM Code": "code",
+    kinds = {"Customer ID": "id", "First Order": "date", "Last Order": "date", "Recency (days)": "int",
+             "Frequency": "int", "Monetary": "money", "R": "score", "F": "score", "M": "score", "RFM Code": "code",
              "RFM Score": "score" if table["RFM Score"].dtype.kind == "i" else "decimal"}
     for header in ("Returns", "Complaints", "Enquiries", "Tenure (days)"):
         kinds[header] = "int"
@@ -116,7 +155,7 @@ def scores_sheet(result: Result) -> SheetLayout:
     kinds.update(FORECAST_KINDS)
     s = result.settings
     scaled = []
-    for letter, dimension in zip("RFM", ("recency", "frequency", "monetary")):
+    for letter, dimension in zip("RFM", ("recency", "frequency", "monetary"), strict=True):
         top = s.bins(dimension)
         scaled.append((letter, *((top, 1) if s.best_score == BEST_LOWEST else (1, top))))
     for header in ("Returns Score", "Complaints Score", "Enquiries Score", "Tenure Score"):
@@ -143,10 +182,12 @@ def grid(title: str, table: pd.DataFrame, style: theme.Style | list[theme.Style]
     or one per column."""
     labels = [str(label) for label in table.columns]
     styles = style if isinstance(style, list) else [style] * len(labels)
-    rows = [[Cell(title, theme.BOLD)], [Cell(corner, theme.HEADER)] + [Cell(label, theme.HEADER) for label in labels]]
-    for label, values in zip(table.index, table.to_numpy().tolist()):
-        rows.append([Cell(str(label), theme.HEADER)] +
-                    [Cell(None if pd.isna(v) else v, column_style) for v, column_style in zip(values, styles)])
+    rows: list[list[Cell | None]] = [[Cell(title, theme.BOLD)],
+                                     [Cell(corner, theme.HEADER), *[Cell(label, theme.HEADER) for label in labels]]]
+    for label, values in zip(table.index, table.to_numpy().tolist(), strict=True):
+        rows.append([Cell(str(label), theme.HEADER),
+                     *[Cell(None if pd.isna(v) else v, column_style)
+                       for v, column_style in zip(values, styles, strict=False)]])
     heat = ColourScale(Area(row + 2, col + 1, row + 1 + len(table), col + len(labels)),
                        (theme.HEAT_LOW, theme.HEAT_HIGH))
     longest = max([len(corner)] + [len(str(label)) for label in table.index])
@@ -172,7 +213,7 @@ def segments_sheet(result: Result, scored_at: dt.datetime) -> SheetLayout:
                           "What it means": meanings, "Recommended Action": summary["Recommended Action"]})
     for header in ("Avg P(Active)", "Total Predicted Value"):  # with a forecast
         if header in summary:
-            table.insert(table.columns.get_loc("What it means"), header, summary[header])
+            table.insert(list(table.columns).index("What it means"), header, summary[header])
     kinds = {"Customers": "int", "% of Customers": "percent", "Revenue": "money", "% of Revenue": "percent",
              "Avg Recency (days)": "int", "Avg Frequency": "decimal", "Avg Monetary": "money", **FORECAST_KINDS}
     columns = [replace(column, style=replace(column.style, valign="top"))  # beside texts of two or three lines
@@ -182,7 +223,7 @@ def segments_sheet(result: Result, scored_at: dt.datetime) -> SheetLayout:
     layout = _table_sheet(SEGMENTS, lines, block)
     for row, texts in enumerate(table[list(SEGMENT_TEXT_WIDTHS)].itertuples(index=False), start=top + 1):
         lines_needed = max(len(textwrap.wrap(str(text), int(SEGMENT_TEXT_WIDTHS[header] * 1.05)) or [""])
-                           for header, text in zip(SEGMENT_TEXT_WIDTHS, texts))
+                           for header, text in zip(SEGMENT_TEXT_WIDTHS, texts, strict=True))
         if lines_needed > 1:
             layout.heights[row] = theme.LINE_HEIGHT * lines_needed
     rows = len(table)
@@ -252,7 +293,7 @@ def movement_sheet(movement: Movement | None, currency_symbol: str = "") -> Shee
         return _table_sheet(MOVEMENT, lines, Table(top, table, columns))
     matrix, fallers = movement.matrix, movement.fallers
     total = int(matrix.to_numpy().sum())
-    stayed = sum(int(matrix.at[s, s]) for s in matrix.index if s in matrix.columns)
+    stayed = sum(int(matrix.loc[s, s]) for s in matrix.index if s in matrix.columns)
     kinds = {"Customer ID": "id", "Segment Then": "code", "Segment Now": "code", "RFM Then": "code", "RFM Now": "code",
              "Monetary": "money", "Last Order": "date"}
     columns = _columns(fallers, kinds, currency_symbol)
@@ -285,9 +326,9 @@ def campaign_sheet(result: Result) -> SheetLayout:
     else:
         table, texts = outcome.table, ["Campaign results", *campaign_notes(outcome, result.as_of)]
     kinds = {header: "int" for header in RESULT_COLUMNS if "Customers" in header or "Responders" in header}
-    kinds.update({header: "percent" for header in ("Test Rate", "Control Rate", "Difference", "95% Low", "95% High")})
-    kinds.update({header: "money" for header in ("Test Revenue per Customer", "Control Revenue per Customer",
-                                                 "Incremental Revenue", "Cost", "Net Gain")})
+    kinds.update(dict.fromkeys(("Test Rate", "Control Rate", "Difference", "95% Low", "95% High"), "percent"))
+    kinds.update(dict.fromkeys(("Test Revenue per Customer", "Control Revenue per Customer", "Incremental Revenue",
+                                "Cost", "Net Gain"), "money"))
     columns = _columns(table, kinds, result.currency_symbol)
     lines, top = _place(texts, table, columns)
     return _table_sheet(CAMPAIGN_RESULTS, lines, Table(top, table, columns))
@@ -345,7 +386,7 @@ def forecast_sheet(result: Result) -> SheetLayout | None:
                           headers[2]: check.table["actual"].round(2).to_numpy(),
                           headers[3]: check.table[MODIFIED_NAME].round(2).to_numpy(),
                           headers[4]: check.table[BGNBD_NAME].round(2).to_numpy()})
-    kinds = {headers[0]: "code", headers[1]: "int", **{header: "decimal" for header in headers[2:]}}
+    kinds = {headers[0]: "code", headers[1]: "int", **dict.fromkeys(headers[2:], "decimal")}
     columns = _columns(table, kinds, result.currency_symbol)
     lines, grid_row = _place(["Forecast", *forecast_notes(outlook)], table, columns, least_pixels=CHART_WIDTH)
     cells, _, widths, _ = grid("Fitted parameters", _parameter_table(outlook), theme.PLAIN, grid_row, 0, "Parameter")
@@ -389,7 +430,9 @@ def products_sheet(result: Result) -> SheetLayout | None:
     lines, row = _place(["Products", *products_notes(offers)], pairs, columns)
     best = [theme.PLAIN, theme.column_style("int"), theme.column_style("percent"), theme.column_style("money", money),
             theme.column_style("percent")]
-    above, widths, tall_rows = [], {}, []
+    above: list[Cells] = []
+    widths: dict[int, float] = {}
+    tall_rows: list[int] = []
     for title, table in (("Best products by revenue", summary.best_by_revenue),
                          ("Best products by customers", summary.best_by_customers)):
         cells, _, needed, tall = grid(title, table.head(TOP_PRODUCTS).set_index("Product"), best, row, 0, "Product")
@@ -400,7 +443,8 @@ def products_sheet(result: Result) -> SheetLayout | None:
     tops = summary.segment_top[summary.segment_top["Rank"] <= TOP_PER_SEGMENT]
     named = (tops["Product Name"] + " (" + tops["Product"] + ")").where(tops["Product Name"].notna(), tops["Product"])
     tops = pd.DataFrame({"Product": named.to_numpy(), "Customers": tops["Customers"].to_numpy(),
-                         "Share of Segment": tops["Share of Segment"].to_numpy(), "Revenue": tops["Revenue"].to_numpy()},
+                         "Share of Segment": tops["Share of Segment"].to_numpy(),
+                         "Revenue": tops["Revenue"].to_numpy()},
                         index=tops["Segment"].to_numpy())
     cells, _, needed, tall = grid(f"Each segment's top {TOP_PER_SEGMENT} products", tops, best[:1] + best[1:4], row,
                                   0, "Segment")
@@ -409,22 +453,23 @@ def products_sheet(result: Result) -> SheetLayout | None:
     widths.update({col: max(widths.get(col, 0), width) for col, width in needed.items()})
     widths[1] = max(widths.get(1, 0), min(max([len(str(v)) for v in tops["Product"]] + [10]) + 2, WIDEST))
     layout = _table_sheet(PRODUCTS, lines, Table(cells.bottom + 2, pairs, columns), above=above, extra_widths=widths)
-    layout.heights.update({header: theme.HEADER_HEIGHT for header in tall_rows})  # labels on two lines
+    layout.heights.update(dict.fromkeys(tall_rows, theme.HEADER_HEIGHT))  # labels on two lines
     return layout
 
 
 def output_sheets(result: Result, scored_at: dt.datetime, book: Path | None = None) -> list[SheetLayout]:
     """Every sheet a run writes, in workbook order; with ``book`` (the workbook written), each cut to what a
     sheet holds (``fitted``), the run note on Segments saying what was left out and where it went."""
-    layouts = [scores_sheet(result), segments_sheet(result, scored_at), issues_sheet(result),
-               contact_plan_sheet(result), movement_sheet(result.movement, result.currency_symbol),
-               campaign_sheet(result), history_sheet(result), forecast_sheet(result), products_sheet(result)]
-    layouts = [layout for layout in layouts if layout is not None]
+    made = [scores_sheet(result), segments_sheet(result, scored_at), issues_sheet(result),
+            contact_plan_sheet(result), movement_sheet(result.movement, result.currency_symbol),
+            campaign_sheet(result), history_sheet(result), forecast_sheet(result), products_sheet(result)]
+    layouts = [layout for layout in made if layout is not None]
     if result.settings.filter_column:  # each title says which orders were scored
         for layout in layouts:
             first = layout.blocks[0]
             if layout.lines and isinstance(first, Cells):
                 title = first.rows[0][0]
+                assert title is not None  # the first of the lines
                 first.rows[0][0] = replace(title, value=f"{title.value} ({result.settings.filter_label})")
     if book is None:
         return layouts
@@ -466,6 +511,7 @@ def fitted(layout: SheetLayout, book: Path) -> SheetLayout:
         cut.widths = {col: width for col, width in cut.widths.items() if col < block.col + len(columns)}
     cut.overflow = Overflow(len(table.frame) - kept_rows, dropped, full_list(book, layout.name), table.frame)
     lines = cut.blocks[0]
+    assert isinstance(lines, Cells)  # a layout's lines are its first block
     lines.rows[-1] = [Cell(overflow_note(layout.name, cut.overflow), theme.NOTE)]
     return cut
 
@@ -475,4 +521,6 @@ def _add_line(layout: SheetLayout, line: str) -> None:
     lines = layout.blocks[0]
     moved = shifted(layout, lines.bottom + 1, 1)
     layout.__dict__.update(moved.__dict__)
-    layout.blocks[0].rows.append([Cell(line, theme.NOTE)])
+    first = layout.blocks[0]
+    assert isinstance(first, Cells)  # a layout's lines are its first block
+    first.rows.append([Cell(line, theme.NOTE)])

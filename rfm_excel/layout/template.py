@@ -10,12 +10,22 @@ import pandas as pd
 
 from ..base.excel import plain_integers
 from ..base.orders import map_columns, parse_dates, parse_numbers
-from ..base.settings import (CHANNELS, PERCENT_SETTINGS, SEGMENT_HEADER, SEGMENT_PLAN_HEADER, SETTING_ROWS, YES, NO,
-                             Settings, segment_plan_values, setting_value_for_sheet)
+from ..base.settings import (
+    CHANNELS,
+    NO,
+    PERCENT_SETTINGS,
+    SEGMENT_HEADER,
+    SEGMENT_PLAN_HEADER,
+    SETTING_ROWS,
+    YES,
+    Settings,
+    segment_plan_values,
+    setting_value_for_sheet,
+)
 from ..base.sheet_names import ORDERS, SETTINGS, START_HERE
 from ..core import Result
 from . import theme
-from .blocks import (Area, Button, Cell, Cells, Column, Printing, SheetLayout, Table, Validation, text_lines)
+from .blocks import Area, Button, Cell, Cells, Column, Printing, SheetLayout, Table, Validation, text_lines
 from .wording import start_here_links, start_here_news
 
 ORDER_COLUMNS = [("Customer ID", 14, "id"), ("Order ID", 14, "id"), ("Order Date", 13, "date"),
@@ -57,10 +67,13 @@ def start_here_sheet(result: Result | None = None, scored_at: dt.datetime | None
         steps = [BUTTON_STEP if button and step.startswith("3.") else step for step in START_STEPS]
         block = text_lines([START_TITLE, "", *steps], style=theme.STEP)
     else:
+        assert scored_at is not None  # given with the result
         news = start_here_news(result, scored_at)
-        links = [[Cell(f"{sheet}: {what}", theme.LINK, f"'{sheet}'!A1")] for sheet, what in start_here_links(result)]
+        headlines: list[list[Cell | None]] = [[Cell(line, theme.HEADLINE)] for line in news[1:]]
+        links: list[list[Cell | None]] = [[Cell(f"{sheet}: {what}", theme.LINK, f"'{sheet}'!A1")]
+                                          for sheet, what in start_here_links(result)]
         block = Cells(0, 0, [[Cell("Your customers", theme.TITLE)], [], [Cell(news[0], theme.NOTE)], [],
-                             *[[Cell(line, theme.HEADLINE)] for line in news[1:]], [], *links, [],
+                             *headlines, [], *links, [],
                              [Cell(BUTTON_AGAIN if button else AGAIN, theme.STEP)]])
     assert block.bottom < START_HERE_ROWS
     return SheetLayout(START_HERE, blocks=[block], widths={0: 104}, heights={0: 24}, gridlines=False,
@@ -72,6 +85,7 @@ def orders_sheet(orders: pd.DataFrame | None = None) -> SheetLayout:
     """The Orders sheet as an Excel table named Orders: the template's headings, or ``orders`` under their
     own headers (``order_cells``: text from a CSV becomes the dates and numbers Excel would hold). IDs that
     are all plain numbers are written as numbers; the others stay text, which Excel is told not to flag."""
+    texts: dict[str, pd.Series]
     if orders is None:
         frame, texts = pd.DataFrame({name: pd.Series(dtype=object) for name, _, _ in ORDER_COLUMNS}), {}
         columns = [Column(name, kind, width, theme.column_style(kind)) for name, width, kind in ORDER_COLUMNS]
@@ -79,7 +93,7 @@ def orders_sheet(orders: pd.DataFrame | None = None) -> SheetLayout:
         mapped = {header: column for column, header in map_columns(list(orders.columns)).items()}
         frame, texts = order_cells(orders)
         kinds = {"order_date": "date", "amount": "money", "price": "money", "customer_id": "id", "order_id": "id"}
-        columns = [Column(str(h), kind := kinds.get(mapped.get(h), "text"), max(12, len(str(h)) + 4),
+        columns = [Column(str(h), kind := kinds.get(mapped.get(h, ""), "text"), max(12, len(str(h)) + 4),
                           theme.column_style(kind)) for h in orders.columns]
     table = Table(0, frame, columns, name=ORDERS_TABLE, texts=texts)
     ids = [c for c, column in enumerate(columns) if column.kind == "id" and not plain_integers(frame[column.header])]
@@ -178,7 +192,8 @@ def settings_sheet(settings: Settings | None = None) -> SheetLayout:
         Validation(Area(header + 1, plan + 2, last, plan + 2), "decimal", minimum=0, maximum=1,
                    message="A percentage from 0% to 100%, e.g. 10%."),
         Validation(Area(header + 1, plan + 3, last, plan + 3), "list", (YES, NO))]
-    widths = {col: width for first, final, width in SETTINGS_COLUMNS for col in range(first, final + 1)}
+    widths: dict[int, float] = {col: width for first, final, width in SETTINGS_COLUMNS
+                                for col in range(first, final + 1)}
     return SheetLayout(SETTINGS, blocks=[Cells(0, 0, rows)], widths=widths, heights={header: theme.HEADER_HEIGHT},
                        validations=validations, merges=[Area(SETTINGS_HEADER_ROW, 2, SETTINGS_HEADER_ROW, 7)],
                        freeze=(SETTINGS_HEADER_ROW + 1, 0), printing=Printing())
@@ -187,7 +202,7 @@ def settings_sheet(settings: Settings | None = None) -> SheetLayout:
 def settings_grid(settings: Settings | None = None) -> list[list]:
     """The values of a Settings sheet showing ``settings``, as rows of cells from A1 (None = blank)."""
     cells = settings_sheet(settings).cells()
-    rows = [[] for _ in range(max(r for r, _ in cells) + 1)]
+    rows: list[list] = [[] for _ in range(max(r for r, _ in cells) + 1)]
     for (r, c), cell in sorted(cells.items()):
         if cell.value is not None:
             rows[r] += [None] * (c - len(rows[r])) + [cell.value]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Literal
 
 DARK_BLUE = "#1F4E78"  # header fill and titles
 WHITE = "#FFFFFF"
@@ -30,8 +31,8 @@ class Style:
     fill: str | None = None
     border: str | None = None  # colour of a thin border all round
     wrap: bool = False
-    align: str | None = None  # "left", "center"
-    valign: str | None = None  # "top", "center"
+    align: Literal["left", "center"] | None = None
+    valign: Literal["top", "center"] | None = None
     number_format: str | None = None
 
     def with_format(self, number_format: str | None) -> Style:

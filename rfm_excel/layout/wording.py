@@ -19,7 +19,8 @@ from ..domain.products import Offers
 SUMMARY_PHRASES = {  # issue Action -> how the summary counts it
     "repaired": "values repaired", "counted as a return": "cancelled invoices counted as returns",
     "netted": "returns and refunds netted", "merged": "ID spellings merged",
-    "not counted as a purchase": "orders worth nothing", "customer not scored": "customers with no purchase (only returns)"}
+    "not counted as a purchase": "orders worth nothing",
+    "customer not scored": "customers with no purchase (only returns)"}
 LEVEL_NAMES = {2: "halves", 3: "thirds", 4: "quarters", 5: "fifths", 6: "sixths", 7: "sevenths", 8: "eighths",
                9: "ninths"}
 
@@ -38,7 +39,7 @@ def run_note(result: Result, scored_at: dt.datetime) -> list[str]:
     window = f"the last {s.window_months} months" if s.window_months else "all history"
     weights = (s.recency_weight, s.frequency_weight, s.monetary_weight)
     weighting = "R, F and M count equally in the RFM Score" if len(set(weights)) == 1 else \
-        "RFM Score = " + " + ".join(f"{w:g} × {letter}" for w, letter in zip(weights, "RFM"))
+        "RFM Score = " + " + ".join(f"{w:g} × {letter}" for w, letter in zip(weights, "RFM", strict=True))
     return [f"Scored {scored_at:%Y-%m-%d %H:%M} for the as-of date {s.as_of:%Y-%m-%d}: "
             f"{counted(result.customers, 'customer')} from {counted(result.orders, 'order')} "
             f"({result.lines_used:,} of {result.rows_read:,} order rows used; see Data Issues).{origin_note(result)}",
@@ -102,9 +103,10 @@ def rows_summary(result: Result) -> str:
     if skipped.any():
         reasons = pd.Series(kinds[skipped]).value_counts()
         line += f", {skipped.sum():,} skipped (" + ", ".join(f"{n:,} {why}" for why, n in reasons.items()) + ")"
-    done = [f"{count:,} {phrase}" for phrase in SUMMARY_PHRASES.values() if (count := (kinds[~skipped] == phrase).sum())]
+    done = [f"{count:,} {phrase}" for phrase in SUMMARY_PHRASES.values()
+            if (count := (kinds[~skipped] == phrase).sum())]
     notes = [f"{text[0].upper()}{text[1:]}." for text in table.loc[table["Row"].isna(), "Problem"]]
-    return " ".join([line + ("; " + ", ".join(done) if done else "") + "."] + notes)
+    return " ".join([line + ("; " + ", ".join(done) if done else "") + ".", *notes])
 
 
 def issue_totals(issues: pd.DataFrame) -> pd.DataFrame:
@@ -158,7 +160,8 @@ def summary(result: Result) -> str:
 def plan_summary(plan: pd.DataFrame, currency_symbol: str = "") -> str:
     """One line: how many to contact, at what cost, by channel; how many held out and left out."""
     contact = plan[plan["Plan"] == CONTACT]
-    channels = ", ".join(f"{n:,} by {channel.lower()}" for channel, n in contact["Channel"].value_counts().items())
+    channels = ", ".join(f"{n:,} by {str(channel).lower()}"
+                         for channel, n in contact["Channel"].value_counts().items())
     left_out = plan[plan["Plan"] == LEFT_OUT]
     marked = int(left_out["Reason"].str.endswith("Do Not Contact").sum())
     return (f"{counted(len(contact), 'customer')} to contact ({channels or 'none'}), costing "
@@ -177,7 +180,7 @@ def campaign_notes(outcome: CampaignResults, as_of: dt.date) -> list[str]:
              "that includes 0 means the campaign's effect cannot be told from chance. With fewer than about 5 "
              "responders (or non-responders) in a group the interval is only rough."]
     if outcome.table.empty:
-        return notes + [f"No customer had bought by {sent:%Y-%m-%d}."]
+        return [*notes, f"No customer had bought by {sent:%Y-%m-%d}."]
     if outcome.days_passed < days:
         notes.append(f"Only {outcome.days_passed} of the {days} days had passed by the as-of date "
                      f"{as_of:%Y-%m-%d}: responses are still coming in.")
@@ -188,9 +191,10 @@ def campaign_notes(outcome: CampaignResults, as_of: dt.date) -> list[str]:
 
 def forecast_notes(outlook: Forecast) -> list[str]:
     """The sentences of the Forecast sheet: what was fitted, how well it predicted, what the figures mean."""
-    if not outlook.available:
+    if outlook.reason is not None:  # no forecast
         return [f"No forecast this time: {outlook.reason[0].lower()}{outlook.reason[1:]}",
-                "Everything else in the workbook is worked out as usual; the forecast appears once the orders allow it."]
+                "Everything else in the workbook is worked out as usual; the forecast appears once the orders "
+                "allow it."]
     discount = (f", money expected later discounted at {outlook.monthly_discount_rate:.1%} a month"
                 if outlook.monthly_discount_rate else "")
     lines = [f"Fitted on the orders up to {outlook.as_of:%Y-%m-%d} of {counted(outlook.customers_used, 'customer')} "
@@ -199,14 +203,17 @@ def forecast_notes(outlook: Forecast) -> list[str]:
              f"{discount}."]
     check = outlook.holdout
     if check is None:
+        assert outlook.holdout_reason is not None  # it says why there is no check
         lines.append(f"No check of the fit: {outlook.holdout_reason[0].lower()}{outlook.holdout_reason[1:]}")
     else:
         other = next(name for name in check.predicted if name != outlook.model)
         lines.append(f"Check: fitted again on the orders up to {check.calibration_end:%Y-%m-%d} only, the model "
-                     f"predicted {check.predicted[outlook.model]:,.0f} repeat orders in the {check.holdout_days:,} days "
+                     f"predicted {check.predicted[outlook.model]:,.0f} repeat orders in the "
+                     f"{check.holdout_days:,} days "
                      f"after; {check.actual:,} happened ({other} predicted {check.predicted[other]:,.0f}). The table "
                      "below compares them by how many repeat orders customers had placed before.")
-    return lines + [
+    return [
+        *lines,
         "P(Active) is the chance a customer still buys from you: high for those who buy regularly and recently, "
         "falling the longer a customer is quieter than usual. Use it to tell a quiet spell from a customer lost.",
         "Expected Orders and Predicted Value say what a customer is likely to buy in the horizon: contact the most "
@@ -219,6 +226,7 @@ def products_notes(offers: Offers) -> list[str]:
     """The sentences of the Products sheet: what was counted, how the offers did on the hold-out check."""
     check = offers.holdout
     offered, baseline = check.loc["Next best product"], check.loc["Best seller"]
+    assert isinstance(offered, pd.Series) and isinstance(baseline, pd.Series)  # one row each
     people = int(offered["Customers Checked"])
     lines = [f"{counted(offers.products, 'product')} bought; {counted(offers.pairs, 'pair')} of products bought by "
              f"the same {offers.min_support:,} or more customers (Settings: Bought together: at least). The Contact "
@@ -232,7 +240,7 @@ def products_notes(offers: Offers) -> list[str]:
             f"({offered['Hit Rate at 5']:.1%}); offering the best seller they had not bought instead: "
             f"{int(baseline['Hits at 1']):,} ({baseline['Hit Rate at 1']:.1%}) and {int(baseline['Hits at 5']):,} "
             f"({baseline['Hit Rate at 5']:.1%}).")
-    return lines + ["Lift: how many times more often the pair is bought together than if the two were bought "
+    return [*lines, "Lift: how many times more often the pair is bought together than if the two were bought "
                     "independently; above 1 means they go together."]
 
 

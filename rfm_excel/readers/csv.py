@@ -203,7 +203,7 @@ def _arrow_read(path: Path, encoding: str, delimiter: str, names: list[str]) -> 
 def _python_read(path: Path, encoding: str, delimiter: str, names: list[str]) -> pa.Table:
     """Every column as text, row by row, short rows filled with empty fields (as a spreadsheet reads them)."""
     with path.open(encoding=encoding, newline="") as handle:
-        rows = csv.reader(handle, delimiter=delimiter)
-        next(rows)
-        rows = [row + [""] * (len(names) - len(row)) for row in rows if row]
+        reader = csv.reader(handle, delimiter=delimiter)
+        next(reader)
+        rows = [row + [""] * (len(names) - len(row)) for row in reader if row]
     return pa.table({name: pa.array([row[i] for row in rows], pa.string()) for i, name in enumerate(names)})

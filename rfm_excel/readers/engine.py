@@ -14,9 +14,9 @@ number IDs, dates or timestamps, numbers): see docs/big-data.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -24,9 +24,25 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base.errors import RfmError
-from ..base.orders import (DECIMAL_AUTO, ISSUE_COLUMNS, LABELS, Coded, Dialect, _cancellations, _dates, _id_texts,
-                           _numbers, _shown, _texts, currency_symbol, customer_keys, decimal_mark, id_text,
-                           map_columns, normalise)
+from ..base.orders import (
+    DECIMAL_AUTO,
+    ISSUE_COLUMNS,
+    LABELS,
+    Coded,
+    Dialect,
+    _cancellations,
+    _dates,
+    _id_texts,
+    _numbers,
+    _shown,
+    _texts,
+    currency_symbol,
+    customer_keys,
+    decimal_mark,
+    id_text,
+    map_columns,
+    normalise,
+)
 
 EXTRAS = ("customer_name", "email")
 # The line rules, in SQL every engine here runs (DuckDB's dialect; SQLGlot translates it for Spark).
@@ -93,7 +109,7 @@ class EngineLines:
     currency: str = ""
     headers: tuple[str, ...] = ()
     decode: Callable[[pd.DataFrame], pd.DataFrame] = field(default=lambda table: table)
-    close: Callable[[], None] = field(default=lambda: None)
+    close: Callable[[], object] = field(default=lambda: None)
 
     def latest(self) -> tuple[int, pd.Timestamp | None]:
         """How many clean lines there are, and the latest order date among them."""
@@ -181,6 +197,7 @@ def _coded(column: pa.ChunkedArray) -> Coded:
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         return Coded(_values(column))
     codes, distinct = _codes(column)
+    assert not isinstance(distinct, np.ndarray)  # a text column's distinct values come as Arrow's
     coded = Coded.__new__(Coded)  # what Coded(pd.Categorical) holds, without checking millions of texts again
     coded.codes, coded.typed = codes, distinct.to_numpy(zero_copy_only=False)
     return coded
@@ -271,7 +288,7 @@ class _ValueRules:
         self.raw, self.columns_used = raw, columns
         self.position = {name: raw.column_names.index(header) for name, header in columns.items()}
         self.coded = {name: _coded(raw.column(self.position[name])) for name in
-                      ("order_date", "amount", "quantity", "price") + EXTRAS if name in columns}
+                      ("order_date", "amount", "quantity", "price", *EXTRAS) if name in columns}
         customer, self.customer_shown, customer_text = _id_column(raw.column(self.position["customer_id"]))
         self.customer_codes = customer
         key_code, keys = _numbered(matching_keys(customer_text))
@@ -280,8 +297,8 @@ class _ValueRules:
         text_code, self.customer_texts = _numbered(customer_text)
         self.customer_code = _spread(text_code, customer)
         self.merged_spellings = len(self.customer_texts) > len(keys)
-        self.dates, self.notes = _dates(self.coded["order_date"], date_order, dialect)
-        self.notes = [("order_date", problem, action) for problem, action in self.notes]
+        self.dates, date_notes = _dates(self.coded["order_date"], date_order, dialect)
+        self.notes = [("order_date", problem, action) for problem, action in date_notes]
 
         def numbers(name: str) -> tuple[np.ndarray, np.ndarray]:
             coded = self.coded[name]
@@ -310,7 +327,7 @@ class _ValueRules:
             order_code, self.order_texts = _numbered(order_text)
             self.order_code = _spread(order_code, self.order_codes)
             self.cancel_mark = _spread(_cancellations(order_text), self.order_codes, False)
-        self.extra_texts = {}
+        self.extra_texts: dict[str, tuple[np.ndarray | None, np.ndarray]] = {}  # codes: None once handed over
         for extra in EXTRAS:
             if extra in self.coded:
                 codes, texts = pd.factorize(_texts(self.coded[extra].distinct), use_na_sentinel=True)
@@ -335,7 +352,9 @@ class _ValueRules:
                  "order_id": code(self.order_code), "order_date": pa.array(self.dates, mask=np.isnat(self.dates)),
                  "amount": pa.array(self.amount, mask=np.isnan(self.amount)), "repaired": pa.array(self.repaired),
                  "cancel_mark": pa.array(self.cancel_mark)}
-        found.update({extra: code(codes) for extra, (codes, _) in self.extra_texts.items()})
+        for extra, (codes, _) in self.extra_texts.items():
+            assert codes is not None  # the columns are handed over once
+            found[extra] = code(codes)
         del self.customer_key, self.customer_code, self.order_code, self.dates, self.amount, self.repaired
         del self.cancel_mark
         self.extra_texts = {extra: (None, texts) for extra, (_, texts) in self.extra_texts.items()}
@@ -351,7 +370,7 @@ class _ValueRules:
                 codes = table[extra].to_numpy(dtype=float, na_value=np.nan)
                 named = np.asarray(texts, dtype=object)[np.nan_to_num(codes, nan=0).astype(np.int64)] if len(texts) \
                     else np.full(len(codes), None, dtype=object)
-                table[extra] = np.where(np.isnan(codes), None, named)
+                table[extra] = np.where(np.isnan(codes), None, named)  # type: ignore[assignment, arg-type]  # numpy's stubs reject None
         return table
 
     def labels(self) -> dict[str, str]:
@@ -378,7 +397,8 @@ class _ValueRules:
                 return self._raw("order_date", positions)
             if "amount" in self.coded:
                 return self._raw("amount", positions)
-            return [f"{q} × {p}" for q, p in zip(self._raw("quantity", positions), self._raw("price", positions))]
+            return [f"{q} × {p}"
+                    for q, p in zip(self._raw("quantity", positions), self._raw("price", positions), strict=True)]
 
         return worded_issues(found, spellings, self.labels(), self.notes, raw)
 

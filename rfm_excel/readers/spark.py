@@ -30,8 +30,8 @@ def spark_lines(pattern: str, spark=None) -> EngineLines:
     cleaned by Spark into a cached view of clean lines (customers.LINE_COLUMNS)."""
     try:
         import sqlglot  # noqa: F401  (customers.in_dialect translates the queries with it)
-        from pyspark.sql import SparkSession
         from pyspark.errors import PySparkException
+        from pyspark.sql import SparkSession
     except ImportError:
         raise RfmError(INSTALL + ".") from None
     try:

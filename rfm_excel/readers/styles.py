@@ -82,7 +82,7 @@ def _formatted_cells(path: Path, part: str, wanted: set[int], columns: set[int])
             for attributes in _CELL.findall(text[:cut]):
                 styled = style.search(attributes)
                 reference = styled and _REFERENCE.search(attributes)
-                if reference:
+                if styled and reference:
                     col = column_number(reference[1].decode()) - 1
                     if col in columns:
                         found[(int(reference[2]), col)] = int(styled[1])

@@ -14,12 +14,12 @@ import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Literal, TypedDict
 
 import fastexcel
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-
 from lxml import etree
 
 from ..base.errors import RfmError
@@ -40,10 +40,10 @@ def typed_orders(path: Path, part: str, sheet: str, source: str | bytes | None =
     (a copy in memory for a workbook with sheets it refuses), the file itself by default."""
     header = header_names(path, part)
     mapped = map_columns(header) if header is not None else {}
-    if "customer_id" not in mapped:
+    if header is None or "customer_id" not in mapped:
         return None
     typed = [mapped.get(column) for column in READ_AS_TYPED]
-    as_text = {i: "string" for i, name in enumerate(header) if name not in typed}
+    as_text: fastexcel.DTypeMap = {i: "string" for i, name in enumerate(header) if name not in typed}
     customer = header.index(mapped["customer_id"])
     with ThreadPoolExecutor(1) as pool:  # both release the GIL: the scan costs no extra time on two cores
         merged = pool.submit(_has_merged_cells, path, part)
@@ -57,11 +57,13 @@ def typed_orders(path: Path, part: str, sheet: str, source: str | bytes | None =
             or (i == customer and c.dtype not in ("string", "float", "int")) for i, c in enumerate(columns)):
         return None  # dates or amounts written as text are left to the cell-by-cell read
     batch = loaded.to_arrow()
-    values, blank = [], np.ones(batch.num_rows, dtype=bool)
-    for column, kind in zip(batch.columns, (c.dtype for c in columns)):
+    values: list[np.ndarray | pd.Categorical] = []
+    blank = np.ones(batch.num_rows, dtype=bool)
+    for column, kind in zip(batch.columns, (c.dtype for c in columns), strict=False):
         if kind == "string":
-            values.append(coded_text(column))
-            blank &= values[-1].codes < 0
+            text = coded_text(column)
+            values.append(text)
+            blank &= text.codes < 0
         else:
             values.append(column.to_numpy(zero_copy_only=False))
             blank &= column.is_null().to_numpy(zero_copy_only=False)
@@ -83,11 +85,17 @@ def coded_text(column: pa.Array | pa.ChunkedArray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype=object))
 
 
-def _load(source: str | bytes, sheet: str, as_text: dict[int, str], customer: int, customer_header: str):
+class _LoadOptions(TypedDict):
+    header_row: int
+    dtype_coercion: Literal["coerce", "strict"]
+    schema_sample_rows: int | None
+
+
+def _load(source: str | bytes, sheet: str, as_text: fastexcel.DTypeMap, customer: int, customer_header: str):
     """The sheet loaded by fastexcel with the ``as_text`` columns read as text, except the customer
     column while it holds only numbers (numbers are handed over in a quarter of the time of texts);
     None if a column mixes types (other than customer IDs such as 12345 and C12345)."""
-    options = dict(header_row=0, dtype_coercion="strict", schema_sample_rows=None)
+    options: _LoadOptions = {"header_row": 0, "dtype_coercion": "strict", "schema_sample_rows": None}
     try:
         book = fastexcel.read_excel(source)
         return book.load_sheet(sheet, dtypes={i: t for i, t in as_text.items() if i != customer}, **options)
@@ -131,7 +139,8 @@ def header_names(path: Path, part: str) -> list[str] | None:
             texts.append(int(value) if kind == "s" else value)
     shared = _shared_strings(path, {t for t in texts if isinstance(t, int)})
     names = [shared.get(t) if isinstance(t, int) else t for t in texts]
-    return names if names and None not in names else None
+    known = [name for name in names if name is not None]
+    return known if known and len(known) == len(names) else None
 
 
 def _shared_strings(path: Path, wanted: set[int]) -> dict[int, str]:
@@ -141,7 +150,7 @@ def _shared_strings(path: Path, wanted: set[int]) -> dict[int, str]:
     package = Package(path)
     table = next((r.target for r in package.relationships(package.main_part())[1]
                   if r.type.endswith("/sharedStrings")), None)
-    found = {}
+    found: dict[int, str] = {}
     if table is None:
         return found
     with package.zip.open(table) as stream:

@@ -83,9 +83,9 @@ def check_sheet_size(path: Path, sheet: str) -> SheetPart | None:
     package = Package(path)
     workbook_part = package.main_part()
     by_id = {r.id: r.target for r in package.relationships(workbook_part)[1]}
-    for element in package.xml(workbook_part).iter("{%s}sheet" % MAIN):
+    for element in package.xml(workbook_part).iter(f"{{{MAIN}}}sheet"):
         if element.get("name") == sheet:
-            part = by_id.get(element.get("{%s}id" % DOC_REL))
+            part = by_id[element.get(f"{{{DOC_REL}}}id")]
             break
     else:
         return None
@@ -160,10 +160,10 @@ def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
         raise RfmError(f"{path.name} has no sheet named {orders_sheet or 'Orders'!r} (it has: {', '.join(names)}); "
                        f"rename the sheet with your orders to Orders or {hint}.")
     part = check_sheet_size(path, sheet)
-    big = part is not None and part.size >= typed.FAST_FROM_BYTES and part.starts_at_a1
+    big = part if part is not None and part.size >= typed.FAST_FROM_BYTES and part.starts_at_a1 else None
     with ThreadPoolExecutor(1) as pool:  # both libraries parse outside the GIL, so this costs no time on two cores
         extras = pool.submit(_settings_and_history, path, book)
-        orders = typed.typed_orders(path, part.name, sheet, source) if big else None
+        orders = typed.typed_orders(path, big.name, sheet, source) if big else None
         settings_rows, history_rows = extras.result()
     if orders is not None:
         first_row, issues = 2, _merged_issues([], orders, 2)
@@ -216,7 +216,7 @@ def read_history(path: Path, book: python_calamine.CalamineWorkbook) -> list[lis
 
 def fill_merged_cells(rows: list[list], merged: list) -> list[tuple[int, int, int, object]]:
     """Give every cell of a merged range its top-left value; return (first row, last row, column, value)."""
-    filled = []
+    filled: list[tuple[int, int, int, object]] = []
     for (top, left), (bottom, right) in merged:
         value = rows[top][left] if top < len(rows) and left < len(rows[top]) else ""
         if _blank(value):
@@ -232,7 +232,8 @@ def _merged_issues(filled, orders: pd.DataFrame, first_row: int) -> pd.DataFrame
     columns = list(orders.columns)
     last_row = first_row + len(orders) - 1
     records = [{"Row": top + 1, "Column": columns[col], "Value": str(value),
-                "Problem": f"merged cell over rows {top + 1}-{bottom + 1}", "Action": "repaired: value used on each row"}
+                "Problem": f"merged cell over rows {top + 1}-{bottom + 1}",
+                "Action": "repaired: value used on each row"}
                for top, bottom, col, value in filled
                if col < len(columns) and bottom + 1 >= first_row and top + 1 <= last_row and bottom > top]
     return pd.DataFrame(records, columns=ISSUE_COLUMNS)
@@ -269,6 +270,7 @@ def orders_block(rows: list[list], sheet: str = "Orders") -> tuple[pd.DataFrame,
     if end == 0:
         raise RfmError(f"The {sheet} sheet has headers but no orders under them; paste your orders "
                        f"from row {header_row + 2}.")
-    frame = as_frame({n: np.where(b[:end], None, c[:end]) for n, (c, b) in enumerate(zip(columns, blank))})
+    cells = {n: np.where(b[:end], None, c[:end]) for n, (c, b) in enumerate(zip(columns, blank, strict=True))}
+    frame = as_frame(cells)  # type: ignore[arg-type]  # numpy's stubs take where(b, None, c) for where(b)
     frame.columns = headers
     return frame, header_row + 2

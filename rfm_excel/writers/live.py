@@ -9,6 +9,7 @@ a Mac; tests/test_two_writers.py lists every difference from the headless file.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections import defaultdict
 
@@ -79,6 +80,7 @@ def write_layouts(book: xw.Book, layouts: list[SheetLayout]) -> None:
 def write_owned(sheet: xw.Sheet, layout: SheetLayout) -> None:
     """Rewrite the cells the tool owns on a sheet the owner keeps; nothing else on it changes."""
     owned = layout.owned
+    assert owned is not None  # a sheet the owner keeps, with the cells the tool owns
     _range(sheet, owned).clear()
     _write_cells(sheet, layout)
     for row, height in layout.heights.items():
@@ -144,14 +146,14 @@ def _value(cell: Cell | None):
 def _write_table(sheet: xw.Sheet, table: Table) -> None:
     """A table in one value write (header and rows), then each column's style over its cells."""
     rows = [[text(value) if isinstance(value, str) else value for value in row] for row in table.cell_values()]
-    sheet.range((table.row + 1, table.col + 1)).value = [[text(h) for h in table.headers]] + rows
+    sheet.range((table.row + 1, table.col + 1)).value = [[text(h) for h in table.headers], *rows]
     header = Area(table.row, table.col, table.row, table.col + len(table.columns) - 1)
     if table.name:
         sheet.tables.add(source=_range(sheet, Area(table.row, header.left, table.bottom, header.right)),
                          name=table.name, table_style_name=TABLE_STYLE.replace(" ", ""))
     else:
         apply_style(_range(sheet, header), HEADER)
-    for c, column in enumerate(table.columns):
+    for column in table.columns:
         if column.style != Style():
             apply_style(_range(sheet, table.column_area(column.header)), column.style)
 
@@ -193,7 +195,9 @@ def rectangles(places: list[tuple[int, int]]) -> list[Area]:
             line[-1] = (line[-1][0], col)
         else:
             line.append((col, col))
-    found, open_, previous = [], {}, None  # open_: run -> its top row, for runs that reach the previous row
+    found: list[Area] = []
+    open_: dict[tuple[int, int], int] = {}  # run -> its top row, for runs that reach the previous row
+    previous = -1  # the row before (read only once open_ has runs)
     for row in sorted(runs):
         going_on = {run: open_.pop(run) if run in open_ and previous == row - 1 else row for run in runs[row]}
         found += [Area(top, run[0], previous, run[1]) for run, top in open_.items()]
@@ -207,10 +211,13 @@ def _validate(cells: xw.Range, check: Validation) -> None:
     if check.kind == "list":
         rule.set_list(list(check.choices))
     elif check.kind == "date":
+        assert isinstance(check.minimum, dt.date)  # a date check's limit is a date
         rule.set_date("greater_than", check.minimum)
     elif check.kind == "whole":
+        assert isinstance(check.minimum, (int, float))  # a number check's limits are numbers
         rule.set_whole_number("between", check.minimum, check.maximum)
     else:
+        assert isinstance(check.minimum, (int, float))
         rule.set_decimal("between", check.minimum, check.maximum)
 
 

@@ -51,7 +51,8 @@ def write_layout(book: xlsxwriter.Workbook, styles: Styles, layout: SheetLayout,
         if table is not apart:
             for r, values in enumerate(table.cell_values(), start=table.row + 1):
                 cells.update(((r, table.col + c), Cell(value, column.style))
-                             for c, (value, column) in enumerate(zip(values, table.columns)) if value is not None)
+                             for c, (value, column) in enumerate(zip(values, table.columns, strict=True))
+                             if value is not None)
     _write_rows(sheet, styles, layout, cells)
     _sheet_setup(book, sheet, styles, layout, apart)
     if apart is None:
@@ -131,7 +132,7 @@ def _sheet_setup(book, sheet, styles: Styles, layout: SheetLayout, apart: Table 
         else:
             rule = {"type": "2_color_scale"} if len(scale.colours) == 2 else {"type": "3_color_scale"}
         names = ["min_color", "mid_color", "max_color"] if len(scale.colours) == 3 else ["min_color", "max_color"]
-        rule.update(zip(names, scale.colours))
+        rule.update(zip(names, scale.colours, strict=False))
         sheet.conditional_format(a.top, a.left, a.bottom, a.right, rule)
     for check in layout.validations:
         sheet.data_validation(check.area.top, check.area.left, check.area.bottom, check.area.right, _validation(check))
@@ -194,7 +195,7 @@ def _chart(book, sheet_name: str, spec: Chart):
                           "categories": [sheet_name, c.top, c.left, c.bottom, c.right],
                           "values": [sheet_name, v.top, v.left, v.bottom, v.right], **look})
     chart.set_title({"name": spec.title, "name_font": {"size": 12}})
-    values_axis = {"major_gridlines": {"visible": True}}
+    values_axis: dict[str, object] = {"major_gridlines": {"visible": True}}
     if spec.value_format:
         values_axis["num_format"] = spec.value_format
     if spec.kind == "bar":  # categories down the side, the first at the top

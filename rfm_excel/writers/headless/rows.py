@@ -85,7 +85,7 @@ class RowBlock:
         """Calls that each build the XML of up to ``rows`` rows, to run side by side; every slice
         writes a column the same way (IDs as numbers or text, spaces kept or not)."""
         cells = []
-        for col, (header, kind, fmt) in enumerate(zip(self.table.columns, self.kinds, self.formats)):
+        for col, (header, kind, fmt) in enumerate(zip(self.table.columns, self.kinds, self.formats, strict=True)):
             series = self.table[header]
             numbers = kind == "date" or series.dtype.kind in "iufb"  # as cell_texts has it
             texts = None if numbers else _texts(series)
@@ -99,9 +99,10 @@ class RowBlock:
             cells.append((header, kind, column_letter(col), opening, "</t></is></c>" if text else "</v></c>",
                           style + "/>"))  # a blank cell keeps its column's style
         texts = {header: (self.texts[header], f'" s="{xf_map[fmt.xf_index]}" t="inlineStr"><is><t')
-                 for header, fmt in zip(self.table.columns, self.formats) if header in self.texts}
+                 for header, fmt in zip(self.table.columns, self.formats, strict=True) if header in self.texts}
         return [partial(_rows, self.table.iloc[start:start + rows], self.first_row + start, cells, self.epoch,
-                        {header: (values.iloc[start:start + rows], opening) for header, (values, opening) in texts.items()})
+                        {header: (values.iloc[start:start + rows], opening)
+                         for header, (values, opening) in texts.items()})
                 for start in range(0, len(self.table), rows)]
 
     @property

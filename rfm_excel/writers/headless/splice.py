@@ -22,12 +22,25 @@ from lxml import etree
 try:  # ISA-L deflates three times as fast as zlib at the same size, inflates and checksums faster too; zlib
     from isal.isal_zlib import compressobj, crc32, decompressobj  # where it has no wheel
 except ImportError:
-    from zlib import compressobj, crc32, decompressobj
+    from zlib import compressobj, crc32, decompressobj  # type: ignore[assignment]  # isal types zlib's calls its own way
 
 from ...base.errors import RfmError
 from ...base.excel import column_number
-from ...base.ooxml import (CALC_CHAIN, CONTENT_TYPES, DOC_REL, MAIN, PKG_REL, STYLES, TYPES, WORKSHEET, Package,
-                          Relationship, parse_xml, rels_name, qname)
+from ...base.ooxml import (
+    CALC_CHAIN,
+    CONTENT_TYPES,
+    DOC_REL,
+    MAIN,
+    PKG_REL,
+    STYLES,
+    TYPES,
+    WORKSHEET,
+    Package,
+    Relationship,
+    parse_xml,
+    qname,
+    rels_name,
+)
 
 STYLE_LISTS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
                "tableStyles", "colors", "extLst")
@@ -165,6 +178,7 @@ def _copy_compressed(source: zipfile.ZipFile, info: zipfile.ZipInfo, target: zip
 
 def _stored_bytes(source: zipfile.ZipFile, info: zipfile.ZipInfo):
     """A member's bytes as stored (compressed), chunk by chunk, read past its local header."""
+    assert source.fp is not None  # the archive is open
     source.fp.seek(info.header_offset)
     local = source.fp.read(30)
     if local[:4] != b"PK\x03\x04":
@@ -182,6 +196,7 @@ def _stored_bytes(source: zipfile.ZipFile, info: zipfile.ZipInfo):
 
 def _write_member(target: zipfile.ZipFile, member: zipfile.ZipInfo, chunks) -> None:
     """Write a member whose compressed bytes are ready, and register it as ``ZipFile.write`` does."""
+    assert target.fp is not None  # the archive is open
     member.header_offset = target.fp.tell()
     target.fp.write(member.FileHeader())
     for chunk in chunks:
@@ -207,7 +222,7 @@ class _StyleList:
                 styles.append(self.element)
             else:
                 anchor.addprevious(self.element)
-        self.index = {}
+        self.index: dict[bytes, int] = {}
         for number, child in enumerate(self.children()):
             self.index.setdefault(etree.tostring(child), number)
 
@@ -313,7 +328,8 @@ def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None, owned
     types = book.xml(CONTENT_TYPES)
     xf_map, dxf_map = _merged_styles(book, workbook, new, rendered, types)
     dropped = workbook.parts_of([sheet.get("name") for sheet in rendered.sheets if sheet.get("name") not in owned])
-    reusable, added = set(dropped), []
+    reusable = set(dropped)
+    added: list[str] = []
     names = _defined_names(rendered.root)
     patched = False
     for position, sheet in enumerate(rendered.sheets):
@@ -347,13 +363,15 @@ def put_rows(book_path, out_path, rows: dict) -> None:
     sheets' tables (Excel tables, with their filters) are widened to end at the last row."""
     book = EditedPackage(book_path)
     workbook = _WorkbookPart(book)
-    own = list(range(len(_StyleList(book.xml(workbook.related(STYLES)), "cellXfs").children())))
+    styles = workbook.related(STYLES)
+    assert styles is not None  # the book was spliced with its styles
+    own = list(range(len(_StyleList(book.xml(styles), "cellXfs").children())))
     for name, block in rows.items():
         part = workbook.target(workbook.existing(name))
         book.set_big(part, _with_rows(book.read(part), block, own))
         for table in (r.target for r in book.relationships(part)[1] if r.type.endswith("/table")):
             book.changed[table] = re.sub(rb'(<(?:table|autoFilter)\b[^>]*?\sref="[A-Z]+\d+:)[A-Z]+\d+"',
-                                         lambda m: m[1] + block.last_cell.encode() + b'"', book.read(table))
+                                         rb"\g<1>" + block.last_cell.encode() + b'"', book.read(table))
     book.save(out_path, [])
 
 
@@ -368,7 +386,7 @@ class _WorkbookPart:
         self.sheet_list = self.root.find(qname(MAIN, "sheets"))
         self.sheets = list(self.sheet_list)
         numbers = [int(m[1]) for rid in self.by_id if (m := re.fullmatch(r"rId(\d+)", rid or ""))]
-        self.next_rid = max(numbers + [0]) + 1
+        self.next_rid = max([*numbers, 0]) + 1
 
     def target(self, sheet) -> str:
         """The part a sheet element points to."""
@@ -400,6 +418,7 @@ class _WorkbookPart:
         rid = self.relate(WORKSHEET, part)
         element = self.existing(name)
         if element is not None:
+            assert self.rels_root is not None  # the sheet's relationship is in it
             self.rels_root.remove(self.by_id.pop(element.get(qname(DOC_REL, "id"))).element)
             element.set("name", name)
         else:
@@ -410,6 +429,7 @@ class _WorkbookPart:
         return self.sheets.index(element)
 
     def save(self) -> None:
+        assert isinstance(self.package, EditedPackage)  # only the book being edited is saved
         self.package.set_xml(self.name, self.root)
         self.package.set_xml(rels_name(self.name), self.rels_root)
 
@@ -423,6 +443,7 @@ def _merged_styles(book: EditedPackage, workbook: _WorkbookPart, new: Package, r
     format, the default.
     """
     source = rendered.related(STYLES)
+    assert source is not None  # XlsxWriter always writes a styles part
     styles_part = workbook.related(STYLES)
     if styles_part is None:
         styles_part = posixpath.join(posixpath.dirname(workbook.name), "styles.xml")
@@ -452,6 +473,7 @@ def _copy_parts(book: EditedPackage, new: Package, sheet_part: str, sheet_name: 
         for override in list(types.iter(qname(TYPES, "Override"))):
             if override.get("PartName") == "/" + names[part]:
                 types.remove(override)
+    data: bytes | None  # None once a sheet's bytes are handed over in pieces
     for part in parts:
         data = new.read(part)
         if part == sheet_part:
@@ -462,7 +484,8 @@ def _copy_parts(book: EditedPackage, new: Package, sheet_part: str, sheet_name: 
         if data is not None:
             book.changed[names[part]] = data
         added.append(names[part])
-        etree.SubElement(types, qname(TYPES, "Override"), PartName="/" + names[part], ContentType=new.content_type(part))
+        etree.SubElement(types, qname(TYPES, "Override"), PartName="/" + names[part],
+                         ContentType=new.content_type(part))
         rels_root, relationships = new.relationships(part)
         if rels_root is None:
             if book.has(rels_name(names[part])):  # a replaced part's relationships, now stale
@@ -484,7 +507,9 @@ def _with_rows(data: bytes, block, xf_map: list[int]) -> list:
     if not end:
         raise ValueError("rendered sheet has no sheetData")
     rendered = re.search(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"/>', head)
-    letters, row = re.fullmatch(r"([A-Z]+)(\d+)", block.last_cell).groups()
+    last = re.fullmatch(r"([A-Z]+)(\d+)", block.last_cell)
+    assert last is not None  # a cell reference such as F123
+    letters, row = last.groups()
     if rendered:  # cells written above or beside the rows (a grid) may reach further right
         letters = max(letters, rendered[1].decode(), key=lambda c: (len(c), c))
         row = max(int(row), int(rendered[2]))
@@ -552,6 +577,7 @@ def _drop_calc_chain(workbook: _WorkbookPart, dropped: set[str]):
     """Excel rebuilds the calculation chain; a stale one pointing at a replaced sheet makes it repair the file."""
     for rid, relationship in list(workbook.by_id.items()):
         if relationship.type == CALC_CHAIN:
+            assert workbook.rels_root is not None  # the relationship is in it
             workbook.rels_root.remove(relationship.element)
             dropped.add(relationship.target)
             del workbook.by_id[rid]
@@ -574,7 +600,11 @@ def _remove_unreachable(book: EditedPackage, candidates: set[str], types):
 def _cell_column(cell, position: int) -> int:
     """The zero-based column of a ``<c>``: from its reference, else its position in the row."""
     reference = cell.get("r")
-    return column_number(re.match(r"[A-Z]+", reference)[0]) - 1 if reference else position
+    if not reference:
+        return position
+    letters = re.match(r"[A-Z]+", reference)
+    assert letters is not None  # a reference starts with its column's letters
+    return column_number(letters[0]) - 1
 
 
 def _patch_cells(book: EditedPackage, part: str, rendered: bytes, area) -> None:
@@ -641,7 +671,9 @@ def _activate(book: EditedPackage, workbook: _WorkbookPart, name: str) -> None:
             if _SELECTED.search(head.split(b"<sheetData", 1)[0]):
                 book.edit_head(part, _deselected, head)
     if chosen in book.big:
-        book.big[chosen][0] = _selected(book.big[chosen][0])
+        start = book.big[chosen][0]
+        assert isinstance(start, bytes)  # a big part's first piece is its start, as bytes
+        book.big[chosen][0] = _selected(start)
     else:
         book.changed[chosen] = _selected(book.read(chosen))
 

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import xlsxwriter
 

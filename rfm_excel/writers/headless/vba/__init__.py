@@ -42,6 +42,7 @@ def _run_python_argument(source: str) -> str:
     'import shop; shop.go("a")'
     """
     literal = re.search(r'^\s*RunPython\s+"((?:[^"]|"")*)"', source, re.MULTILINE)
+    assert literal is not None  # the macro module calls RunPython
     return literal.group(1).replace('""', '"')
 
 

@@ -61,7 +61,7 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
         elif entry.size:
             entry.start = len(mini_fat)
             count = -(-entry.size // MINI_SECTOR)
-            mini_fat += list(range(entry.start + 1, entry.start + count)) + [END_OF_CHAIN]
+            mini_fat += [*range(entry.start + 1, entry.start + count), END_OF_CHAIN]
             mini += entry.data.ljust(count * MINI_SECTOR, b"\0")
 
     sectors: list[bytes] = []
@@ -75,7 +75,7 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
         count = -(-len(data) // SECTOR)
         for i in range(count):
             sectors.append(data[i * SECTOR:(i + 1) * SECTOR].ljust(SECTOR, b"\0"))
-        fat.extend(list(range(first + 1, first + count)) + [END_OF_CHAIN])
+        fat.extend([*range(first + 1, first + count), END_OF_CHAIN])
         return first
 
     for entry in big:
