@@ -94,3 +94,29 @@ def test_an_import_up_a_layer_is_caught(importer, source, message, monkeypatch):
 
     monkeypatch.setattr(Path, "read_text", with_extra_import)
     assert any(v.startswith(message) for v in violations())
+
+
+def private_imports() -> list[str]:
+    """``from .x import _name``: one module reaching into another's private names."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("rfm_excel")):
+                found += [f"{module_name(path)} imports {alias.name} from {node.module or '.'}" for alias in node.names
+                          if alias.name.startswith("_") and not alias.name.startswith("__")]
+    return found
+
+
+def test_no_module_imports_another_modules_private_names():
+    assert private_imports() == []
+
+
+def test_a_private_import_is_caught(monkeypatch):
+    original = Path.read_text
+
+    def with_extra_import(self, *args, **kwargs):
+        text = original(self, *args, **kwargs)
+        return text + "from ..base.orders import _ZONE\n" if self == PACKAGE / "readers" / "engine.py" else text
+
+    monkeypatch.setattr(Path, "read_text", with_extra_import)
+    assert private_imports() == ["readers.engine imports _ZONE from base.orders"]

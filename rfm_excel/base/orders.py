@@ -149,7 +149,7 @@ class _Issues:
             shown = values[mask] if isinstance(values, (np.ndarray, pd.Series)) else np.asarray(values)[mask]
             self.parts.append(pd.DataFrame({
                 "Row": self.rows[mask], "Column": self.columns.get(column, LABELS.get(column, column)),
-                "Value": [_shown(v) for v in shown], "Problem": problem, "Action": action}))
+                "Value": [shown_value(v) for v in shown], "Problem": problem, "Action": action}))
 
     def note(self, column: str | None, text: str, action: str) -> None:
         """A note about a whole column (None: about the whole sheet), with no row number."""
@@ -193,14 +193,14 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     coded = [Coded(raw.iloc[:, i].array) for i in range(raw.shape[1])]
     code = {name: coded[list(raw.columns).index(header)] for name, header in columns.items()}
 
-    customer_text = _id_texts(code["customer_id"])
+    customer_text = distinct_id_texts(code["customer_id"])
     keys = customer_keys(customer_text)
     customer = code["customer_id"].spread(customer_text, None)
     no_customer = pd.isna(customer)
     issues.add(no_customer, "customer_id", column["customer_id"], "no customer ID (blank, or an error such as #N/A)",
                "skipped")
     skipped = no_customer | (_not_purchases(raw, layout, ~no_customer, issues) if layout else False)
-    order_text = _id_texts(code["order_id"]) if "order_id" in columns else np.array([], dtype=object)
+    order_text = distinct_id_texts(code["order_id"]) if "order_id" in columns else np.array([], dtype=object)
     order_id = code["order_id"].spread(order_text, None) if "order_id" in columns else \
         np.full(len(raw), None, dtype=object)
     has_order = pd.notna(order_id)
@@ -213,7 +213,7 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     skipped = skipped | duplicate
     # Only the rows still in play are evidence for how the column writes dates and numbers (not a
     # report's total line or its timestamp at the foot).
-    order_date, date_notes = _dates(code["order_date"].only(~skipped), date_order, dialect)
+    order_date, date_notes = column_dates(code["order_date"].only(~skipped), date_order, dialect)
     for problem, action in date_notes:
         issues.note("order_date", problem, action)
     bad_date = ~skipped & pd.isna(order_date)
@@ -229,7 +229,7 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     issues.add(keep & cleaned, "amount", amount_shown, "number written as text", "repaired: read as a number")
 
     if has_order.any():
-        cancelled = keep & (amount > 0) & code["order_id"].spread(_cancellations(order_text), False)
+        cancelled = keep & (amount > 0) & code["order_id"].spread(cancelled_invoices(order_text), False)
     else:
         cancelled = np.zeros(len(raw), dtype=bool)
     issues.add(cancelled, "order_id", order_id, "cancelled invoice with a positive amount",
@@ -242,10 +242,10 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
                "netted into Monetary; not a purchase")
 
     key = code["customer_id"].spread(keys, None)
-    extras: dict[str, np.ndarray] = {extra: code[extra].spread(_texts(code[extra].distinct), None)
+    extras: dict[str, np.ndarray] = {extra: code[extra].spread(stripped_texts(code[extra].distinct), None)
               for extra in ("customer_name", "email", "product_name") if extra in columns}
     if "product" in columns:  # a code as the ID rules read it: 85123 and 85123.0 are one product, 00042 keeps its zeros
-        extras["product"] = code["product"].spread(_id_texts(code["product"]), None)
+        extras["product"] = code["product"].spread(distinct_id_texts(code["product"]), None)
     if "product_name" in columns:  # an order line named but not coded is the product of that name
         extras["product"] = extras["product_name"] if "product" not in columns else \
             np.where(pd.isna(extras["product"]), extras["product_name"], extras["product"])
@@ -452,7 +452,7 @@ def as_frame(columns: Mapping[str, np.ndarray | pd.Categorical] | Mapping[int, n
                          for name, values in columns.items()}, copy=False)
 
 
-def _shown(value) -> str:
+def shown_value(value) -> str:
     """A raw value as text for the issues list."""
     if value is None or pd.isna(value):
         return ""
@@ -500,7 +500,7 @@ def _report_merged_spellings(lines: pd.DataFrame, issues: _Issues) -> None:
             "Action": "merged"}))
 
 
-def _cancellations(order_ids: np.ndarray) -> np.ndarray:
+def cancelled_invoices(order_ids: np.ndarray) -> np.ndarray:
     """Order IDs such as C489449 where the other IDs are plain numbers: the usual mark of a
     cancelled invoice in order exports. IDs that carry letters anyway (A1, C1) mark nothing."""
     texts = pa.array(order_ids, pa.string())
@@ -527,8 +527,8 @@ def _amounts(column: dict[str, pd.Series], code: dict[str, Coded], in_play: np.n
     quantity, cleaned_quantity = numbers("quantity")
     price, cleaned_price = numbers("price")
     issues.columns["amount"] = f"{issues.columns['quantity']} × {issues.columns['price']}"
-    shown = np.array([f"{_shown(q)} × {_shown(p)}" for q, p in zip(column["quantity"], column["price"], strict=True)],
-                     dtype=object)
+    shown = np.array([f"{shown_value(q)} × {shown_value(p)}"
+                      for q, p in zip(column["quantity"], column["price"], strict=True)], dtype=object)
     return quantity * price, shown, cleaned_quantity | cleaned_price
 
 
@@ -597,10 +597,10 @@ def _column_numbers(coded: Coded, column: str, issues: _Issues, setting: str, di
         if coded.typed.dtype.kind == "O" else DecimalMark(POINT)
     if decided.note:
         issues.note(column, decided.note, "read that way; change 'Decimal mark' in Settings if wrong")
-    return _numbers(coded, decided.mark)
+    return column_numbers(coded, decided.mark)
 
 
-def _id_texts(coded: Coded) -> np.ndarray:
+def distinct_id_texts(coded: Coded) -> np.ndarray:
     """``id_text`` of each distinct value (a column of whole numbers at once)."""
     if coded.typed.dtype.kind == "f" and np.all(coded.typed % 1 == 0) and np.all(abs(coded.typed) < 2 ** 53):
         return coded.typed.astype(np.int64).astype(str).astype(object)
@@ -626,7 +626,8 @@ def customer_keys(customers) -> np.ndarray:
     return np.array([None if v is None else "".join(v.split()).casefold() for v in texts], dtype=object)
 
 
-def _texts(values) -> np.ndarray:
+def stripped_texts(values) -> np.ndarray:
+    """Each value as text without surrounding spaces; a blank is None."""
     return np.array([str(v).strip() or None for v in values], dtype=object)
 
 
@@ -784,7 +785,7 @@ def _hinted_mark(dialect: Dialect) -> tuple[str | None, str]:
     return None, ""
 
 
-def _numbers(coded: Coded, mark: str | None = POINT) -> tuple[np.ndarray, np.ndarray]:
+def column_numbers(coded: Coded, mark: str | None = POINT) -> tuple[np.ndarray, np.ndarray]:
     """``number_value`` of every row with the column's decimal ``mark``, converting each distinct value once."""
     if coded.typed.dtype.kind in "iuf":  # real numbers: nothing to read
         return coded.spread(coded.typed.astype(float), np.nan), np.zeros(len(coded.codes), dtype=bool)
@@ -802,7 +803,7 @@ def parse_numbers(values, setting: str = DECIMAL_AUTO, dialect: Dialect = Dialec
         mark = decimal_mark(coded.distinct, setting, dialect).mark
     except RfmError:
         mark = POINT
-    return _numbers(coded, mark)[0]
+    return column_numbers(coded, mark)[0]
 
 
 SERIAL_YEARS = (1990, 2100)  # serial numbers are taken for dates only from 1990-01-01 to 2100-01-01
@@ -824,10 +825,11 @@ def parse_dates(values, date_order: str = "Auto", dialect: Dialect | None = None
     day first. ``date_order`` ("Day first", "Month first") forces the choice. A time's zone is left out:
     the date is the calendar date as written, never moved to another day by converting it.
     """
-    return _dates(Coded(np.asarray(values, dtype=object)), date_order, dialect or Dialect())
+    return column_dates(Coded(np.asarray(values, dtype=object)), date_order, dialect or Dialect())
 
 
-def _dates(coded: Coded, date_order: str, dialect: Dialect) -> tuple[np.ndarray, list[DateNote]]:
+def column_dates(coded: Coded, date_order: str, dialect: Dialect) -> tuple[np.ndarray, list[DateNote]]:
+    """The date of every row of a coded column, each distinct value read once, and the notes on the whole column."""
     if coded.typed.dtype.kind == "M":  # a column of real dates
         return coded.spread(coded.typed.astype("datetime64[ns]"), np.datetime64("NaT")), []
     distinct = coded.distinct

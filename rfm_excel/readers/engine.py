@@ -30,18 +30,18 @@ from ..base.orders import (
     LABELS,
     Coded,
     Dialect,
-    _cancellations,
-    _dates,
-    _id_texts,
-    _numbers,
-    _shown,
-    _texts,
+    cancelled_invoices,
+    column_dates,
+    column_numbers,
     currency_symbol,
     customer_keys,
     decimal_mark,
+    distinct_id_texts,
     id_text,
     map_columns,
     normalise,
+    shown_value,
+    stripped_texts,
 )
 
 EXTRAS = ("customer_name", "email")
@@ -242,7 +242,7 @@ def _id_column(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array | np.ndarr
         codes, dictionary = _codes(column)
         return codes, dictionary, id_texts(dictionary)
     coded = Coded(_values(column))
-    return coded.codes.astype(np.int32), coded.typed, pa.array(_id_texts(coded), pa.string())
+    return coded.codes.astype(np.int32), coded.typed, pa.array(distinct_id_texts(coded), pa.string())
 
 
 def _spread(per_distinct: np.ndarray, codes: np.ndarray, missing=-1) -> np.ndarray:
@@ -297,17 +297,17 @@ class _ValueRules:
         text_code, self.customer_texts = _numbered(customer_text)
         self.customer_code = _spread(text_code, customer)
         self.merged_spellings = len(self.customer_texts) > len(keys)
-        self.dates, date_notes = _dates(self.coded["order_date"], date_order, dialect)
+        self.dates, date_notes = column_dates(self.coded["order_date"], date_order, dialect)
         self.notes = [("order_date", problem, action) for problem, action in date_notes]
 
         def numbers(name: str) -> tuple[np.ndarray, np.ndarray]:
             coded = self.coded[name]
             if coded.typed.dtype.kind != "O":
-                return _numbers(coded)
+                return column_numbers(coded)
             decided = decimal_mark(coded.distinct, decimal, dialect, columns[name])
             if decided.note:
                 self.notes.append((name, decided.note, DECIMAL_NOTE_ACTION))
-            return _numbers(coded, decided.mark)
+            return column_numbers(coded, decided.mark)
 
         money = self.coded["amount" if "amount" in self.coded else "price"]
         self.currency = currency_symbol(money.distinct)
@@ -326,11 +326,11 @@ class _ValueRules:
             self.order_codes, _, order_text = _id_column(raw.column(self.position["order_id"]))
             order_code, self.order_texts = _numbered(order_text)
             self.order_code = _spread(order_code, self.order_codes)
-            self.cancel_mark = _spread(_cancellations(order_text), self.order_codes, False)
+            self.cancel_mark = _spread(cancelled_invoices(order_text), self.order_codes, False)
         self.extra_texts: dict[str, tuple[np.ndarray | None, np.ndarray]] = {}  # codes: None once handed over
         for extra in EXTRAS:
             if extra in self.coded:
-                codes, texts = pd.factorize(_texts(self.coded[extra].distinct), use_na_sentinel=True)
+                codes, texts = pd.factorize(stripped_texts(self.coded[extra].distinct), use_na_sentinel=True)
                 self.extra_texts[extra] = (self.coded[extra].spread(codes, -1), texts)
 
     def line_codes(self) -> np.ndarray:
@@ -392,7 +392,7 @@ class _ValueRules:
                 codes = self.customer_codes[positions]
                 shown = _texts_at(self.customer_shown, codes) if isinstance(self.customer_shown, pa.Array) \
                     else np.where(codes >= 0, self.customer_shown[np.maximum(codes, 0)], None)
-                return [_shown(v) for v in shown]
+                return [shown_value(v) for v in shown]
             if problem == "date":
                 return self._raw("order_date", positions)
             if "amount" in self.coded:
@@ -407,7 +407,7 @@ class _ValueRules:
         coded = self.coded[name]
         codes = coded.codes[positions]
         distinct = coded.typed
-        return [_shown(distinct[c]) if c >= 0 else "" for c in codes]
+        return [shown_value(distinct[c]) if c >= 0 else "" for c in codes]
 
 
 def column_labels(columns: dict[str, str]) -> dict[str, str]:
@@ -436,7 +436,7 @@ def worded_issues(found: pd.DataFrame, spellings: pd.DataFrame | None, labels: d
         if problem == "copy":
             shown = [f"same as row {r}" for r in these["first_copy"].to_numpy(dtype=np.int64)]
         elif problem == "negative":
-            shown = [_shown(v) for v in these["amount"].to_numpy(dtype=float)]
+            shown = [shown_value(v) for v in these["amount"].to_numpy(dtype=float)]
         elif problem == "cancelled":
             shown = these["order_id"].tolist()
         else:
