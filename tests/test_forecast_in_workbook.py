@@ -23,6 +23,7 @@ from rfm_excel.domain.scoring import group_orders
 from rfm_excel.doors.cli import sample_orders
 from rfm_excel.doors.files import score_file
 from rfm_excel.layout.template import settings_grid
+from rfm_excel.layout.wording import forecast_notes
 from rfm_excel.writers.headless.template import build_template
 
 AS_OF = dt.date(2024, 7, 1)
@@ -192,3 +193,14 @@ def test_fitted_on_its_own_the_forecast_gives_the_scores_figures(sample_result):
     # The same fit; the run sums its summary per customer in another order, so the last digit may differ.
     assert dataclasses.asdict(alone.modified_bgnbd) == pytest.approx(
         dataclasses.asdict(sample_result.forecast.modified_bgnbd), rel=1e-12)
+
+
+def test_orders_that_show_no_one_leaving_are_said_to_on_the_forecast_sheet(sample_result):
+    """A fit whose chance of dropping out is about 0 puts everyone near 100% active: the sheet says why."""
+    outlook = sample_result.forecast
+    sentence = "These orders show no sign yet of customers leaving for good"
+    assert outlook.modified_bgnbd.a / (outlook.modified_bgnbd.a + outlook.modified_bgnbd.b) > 0.01
+    assert not any(line.startswith(sentence) for line in forecast_notes(outlook))
+    stays = dataclasses.replace(outlook, modified_bgnbd=dataclasses.replace(outlook.modified_bgnbd, a=6e-6, b=430.0))
+    assert any(line.startswith(sentence) for line in forecast_notes(stays))
+    assert not any(line.startswith(sentence) for line in forecast_notes(dataclasses.replace(stays, model="BG/NBD")))

@@ -13,7 +13,7 @@ from ..base.settings import BEST_LOWEST, DEFAULT_SEGMENTS, UNMATCHED_SEGMENT, Se
 from ..core import Result
 from ..domain.campaign import CampaignResults
 from ..domain.contact import CONTACT, CONTROL, LEFT_OUT
-from ..domain.forecast import Forecast
+from ..domain.forecast import MODIFIED_NAME, Forecast
 from ..domain.products import Offers
 
 SUMMARY_PHRASES = {  # issue Action -> how the summary counts it
@@ -21,6 +21,8 @@ SUMMARY_PHRASES = {  # issue Action -> how the summary counts it
     "netted": "returns and refunds netted", "merged": "ID spellings merged",
     "not counted as a purchase": "orders worth nothing",
     "customer not scored": "customers with no purchase (only returns)"}
+NO_DROP_OUT = 1e-3  # a mean chance of dropping out after an order below this: the orders show no one leaving
+
 LEVEL_NAMES = {2: "halves", 3: "thirds", 4: "quarters", 5: "fifths", 6: "sixths", 7: "sevenths", 8: "eighths",
                9: "ninths"}
 
@@ -212,6 +214,12 @@ def forecast_notes(outlook: Forecast) -> list[str]:
                      f"{check.holdout_days:,} days "
                      f"after; {check.actual:,} happened ({other} predicted {check.predicted[other]:,.0f}). The table "
                      "below compares them by how many repeat orders customers had placed before.")
+    model = outlook.modified_bgnbd if outlook.model == MODIFIED_NAME else outlook.bgnbd
+    if model is not None and model.a / (model.a + model.b) < NO_DROP_OUT:
+        lines.append("These orders show no sign yet of customers leaving for good (the fitted chance of dropping out "
+                     "after an order is close to 0), so P(Active) is near 100% for everyone and Expected Orders "
+                     "assume all keep buying at their pace; a longer history tells more. Until then, judge a quiet "
+                     "customer by Days Overdue in the Contact Plan.")
     return [
         *lines,
         "P(Active) is the chance a customer still buys from you: high for those who buy regularly and recently, "
