@@ -107,8 +107,8 @@ class Reading:
     note, the issues so far, the header of the customer column (for issues about customers), where the
     lines came from, their date range, how many lines fell after the as-of date; where the lines are in
     memory (not in an engine), the lines themselves (for the forecast's check and the offers), each input
-    row's amount as used and the sheet row of the first (for the issues' amounts), and the currency the
-    amounts carry."""
+    row's amount as used and the sheet row of the first (for the issues' amounts), the currency the
+    amounts carry, and the lines as orders (scoring.group_orders)."""
 
     rows_read: int
     lines_used: int
@@ -122,6 +122,7 @@ class Reading:
     amounts: np.ndarray | None = None
     first_row: int = 2
     currency: str = ""
+    orders: pd.DataFrame | None = None
 
 
 def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date | None = None,
@@ -167,7 +168,8 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     lines, issues = _drop_after_as_of(clean, settings.as_of)
     if lines.empty:
         raise _nothing_before(settings)
-    table = customers.from_lines(lines, settings.as_of, settings.window_months, response_window(settings))
+    grouped_orders = scoring.group_orders(lines)
+    table = customers.from_lines(lines, settings.as_of, settings.window_months, response_window(settings), grouped_orders)
     at_campaign = customers.from_lines(lines, settings.campaign_date, settings.window_months) \
         if settings.campaign_date else None
     assert clean.raw is not None  # normalise keeps the rows as read
@@ -178,7 +180,7 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
                       _merge_issues(issues, zero_orders(lines, clean.columns), read_issues),
                       clean.columns["customer_id"], sheet, lines["order_date"].min().date(),
                       lines["order_date"].max().date(), len(clean.lines) - len(lines), lines, clean.amounts,
-                      clean.first_row, clean.currency)
+                      clean.first_row, clean.currency, grouped_orders)
     return score_customers(table, settings, reading, history, run_date, at_campaign, customer_events)
 
 
@@ -348,7 +350,7 @@ def _forecast(table: pd.DataFrame, reading: Reading, settings: Settings) -> fore
     summary = pd.DataFrame({"frequency": bought["purchase_days"] - 1, "recency": bought["purchase_span"],
                             "T": (pd.Timestamp(settings.as_of) - bought["first_purchase"]).dt.days.astype(float),
                             "monetary_value": bought["repeat_day_value"].fillna(0.0)}, index=bought.index)
-    orders = None if reading.lines is None else scoring.group_orders(reading.lines)
+    orders = reading.orders
     return forecasting.forecast(orders, settings.as_of, horizon_days=settings.forecast_horizon_days,
                                 model=settings.forecast_model, monthly_discount_rate=settings.monthly_discount_rate,
                                 summary=summary)

@@ -306,9 +306,9 @@ def test_pandas_duckdb_and_spark_score_every_customer_alike(spark, tmp_path):
 @given(st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=8) |
                 st.from_regex(r"\A\s?[0-9A-Za-z .\-]{0,6}(\.0)?\s?\Z"), min_size=1, max_size=30))
 def test_the_arrow_shortcuts_give_what_id_text_and_customer_keys_give(texts):
-    """engine.id_texts and matching_keys leave plain texts to Arrow and the rest to base/orders' rules."""
-    from rfm_excel.base.orders import customer_keys, id_text
-    from rfm_excel.readers.engine import _codes, id_texts, matching_keys
+    """id_texts and matching_keys leave plain texts to Arrow and the rest to id_text and customer_keys."""
+    from rfm_excel.base.orders import customer_keys, id_text, id_texts, matching_keys
+    from rfm_excel.readers.engine import _codes
     _, dictionary = _codes(pa.chunked_array([pa.array(texts, pa.string())]))
     got = id_texts(dictionary).to_pylist()
     assert got == [None if v == "" else id_text(v) for v in dictionary.to_pylist()]

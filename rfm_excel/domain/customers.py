@@ -52,11 +52,13 @@ def window_start(as_of: dt.date, window_months: int | None) -> dt.date | None:
 
 
 def from_lines(lines: pd.DataFrame, as_of: dt.date, window_months: int | None = None,
-               response: tuple[dt.date, int] | None = None) -> pd.DataFrame:
+               response: tuple[dt.date, int] | None = None, orders: pd.DataFrame | None = None) -> pd.DataFrame:
     """The per-customer table (COLUMNS) of the clean order lines (orders.CleanOrders.lines) up to ``as_of``.
 
     ``response`` = (campaign date, days) adds ``responded`` and ``response_revenue`` for the window of
-    that many days after the campaign date. Customers come in the order of their first line.
+    that many days after the campaign date. ``orders`` is scoring.group_orders(lines) where the caller has
+    made it already (the lines then all fall on or before ``as_of``). Customers come in the order of their
+    first line.
     """
     lines = lines[lines["order_date"].dt.normalize() <= pd.Timestamp(as_of)]
     code, keys = pd.factorize(lines["customer_id"])  # customers numbered in the order of their first line
@@ -70,7 +72,7 @@ def from_lines(lines: pd.DataFrame, as_of: dt.date, window_months: int | None = 
                                                                                 kind="stable")
             table[extra] = latest.drop_duplicates("code", keep="last").set_index("code")[extra].reindex(
                 range(len(keys))).to_numpy()
-    orders = scoring.group_orders(lines)
+    orders = scoring.group_orders(lines) if orders is None else orders
     order_code = index.get_indexer(orders["customer_id"])
     amount = orders["amount"].to_numpy()
     purchase = amount > 0

@@ -34,11 +34,11 @@ from ..base.orders import (
     column_dates,
     column_numbers,
     currency_symbol,
-    customer_keys,
     decimal_mark,
     distinct_id_texts,
-    id_text,
+    id_texts,
     map_columns,
+    matching_keys,
     normalise,
     shown_value,
     stripped_texts,
@@ -201,38 +201,6 @@ def _coded(column: pa.ChunkedArray) -> Coded:
     coded = Coded.__new__(Coded)  # what Coded(pd.Categorical) holds, without checking millions of texts again
     coded.codes, coded.typed = codes, distinct.to_numpy(zero_copy_only=False)
     return coded
-
-
-# A text that starts and ends with a letter or digit and does not end in ".0" is its own ID text (id_text
-# only trims white space and a trailing ".0"); one of printable ASCII without spaces is its own matching key
-# but for capitals (customer_keys removes white space and folds case). tests/test_engines.py checks both
-# against id_text and customer_keys; only the other texts go through them one by one.
-_OWN_ID_TEXT = r"^[0-9A-Za-z](.*[0-9A-Za-z])?$"
-_OWN_KEY = r"^[!-~]+$"
-
-
-def id_texts(texts: pa.Array) -> pa.Array:
-    """base/orders' id_text of each distinct text (null for none), as Arrow text."""
-    own = pc.and_(pc.match_substring_regex(texts, _OWN_ID_TEXT),
-                  pc.invert(pc.ends_with(texts, ".0"))).to_numpy(zero_copy_only=False)
-    if own.all():
-        return texts
-    changed = np.flatnonzero(~own)
-    result = texts.to_numpy(zero_copy_only=False).copy()
-    result[changed] = [id_text(v) for v in result[changed]]
-    return pa.array(result, pa.string())
-
-
-def matching_keys(texts: pa.Array) -> pa.Array:
-    """base/orders' customer_keys of ID texts (null stays null), as Arrow text."""
-    own = pc.fill_null(pc.match_substring_regex(texts, _OWN_KEY), True).to_numpy(zero_copy_only=False)
-    keys = pc.ascii_lower(texts)
-    if own.all():
-        return keys
-    changed = np.flatnonzero(~own)
-    result = keys.to_numpy(zero_copy_only=False).copy()
-    result[changed] = customer_keys(texts.take(pa.array(changed)).to_pylist())
-    return pa.array(result, pa.string())
 
 
 def _id_column(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array | np.ndarray, pa.Array]:
