@@ -375,7 +375,7 @@ def _offers(lines: pd.DataFrame | None, scores: pd.DataFrame, keys: np.ndarray,
     if lines is None or "product" not in lines:
         return None
     return products.offers(lines, pd.Series(scores["Segment"].to_numpy(), index=keys), settings.as_of,
-                           settings.do_not_recommend, settings.pair_min_support)
+                           settings.do_not_recommend + products.service_lines(lines), settings.pair_min_support)
 
 
 def _campaign(at_campaign: pd.DataFrame | None, table: pd.DataFrame,

@@ -155,3 +155,16 @@ def test_a_filter_on_a_missing_column_or_without_values_is_one_sentence():
         rfm_excel.score(orders(), Settings(filter_column="Category"))
     with pytest.raises(RfmError, match="No order line has Category Garden"):
         rfm_excel.score(orders(), Settings(filter_column="Category", filter_values=("Garden",)))
+
+
+def test_postage_and_other_lines_that_are_not_goods_are_never_offered():
+    """On the real sample (Online Retail II's StockCode and Description) postage is among the most bought
+    lines; neither it nor carriage, manual lines or discounts are offered or reminded of."""
+    from rfm_excel.doors.cli import sample_orders
+
+    result = rfm_excel.score(sample_orders())
+    offered = " ".join(result.plan["Offer"].dropna()) + " " + " ".join(result.plan["Reorder"].dropna())
+    for code in ("(POST)", "(C2)", "(M)", "(D)", "(DOT)"):
+        assert code not in offered
+    assert result.plan["Offer"].notna().sum() > 200  # everyone else is still offered something
+    assert "POSTAGE" not in " ".join(result.offers.summary.best_by_customers["Product Name"].dropna())

@@ -16,6 +16,7 @@ the workbook. Sums are compared with a millionth of a unit to spare, so 3 × 1.1
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -588,6 +589,29 @@ def _without(support: sp.csr_matrix, excluded: np.ndarray) -> sp.csr_matrix:
     keep = ~excluded[support.indices]
     rows = np.repeat(np.arange(support.shape[0]), np.diff(support.indptr))
     return _by_rows(rows[keep], support.indices[keep], support.data[keep], support.shape)
+
+
+# Lines that are not goods, by their product name (or code when there is none), whatever the shop: postage,
+# carriage and shipping, fees and charges, discounts, samples, manual adjustments and test items (Online
+# Retail's POST "POSTAGE", DOT "DOTCOM POSTAGE", C2 "CARRIAGE", M "Manual", D "Discount", AMAZONFEE...).
+SERVICE_LINE = re.compile(r"^\s*(?:dotcom\s+)?(?:postage|carriage|shipping|delivery)(?:\s+charges?)?\s*$|"
+                          r"^\s*(?:manual|discount|samples?|bank\s+charges?|amazon\s+fee)\s*$|commission\s*$|"
+                          r"^\s*adjust|test\s+product", re.IGNORECASE)
+
+
+def service_lines(lines: pd.DataFrame) -> tuple[str, ...]:
+    """The product codes of lines that are not goods (SERVICE_LINE on the name, or on the code without one),
+    never offered, as if listed in Settings' Do not recommend.
+
+    >>> service_lines(pd.DataFrame({"product": ["POST", "85123A", "M", "X1"],
+    ...                             "product_name": ["POSTAGE", "WHITE HANGING HEART", "Manual", None]}))
+    ('M', 'POST')
+    """
+    named = lines["product_name"] if "product_name" in lines else pd.Series(None, index=lines.index, dtype=object)
+    pairs = pd.DataFrame({"code": lines["product"], "name": named.where(named.notna(), lines["product"])}).dropna()
+    pairs = pairs.drop_duplicates()
+    service = pairs["name"].astype(str).str.contains(SERVICE_LINE)
+    return tuple(sorted({str(code) for code in pairs.loc[service, "code"]}))
 
 
 def _excluded(purchases: Purchases, do_not_recommend) -> np.ndarray:
