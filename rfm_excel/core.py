@@ -169,7 +169,8 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     if lines.empty:
         raise _nothing_before(settings)
     grouped_orders = scoring.group_orders(lines)
-    table = customers.from_lines(lines, settings.as_of, settings.window_months, response_window(settings), grouped_orders)
+    table = customers.from_lines(lines, settings.as_of, settings.window_months, response_window(settings),
+                                 grouped_orders)
     at_campaign = customers.from_lines(lines, settings.campaign_date, settings.window_months) \
         if settings.campaign_date else None
     assert clean.raw is not None  # normalise keeps the rows as read
