@@ -299,7 +299,8 @@ def _customer_values(table: pd.DataFrame, settings: Settings, reading: Reading) 
 
 
 def values_of(table: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """The customers of a per-customer table with a purchase, with scoring.customer_values' columns."""
+    """The customers of a per-customer table with a purchase: first and last order, frequency, monetary and
+    recency (days from the last order to ``as_of``)."""
     bought = table[table["last_purchase"].notna()]
     return pd.DataFrame({"first_order": bought["first_purchase"], "last_order": bought["last_purchase"],
                          "frequency": bought["frequency"], "monetary": bought["monetary"],
@@ -351,8 +352,7 @@ def _forecast(table: pd.DataFrame, reading: Reading, settings: Settings) -> fore
     summary = pd.DataFrame({"frequency": bought["purchase_days"] - 1, "recency": bought["purchase_span"],
                             "T": (pd.Timestamp(settings.as_of) - bought["first_purchase"]).dt.days.astype(float),
                             "monetary_value": bought["repeat_day_value"].fillna(0.0)}, index=bought.index)
-    orders = reading.orders
-    return forecasting.forecast(orders, settings.as_of, horizon_days=settings.forecast_horizon_days,
+    return forecasting.forecast(reading.orders, settings.as_of, horizon_days=settings.forecast_horizon_days,
                                 model=settings.forecast_model, monthly_discount_rate=settings.monthly_discount_rate,
                                 summary=summary)
 
@@ -376,7 +376,7 @@ def _offers(lines: pd.DataFrame | None, scores: pd.DataFrame, keys: np.ndarray,
     if lines is None or "product" not in lines:
         return None
     return products.offers(lines, pd.Series(scores["Segment"].to_numpy(), index=keys), settings.as_of,
-                           settings.do_not_recommend + products.service_lines(lines), settings.pair_min_support)
+                           settings.do_not_recommend, settings.pair_min_support)
 
 
 def _campaign(at_campaign: pd.DataFrame | None, table: pd.DataFrame,

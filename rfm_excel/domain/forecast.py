@@ -18,8 +18,8 @@ Time is continuous and counted in purchase days (one purchase a day at most), in
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import ClassVar, Self, TypedDict
+from dataclasses import dataclass, replace
+from typing import ClassVar, Self
 
 import numpy as np
 import pandas as pd
@@ -446,7 +446,8 @@ def holdout_check(orders: pd.DataFrame, as_of: dt.date, calibration_end: dt.date
 
 def _holdout(orders, summary, as_of, calibration_end, time_unit_days) -> HoldoutCheck:
     if orders is None:
-        raise RfmError("No order lines to check the forecast with.")
+        raise RfmError("The check needs the order lines, which an engine keeps where they are for a history this "
+                       "big.")
     end = _day_number(as_of)
     first = end - round(summary["T"].max() * time_unit_days) if len(summary) else end
     if calibration_end is None:
@@ -533,26 +534,6 @@ class Forecast:
         return self.reason is None
 
 
-class _Outcome(TypedDict):
-    """The fields of a Forecast that every outcome sets, fitted or not."""
-
-    model: str
-    as_of: dt.date
-    horizon_days: int
-    monthly_discount_rate: float
-    time_unit_days: float
-    customers_used: int
-    repeat_buyers: int
-
-
-class _Models(TypedDict):
-    """The fitted models of a Forecast."""
-
-    bgnbd: BGNBD
-    modified_bgnbd: ModifiedBGNBD
-    gamma_gamma: GammaGamma
-
-
 def forecast(orders: pd.DataFrame | None, as_of: dt.date, *, horizon_days: int = 365, model: str = MODIFIED_NAME,
              monthly_discount_rate: float = 0.0, calibration_end: dt.date | None = None,
              time_unit_days: float = 1.0, summary: pd.DataFrame | None = None) -> Forecast:
@@ -598,24 +579,23 @@ def forecast(orders: pd.DataFrame | None, as_of: dt.date, *, horizon_days: int =
     repeat_buyers = int((summary["frequency"] > 0).sum())
     empty = pd.DataFrame({column: pd.Series(dtype="datetime64[ns]" if column == COLUMNS[-1] else float)
                           for column in COLUMNS}, index=pd.Index(summary.index[:0], name="customer_id"))
-    outcome: _Outcome = {"model": model, "as_of": as_of, "horizon_days": int(horizon_days),
-                         "monthly_discount_rate": float(monthly_discount_rate),
-                         "time_unit_days": float(time_unit_days), "customers_used": len(summary),
-                         "repeat_buyers": repeat_buyers}
+    unfitted = Forecast(empty, None, model=model, as_of=as_of, horizon_days=int(horizon_days),
+                        monthly_discount_rate=float(monthly_discount_rate), time_unit_days=float(time_unit_days),
+                        customers_used=len(summary), repeat_buyers=repeat_buyers)
     reason = why_no_forecast(summary)
     if reason:
-        return Forecast(empty, reason, **outcome)
+        return replace(unfitted, reason=reason)
     x, t_x, age = summary["frequency"], summary["recency"], summary["T"]
     bgnbd, modified = BGNBD.fit(x, t_x, age), ModifiedBGNBD.fit(x, t_x, age)
     gamma_gamma = GammaGamma.fit(x, summary["monetary_value"])
-    models: _Models = {"bgnbd": bgnbd, "modified_bgnbd": modified, "gamma_gamma": gamma_gamma}
+    fitted = replace(unfitted, bgnbd=bgnbd, modified_bgnbd=modified, gamma_gamma=gamma_gamma)
     chosen = {BGNBD_NAME: bgnbd, MODIFIED_NAME: modified}[model]
     if not (chosen.converged and gamma_gamma.converged):
-        return Forecast(empty, "The forecast could not be worked out from these orders: the model fit did not "
-                               "settle on an answer.", **outcome, **models)
+        return replace(fitted, reason="The forecast could not be worked out from these orders: the model fit did not "
+                                      "settle on an answer.")
     if gamma_gamma.q <= 1:
-        return Forecast(empty, "Order values are too uneven (a few are very large) to forecast a typical "
-                               "order's value.", **outcome, **models)
+        return replace(fitted, reason="Order values are too uneven (a few are very large) to forecast a typical "
+                                      "order's value.")
     active = chosen.p_alive(x, t_x, age)
     wait_days = chosen.median_time_to_next_order(x, age) * time_unit_days
     next_order = pd.Timestamp(as_of) + pd.to_timedelta(np.round(np.minimum(wait_days, LONGEST_WAIT_DAYS)), unit="D")
@@ -626,16 +606,13 @@ def forecast(orders: pd.DataFrame | None, as_of: dt.date, *, horizon_days: int =
         COLUMNS[3]: next_order.where((active >= NEXT_ORDER_FROM) & (wait_days <= LONGEST_WAIT_DAYS)),
     }, index=summary.index)
     if not np.isfinite(customers[COLUMNS[:3]].to_numpy()).all():
-        return Forecast(empty, "The forecast could not be worked out from these orders: some figures came out "
-                               "too large to compute.", **outcome, **models)
+        return replace(fitted, reason="The forecast could not be worked out from these orders: some figures came "
+                                      "out too large to compute.")
     try:
         holdout, holdout_reason = _holdout(orders, summary, as_of, calibration_end, time_unit_days), None
     except RfmError as error:
         holdout, holdout_reason = None, str(error)
-    if orders is None:
-        holdout, holdout_reason = None, ("The check needs the order lines, which an engine keeps where they are "
-                                         "for a history this big.")
-    return Forecast(customers, None, **outcome, **models, holdout=holdout, holdout_reason=holdout_reason)
+    return replace(fitted, customers=customers, holdout=holdout, holdout_reason=holdout_reason)
 
 
 def _maximise(negative_log_likelihood, start: list[float], bounds: np.ndarray) -> tuple[list[float], bool, float]:

@@ -715,8 +715,10 @@ def offers(lines: pd.DataFrame, segments: pd.Series, as_of, do_not_recommend=(),
            min_support: int = MIN_SUPPORT) -> Offers:
     """Everything products give a run: each customer's offer and reorder, the Products tables, the hold-out.
 
-    ``segments``: segment name per customer key (the scored customers).
+    ``segments``: segment name per customer key (the scored customers). Lines that are not goods
+    (``service_lines``) are never offered, as if listed in ``do_not_recommend``.
     """
+    do_not_recommend = tuple(do_not_recommend) + service_lines(lines)
     pairs = bought_together(net_purchases(lines), min_support)
     best = next_best_products(pairs, segments, do_not_recommend).reindex(segments.index)
     due = reorder_due(lines, as_of, do_not_recommend).reindex(segments.index)
