@@ -14,7 +14,9 @@ number IDs, dates or timestamps, numbers): see docs/big-data.md.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +67,12 @@ UNION ALL SELECT source_row, 'cancelled', NULL, amount, order_id FROM {marked}
     WHERE skipped IS NULL AND cancel_mark AND amount > 0
 UNION ALL SELECT source_row, 'negative', NULL, -ABS(amount), order_id FROM {marked}
     WHERE skipped IS NULL AND (amount < 0 OR (cancel_mark AND amount > 0))
+"""
+# The first row of each line that has exact copies (equal codes in every column), and the rows of its copies.
+COPIES = """
+SELECT source_row, first_row AS copy_of FROM {lines}
+JOIN (SELECT {columns}, MIN(source_row) AS first_row FROM {lines} GROUP BY {columns} HAVING COUNT(*) > 1) AS copied
+USING ({columns}) WHERE source_row > first_row
 """
 SPELLINGS = """
 SELECT source_row, customer, first_spelling, amount FROM (
@@ -130,14 +138,20 @@ def duckdb_lines(raw: pa.Table, first_row: int = 2, source: str = "Orders", date
     columns = map_columns(headers, chosen)
     rows = raw.num_rows
     values = _ValueRules(raw, columns, date_order, decimal, dialect or Dialect())
-    source_row = np.arange(first_row, first_row + rows, dtype=np.int64)
-    table = pa.table({"source_row": source_row, **values.columns()})  # the per-line numpy arrays go here
-    copies = first_copies(values.line_codes(), first_row) if "order_id" in columns else None
-    table = table.append_column("copy_of", pa.array(copies) if copies is not None else pa.nulls(rows, pa.int64()))
-    del raw, values.raw, copies  # the lines are codes and numbers now
-    pa.default_memory_pool().release_unused()
+    source_row = pa.array(np.arange(first_row, first_row + rows, dtype=np.int64))
     connection = duckdb.connect(config={"preserve_insertion_order": False})  # no row order to keep: less memory
-    connection.register("raw_lines", table)  # read where it lies in memory, not copied
+    if "order_id" in columns:
+        connection.register("line_codes", pa.table({"source_row": source_row, **values.line_codes()}))
+        connection.execute("CREATE TEMP TABLE copies AS " + COPIES.format(
+            lines="line_codes", columns=", ".join(values.line_code_names())))
+        connection.unregister("line_codes")
+    else:
+        connection.execute("CREATE TEMP TABLE copies (source_row BIGINT, copy_of BIGINT)")
+    table = pa.table({"source_row": source_row, **values.columns()})  # the per-line numpy arrays go here
+    del raw, values.raw  # the lines are codes and numbers now
+    pa.default_memory_pool().release_unused()
+    connection.register("coded_lines", table)  # read where it lies in memory, not copied
+    connection.execute("CREATE TEMP VIEW raw_lines AS SELECT * FROM coded_lines LEFT JOIN copies USING (source_row)")
     connection.execute("CREATE TEMP VIEW marked AS " + MARKED.format(first_copy="copy_of", raw="raw_lines"))
     extras = tuple(e for e in EXTRAS if e in columns)
     connection.execute("CREATE TEMP VIEW lines AS " + LINES.format(marked="marked",
@@ -151,14 +165,6 @@ def duckdb_lines(raw: pa.Table, first_row: int = 2, source: str = "Orders", date
     issues = values.issues(found, spellings, first_row)
     return EngineLines(run, "lines", "duckdb", rows, columns, issues, source, extras, values.currency,
                        tuple(headers), values.decode, connection.close)
-
-
-def first_copies(line: np.ndarray, first_row: int) -> np.ndarray:
-    """The row of each line's first exact copy (its own row when it is the first), from ``_line_codes``."""
-    codes, distinct = pd.factorize(line)
-    first = np.full(len(distinct), len(line), dtype=np.int64)
-    np.minimum.at(first, codes, np.arange(len(line)))
-    return first[codes] + first_row
 
 
 def _head(raw: pa.Table) -> pd.DataFrame:
@@ -192,22 +198,33 @@ def _values(column: pa.ChunkedArray) -> np.ndarray:
     return values.to_numpy()
 
 
-def _coded(column: pa.ChunkedArray) -> Coded:
-    """A column as base/orders' Coded: codes, and its distinct values as Python objects."""
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+def _text_codes(raw: pa.Table, positions: list[int]) -> dict[int, tuple[np.ndarray, pa.Array | np.ndarray]]:
+    """``_codes`` of the text columns at these positions, coded on all cores (Arrow lets go of Python's lock)."""
+    texts = [i for i in positions if pa.types.is_string(raw.schema.types[i]) or pa.types.is_large_string(
+        raw.schema.types[i])]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return dict(zip(texts, pool.map(lambda i: _codes(raw.column(i)), texts), strict=True))
+
+
+def _coded(column: pa.ChunkedArray, text: tuple[np.ndarray, pa.Array | np.ndarray] | None) -> Coded:
+    """A column as base/orders' Coded: codes, and its distinct values as Python objects; ``text`` is its
+    ``_codes`` when it is text."""
+    if text is None:
         return Coded(_values(column))
-    codes, distinct = _codes(column)
+    codes, distinct = text
     assert not isinstance(distinct, np.ndarray)  # a text column's distinct values come as Arrow's
     coded = Coded.__new__(Coded)  # what Coded(pd.Categorical) holds, without checking millions of texts again
     coded.codes, coded.typed = codes, distinct.to_numpy(zero_copy_only=False)
     return coded
 
 
-def _id_column(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array | np.ndarray, pa.Array]:
+def _id_column(column: pa.ChunkedArray, text: tuple[np.ndarray, pa.Array | np.ndarray] | None,
+               ) -> tuple[np.ndarray, pa.Array | np.ndarray, pa.Array]:
     """An ID column as codes (int32, -1 for a blank) into its distinct values, those values as read (to show
-    them), and base/orders' id_text of each (Arrow text, null for none)."""
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        codes, dictionary = _codes(column)
+    them), and base/orders' id_text of each (Arrow text, null for none); ``text`` as ``_coded`` takes it."""
+    if text is not None:
+        codes, dictionary = text
+        assert not isinstance(dictionary, np.ndarray)  # a text column's distinct values come as Arrow's
         return codes, dictionary, id_texts(dictionary)
     coded = Coded(_values(column))
     return coded.codes.astype(np.int32), coded.typed, pa.array(distinct_id_texts(coded), pa.string())
@@ -236,18 +253,6 @@ def _numbered(texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
     return encoded.indices.fill_null(-1).to_numpy().astype(np.int64), encoded.dictionary
 
 
-def _line_codes(codes: list[np.ndarray]) -> np.ndarray:
-    """One number per row, equal for rows that are equal in every column (as normalise finds exact copies)."""
-    line, size = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64), 1
-    for column in codes:
-        width = int(column.max(initial=-1)) + 2
-        if size * width >= 1 << 62:
-            line, distinct = pd.factorize(line)
-            size = len(distinct)
-        line, size = line * width + column + 1, size * width
-    return line
-
-
 class _ValueRules:
     """The value rules of base/orders, applied to each distinct value of the columns the run uses; the
     lines' values then are codes into those results."""
@@ -255,9 +260,11 @@ class _ValueRules:
     def __init__(self, raw: pa.Table, columns: dict[str, str], date_order: str, decimal: str, dialect: Dialect):
         self.raw, self.columns_used = raw, columns
         self.position = {name: raw.column_names.index(header) for name, header in columns.items()}
-        self.coded = {name: _coded(raw.column(self.position[name])) for name in
+        every = range(raw.num_columns) if "order_id" in columns else self.position.values()  # see line_codes
+        self.text_codes = _text_codes(raw, list(every))
+        self.coded = {name: self._coded(name) for name in
                       ("order_date", "amount", "quantity", "price", *EXTRAS) if name in columns}
-        customer, self.customer_shown, customer_text = _id_column(raw.column(self.position["customer_id"]))
+        customer, self.customer_shown, customer_text = self._id_column("customer_id")
         self.customer_codes = customer
         key_code, keys = _numbered(matching_keys(customer_text))
         self.keys = keys
@@ -291,7 +298,7 @@ class _ValueRules:
         self.order_code = np.full(rows, -1, dtype=np.int32)
         self.order_codes = None
         if "order_id" in columns:
-            self.order_codes, _, order_text = _id_column(raw.column(self.position["order_id"]))
+            self.order_codes, _, order_text = self._id_column("order_id")
             order_code, self.order_texts = _numbered(order_text)
             self.order_code = _spread(order_code, self.order_codes)
             self.cancel_mark = _spread(cancelled_invoices(order_text), self.order_codes, False)
@@ -301,14 +308,26 @@ class _ValueRules:
                 codes, texts = pd.factorize(stripped_texts(self.coded[extra].distinct), use_na_sentinel=True)
                 self.extra_texts[extra] = (self.coded[extra].spread(codes, -1), texts)
 
-    def line_codes(self) -> np.ndarray:
-        """``_line_codes`` of every raw column (the used ones coded already)."""
+    def line_codes(self) -> dict[str, np.ndarray]:
+        """The codes of every raw column (the used ones coded already), by line_code_names: lines whose
+        codes are equal in every column are exact copies."""
         used = {self.position[n]: c.codes for n, c in self.coded.items()}
         used[self.position["customer_id"]] = self.customer_codes
         if self.order_codes is not None:
             used[self.position["order_id"]] = self.order_codes
-        return _line_codes([used[i] if i in used else _codes(self.raw.column(i))[0]
-                            for i in range(self.raw.num_columns)])
+        return {name: used[i] if i in used else self.text_codes[i][0] if i in self.text_codes else
+                _codes(self.raw.column(i))[0] for i, name in enumerate(self.line_code_names())}
+
+    def _coded(self, name: str) -> Coded:
+        position = self.position[name]
+        return _coded(self.raw.column(position), self.text_codes.get(position))
+
+    def _id_column(self, name: str) -> tuple[np.ndarray, pa.Array | np.ndarray, pa.Array]:
+        position = self.position[name]
+        return _id_column(self.raw.column(position), self.text_codes.get(position))
+
+    def line_code_names(self) -> list[str]:
+        return [f"column_{i}" for i in range(self.raw.num_columns)]
 
     def columns(self) -> dict[str, pa.Array]:
         """The lines' columns for the engine, handed over once (the per-line arrays are dropped here): codes
@@ -325,6 +344,7 @@ class _ValueRules:
             found[extra] = code(codes)
         del self.customer_key, self.customer_code, self.order_code, self.dates, self.amount, self.repaired
         del self.cancel_mark
+        self.text_codes = {}
         self.extra_texts = {extra: (None, texts) for extra, (_, texts) in self.extra_texts.items()}
         return found
 
