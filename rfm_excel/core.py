@@ -239,7 +239,7 @@ def score_customers(table: pd.DataFrame, settings: Settings, reading: Reading, h
     if customer_events is not None:
         scores = events.add_event_scores(scores, keys, customer_events, settings)
     outlook = _forecast(table, reading, settings)
-    scores = _with_forecast(scores, keys, outlook)
+    scores = _with_forecast(scores, order, outlook)
     offers = _offers(reading.lines, scores, keys, settings)
     issues = _with_amounts(_unscored(table, reading.issues, reading.customer_column), reading)
     history = add_snapshot(empty_history() if history is None else history,
@@ -301,7 +301,7 @@ def _customer_values(table: pd.DataFrame, settings: Settings, reading: Reading) 
 def values_of(table: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """The customers of a per-customer table with a purchase: first and last order, frequency, monetary and
     recency (days from the last order to ``as_of``)."""
-    bought = table[table["last_purchase"].notna()]
+    bought = table[table["last_purchase"].notna().to_numpy()]
     return pd.DataFrame({"first_order": bought["first_purchase"], "last_order": bought["last_purchase"],
                          "frequency": bought["frequency"], "monetary": bought["monetary"],
                          "recency": (pd.Timestamp(as_of) - bought["last_purchase"]).dt.days}, index=bought.index)
@@ -348,7 +348,7 @@ def _forecast(table: pd.DataFrame, reading: Reading, settings: Settings) -> fore
     if not settings.forecast:
         return None
     assert settings.as_of is not None  # set before scoring
-    bought = table[table["last_purchase"].notna()]
+    bought = table[table["last_purchase"].notna().to_numpy()]
     summary = pd.DataFrame({"frequency": bought["purchase_days"] - 1, "recency": bought["purchase_span"],
                             "T": (pd.Timestamp(settings.as_of) - bought["first_purchase"]).dt.days.astype(float),
                             "monetary_value": bought["repeat_day_value"].fillna(0.0)}, index=bought.index)
@@ -357,12 +357,13 @@ def _forecast(table: pd.DataFrame, reading: Reading, settings: Settings) -> fore
                                 summary=summary)
 
 
-def _with_forecast(scores: pd.DataFrame, keys: np.ndarray, outlook: forecasting.Forecast | None) -> pd.DataFrame:
+def _with_forecast(scores: pd.DataFrame, order: np.ndarray, outlook: forecasting.Forecast | None) -> pd.DataFrame:
     """The Scores table with P(Active), Expected Orders, Predicted Value and Expected Next Order, when there
-    is a forecast."""
+    is a forecast; ``order`` is where each Scores row is among the customers with a purchase, as the forecast
+    has them."""
     if outlook is None or not outlook.available:
         return scores
-    figures = outlook.customers.reindex(keys)
+    figures = outlook.customers.iloc[order]
     table = scores.copy()
     for column, decimals in zip(forecasting.COLUMNS, (4, 2, 2, None), strict=True):
         table[column] = (figures[column] if decimals is None else figures[column].round(decimals)).to_numpy()
@@ -421,7 +422,7 @@ def _late_issues(rows: pd.Series, dates: pd.Series, column: str, as_of: dt.date)
 
 def _unscored(table: pd.DataFrame, issues: pd.DataFrame, column: str) -> pd.DataFrame:
     """Customers whose orders are all returns or worth nothing: listed, not scored."""
-    left_out = table[table["last_purchase"].isna()]
+    left_out = table[table["last_purchase"].isna().to_numpy()]
     if left_out.empty:
         return issues
     return _merge_issues(issues, pd.DataFrame({
@@ -454,7 +455,7 @@ def _dimension_scores(values: pd.DataFrame, settings: Settings) -> tuple[dict, d
     internal, shown, five_point = {}, {}, {}
     for dimension in DIMENSIONS:
         bins = settings.bins(dimension)
-        internal[dimension] = scoring.dimension_scores(values[dimension], dimension, settings)
+        internal[dimension] = scoring.dimension_scores(values[dimension].to_numpy(), dimension, settings)
         shown[dimension] = scoring.shown_scores(internal[dimension], bins, settings)
         five_point[dimension] = scoring.on_five_point_scale(internal[dimension], bins)
     return internal, shown, five_point
@@ -471,11 +472,11 @@ def _score_table(values: pd.DataFrame, table: pd.DataFrame,
     best_first = -sum(w * internal[d] for w, d in zip(weights, DIMENSIONS, strict=True))
     if all(float(w).is_integer() for w in weights):
         total = total.astype(int)
-    customers_table = table
-    table = pd.DataFrame({"Customer ID": customers_table["customer"].reindex(values.index).to_numpy()})
+    customers_table, bought = table, table["last_purchase"].notna().to_numpy()  # the rows values has, in order
+    table = pd.DataFrame({"Customer ID": customers_table["customer"].to_numpy()[bought]})
     for extra, header in (("customer_name", "Customer Name"), ("email", "Email")):
         if extra in customers_table and customers_table[extra].notna().any():
-            table[header] = customers_table[extra].reindex(values.index).to_numpy()
+            table[header] = customers_table[extra].to_numpy()[bought]
     table["First Order"] = values["first_order"].to_numpy()
     table["Last Order"] = values["last_order"].to_numpy()
     for dimension, header in columns.items():
@@ -495,7 +496,4 @@ def _score_table(values: pd.DataFrame, table: pd.DataFrame,
 def _text_ranks(texts: pd.Series) -> np.ndarray:
     """Each text's place in the sorted texts (equal texts share one), for sorting by text without comparing
     Python strings: Arrow sorts UTF-8 by code point, as Python compares them."""
-    codes, distinct = pd.factorize(texts.to_numpy(dtype=object))
-    rank = np.empty(len(distinct), dtype=np.int64)
-    rank[pc.sort_indices(pa.array(distinct, pa.string())).to_numpy()] = np.arange(len(distinct))
-    return rank[codes]
+    return pc.rank(pa.array(texts, pa.large_string()), sort_keys="ascending", tiebreaker="dense").to_numpy()

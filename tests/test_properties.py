@@ -40,6 +40,15 @@ def test_quantile_equal_values_share_a_score_and_better_never_scores_lower(value
 
 
 @SLOW
+@given(values=values_, bins=bins_, higher=st.booleans())
+def test_quantile_score_is_one_plus_bins_times_the_share_of_worse_values(values, bins, higher):
+    """The docstring's formula, counted value by value."""
+    better = values if higher else [-v for v in values]
+    expected = [1 + bins * sum(w < b for w in better) // len(values) for b in better]
+    assert quantile_scores(values, bins, higher_is_better=higher).tolist() == expected
+
+
+@SLOW
 @given(data=st.data(), bins=bins_, higher=st.booleans())
 def test_quantile_distinct_values_fill_the_levels_evenly(data, bins, higher):
     values = data.draw(st.lists(st.integers(-10_000, 10_000), min_size=1, max_size=60, unique=True))

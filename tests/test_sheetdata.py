@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from rfm_excel.base.excel import plain_integers
+from rfm_excel.writers.headless import splice
 from rfm_excel.writers.headless.rows import RowBlock
 
 
@@ -87,3 +89,16 @@ def test_text_in_several_arrow_chunks_and_characters_xml_cannot_hold():
     xml = bytes(RowBlock(table, ["text"], [SimpleNamespace(xf_index=0)], first_row=1).xml([3])).decode()
     assert xml == ('<row r="2"><c r="A2" s="3" t="inlineStr"><is><t>Bell &amp; Co</t></is></c></row>'
                    '<row r="3"><c r="A3" s="3" t="inlineStr"><is><t>Tab\there</t></is></c></row>')
+
+
+def test_pieces_deflated_apart_and_together_make_one_valid_zip_member():
+    """A big sheet's pieces are deflated by worker threads on their own and joined with pieces the saving
+    thread deflates: the member inflates to the pieces in order, with their CRC and size."""
+    rows = [b"".join(b'<row r="%d"><c t="n"><v>%d</v></c></row>' % (i, i * 7 % 1000) for i in range(k, k + 5000))
+            for k in range(0, 20000, 5000)]
+    pieces = [rows[0], splice._packed(lambda: rows[1]), splice._packed(lambda: rows[2]), rows[3]]
+    data, crc, size = splice._deflated(iter(pieces))
+    whole = b"".join(rows)
+    assert zlib.decompress(data, -15) == whole
+    assert (crc, size) == (zlib.crc32(whole), len(whole))
+    assert len(data) < len(whole) / 3  # deflated, not stored

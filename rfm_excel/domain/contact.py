@@ -149,8 +149,13 @@ def _outlook(scores: pd.DataFrame, plan: np.ndarray, rules: SegmentRules, settin
 
 def _outlook_reasons(text: np.ndarray, outlook: np.ndarray, scores: pd.DataFrame, settings: Settings) -> np.ndarray:
     """The reasons with what the forecast says put first, where it says something."""
-    active = np.array([f"{p:.0%}" for p in scores["P(Active)"].to_numpy(dtype=float)], dtype=object)
-    next_order = pd.Series(scores["Expected Next Order"]).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+    said = outlook != ""
+    chance = scores["P(Active)"].to_numpy(dtype=float)
+    active = np.full(len(text), "", dtype=object)
+    active[said] = [f"{p:.0%}" for p in chance[said]]
+    next_order = np.full(len(text), "", dtype=object)
+    next_order[said] = pd.Series(scores["Expected Next Order"].to_numpy()[said]).dt.strftime("%Y-%m-%d").fillna(
+        "").to_numpy(dtype=object)
     text = text.copy()
     due, slipping, not_worth = outlook == DUE, outlook == SLIPPING, outlook == NOT_WORTH
     text[due] = ("due: likely still buying (P(Active) " + active[due] + "), next order expected by "
@@ -190,21 +195,34 @@ def _days(count: np.ndarray) -> np.ndarray:
 def _reasons(segment, rules: SegmentRules, recency, frequency, plan, gap, usual, by_month, overdue,
              settings: Settings) -> np.ndarray:
     """Why each customer is in their plan, in the owner's words. Later rules below win over earlier ones."""
-    ago = "last order " + _days(recency) + " ago"
-    text = ago + ", all orders on one day"
-    once = frequency == 1
-    text[once] = "bought once, " + _days(recency[once]) + " ago"
-    regular = ~np.isnan(gap)
-    late = np.where(overdue[regular] > 0, " (" + _days(overdue[regular]) + " overdue)", "")
-    text[regular] = ago[regular] + ", usually orders every " + _days(gap[regular]) + late
-    text[by_month] = ago[by_month] + ", usually orders in " + MONTH_NAMES[usual[by_month]]
-    control = plan == CONTROL
-    share = np.array([f"{value:.0%}" for value in rules["holdout"][control]], dtype=object)
-    text[control] = "held out as control (" + share + " of " + segment[control] + ")"
     left_out = plan == LEFT_OUT
-    text[left_out] = "bought " + _days(recency[left_out]) + f" ago (within {settings.recent_purchase_days} days)"
     marked = left_out & rules["do_not_contact"].astype(bool)
-    text[marked] = segment[marked] + " is marked Do Not Contact"
+    names = ["marked", "left out", "control", "by month", "regular", "once", "one day"]
+    rule = np.select([marked, left_out, plan == CONTROL, by_month, ~np.isnan(gap), frequency == 1],
+                     range(6), 6)
+    text = np.empty(len(rule), dtype=object)
+
+    def ago(rows: np.ndarray) -> np.ndarray:
+        return "last order " + _days(recency[rows]) + " ago"
+
+    for number, name in enumerate(names):  # each customer's text made once, by the rule that wins for them
+        rows = rule == number
+        if name == "one day":
+            text[rows] = ago(rows) + ", all orders on one day"
+        elif name == "once":
+            text[rows] = "bought once, " + _days(recency[rows]) + " ago"
+        elif name == "regular":
+            late = np.where(overdue[rows] > 0, " (" + _days(overdue[rows]) + " overdue)", "")
+            text[rows] = ago(rows) + ", usually orders every " + _days(gap[rows]) + late
+        elif name == "by month":
+            text[rows] = ago(rows) + ", usually orders in " + MONTH_NAMES[usual[rows]]
+        elif name == "control":
+            share = np.array([f"{value:.0%}" for value in rules["holdout"][rows]], dtype=object)
+            text[rows] = "held out as control (" + share + " of " + segment[rows] + ")"
+        elif name == "left out":
+            text[rows] = "bought " + _days(recency[rows]) + f" ago (within {settings.recent_purchase_days} days)"
+        else:
+            text[rows] = segment[rows] + " is marked Do Not Contact"
     return text
 
 

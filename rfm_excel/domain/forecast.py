@@ -491,7 +491,7 @@ def why_no_forecast(summary: pd.DataFrame) -> str | None:
     if buyers < MIN_REPEAT_BUYERS:
         return (f"Only {buyers} customer{' has' if buyers == 1 else 's have'} bought on two different days; "
                 f"a forecast needs at least {MIN_REPEAT_BUYERS}.")
-    values = summary.loc[repeat, "monetary_value"]
+    values = summary["monetary_value"].to_numpy()[repeat.to_numpy()]
     if values.max() - values.min() <= 1e-9 * values.max():
         return "Every repeat purchase has the same value, so there is no spread in order values to forecast from."
     return None
@@ -629,11 +629,17 @@ def _maximise(negative_log_likelihood, start: list[float], bounds: np.ndarray) -
 
 
 def _purchase_arrays(frequency, recency, T):
-    return (np.asarray(frequency, dtype=float), np.asarray(recency, dtype=float), np.asarray(T, dtype=float))
+    return _floats(frequency), _floats(recency), _floats(T)
 
 
 def _value_arrays(frequency, monetary_value):
-    return np.asarray(frequency, dtype=float), np.asarray(monetary_value, dtype=float)
+    return _floats(frequency), _floats(monetary_value)
+
+
+def _floats(values) -> np.ndarray:
+    """Values as a float array (a Series by its own method: numpy's probing of a Series looks its attribute
+    names up in a text index, which hashes millions of customer IDs)."""
+    return values.to_numpy(dtype=float) if isinstance(values, pd.Series) else np.asarray(values, dtype=float)
 
 
 def _day_number(day) -> int:

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from ..base.orders import customer_keys, id_text
+from ..base.orders import id_text, matching_keys
 
 HISTORY_COLUMNS = ["As-of Date", "Run Date", "Filter", "Customer ID", "R", "F", "M", "Segment"]
 NEW = "New"
@@ -31,7 +32,7 @@ _CELL = re.compile(r"^([1-9])([1-9])([1-9]) (.+)$")
 def snapshot(scores: pd.DataFrame, as_of: dt.date, run_date: dt.date, filtered: str = "") -> pd.DataFrame:
     """This run's rows for the Score History; ``filtered`` names the filter of the orders scored ("" for none)."""
     return pd.DataFrame({"As-of Date": pd.Timestamp(as_of), "Run Date": pd.Timestamp(run_date), "Filter": filtered,
-                         "Customer ID": scores["Customer ID"].astype(str).to_numpy(),
+                         "Customer ID": scores["Customer ID"].astype(str).array,
                          "R": scores["R"].to_numpy(), "F": scores["F"].to_numpy(), "M": scores["M"].to_numpy(),
                          "Segment": scores["Segment"].to_numpy()})
 
@@ -70,10 +71,11 @@ def to_sheet(history: pd.DataFrame) -> pd.DataFrame:
     snapshots = history[["As-of Date", "Filter"]].drop_duplicates().sort_values(["As-of Date", "Filter"])
     newest_first = [history[(history["As-of Date"] == d) & (history["Filter"] == f)]
                     for d, f in snapshots.itertuples(index=False)][::-1]
-    keys = [customer_keys(one["Customer ID"]) for one in newest_first]
-    codes, distinct = pd.factorize(np.concatenate(keys) if keys else np.array([], dtype=object))
-    ids = np.full(len(distinct), None, dtype=object)
-    named = np.zeros(len(distinct), dtype=bool)
+    keys = pa.concat_arrays([_keys(one["Customer ID"]) for one in newest_first] or [pa.array([], pa.string())]
+                            ).dictionary_encode()
+    codes, customers = keys.indices.fill_null(-1).to_numpy(), len(keys.dictionary)
+    ids = np.full(customers, None, dtype=object)
+    named = np.zeros(customers, dtype=bool)
     columns = {}
     start = 0
     for one in newest_first:
@@ -82,7 +84,7 @@ def to_sheet(history: pd.DataFrame) -> pd.DataFrame:
         first_time = ~named[at]  # the latest spelling of an ID wins
         ids[at[first_time]] = one["Customer ID"].to_numpy()[first_time]
         named[at] = True
-        cells = np.full(len(distinct), None, dtype=object)
+        cells = np.full(customers, None, dtype=object)
         cells[at] = (one["R"].astype(str) + one["F"].astype(str) + one["M"].astype(str) + " "
                      + one["Segment"].astype(str)).to_numpy(dtype=object)
         as_of, run, filtered = one["As-of Date"].iloc[0], one["Run Date"].iloc[0], one["Filter"].iloc[0]
@@ -92,6 +94,11 @@ def to_sheet(history: pd.DataFrame) -> pd.DataFrame:
     for header in reversed(columns):
         table[header] = columns[header]
     return table
+
+
+def _keys(ids: pd.Series) -> pa.Array:
+    """base/orders' matching key of each customer ID text, by Arrow (millions at once)."""
+    return matching_keys(pa.array(ids, pa.string(), from_pandas=True))
 
 
 def from_sheet(rows: list[list] | None) -> pd.DataFrame:
@@ -191,7 +198,7 @@ def movement(history: pd.DataFrame, segment_names: list[str], scores: pd.DataFra
                              rank_then[fell]))
     before, after, fell = before.iloc[best_first], after.iloc[best_first], fell[best_first]
     fallers = pd.DataFrame({"Customer ID": after["Customer ID"].to_numpy()})
-    current = scores.set_index(customer_keys(scores["Customer ID"])) if scores is not None else None
+    current = None if scores is None else scores.set_index(_keys(scores["Customer ID"]).to_numpy(zero_copy_only=False))
     for extra in ("Customer Name", "Email"):
         if current is not None and extra in current:
             fallers[extra] = current[extra].reindex(keys[fell]).to_numpy()
@@ -208,7 +215,7 @@ def movement(history: pd.DataFrame, segment_names: list[str], scores: pd.DataFra
 def _one(history: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """One snapshot indexed by customer key."""
     rows = history[history["As-of Date"] == pd.Timestamp(as_of)]
-    rows = rows.set_index(customer_keys(rows["Customer ID"]))
+    rows = rows.set_index(_keys(rows["Customer ID"]).to_numpy(zero_copy_only=False))
     return rows[~rows.index.duplicated()][["Customer ID", "R", "F", "M", "Segment"]]
 
 

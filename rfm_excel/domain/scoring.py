@@ -53,7 +53,12 @@ def quantile_scores(values, bins: int, higher_is_better: bool = True) -> np.ndar
     x = np.asarray(values, dtype=float)
     if not higher_is_better:
         x = -x
-    worse = np.searchsorted(np.sort(x), x, side="left")
+    order = np.argsort(x, kind="stable")
+    ordered = x[order]
+    place = np.arange(len(x))
+    place[1:][ordered[1:] == ordered[:-1]] = 0  # a value equal to the one before it: where its run began
+    worse = np.empty(len(x), dtype=np.int64)
+    worse[order] = np.maximum.accumulate(place)  # how many values sort before the first of its equals
     return (worse * bins) // len(x) + 1
 
 
@@ -66,7 +71,7 @@ def breakpoint_scores(values, breakpoints: tuple[float, ...], higher_is_better: 
     return passed + 1 if higher_is_better else len(breakpoints) + 1 - passed
 
 
-def dimension_scores(values: pd.Series, dimension: str, settings: Settings) -> np.ndarray:
+def dimension_scores(values: np.ndarray, dimension: str, settings: Settings) -> np.ndarray:
     """Internal (higher is better) scores of one dimension as the settings ask."""
     higher_is_better = dimension != "recency"
     breakpoints = getattr(settings, f"{dimension}_breakpoints")

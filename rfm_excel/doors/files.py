@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -322,9 +323,12 @@ def _write_result(book: Path, out: Path, result: core.Result, target: Path, add_
     scored_at = dt.datetime.now()
     start_here = start_here_sheet(result, scored_at, button=target.suffix.lower() == ".xlsm")
     layouts = output_sheets(result, scored_at, target.resolve())  # the notes name the file in full
-    for note in write_full_lists(layouts):
-        (tell or (lambda words: None))(note)
-    write_layouts(book, out, [start_here, *layouts], [settings_sheet()] if add_settings else [], opens_on=OPENS_ON)
+    with ThreadPoolExecutor(1) as pool:  # Arrow writes the CSVs outside Python's lock while the sheets are rendered
+        full_lists = pool.submit(write_full_lists, layouts)
+        write_layouts(book, out, [start_here, *layouts], [settings_sheet()] if add_settings else [],
+                      opens_on=OPENS_ON)
+        for note in full_lists.result():
+            (tell or (lambda words: None))(note)
 
 
 def write_full_lists(layouts: list[SheetLayout]) -> list[str]:

@@ -139,17 +139,19 @@ def duckdb_lines(raw: pa.Table, first_row: int = 2, source: str = "Orders", date
     rows = raw.num_rows
     values = _ValueRules(raw, columns, date_order, decimal, dialect or Dialect())
     source_row = pa.array(np.arange(first_row, first_row + rows, dtype=np.int64))
-    connection = duckdb.connect(config={"preserve_insertion_order": False})  # no row order to keep: less memory
-    if "order_id" in columns:
-        connection.register("line_codes", pa.table({"source_row": source_row, **values.line_codes()}))
-        connection.execute("CREATE TEMP TABLE copies AS " + COPIES.format(
-            lines="line_codes", columns=", ".join(values.line_code_names())))
-        connection.unregister("line_codes")
-    else:
-        connection.execute("CREATE TEMP TABLE copies (source_row BIGINT, copy_of BIGINT)")
+    line_codes = pa.table({"source_row": source_row, **values.line_codes()}) if "order_id" in columns else None
     table = pa.table({"source_row": source_row, **values.columns()})  # the per-line numpy arrays go here
     del raw, values.raw  # the lines are codes and numbers now
     pa.default_memory_pool().release_unused()
+    connection = duckdb.connect(config={"preserve_insertion_order": False})  # no row order to keep: less memory
+    if line_codes is not None:
+        connection.register("line_codes", line_codes)
+        connection.execute("CREATE TEMP TABLE copies AS " + COPIES.format(
+            lines="line_codes", columns=", ".join(line_codes.column_names[1:])))
+        connection.unregister("line_codes")
+        del line_codes
+    else:
+        connection.execute("CREATE TEMP TABLE copies (source_row BIGINT, copy_of BIGINT)")
     connection.register("coded_lines", table)  # read where it lies in memory, not copied
     connection.execute("CREATE TEMP VIEW raw_lines AS SELECT * FROM coded_lines LEFT JOIN copies USING (source_row)")
     connection.execute("CREATE TEMP VIEW marked AS " + MARKED.format(first_copy="copy_of", raw="raw_lines"))
@@ -309,14 +311,14 @@ class _ValueRules:
                 self.extra_texts[extra] = (self.coded[extra].spread(codes, -1), texts)
 
     def line_codes(self) -> dict[str, np.ndarray]:
-        """The codes of every raw column (the used ones coded already), by line_code_names: lines whose
+        """The codes of every raw column (the used ones coded already), as column_0, column_1...: lines whose
         codes are equal in every column are exact copies."""
         used = {self.position[n]: c.codes for n, c in self.coded.items()}
         used[self.position["customer_id"]] = self.customer_codes
         if self.order_codes is not None:
             used[self.position["order_id"]] = self.order_codes
-        return {name: used[i] if i in used else self.text_codes[i][0] if i in self.text_codes else
-                _codes(self.raw.column(i))[0] for i, name in enumerate(self.line_code_names())}
+        return {f"column_{i}": used[i] if i in used else self.text_codes[i][0] if i in self.text_codes else
+                _codes(self.raw.column(i))[0] for i in range(self.raw.num_columns)}
 
     def _coded(self, name: str) -> Coded:
         position = self.position[name]
@@ -325,9 +327,6 @@ class _ValueRules:
     def _id_column(self, name: str) -> tuple[np.ndarray, pa.Array | np.ndarray, pa.Array]:
         position = self.position[name]
         return _id_column(self.raw.column(position), self.text_codes.get(position))
-
-    def line_code_names(self) -> list[str]:
-        return [f"column_{i}" for i in range(self.raw.num_columns)]
 
     def columns(self) -> dict[str, pa.Array]:
         """The lines' columns for the engine, handed over once (the per-line arrays are dropped here): codes

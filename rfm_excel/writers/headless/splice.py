@@ -16,6 +16,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -65,16 +66,19 @@ class EditedPackage(Package):
     def set_big(self, part: str, pieces: list[bytes | Callable[[], bytes]]):
         """Replace a big part with its pieces joined, each callable piece built in a worker thread.
 
-        Arrow's string kernels work outside the GIL, so on two cores two pieces are built at
-        once, while ``save`` deflates the pieces already built.
+        Arrow's string kernels and zlib work outside the GIL, so on two cores two pieces are built
+        and deflated at once, while ``save`` joins the pieces already done.
         """
         self.changed[part] = b""  # the name is taken; the bytes come from the pieces
         self._workers = self._workers or ThreadPoolExecutor(2)
-        self.big[part] = [self._workers.submit(piece) if callable(piece) else piece for piece in pieces]
+        self.big[part] = [self._workers.submit(_packed, piece) if callable(piece) else piece for piece in pieces]
 
     def _chunks(self, part: str):
-        """The bytes of a big part, piece by piece: built pieces, bytes, or iterators of bytes."""
-        for piece in self.big[part]:
+        """The bytes of a big part, piece by piece (built and deflated pieces, bytes, or iterators of bytes), each
+        let go of once given."""
+        pieces = self.big.pop(part)[::-1]
+        while pieces:
+            piece = pieces.pop()
             if isinstance(piece, Future):
                 yield piece.result()
             elif isinstance(piece, bytes):
@@ -138,12 +142,33 @@ class EditedPackage(Package):
                 self._workers.shutdown(cancel_futures=True)
 
 
+@dataclass
+class _Packed:
+    """A piece of a part and its bytes deflated on their own: a raw deflate stream ended by a sync flush, which
+    can stand anywhere in a member's stream (as pigz joins its pieces)."""
+
+    piece: bytes
+    deflated: bytes
+
+
+def _packed(build: Callable[[], bytes]) -> _Packed:
+    piece = build()
+    packer = compressobj(1, zlib.DEFLATED, -15)
+    return _Packed(piece, packer.compress(piece) + packer.flush(zlib.Z_SYNC_FLUSH))
+
+
 def _deflated(pieces) -> tuple[bytes, int, int]:
     """The pieces joined and deflated at level 1 as a zip member holds them (raw, no zlib header),
-    their CRC and their size."""
+    their CRC and their size; pieces deflated already (_Packed) are put in as they are."""
     packer, packed, crc, size = compressobj(1, zlib.DEFLATED, -15), [], 0, 0
     for piece in pieces:
-        packed.append(packer.compress(piece))
+        if isinstance(piece, _Packed):
+            packed.append(packer.flush(zlib.Z_SYNC_FLUSH))  # what came before ends on a byte
+            packer = compressobj(1, zlib.DEFLATED, -15)  # no look back into the piece put in
+            packed.append(piece.deflated)
+            piece = piece.piece
+        else:
+            packed.append(packer.compress(piece))
         crc, size = crc32(piece, crc), size + len(piece)
     packed.append(packer.flush())
     return b"".join(packed), crc, size
