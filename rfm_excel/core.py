@@ -25,6 +25,7 @@ from .domain.history import Movement, add_snapshot, empty_history, movement, of_
 
 DIMENSIONS = ("recency", "frequency", "monetary")
 ISSUES = [*ISSUE_COLUMNS, "Amount"]  # Amount: the row's amount as used (a customer not scored: their net)
+RFM_CODES = np.array([f"{n:03d}" for n in range(1000)], dtype=object)  # one digit per score (settings.MAX_BINS)
 
 
 @dataclass
@@ -247,7 +248,7 @@ def score_customers(table: pd.DataFrame, settings: Settings, reading: Reading, h
     rf_customers, rf_monetary = segments.rf_grid(scores, settings.bins("recency"), settings.bins("frequency"),
                                                  settings.best_score == BEST_LOWEST)
     scored = np.flatnonzero(table["last_purchase"].notna().to_numpy())[order]  # table rows, as Scores has them
-    when = timing.when_due(pd.Index(keys, name="customer_id"), table["last_purchase"].to_numpy()[scored],
+    when = timing.when_due(pd.Index(keys, dtype=object, name="customer_id"), table["last_purchase"].to_numpy()[scored],
                            table["usual_gap"].to_numpy()[scored], table["usual_month"].to_numpy()[scored],
                            settings.as_of)
     return Result(
@@ -485,7 +486,7 @@ def _score_table(values: pd.DataFrame, table: pd.DataFrame,
     table["Monetary"] = table["Monetary"].round(2)
     for dimension, letter in zip(DIMENSIONS, "RFM", strict=True):
         table[letter] = shown[dimension].astype(int)
-    table["RFM Code"] = table["R"].astype(str) + table["F"].astype(str) + table["M"].astype(str)
+    table["RFM Code"] = RFM_CODES[table["R"].to_numpy() * 100 + table["F"].to_numpy() * 10 + table["M"].to_numpy()]
     table["RFM Score"] = total
     table["Segment"] = segments.assign(five_point["recency"], five_point["frequency"], five_point["monetary"],
                                        settings.segments)

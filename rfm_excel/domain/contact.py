@@ -86,7 +86,7 @@ def contact_plan(scores: pd.DataFrame, keys, timing: pd.DataFrame, settings: Set
     rules = SegmentRules(segment, settings)
     recency = scores["Recency (days)"].to_numpy()
     plan = plan_groups(segment, recency, keys, settings)
-    when = timing.reindex(keys)
+    when = timing.reindex(pd.Index(keys, dtype=object))  # as texts are in numpy: no copy into Arrow to compare
     gap, overdue = when["typical_gap"].to_numpy(), when["days_overdue"].to_numpy()
     usual = when["usual_month"].fillna(0).to_numpy(dtype=int)
     assert settings.as_of is not None  # set before scoring
@@ -102,10 +102,10 @@ def contact_plan(scores: pd.DataFrame, keys, timing: pd.DataFrame, settings: Set
     table["Plan"] = plan
     table["Contact On"] = np.where(contact, suggested.astype("datetime64[ns]"), np.datetime64("NaT"))
     table["Channel"] = np.where(contact, rules["channel"], None)  # type: ignore[call-overload]  # numpy's stubs reject None
-    table["Reason"] = _reasons(segment, rules, recency, scores["Frequency"].to_numpy(), plan, gap, usual, by_month,
-                               overdue, settings)
-    if "P(Active)" in scores:
-        table["Reason"] = _outlook_reasons(table["Reason"].to_numpy(), outlook, scores, settings)
+    reason = _reasons(segment, rules, recency, scores["Frequency"].to_numpy(), plan, gap, usual, by_month, overdue,
+                      settings)
+    table["Reason"] = _outlook_reasons(reason, outlook, scores, settings) if "P(Active)" in scores else reason
+    del reason
     table["Cost"] = np.where(contact, rules["cost"].astype(float), np.nan)
     table["Last Order"] = scores["Last Order"].to_numpy()
     table["Usual Gap (days)"] = gap
