@@ -177,7 +177,7 @@ def _head(raw: pa.Table) -> pd.DataFrame:
 
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array | np.ndarray]:
     """A column as codes (-1 for a blank: null or "") into its distinct values."""
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+    if _is_text(column.type):
         encoded = column.dictionary_encode()  # one dictionary for all chunks: each chunk's is a prefix of the last
         if encoded.num_chunks == 0:
             return np.zeros(0, dtype=np.int32), pa.array([], column.type)
@@ -192,6 +192,10 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array | np.ndarray]:
     return codes.astype(np.int64), distinct
 
 
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
 def _values(column: pa.ChunkedArray) -> np.ndarray:
     """A typed column as numpy values (NaN or NaT for nulls); a time with a zone as the time written there."""
     values = column.to_pandas()
@@ -200,33 +204,38 @@ def _values(column: pa.ChunkedArray) -> np.ndarray:
     return values.to_numpy()
 
 
-def _text_codes(raw: pa.Table, positions: list[int]) -> dict[int, tuple[np.ndarray, pa.Array | np.ndarray]]:
-    """``_codes`` of the text columns at these positions, coded on all cores (Arrow lets go of Python's lock)."""
-    texts = [i for i in positions if pa.types.is_string(raw.schema.types[i]) or pa.types.is_large_string(
-        raw.schema.types[i])]
+def _text_codes(raw: pa.Table, positions: list[int], needed: set[int],
+                ) -> dict[int, tuple[np.ndarray, pa.Array | np.ndarray | None]]:
+    """``_codes`` of the text columns at these positions, coded on all cores (Arrow lets go of Python's lock);
+    the distinct values are kept only for the columns ``needed``: the others' codes serve the exact copies."""
+    def code(i: int) -> tuple[np.ndarray, pa.Array | np.ndarray | None]:
+        codes, distinct = _codes(raw.column(i))
+        return codes, distinct if i in needed else None
+
+    texts = [i for i in positions if _is_text(raw.schema.types[i])]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return dict(zip(texts, pool.map(lambda i: _codes(raw.column(i)), texts), strict=True))
+        return dict(zip(texts, pool.map(code, texts), strict=True))
 
 
-def _coded(column: pa.ChunkedArray, text: tuple[np.ndarray, pa.Array | np.ndarray] | None) -> Coded:
+def _coded(column: pa.ChunkedArray, text: tuple[np.ndarray, pa.Array | np.ndarray | None] | None) -> Coded:
     """A column as base/orders' Coded: codes, and its distinct values as Python objects; ``text`` is its
     ``_codes`` when it is text."""
     if text is None:
         return Coded(_values(column))
     codes, distinct = text
-    assert not isinstance(distinct, np.ndarray)  # a text column's distinct values come as Arrow's
+    assert isinstance(distinct, pa.Array)  # a text column's distinct values come as Arrow's
     coded = Coded.__new__(Coded)  # what Coded(pd.Categorical) holds, without checking millions of texts again
     coded.codes, coded.typed = codes, distinct.to_numpy(zero_copy_only=False)
     return coded
 
 
-def _id_column(column: pa.ChunkedArray, text: tuple[np.ndarray, pa.Array | np.ndarray] | None,
+def _id_column(column: pa.ChunkedArray, text: tuple[np.ndarray, pa.Array | np.ndarray | None] | None,
                ) -> tuple[np.ndarray, pa.Array | np.ndarray, pa.Array]:
     """An ID column as codes (int32, -1 for a blank) into its distinct values, those values as read (to show
     them), and base/orders' id_text of each (Arrow text, null for none); ``text`` as ``_coded`` takes it."""
     if text is not None:
         codes, dictionary = text
-        assert not isinstance(dictionary, np.ndarray)  # a text column's distinct values come as Arrow's
+        assert isinstance(dictionary, pa.Array)  # a text column's distinct values come as Arrow's
         return codes, dictionary, id_texts(dictionary)
     coded = Coded(_values(column))
     return coded.codes.astype(np.int32), coded.typed, pa.array(distinct_id_texts(coded), pa.string())
@@ -263,7 +272,7 @@ class _ValueRules:
         self.raw, self.columns_used = raw, columns
         self.position = {name: raw.column_names.index(header) for name, header in columns.items()}
         every = range(raw.num_columns) if "order_id" in columns else self.position.values()  # see line_codes
-        self.text_codes = _text_codes(raw, list(every))
+        self.text_codes = _text_codes(raw, list(every), set(self.position.values()))
         self.coded = {name: self._coded(name) for name in
                       ("order_date", "amount", "quantity", "price", *EXTRAS) if name in columns}
         customer, self.customer_shown, customer_text = self._id_column("customer_id")
