@@ -7,6 +7,8 @@ SCORES, SEGMENTS, DATA_ISSUES = "Scores", "Segments", "Data Issues"
 CONTACT_PLAN, MOVEMENT = "Contact Plan", "Movement"
 CAMPAIGN_RESULTS, SCORE_HISTORY = "Campaign Results", "Score History"
 FORECAST, PRODUCTS = "Forecast", "Products"
+CUSTOMER_PROFILE, PROSPECT_SCORES = "Customer Profile", "Prospect Scores"
+CUSTOMERS, PROSPECTS = "Customers", "Prospects"  # the owner's own tables: read, never written
 
 
 def find(names, wanted: str) -> str | None:

@@ -166,6 +166,20 @@ NORMALISE = {"email": _email, "google_email": _google_email, "tiktok_email": _ti
              "no_spaces": _no_spaces, "trimmed": lambda text: text.strip() or None}
 
 
+def with_names(contacts: pd.DataFrame) -> pd.DataFrame:
+    """The contacts with every field of FIELDS (None where unknown), a first and last name taken from the first
+    and last word of a whole name where the two are not given apart."""
+    table = contacts.reindex(columns=list(FIELDS)).astype(object)
+    table = table.where(table.notna(), None)
+    if "name" in contacts:
+        words = [str(name).split() if name is not None else [] for name in contacts["name"].to_numpy(dtype=object)]
+        for field, pick in (("first_name", 0), ("last_name", -1)):
+            given = table[field].to_numpy(dtype=object)
+            table[field] = [g if g is not None else (w[pick] if len(w) > 1 else None) for g, w in
+                            zip(given, words, strict=True)]
+    return table
+
+
 def normalised(contacts: pd.DataFrame, platform: Platform, default_country: str | None) -> pd.DataFrame:
     """Each contact's fields as ``platform`` wants them before hashing (None where blank or unusable).
 

@@ -16,6 +16,7 @@ from ..core import Result
 from ..domain.campaign import CampaignResults
 from ..domain.contact import CONTACT, CONTROL, LEFT_OUT
 from ..domain.forecast import MODIFIED_NAME, Forecast
+from ..domain import profiles
 from ..domain.products import Offers
 
 SUMMARY_PHRASES = {  # issue Action -> how the summary counts it
@@ -349,3 +350,79 @@ def start_here_links(result: Result) -> list[tuple[str, str]]:
         f"{left_out:,} of {result.rows_read:,} order rows left out, and why"
     return [("Segments", "what each group means, what it is worth and what to offer it"),
             ("Contact Plan", "whom to contact, when, how and why"), ("Data Issues", issues)]
+
+
+# ---------------------------------------------------------------- Customer Profile and Prospect Scores
+
+
+def _best_names(settings) -> str:
+    return " and ".join([", ".join(settings.best_segments[:-1]), settings.best_segments[-1]]) \
+        if len(settings.best_segments) > 1 else settings.best_segments[0]
+
+
+def check_words(found: profiles.Profile) -> str:
+    """The check's figures in a sentence, or why there is none."""
+    names = " and ".join(found.attributes)
+    if not found.attributes:
+        return ("The orders and the customers table have no column describing customers (such as Country, Channel or "
+                "Industry), so there is no profile and prospects are not scored; add one, or name it in Settings "
+                "(Profile columns).")
+    if found.check is None:
+        return (f"Too few best customers ({found.best:,} of {found.customers:,}) to check whether {names} tell them "
+                "apart, so prospects are not scored.")
+    figures = (f"Does it work? Predicting from {names} alone which customers are best, each checked on customers "
+               f"left out of the fit ({found.check.folds}-fold cross-validation): AUC {found.check.auc:.2f} (0.5 is "
+               f"chance, 1 is perfect); the tenth scored highest hold {found.check.lift:.1f} times the average share "
+               "of best customers (top-decile lift).")
+    if found.trusted:
+        return figures + " Good enough to rank prospects by, though not to be sure of any one."
+    return figures + (f" That is no better than chance (AUC below {profiles.CHANCE_BELOW}): do not trust scores from "
+                      f"these attributes, and prospects are not scored.")
+
+
+def profile_notes(found: profiles.Profile, settings) -> list[str]:
+    """The lines on top of Customer Profile."""
+    share = found.best / found.customers if found.customers else 0.0
+    return [f"Your best customers ({_best_names(settings)}: {found.best:,} of {found.customers:,} customers, "
+            f"{share:.0%}) compared with all. An index of 150 means a value is 1.5 times as common among your best "
+            "customers as among all of them; 100 is average, 50 half as common.",
+            f"Index is smoothed towards 100 for values held by few customers (as if {profiles.M_ESTIMATE} average "
+            f"customers were added to each); Few marks values held by fewer than {settings.profile_min_customers} "
+            f"customers (Settings: Profile: at least), and values of fewer than {profiles.POOL_BELOW} customers are "
+            f"pooled as {profiles.OTHER}. Each customer counts with their latest value.",
+            check_words(found)]
+
+
+def prospect_notes(found: profiles.Profile, settings, count: int) -> list[str]:
+    """The lines on top of Prospect Scores."""
+    if not found.trusted:
+        return [f"{counted(count, 'prospect')} from the Prospects sheet, not scored.", check_words(found)]
+    share = found.best / found.customers
+    return [f"{counted(count, 'prospect')} from the Prospects sheet, highest score first, scored by how much they "
+            f"look like your best customers ({_best_names(settings)}) in {' and '.join(found.attributes)}.",
+            f"Score: the chance, in %, that a customer with these values is among the best (naive Bayes); among your "
+            f"customers it is {share:.0%}. Tier A: at least {profiles.TIER_A / 100:g} times that; B: at least that; "
+            "C: less.",
+            "Reasons: the values that weigh most, with their index on Customer Profile; a value never seen among your "
+            "customers counts for nothing.", check_words(found)]
+
+
+def reasons_text(reasons: pd.DataFrame, rows) -> list[str | None]:
+    """Per prospect row, its reasons in words: "Country NL: index 210; Channel Referral: index 180"."""
+    said = reasons.assign(text=reasons["Attribute"] + " " + reasons["Value"] + ": index "
+                          + reasons["Index"].round().astype(int).astype(str)).groupby("prospect")["text"] \
+        .agg("; ".join)
+    return [said.get(row) for row in rows]
+
+
+def audience_notes(sizes: list[tuple[str, str, int, int | None]]) -> list[str]:
+    """The audiences run note: each file's size against its platform's published minimum, and the privacy
+    sentence. ``sizes``: (file name, platform title, rows, minimum)."""
+    lines = []
+    for name, title, rows, minimum in sizes:
+        against = "" if minimum is None else \
+            f" ({title} asks for at least {minimum:,}{'' if rows >= minimum else ': too few to use yet'})"
+        lines.append(f"{name}: {counted(rows, 'customer')}{against}")
+    lines.append("Hashing is pseudonymisation, not anonymisation: these files are still personal data. Upload them "
+                 "only where your customers have agreed to it, and delete them once uploaded.")
+    return lines
