@@ -473,7 +473,7 @@ def profile_sheet(result: Result) -> SheetLayout | None:
         return None
     table = found.table[["Attribute", "Value", "Customers", "Best Customers", "Share of Best", "Share of All",
                          "Index"]].copy()
-    table["Few"] = np.where(found.table["Few"].astype(bool), "few customers", None)
+    table["Note"] = np.where(found.table["Few"].astype(bool), "few customers", None)
     kinds = {"Customers": "int", "Best Customers": "int", "Share of Best": "percent", "Share of All": "percent",
              "Index": "int"}
     columns = _columns(table, kinds, result.currency_symbol)
@@ -501,8 +501,6 @@ def prospects_sheet(result: Result) -> SheetLayout | None:
         table["Tier"] = found.scores["Tier"].to_numpy()
         table["Reasons"] = reasons_text(found.reasons, given.index)
         table = table.iloc[np.argsort(-found.scores["Score"].to_numpy(), kind="stable")].reset_index(drop=True)
-    else:
-        table["Score"], table["Tier"], table["Reasons"] = None, None, None
     kinds = {"Score": "int", "Tier": "code"}
     columns = _columns(table, kinds, result.currency_symbol)
     lines, top = _place(["Prospect scores", *prospect_notes(found, result.settings, len(given))], table, columns)

@@ -396,9 +396,9 @@ def profile_notes(found: profiles.Profile, settings) -> list[str]:
 def prospect_notes(found: profiles.Profile, settings, count: int) -> list[str]:
     """The lines on top of Prospect Scores."""
     if not found.trusted:
-        return [f"{counted(count, 'prospect')} from the Prospects sheet, not scored.", check_words(found)]
+        return [f"{counted(count, 'prospect')}, not scored.", check_words(found)]
     share = found.best / found.customers
-    return [f"{counted(count, 'prospect')} from the Prospects sheet, highest score first, scored by how much they "
+    return [f"{counted(count, 'prospect')}, highest score first, scored by how much they "
             f"look like your best customers ({_best_names(settings)}) in {' and '.join(found.attributes)}.",
             f"Score: the chance, in %, that a customer with these values is among the best (naive Bayes); among your "
             f"customers it is {share:.0%}. Tier A: at least {profiles.TIER_A / 100:g} times that; B: at least that; "
