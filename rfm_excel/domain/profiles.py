@@ -249,7 +249,7 @@ def evidence(attributes: pd.DataFrame, fitted: Weights) -> pd.DataFrame:
         other, seen = table.get(OTHER, 0.0), fitted.seen.get(label, set())
 
         def weight(value, by_value=by_value, other=other, seen=seen) -> float:
-            if value is None:
+            if not isinstance(value, str):  # a blank
                 return 0.0
             key = value.casefold()
             return by_value[key] if key in by_value else other if key in seen else 0.0
@@ -364,7 +364,8 @@ def score_prospects(prospects: pd.DataFrame, attributes: pd.DataFrame, fitted: W
                     table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each prospect's Score (100 x the naive Bayes chance of being a best customer, rounded), Index (that
     chance over the share of best customers, x 100) and Tier (A from TIER_A, B from TIER_B, else C); and
-    their reasons: up to REASONS values with a weight, heaviest first, with the value's profile index.
+    their reasons: up to REASONS values with a weight, heaviest first, each spelled as among the customers, with
+    its profile index (Other's for a value pooled there).
 
     ``prospects``' attribute columns are ``attributes`` (same labels as the customers'; None where blank).
     """
@@ -375,15 +376,16 @@ def score_prospects(prospects: pd.DataFrame, attributes: pd.DataFrame, fitted: W
     scores = pd.DataFrame({"Score": np.round(100 * probability).astype(int), "Index": np.round(index, 1),
                            "Tier": np.where(index >= TIER_A, "A", np.where(index >= TIER_B, "B", "C"))},
                           index=prospects.index)
-    indexes = {(row.Attribute, row.Value.casefold()): row.Index for row in table.itertuples(index=False)}
+    shown = {(row.Attribute, row.Value.casefold()): (row.Value, row.Index) for row in table.itertuples(index=False)}
     records = []
     for label in woe.columns:
         for row, value, weight in zip(prospects.index, attributes[label].to_numpy(dtype=object),
                                       woe[label].to_numpy(), strict=True):
-            if value is None or weight == 0.0:
+            if not isinstance(value, str) or weight == 0.0:
                 continue
-            shown = indexes.get((label, value.casefold()), indexes.get((label, OTHER.casefold())))
-            records.append((row, label, value, weight, shown))
+            spelled, index = shown.get((label, value.casefold()), (value, shown.get((label, OTHER.casefold()),
+                                                                                    (None, np.nan))[1]))
+            records.append((row, label, spelled, weight, index))
     reasons = pd.DataFrame(records, columns=["prospect", "Attribute", "Value", "Weight", "Index"])
     reasons = reasons.sort_values(["prospect", "Weight"], ascending=[True, False], kind="stable") \
         .groupby("prospect", sort=False).head(REASONS).reset_index(drop=True)
