@@ -69,7 +69,8 @@ def test_google_customer_match():
     assert table.iloc[0].to_dict() == {"Email": sha("john.smith@example.com"), "Phone": sha("+447700900123"),
                                        "First Name": sha("john"), "Last Name": sha("smith-jones"),
                                        "Country": "GB", "Zip": "SW1A 1AA"}  # Country and Zip in clear
-    assert table.iloc[1]["Email"] == sha("joe@gmail.com")  # the dots of a Gmail address go
+    assert table.iloc[1]["Email"] == sha("j.o.e@gmail.com")  # a Gmail address keeps its dots, as Customer Match
+    # asks (its rule to drop them is for enhanced conversions, not for customer lists)
     assert table.iloc[1]["Phone"] == sha("+33612345678")
     assert table.iloc[2]["Phone"] == sha("+442079460018")
 

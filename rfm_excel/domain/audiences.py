@@ -63,7 +63,7 @@ PLATFORMS = {
         Column("ln", "last_name", "letters"), Column("zip", "zip", "meta_zip"), Column("ct", "city", "letters"),
         Column("st", "state", "letters"), Column("country", "country", "country_lower")), 100, value=True),
     "google": Platform("google", "Google", (
-        Column("Email", "email", "google_email"), Column("Phone", "phone", "e164"),
+        Column("Email", "email", "email"), Column("Phone", "phone", "e164"),
         Column("First Name", "first_name", "no_spaces"), Column("Last Name", "last_name", "no_spaces"),
         Column("Country", "country", "country", CLEAR), Column("Zip", "zip", "trimmed", CLEAR)), None),
     "linkedin": Platform("linkedin", "LinkedIn", (
@@ -127,15 +127,6 @@ def _email(text: str) -> str | None:
     return email if at and user and domain and "@" not in domain and " " not in email else None
 
 
-def _google_email(text: str) -> str | None:
-    """As ``_email``, with the dots before @gmail.com and @googlemail.com removed (Google's rule)."""
-    email = _email(text)
-    if email is None:
-        return None
-    user, _, domain = email.partition("@")
-    return f"{user.replace('.', '')}@{domain}" if domain in ("gmail.com", "googlemail.com") else email
-
-
 def _tiktok_email(text: str) -> str | None:
     """As ``_email``, with a + and what follows it up to @ removed (TikTok's rule)."""
     email = _email(text)
@@ -162,7 +153,7 @@ def _meta_zip(text: str, country: str | None) -> str | None:
     return (code[:5] if country == "US" else code) or None
 
 
-NORMALISE = {"email": _email, "google_email": _google_email, "tiktok_email": _tiktok_email, "letters": _letters,
+NORMALISE = {"email": _email, "tiktok_email": _tiktok_email, "letters": _letters,
              "no_spaces": _no_spaces, "trimmed": lambda text: text.strip() or None}
 
 

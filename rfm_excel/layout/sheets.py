@@ -473,7 +473,8 @@ def profile_sheet(result: Result) -> SheetLayout | None:
         return None
     table = found.table[["Attribute", "Value", "Customers", "Best Customers", "Share of Best", "Share of All",
                          "Index"]].copy()
-    table["Note"] = np.where(found.table["Few"].astype(bool), "few customers", None)
+    if found.table["Few"].astype(bool).any():
+        table["Note"] = np.where(found.table["Few"].astype(bool), "few customers", None)
     kinds = {"Customers": "int", "Best Customers": "int", "Share of Best": "percent", "Share of All": "percent",
              "Index": "int"}
     columns = _columns(table, kinds, result.currency_symbol)

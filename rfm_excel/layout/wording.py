@@ -387,9 +387,9 @@ def profile_notes(found: profiles.Profile, settings) -> list[str]:
             f"{share:.0%}) compared with all. An index of 150 means a value is 1.5 times as common among your best "
             "customers as among all of them; 100 is average, 50 half as common.",
             f"Index is smoothed towards 100 for values held by few customers (as if {profiles.M_ESTIMATE} average "
-            f"customers were added to each); Few marks values held by fewer than {settings.profile_min_customers} "
-            f"customers (Settings: Profile: at least), and values of fewer than {profiles.POOL_BELOW} customers are "
-            f"pooled as {profiles.OTHER}. Each customer counts with their latest value.",
+            f"customers were added to each); values held by fewer than {settings.profile_min_customers} customers are "
+            f"marked few customers (Settings: Profile: at least), and values of fewer than {profiles.POOL_BELOW} "
+            f"customers are pooled as {profiles.OTHER}. Each customer counts with their latest value.",
             check_words(found)]
 
 
