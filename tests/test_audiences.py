@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from rfm_excel.base.settings import Settings
-from rfm_excel.doors.cli import main
 from rfm_excel.domain import audiences
+from rfm_excel.doors.cli import main
 from rfm_excel.writers.headless.template import build_template
 
 

@@ -252,7 +252,7 @@ def evidence(attributes: pd.DataFrame, fitted: Weights) -> pd.DataFrame:
             if not isinstance(value, str):  # a blank
                 return 0.0
             key = value.casefold()
-            return by_value[key] if key in by_value else other if key in seen else 0.0
+            return by_value.get(key, other if key in seen else 0.0)
         columns[label] = np.array([weight(v) for v in attributes[label].to_numpy(dtype=object)], dtype=float)
     return pd.DataFrame(columns, index=attributes.index)
 
@@ -376,16 +376,18 @@ def score_prospects(prospects: pd.DataFrame, attributes: pd.DataFrame, fitted: W
     scores = pd.DataFrame({"Score": np.round(100 * probability).astype(int), "Index": np.round(index, 1),
                            "Tier": np.where(index >= TIER_A, "A", np.where(index >= TIER_B, "B", "C"))},
                           index=prospects.index)
-    shown = {(row.Attribute, row.Value.casefold()): (row.Value, row.Index) for row in table.itertuples(index=False)}
+    shown = {(str(attribute), str(value).casefold()): (str(value), float(value_index)) for attribute, value, value_index
+             in zip(table["Attribute"], table["Value"], table["Index"], strict=True)}
+    other_index = {attribute: value_index for (attribute, value), (_, value_index) in shown.items()
+                   if value == OTHER.casefold()}
     records = []
     for label in woe.columns:
         for row, value, weight in zip(prospects.index, attributes[label].to_numpy(dtype=object),
                                       woe[label].to_numpy(), strict=True):
             if not isinstance(value, str) or weight == 0.0:
                 continue
-            spelled, index = shown.get((label, value.casefold()), (value, shown.get((label, OTHER.casefold()),
-                                                                                    (None, np.nan))[1]))
-            records.append((row, label, spelled, weight, index))
+            spelled, value_index = shown.get((label, value.casefold()), (value, other_index.get(label, np.nan)))
+            records.append((row, label, spelled, weight, value_index))
     reasons = pd.DataFrame(records, columns=["prospect", "Attribute", "Value", "Weight", "Index"])
     reasons = reasons.sort_values(["prospect", "Weight"], ascending=[True, False], kind="stable") \
         .groupby("prospect", sort=False).head(REASONS).reset_index(drop=True)

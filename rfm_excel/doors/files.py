@@ -158,8 +158,9 @@ def _score(lines: OrderLines, as_of: dt.date | None,
     count = lines.table.num_rows
     if count <= ORDERS_ROWS:
         orders = lines.table.to_pandas() if lines.typed else text_frame(lines.table)
+        side = side or {}
         result = core.score(orders, Settings(), as_of, first_row=2, sheet=lines.source, dialect=lines.dialect,
-                            **(side or {}))
+                            customers=side.get("customers"), prospects=side.get("prospects"))
         result.origin = core.Origin(lines.source, lines.read_as, count)
         return result, orders
     engine = duckdb_lines(lines.take_table(), source=lines.source, dialect=lines.dialect)  # only it holds the lines
@@ -201,7 +202,7 @@ def _read_and_score(path: Path, as_of: dt.date | None, orders_sheet: str | None,
     tables = {"customers": contents.customers, "prospects": contents.prospects, **(side or {})}
     result = core.score(contents.orders, settings, as_of, first_row=contents.first_row, sheet=contents.orders_sheet,
                         read_issues=contents.issues, history=from_sheet(contents.history_rows),
-                        dialect=contents.dialect, **tables)
+                        dialect=contents.dialect, customers=tables["customers"], prospects=tables["prospects"])
     return contents, result
 
 

@@ -473,8 +473,9 @@ def profile_sheet(result: Result) -> SheetLayout | None:
         return None
     table = found.table[["Attribute", "Value", "Customers", "Best Customers", "Share of Best", "Share of All",
                          "Index"]].copy()
-    if found.table["Few"].astype(bool).any():
-        table["Note"] = np.where(found.table["Few"].astype(bool), "few customers", None)
+    few = found.table["Few"].to_numpy(dtype=bool)
+    if few.any():
+        table["Note"] = ["few customers" if marked else None for marked in few]
     kinds = {"Customers": "int", "Best Customers": "int", "Share of Best": "percent", "Share of All": "percent",
              "Index": "int"}
     columns = _columns(table, kinds, result.currency_symbol)

@@ -13,10 +13,10 @@ import pyarrow.compute as pc
 
 from ..base.settings import BEST_LOWEST, DEFAULT_SEGMENTS, UNMATCHED_SEGMENT, SegmentRule
 from ..core import Result
+from ..domain import profiles
 from ..domain.campaign import CampaignResults
 from ..domain.contact import CONTACT, CONTROL, LEFT_OUT
 from ..domain.forecast import MODIFIED_NAME, Forecast
-from ..domain import profiles
 from ..domain.products import Offers
 
 SUMMARY_PHRASES = {  # issue Action -> how the summary counts it

@@ -316,5 +316,6 @@ def read_side_book(path: Path, name: str) -> pd.DataFrame:
     check_sheet_size(path, sheet)
     table = table_block(_rows(_sheet(book, sheet), sheet))
     if table is None:
-        raise RfmError(f"The sheet {sheet!r} of {path.name} is empty; put a header row and the {name.lower()} under it.")
+        raise RfmError(f"The sheet {sheet!r} of {path.name} is empty; put a header row and the {name.lower()} "
+                       "under it.")
     return table
