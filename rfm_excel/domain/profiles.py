@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from ..base.orders import header_key, id_text
 
@@ -110,23 +109,29 @@ def contact_headers(headers) -> dict[str, str]:
 
 
 def texts(values) -> np.ndarray:
-    """Each value as a text (12.0 is "12"), spaces inside collapsed; a blank is None."""
-    distinct = pd.unique(pd.Series(values, dtype=object))
-    shown = {}
-    for value in distinct:
-        text = id_text(value)
-        shown[value] = " ".join(text.split()) if text else None
-    return np.array([shown[v] for v in values], dtype=object) if len(values) else np.array([], dtype=object)
+    """Each value as a text (12.0 is "12"), spaces inside collapsed; a blank is None. Each distinct value is
+    looked at once."""
+    codes, distinct = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    shown = np.array([" ".join(text.split()) if (text := id_text(v)) else None for v in distinct] + [None],
+                     dtype=object)
+    return shown[codes]  # the sentinel -1 picks the None at the end
 
 
 def latest_values(keys: np.ndarray, dates: np.ndarray, columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Per customer key, the latest non-blank value of each column (lines in any order, dated)."""
+    """Per customer key, the latest non-blank value of each column (lines in any order, dated; the later line
+    on equal dates)."""
     order = np.argsort(dates, kind="stable")
-    table = pd.DataFrame(index=pd.Index(pd.unique(keys), name="customer_id"))
+    key_codes, distinct_keys = pd.factorize(keys[order])
+    table = pd.DataFrame(index=pd.Index(distinct_keys, name="customer_id"))
     for name, values in columns.items():
-        frame = pd.DataFrame({"key": keys[order], "value": texts(values[order])}).dropna()
-        table[name] = frame.groupby("key", sort=False)["value"].last()
-    return table.astype(object).where(table.notna(), None)
+        shown = texts(values[order])
+        known = np.flatnonzero(pd.notna(shown))
+        owners = key_codes[known][::-1]
+        found, first = np.unique(owners, return_index=True)  # the first from the end is the latest
+        latest = np.full(len(distinct_keys), None, dtype=object)
+        latest[found] = shown[known[::-1][first]]
+        table[name] = latest
+    return table
 
 
 # ---------------------------------------------------------------- the profile
@@ -246,14 +251,10 @@ def evidence(attributes: pd.DataFrame, fitted: Weights) -> pd.DataFrame:
             columns[label] = np.zeros(len(attributes))
             continue
         by_value = {value.casefold(): weight for value, weight in table.items() if value != OTHER}
-        other, seen = table.get(OTHER, 0.0), fitted.seen.get(label, set())
-
-        def weight(value, by_value=by_value, other=other, seen=seen) -> float:
-            if not isinstance(value, str):  # a blank
-                return 0.0
-            key = value.casefold()
-            return by_value.get(key, other if key in seen else 0.0)
-        columns[label] = np.array([weight(v) for v in attributes[label].to_numpy(dtype=object)], dtype=float)
+        folded = pd.Series(attributes[label].to_numpy(dtype=object), dtype=object).str.casefold()  # blank: NaN
+        own = folded.map(by_value).to_numpy(dtype=float)
+        seen = folded.isin(fitted.seen.get(label, set())).to_numpy()
+        columns[label] = np.where(~np.isnan(own), own, np.where(seen, table.get(OTHER, 0.0), 0.0))
     return pd.DataFrame(columns, index=attributes.index)
 
 
@@ -288,7 +289,7 @@ def auc(scores: np.ndarray, best: np.ndarray) -> float:
     """
     best = np.asarray(best, dtype=bool)
     positives, negatives = int(best.sum()), int((~best).sum())
-    ranks = rankdata(scores)
+    ranks = pd.Series(scores).rank(method="average").to_numpy()
     return float((ranks[best].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
