@@ -144,8 +144,9 @@ def _pooled(values: pd.Series) -> pd.Series:
     if known.empty:
         return values
     folded = known.str.casefold()
-    spelling = known.groupby(folded).agg(lambda s: s.value_counts().index[0])
-    named = folded.map(spelling)
+    pairs = pd.DataFrame({"folded": folded.to_numpy(dtype=object), "spelled": known.to_numpy(dtype=object)})
+    commonest = pairs.value_counts().reset_index().drop_duplicates("folded")  # counts, highest first
+    named = folded.map(dict(zip(commonest["folded"], commonest["spelled"], strict=True)))
     counts = named.value_counts()
     keep = set(counts.index[counts >= POOL_BELOW][:MOST_VALUES])
     return values.where(values.isna(), named.where(named.isin(keep), OTHER))
@@ -234,11 +235,12 @@ def weights(attributes: pd.DataFrame, best: np.ndarray) -> Weights:
         if not known.any():
             continue
         seen[label] = set(attributes[label].dropna().str.casefold())
-        counts = pd.crosstab(values[known].to_numpy(), best[known]).reindex(columns=[True, False], fill_value=0)
-        k = len(counts)
-        b, r = counts[True], counts[False]
+        codes, named = pd.factorize(values[known].to_numpy(dtype=object))
+        b = np.bincount(codes[best[known]], minlength=len(named))
+        r = np.bincount(codes[~best[known]], minlength=len(named))
+        k = len(named)
         woe = np.log((b + 1) / (b.sum() + k)) - np.log((r + 1) / (r.sum() + k))
-        found[label] = {str(v): float(w) for v, w in woe.items()}
+        found[label] = {str(v): float(w) for v, w in zip(named, woe, strict=True)}
     return Weights(prior, found, seen, top / count if count else 0.0)
 
 
