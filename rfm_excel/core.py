@@ -322,11 +322,6 @@ def _profile(known: tuple[pd.DataFrame, dict[str, str]], result: Result, table: 
              prospects: pd.DataFrame | None) -> tuple[profiles.Profile | None, pd.DataFrame | None]:
     """The Customer Profile (and the prospects scored by it) and each Scores row's contact fields."""
     info, labels = known
-    names = [rule.name for rule in settings.segments]
-    strange = [name for name in settings.best_segments if name not in names]
-    if strange:
-        raise RfmError(f"Settings name {', '.join(strange)} among the best customers' segments, but the segment table "
-                       f"has no such segment (it has: {', '.join(names)}); fix 'Best customers are (segments)'.")
     keys = table.index.to_numpy()[table["last_purchase"].notna().to_numpy()]
     scored = _score_keys(result, table, keys)
     rows = info.reindex(scored)
@@ -337,7 +332,7 @@ def _profile(known: tuple[pd.DataFrame, dict[str, str]], result: Result, table: 
                                  for field in contact_fields}, index=result.scores.index)
     if not labels and prospects is None:
         return None, contacts
-    best = result.scores["Segment"].isin(settings.best_segments).to_numpy()
+    best = result.scores["Segment"].isin(best_segments(settings)).to_numpy()
     attributes = pd.DataFrame({label: rows[label].to_numpy(dtype=object) for label in labels},
                               index=result.scores.index)
     prospect_attributes = None
@@ -349,6 +344,14 @@ def _profile(known: tuple[pd.DataFrame, dict[str, str]], result: Result, table: 
                 if header is not None else None
     return profiles.customer_profile(attributes, best, labels, settings.profile_min_customers, prospects,
                                      prospect_attributes), contacts
+
+
+def best_segments(settings: Settings) -> list[str]:
+    """The segments of Settings' *Best customers are* that the segment table has (a table of the owner's own
+    names may have none of the default Champions and Loyal: then nobody is a best customer, and the sheets
+    say why)."""
+    names = {rule.name for rule in settings.segments}
+    return [name for name in settings.best_segments if name in names]
 
 
 def _score_keys(result: Result, table: pd.DataFrame, keys: np.ndarray) -> np.ndarray:

@@ -224,7 +224,11 @@ def test_a_customers_table_gives_attributes_and_wins_over_the_orders():
     assert contacts.loc["C0001", "country"] == orders.loc[orders["Customer ID"] == "C0001", "Country"].iloc[0]
 
 
-def test_best_segments_must_be_segments():
-    orders, _ = _shop(planted=True, customers=60)
-    with pytest.raises(rfm_excel.RfmError, match="'Best customers are"):
-        rfm_excel.score(orders, replace(SETTINGS, best_segments=("Champs",)), as_of=AS_OF)
+def test_best_segments_not_in_the_segment_table_are_said_not_fatal():
+    orders, prospects = _shop(planted=True, customers=60)
+    result = rfm_excel.score(orders, replace(SETTINGS, best_segments=("Champs",)), as_of=AS_OF, prospects=prospects)
+    assert result.profile.best == 0 and result.profile.check is None and result.profile.scores is None
+    said = _said(profile_sheet(result))
+    assert "Settings name Champs among the best customers' segments (Best customers are), but the segment table " \
+        "has no such segment" in said
+    assert "Too few best customers (0 of 60)" in said

@@ -19,7 +19,7 @@ import pandas as pd
 from .. import __version__
 from ..base.errors import RfmError
 from ..base.settings import DEFAULT_SEGMENTS, Settings
-from ..core import Result
+from ..core import Result, best_segments
 from ..layout.wording import audience_notes, counted, plan_summary, summary
 from ..writers.headless.template import build_template
 from .failures import unexpected
@@ -236,7 +236,8 @@ def _export(args) -> None:
 def _audiences(args) -> None:
     result, written = write_audiences(args.book, args.out, args.platform, args.as_of, args.orders_sheet,
                                       args.customers, args.prospects)
-    print(f"Audiences as of {result.as_of:%Y-%m-%d}, best customers: {', '.join(result.settings.best_segments)}.")
+    print(f"Audiences as of {result.as_of:%Y-%m-%d}, best customers: "
+          f"{', '.join(best_segments(result.settings)) or 'none (no segment of Best customers are is in the table)'}.")
     for line in audience_notes([(str(path), platform.title, rows, platform.minimum if path.stem.endswith("seed")
                                  else None) for path, platform, rows in written]):
         print(line)

@@ -257,7 +257,7 @@ def write_audiences(path: str | Path, folder: str | Path, names: str = "all", as
     if result.settings.default_country and country is None:
         raise RfmError(f"Settings: Default country (phones) is {result.settings.default_country!r}, which is not a "
                        "country name or code; write e.g. GB or United Kingdom.")
-    best = result.scores["Segment"].isin(result.settings.best_segments).to_numpy()
+    best = result.scores["Segment"].isin(core.best_segments(result.settings)).to_numpy()
     value_column = "Predicted Value" if "Predicted Value" in result.scores else "Monetary"
     values = pd.Series(result.scores[value_column].to_numpy(dtype=float), index=result.scores.index)
     written = []

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base.settings import BEST_LOWEST, DEFAULT_SEGMENTS, UNMATCHED_SEGMENT, SegmentRule
-from ..core import Result
+from ..core import Result, best_segments
 from ..domain import profiles
 from ..domain.campaign import CampaignResults
 from ..domain.contact import CONTACT, CONTROL, LEFT_OUT
@@ -356,8 +356,18 @@ def start_here_links(result: Result) -> list[tuple[str, str]]:
 
 
 def _best_names(settings) -> str:
-    return " and ".join([", ".join(settings.best_segments[:-1]), settings.best_segments[-1]]) \
-        if len(settings.best_segments) > 1 else settings.best_segments[0]
+    """The best customers' segments in words: "Champions and Loyal"."""
+    names = best_segments(settings) or list(settings.best_segments)
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0] if names else "none"
+
+
+def _unknown_segments(settings) -> list[str]:
+    """A sentence when Settings' best segments are not in the segment table."""
+    unknown = [name for name in settings.best_segments if name not in best_segments(settings)]
+    if not unknown:
+        return []
+    return [f"Settings name {', '.join(unknown)} among the best customers' segments (Best customers are), but the "
+            f"segment table has no such segment; name the segments whose customers are your best."]
 
 
 def check_words(found: profiles.Profile) -> str:
@@ -390,13 +400,13 @@ def profile_notes(found: profiles.Profile, settings) -> list[str]:
             f"customers were added to each); values held by fewer than {settings.profile_min_customers} customers are "
             f"marked few customers (Settings: Profile: at least), and values of fewer than {profiles.POOL_BELOW} "
             f"customers are pooled as {profiles.OTHER}. Each customer counts with their latest value.",
-            check_words(found)]
+            *_unknown_segments(settings), check_words(found)]
 
 
 def prospect_notes(found: profiles.Profile, settings, count: int) -> list[str]:
     """The lines on top of Prospect Scores."""
     if not found.trusted:
-        return [f"{counted(count, 'prospect')}, not scored.", check_words(found)]
+        return [f"{counted(count, 'prospect')}, not scored.", *_unknown_segments(settings), check_words(found)]
     share = found.best / found.customers
     return [f"{counted(count, 'prospect')}, highest score first, scored by how much they "
             f"look like your best customers ({_best_names(settings)}) in {' and '.join(found.attributes)}.",
