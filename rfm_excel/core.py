@@ -325,11 +325,10 @@ def _profile(known: tuple[pd.DataFrame, dict[str, str]], result: Result, table: 
     keys = table.index.to_numpy()[table["last_purchase"].notna().to_numpy()]
     scored = _score_keys(result, table, keys)
     rows = info.reindex(scored)
-    contact_fields = [f for f in profiles.CONTACTS if f in rows]
     contacts = None
-    if any(f in rows for f in ("email", "phone", "first_name", "last_name", "name")):
-        contacts = pd.DataFrame({field: rows[field].to_numpy(dtype=object) if field in rows else None
-                                 for field in contact_fields}, index=result.scores.index)
+    if any(field in rows for field in ("email", "phone", "first_name", "last_name", "name")):
+        contacts = pd.DataFrame({field: rows[field].to_numpy(dtype=object) for field in profiles.CONTACTS
+                                 if field in rows}, index=result.scores.index)
     if not labels and prospects is None:
         return None, contacts
     best = result.scores["Segment"].isin(best_segments(settings)).to_numpy()
