@@ -160,3 +160,10 @@ def test_the_audiences_command_writes_every_platform(tmp_path, capsys):
         seed = list(csv.DictReader(handle))
     assert 0 < len(seed) < 40 and all(float(row["value"]) > 0 for row in seed)
     assert f"{Path(tmp_path / 'ads' / 'meta seed.csv')}: {len(seed)} customers (Meta asks for at least 100" in out
+
+
+def test_without_contact_data_nothing_is_written(tmp_path, capsys):
+    book = build_template(tmp_path / "shop.xlsx", orders=_orders())
+    assert main(["audiences", str(book), "--out", str(tmp_path / "ads")]) == 1
+    assert "No customer has an e-mail, phone or name to match on" in capsys.readouterr().err
+    assert not (tmp_path / "ads").exists()

@@ -71,11 +71,13 @@ def _common_options(command: argparse.ArgumentParser, output: str, as_of: str) -
     command.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
 
 
-def _side_options(command: argparse.ArgumentParser) -> None:
-    """--customers and --prospects: the owner's tables beside the orders."""
+def _side_options(command: argparse.ArgumentParser, prospects: bool = True) -> None:
+    """--customers and (with ``prospects``) --prospects: the owner's tables beside the orders."""
     command.add_argument("--customers", type=Path, metavar="FILE",
                          help="a CSV file or workbook of your customers (Customer ID, attributes such as Country or "
                               "Channel, contact columns); a workbook's own Customers sheet otherwise")
+    if not prospects:
+        return
     command.add_argument("--prospects", type=Path, metavar="FILE",
                          help="a CSV file or workbook of prospects to score against your best customers; a "
                               "workbook's own Prospects sheet otherwise")
@@ -144,7 +146,7 @@ def _parser() -> argparse.ArgumentParser:
                            help="any of meta, google, linkedin, tiktok, microsoft, separated by commas (default: all)")
     audiences.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="score as on this date")
     audiences.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
-    _side_options(audiences)
+    _side_options(audiences, prospects=False)
 
     commands.add_parser("excel-setup", **described,
                         help="set up this Windows or Mac computer for the Score customers button",
@@ -235,7 +237,7 @@ def _export(args) -> None:
 
 def _audiences(args) -> None:
     result, written = write_audiences(args.book, args.out, args.platform, args.as_of, args.orders_sheet,
-                                      args.customers, args.prospects)
+                                      args.customers)
     print(f"Audiences as of {result.as_of:%Y-%m-%d}, best customers: "
           f"{', '.join(best_segments(result.settings)) or 'none (no segment of Best customers are is in the table)'}.")
     for line in audience_notes([(str(path), platform.title, rows, platform.minimum if path.stem.endswith("seed")

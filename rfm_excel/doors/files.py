@@ -232,19 +232,18 @@ def export_plan(path: str | Path, output: str | Path | None = None, as_of: dt.da
 
 
 def write_audiences(path: str | Path, folder: str | Path, names: str = "all", as_of: dt.date | None = None,
-                    orders_sheet: str | None = None, customers: Path | None = None,
-                    prospects: Path | None = None) -> tuple[core.Result, list[tuple[Path, audiences.Platform, int]]]:
+                    orders_sheet: str | None = None,
+                    customers: Path | None = None) -> tuple[core.Result, list[tuple[Path, audiences.Platform, int]]]:
     """Write each platform's look-alike seed (the best customers) and suppression list (every customer with
-    contact data) into ``folder`` as "<platform> seed.csv" and "<platform> suppression.csv", replacing earlier
-    ones. The workbook (or CSV file, or folder) is scored as ``score_file`` would, and nothing is written into
+    contact data) into ``folder`` (made if need be) as "<platform> seed.csv" and "<platform> suppression.csv",
+    replacing earlier ones; ``customers`` a CSV file or workbook of customers, as for ``score_file``. The workbook (or CSV file, or folder) is scored as ``score_file`` would, and nothing is written into
     it. Returns the result and each file with its platform and number of customers."""
     path, folder = Path(path), Path(folder)
     chosen = audiences.platforms(names)
     _check_source(path)
     if folder.exists() and not folder.is_dir():
         raise RfmError(f"{folder} is a file; give a folder for the audience files with --out.")
-    folder.mkdir(exist_ok=True)
-    side = side_tables(customers, prospects)
+    side = side_tables(customers, None)
     if path.is_dir() or path.suffix.lower() in (*CSV_SUFFIXES, ".parquet"):
         result = _score(_order_lines(path, folder / "orders"), as_of, side)[0]
     else:
@@ -260,6 +259,7 @@ def write_audiences(path: str | Path, folder: str | Path, names: str = "all", as
     best = result.scores["Segment"].isin(core.best_segments(result.settings)).to_numpy()
     value_column = "Predicted Value" if "Predicted Value" in result.scores else "Monetary"
     values = pd.Series(result.scores[value_column].to_numpy(dtype=float), index=result.scores.index)
+    folder.mkdir(exist_ok=True)
     written = []
     for platform in chosen:
         for kind, rows in (("seed", contacts[best]), ("suppression", contacts)):
