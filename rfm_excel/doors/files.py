@@ -236,8 +236,9 @@ def write_audiences(path: str | Path, folder: str | Path, names: str = "all", as
                     customers: Path | None = None) -> tuple[core.Result, list[tuple[Path, audiences.Platform, int]]]:
     """Write each platform's look-alike seed (the best customers) and suppression list (every customer with
     contact data) into ``folder`` (made if need be) as "<platform> seed.csv" and "<platform> suppression.csv",
-    replacing earlier ones; ``customers`` a CSV file or workbook of customers, as for ``score_file``. The workbook (or CSV file, or folder) is scored as ``score_file`` would, and nothing is written into
-    it. Returns the result and each file with its platform and number of customers."""
+    replacing earlier ones; ``customers`` is a CSV file or workbook of customers, as for ``score_file``. The
+    workbook (or CSV file, or folder) is scored as ``score_file`` would, and nothing is written into it.
+    Returns the result and each file with its platform and number of customers."""
     path, folder = Path(path), Path(folder)
     chosen = audiences.platforms(names)
     _check_source(path)
