@@ -477,7 +477,7 @@ def profile_sheet(result: Result) -> SheetLayout | None:
     if few.any():
         table["Note"] = ["few customers" if marked else None for marked in few]
     kinds = {"Customers": "int", "Best Customers": "int", "Share of Best": "percent", "Share of All": "percent",
-             "Index": "int"}
+             "Index": "int", "Note": "code"}
     columns = _columns(table, kinds, result.currency_symbol)
     lines, top = _place(["Customer profile", *profile_notes(found, result.settings)], table, columns)
     block = Table(top, table, columns)
