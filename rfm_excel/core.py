@@ -211,10 +211,12 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
 
 
 def score_lines(lines, settings: Settings | None = None, as_of: dt.date | None = None,
-                history: pd.DataFrame | None = None, run_date: dt.date | None = None) -> Result:
+                history: pd.DataFrame | None = None, run_date: dt.date | None = None,
+                customers: pd.DataFrame | None = None, prospects: pd.DataFrame | None = None) -> Result:
     """Score order lines an engine holds (readers/engine.EngineLines): the per-customer table is made by
     the relational query where the lines are, and only it comes back to be scored; the engine is closed
-    once it has answered."""
+    once it has answered. ``customers`` and ``prospects`` as for ``score``; the attributes come from the
+    customers table alone, the lines staying where they are."""
     settings = (settings or Settings()).with_as_of(as_of)
     count, latest = lines.latest()
     if not count:
@@ -242,6 +244,8 @@ def score_lines(lines, settings: Settings | None = None, as_of: dt.date | None =
                       pd.Timestamp(used["first"]).date(), pd.Timestamp(used["last"]).date(), len(late),
                       currency=lines.currency)
     result = score_customers(table, settings, reading, history, run_date, at_campaign)
+    result.profile, result.contacts = _profile(_customer_info(None, None, 2, customers, settings), result, table,
+                                               settings, prospects)
     result.unused_columns = tuple(lines.columns[c] for c in ("product", "product_name") if c in lines.columns) + \
         tuple(events.event_columns(list(lines.headers)).values())
     return result
@@ -288,19 +292,21 @@ def score_customers(table: pd.DataFrame, settings: Settings, reading: Reading, h
         first_date=reading.first_date, last_date=reading.last_date)
 
 
-def _customer_info(raw: pd.DataFrame, lines: pd.DataFrame, first_row: int, given: pd.DataFrame | None,
+def _customer_info(raw: pd.DataFrame | None, lines: pd.DataFrame | None, first_row: int, given: pd.DataFrame | None,
                    settings: Settings) -> tuple[pd.DataFrame, dict[str, str]]:
     """Per customer key: each attribute (by its label) and contact field (profiles.CONTACTS), the latest
-    non-blank value on the order lines, overridden by the customers table's where it has one; and the
-    attribute labels with their headers."""
-    headers = [h for h in raw.columns if h not in set(map_columns(list(raw.columns), settings.chosen_columns())
-                                                      .values())]
-    labels = profiles.attribute_headers(headers, settings.profile_columns, settings.profile_ignore)
-    contacts = profiles.contact_headers(raw.columns)
-    wanted = {**labels, **contacts}
-    rows = lines["source_row"].to_numpy() - first_row
-    known = profiles.latest_values(lines["customer_id"].to_numpy(), lines["order_date"].to_numpy(),
-                                   {name: raw[header].to_numpy(dtype=object)[rows] for name, header in wanted.items()})
+    non-blank value on the order lines (where they are in memory), overridden by the customers table's where
+    it has one; and the attribute labels with their headers."""
+    known, labels = pd.DataFrame(index=pd.Index([], dtype=object, name="customer_id")), {}
+    if raw is not None and lines is not None:
+        headers = [h for h in raw.columns if h not in set(map_columns(list(raw.columns), settings.chosen_columns())
+                                                          .values())]
+        labels = profiles.attribute_headers(headers, settings.profile_columns, settings.profile_ignore)
+        wanted = {**labels, **profiles.contact_headers(raw.columns)}
+        rows = lines["source_row"].to_numpy() - first_row
+        known = profiles.latest_values(lines["customer_id"].to_numpy(), lines["order_date"].to_numpy(),
+                                       {name: raw[header].to_numpy(dtype=object)[rows]
+                                        for name, header in wanted.items()})
     if given is None or given.empty:
         return known, labels
     id_header = map_columns(list(given.columns)).get("customer_id")
@@ -314,8 +320,8 @@ def _customer_info(raw: pd.DataFrame, lines: pd.DataFrame, first_row: int, given
                           for name, header in {**own, **profiles.contact_headers(others)}.items()}, index=keys)
     sheet = sheet[pd.notna(sheet.index)]
     sheet = sheet[~sheet.index.duplicated(keep="last")]
-    combined = sheet.combine_first(known.reindex(columns=known.columns.union(sheet.columns)))
-    return combined.reindex(known.index).astype(object).where(lambda t: t.notna(), None), {**labels, **own}
+    combined = sheet if known.empty else sheet.combine_first(known.reindex(columns=known.columns.union(sheet.columns)))
+    return combined.astype(object).where(lambda t: t.notna(), None), {**labels, **own}
 
 
 def _profile(known: tuple[pd.DataFrame, dict[str, str]], result: Result, table: pd.DataFrame, settings: Settings,

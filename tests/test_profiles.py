@@ -9,13 +9,16 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import rfm_excel
+from rfm_excel import core
 from rfm_excel.base.settings import Settings
 from rfm_excel.domain import profiles
 from rfm_excel.layout.sheets import profile_sheet, prospects_sheet
 from rfm_excel.layout.wording import reasons_text
+from rfm_excel.readers.engine import duckdb_lines
 
 # 20 customers, 5 of them best. Country: NL 5 customers (3 best), FR 15 (2 best).
 # Channel: Referral 5 (2 best), Web 10 (2 best), Shop 5 (1 best).
@@ -232,3 +235,15 @@ def test_best_segments_not_in_the_segment_table_are_said_not_fatal():
     assert "Settings name Champs among the best customers' segments (Best customers are), but the segment table " \
         "has no such segment" in said
     assert "Too few best customers (0 of 60)" in said
+
+
+def test_an_engine_takes_its_attributes_from_the_customers_table():
+    orders, prospects = _shop(planted=True)
+    people = orders.groupby("Customer ID", as_index=False)[["Country", "Channel"]].last()
+    lines = orders.drop(columns=["Country", "Channel"]).astype(str)
+    in_memory = rfm_excel.score(lines, SETTINGS, as_of=AS_OF, customers=people, prospects=prospects)
+    engine = core.score_lines(duckdb_lines(pa.Table.from_pandas(lines, preserve_index=False)), SETTINGS, AS_OF,
+                              customers=people, prospects=prospects)
+    pd.testing.assert_frame_equal(engine.profile.table, in_memory.profile.table)
+    pd.testing.assert_frame_equal(engine.profile.scores, in_memory.profile.scores)
+    assert engine.profile.check == in_memory.profile.check and engine.profile.trusted

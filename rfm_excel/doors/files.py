@@ -155,17 +155,17 @@ def _score(lines: OrderLines, as_of: dt.date | None,
            side: dict[str, pd.DataFrame] | None = None) -> tuple[core.Result, pd.DataFrame | None]:
     """Score order lines read from files, and the orders as the cleaning had them when they fit on a sheet
     (None when they do not: then they never become a pandas frame, an engine cleans and sums them)."""
-    count = lines.table.num_rows
+    count, side = lines.table.num_rows, side or {}
     if count <= ORDERS_ROWS:
         orders = lines.table.to_pandas() if lines.typed else text_frame(lines.table)
-        side = side or {}
         result = core.score(orders, Settings(), as_of, first_row=2, sheet=lines.source, dialect=lines.dialect,
                             customers=side.get("customers"), prospects=side.get("prospects"))
         result.origin = core.Origin(lines.source, lines.read_as, count)
         return result, orders
     engine = duckdb_lines(lines.take_table(), source=lines.source, dialect=lines.dialect)  # only it holds the lines
     try:
-        result = core.score_lines(engine, Settings(), as_of)
+        result = core.score_lines(engine, Settings(), as_of, customers=side.get("customers"),
+                                  prospects=side.get("prospects"))
     finally:
         engine.close()
     result.origin = core.Origin(lines.source, lines.read_as, count, in_workbook=False)
