@@ -8,14 +8,17 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import rfm_excel
 from rfm_excel import core
 from rfm_excel.base.settings import Settings
 from rfm_excel.domain import profiles
+from rfm_excel.doors.cli import main
 from rfm_excel.layout.sheets import profile_sheet, prospects_sheet
 from rfm_excel.layout.wording import reasons_text
 from rfm_excel.readers.engine import duckdb_lines
@@ -247,3 +250,18 @@ def test_an_engine_takes_its_attributes_from_the_customers_table():
     pd.testing.assert_frame_equal(engine.profile.table, in_memory.profile.table)
     pd.testing.assert_frame_equal(engine.profile.scores, in_memory.profile.scores)
     assert engine.profile.check == in_memory.profile.check and engine.profile.trusted
+
+
+def test_parquet_orders_with_a_customers_file_get_a_profile(tmp_path):
+    orders, _ = _shop(planted=True, customers=200)
+    lines = orders.drop(columns=["Country", "Channel"]).assign(**{"Order Date": pd.to_datetime(orders["Order Date"])})
+    (tmp_path / "orders").mkdir()
+    pq.write_table(pa.Table.from_pandas(lines, preserve_index=False), tmp_path / "orders" / "part-1.parquet")
+    orders.groupby("Customer ID", as_index=False)[["Country", "Channel"]].last().to_csv(tmp_path / "people.csv",
+                                                                                         index=False)
+    assert main(["score", "--source", f"parquet:{tmp_path}/orders/*.parquet", "--output", str(tmp_path / "out.xlsx"),
+                 "--customers", str(tmp_path / "people.csv")]) == 0
+    book = openpyxl.load_workbook(tmp_path / "out.xlsx", read_only=True)
+    assert book.sheetnames[-1] == "Customer Profile"
+    values = [row[1] for row in book["Customer Profile"].iter_rows(values_only=True) if row and len(row) > 1]
+    assert {"NL", "Referral", "Web"} <= set(values)

@@ -186,7 +186,8 @@ def _score(args) -> None:
     notes: list[str] = []
     if args.source is not None:
         result, path = score_source(args.source, args.output, args.as_of, args.engine, progress=status,
-                                    force=args.force, tell=notes.append)
+                                    force=args.force, tell=notes.append, customers=args.customers,
+                                    prospects=args.prospects)
     else:
         result, path = score_file(args.book, args.output, args.as_of, args.orders_sheet, progress=status,
                                   force=args.force, tell=notes.append, customers=args.customers,

@@ -78,7 +78,8 @@ def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.dat
 
 
 def score_source(source: str, output: str | Path, as_of: dt.date | None = None, engine: str = "duckdb",
-                 progress=None, force: bool = False, tell=None) -> tuple[core.Result, Path]:
+                 progress=None, force: bool = False, tell=None, customers: Path | None = None,
+                 prospects: Path | None = None) -> tuple[core.Result, Path]:
     """Score the orders of an engine source ("parquet:PATTERN", e.g. "parquet:orders/*.parquet") into a new
     workbook ``output``: read by DuckDB in this process, or by Spark (``engine`` "spark") where Spark's own
     configuration points it, a cluster or this machine."""
@@ -90,12 +91,14 @@ def score_source(source: str, output: str | Path, as_of: dt.date | None = None, 
         raise RfmError(f"The engine {engine!r} is not one the tool runs on; give duckdb or spark.")
     target = Path(output)
     _check_target(target, ".xlsx", target, force)
+    side = side_tables(customers, prospects)
     step = progress or (lambda words: None)
     step(f"Reading and scoring {pattern}")
     if engine == "spark":
         lines = spark_lines(pattern)
         try:
-            result = core.score_lines(lines, Settings(), as_of)
+            result = core.score_lines(lines, Settings(), as_of, customers=side.get("customers"),
+                                      prospects=side.get("prospects"))
         finally:
             lines.close()
         result.origin = core.Origin(pattern, "Parquet, read by Spark", lines.rows_read, in_workbook=False)
@@ -103,7 +106,7 @@ def score_source(source: str, output: str | Path, as_of: dt.date | None = None, 
         return result, target
     table, files = parquet_table(pattern)
     name = f"{len(files)} Parquet files, {files[0]} to {files[-1]}" if len(files) > 1 else files[0]
-    return _score_new_book(OrderLines(pattern, table, name, typed=True), target, as_of, step, tell), target
+    return _score_new_book(OrderLines(pattern, table, name, typed=True), target, as_of, step, tell, side), target
 
 
 @dataclass
