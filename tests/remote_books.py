@@ -38,8 +38,9 @@ def _json_cell(value):
     return value
 
 
-def book(sheets: dict[str, list[list]], name: str = "shop.xlsm") -> xw.Book:
-    """A Book with ``sheets`` (name -> rows of cell values from A1), in that order."""
+def book(sheets: dict[str, list[list]], name: str = "shop.xlsm", names: dict[str, str] | None = None) -> xw.Book:
+    """A Book with ``sheets`` (name -> rows of cell values from A1), in that order, and workbook-level defined
+    ``names`` (name -> what it refers to, "='Sheet'!$A$1")."""
     entries = []
     for sheet, rows in sheets.items():
         width = max((len(row) for row in rows), default=0)
@@ -47,7 +48,10 @@ def book(sheets: dict[str, list[list]], name: str = "shop.xlsm") -> xw.Book:
         entries.append({"name": sheet, "values": values or [[]], "pictures": [], "shapes": [], "charts": [],
                         "tables": [], "notes": [], "pivot_tables": [], "visibility": "Visible",
                         "show_gridlines": True, "print_area": None})
-    return xw.Book(json={"version": xw.__version__, "client": "Office.js", "names": [], "sheets": entries,
+    defined = [{"name": key, "refers_to": target, "book_scope": True, "scope_sheet_name": None,
+                "scope_sheet_index": None, "sheet_index": None, "address": None}
+               for key, target in (names or {}).items()]
+    return xw.Book(json={"version": xw.__version__, "client": "Office.js", "names": defined, "sheets": entries,
                          "book": {"name": name, "active_sheet_index": 0, "selection": "A1"}})
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import xlsxwriter
 
 from ...base.settings import Settings
-from ...base.sheet_names import ORDERS
+from ...base.sheet_names import ORDERS, SETTINGS, START_HERE, place
 from ...layout.template import orders_sheet, settings_sheet, start_here_sheet
 from .render import Styles, write_layout
 from .splice import put_rows
@@ -46,13 +46,10 @@ def build_template(path: str | Path, orders: pd.DataFrame | None = None, setting
         book.add_vba_project(io.BytesIO(vba_project([f"Sheet{n + 1}" for n in range(len(book.worksheets()))])),
                              is_stream=True)
     book.close()
-    if rows is not None:
-        headings = path.with_name(f".~rfm-{path.name}")
-        path.replace(headings)
-        try:
-            put_rows(headings, path, {ORDERS: rows})
-        finally:
-            headings.unlink(missing_ok=True)
+    # The tool's sheets are marked as its own; an Orders sheet only when it holds what the tool copied in (an
+    # empty one is for the owner's orders).
+    _marked(path, [START_HERE, SETTINGS, *([ORDERS] if orders is not None else [])],
+            {ORDERS: rows} if rows is not None else {})
     return path
 
 
@@ -62,4 +59,15 @@ def settings_book(path: Path) -> Path:
                                           "strings_to_urls": False})
     write_layout(book, Styles(book), settings_sheet(), rows_apart=False)
     book.close()
+    _marked(path, [SETTINGS], {})
     return path
+
+
+def _marked(path: Path, sheets: list[str], rows: dict) -> None:
+    """Mark ``sheets`` of the workbook XlsxWriter just wrote at ``path`` as the tool's, and put ``rows`` in."""
+    headings = path.with_name(f".~rfm-{path.name}")
+    path.replace(headings)
+    try:
+        put_rows(headings, path, rows, place([], {}).marks(sheets))
+    finally:
+        headings.unlink(missing_ok=True)
