@@ -21,10 +21,10 @@ from xlwings import arg, func, script
 
 from ..base.errors import RfmError
 from ..layout.wording import run_note, summary
+from ..writers.live import find_sheet
 from . import functions as desktop
 from .button import TITLE, score_book
 from .failures import unexpected
-from ..writers.live import find_sheet
 
 LARGEST_ORDERS = 300_000  # order rows a Lite run handles within Pyodide's 2 GB (benchmarks/lite_memory.py)
 HELP = {"customer_id": desktop.CUSTOMER_HELP, "orders": desktop.ORDERS_HELP,
