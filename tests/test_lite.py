@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -223,3 +224,83 @@ def test_a_problem_is_a_sentence_in_the_cell(lite):
     assert "Customer ID" in answer and "Traceback" not in answer
     assert call(lite, "RFM_SCORE", [["C001"]], [["Customer ID", "Order Date", "Amount"], ["C001", 45000, 5]],
                 None, None, [["five"]])[0][0].startswith("levels must be a whole number")
+
+
+# ================================================================== the workbook that carries the code
+
+WE = {"we": "http://schemas.microsoft.com/office/webextensions/webextension/2010/11",
+      "wetp": "http://schemas.microsoft.com/office/webextensions/taskpanes/2010/11",
+      "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+      "ct": "http://schemas.openxmlformats.org/package/2006/content-types"}
+
+
+def lite_parts(path: Path) -> dict:
+    """What xlwings Lite finds in a workbook: the add-in the task pane shows, whether it opens with the
+    workbook, and the add-in's settings (each property's value read as JSON), by following the package's
+    relationships from the root as Office does."""
+    from lxml import etree
+
+    package = zipfile.ZipFile(path)
+    root_rels = etree.fromstring(package.read("_rels/.rels"))
+    (target,) = root_rels.xpath("rel:Relationship[@Type='http://schemas.microsoft.com/office/2011/relationships/"
+                                "webextensiontaskpanes']/@Target", namespaces=WE)
+    panes = etree.fromstring(package.read(target))
+    (pane,) = panes.xpath("wetp:taskpane", namespaces=WE)
+    folder = target.rsplit("/", 1)[0]
+    pane_rels = etree.fromstring(package.read(f"{folder}/_rels/taskpanes.xml.rels"))
+    (extension_part,) = pane_rels.xpath("rel:Relationship/@Target", namespaces=WE)
+    extension = etree.fromstring(package.read(f"{folder}/{extension_part}"))
+    (reference,) = extension.xpath("we:reference", namespaces=WE)
+    types = etree.fromstring(package.read("[Content_Types].xml"))
+    return {"addin": (reference.get("id").upper(), reference.get("storeType")), "opens": pane.get("visibility"),
+            "dock": pane.get("dockstate"),
+            "settings": {p.get("name"): json.loads(p.get("value"))
+                         for p in extension.xpath("we:properties/we:property", namespaces=WE)},
+            "types": {o.get("PartName"): o.get("ContentType") for o in types.xpath("ct:Override", namespaces=WE)}}
+
+
+def test_the_editor_files_shipped_are_the_packages():
+    from rfm_excel.writers.headless.webextension import MAIN_PY, requirements
+
+    assert MAIN.read_text(encoding="utf-8") == MAIN_PY
+    assert MAIN.with_name("requirements.txt").read_text(encoding="utf-8") == requirements() == (
+        "xlwings==0.37.8  # required by xlwings Lite\nrfm-excel\n")
+
+
+def test_template_lite_carries_main_py_and_requirements_as_xlwings_lite_stores_them(tmp_path, capsys):
+    from rfm_excel.doors.cli import main
+
+    path = tmp_path / "shop.xlsx"
+    assert main(["template", "--lite", str(path)]) == 0
+    assert "xlwings Lite" in capsys.readouterr().out
+    found = lite_parts(path)
+    assert found["addin"] == ("WA200008175", "OMEX")  # xlwings Lite in the add-in store
+    assert (found["opens"], found["dock"]) == ("1", "right")
+    assert found["settings"] == {"main.py": MAIN.read_text(encoding="utf-8"),
+                                 "requirements.txt": "xlwings==0.37.8  # required by xlwings Lite\nrfm-excel\n"}
+    assert found["types"]["/xl/webextensions/webextension1.xml"] == "application/vnd.ms-office.webextension+xml"
+    assert found["types"]["/xl/webextensions/taskpanes.xml"] == "application/vnd.ms-office.webextensiontaskpanes+xml"
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    assert book.sheet_names == ["Start Here", "Orders", "Settings"]
+    steps = [row[0] for row in book.get_sheet_by_name("Start Here").to_python() if row and row[0]]
+    assert steps[3].startswith("3.  In the xlwings Lite pane on the right (Home > xlwings Lite)")
+    plain = build_template(tmp_path / "plain.xlsx")
+    for sheet in ("xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"):  # Orders and Settings as in the template
+        assert zipfile.ZipFile(path).read(sheet) == zipfile.ZipFile(plain).read(sheet)
+    again = tmp_path / "again.xlsx"
+    assert main(["template", "--lite", str(again)]) == 0
+    assert again.read_bytes() == path.read_bytes()  # the same file every time
+
+
+def test_template_lite_with_the_wheel_url_and_what_it_refuses(tmp_path, capsys):
+    from rfm_excel.doors.cli import main
+
+    url = "https://raw.githubusercontent.com/shop/rfm/main/rfm_excel-0.1.0-py3-none-any.whl"
+    path = tmp_path / "shop.xlsx"
+    assert main(["template", "--lite", "--wheel-url", url, str(path)]) == 0
+    assert lite_parts(path)["settings"]["requirements.txt"] == f"xlwings==0.37.8  # required by xlwings Lite\n{url}\n"
+    assert main(["template", "--lite", str(tmp_path / "shop.xlsm")]) != 0
+    assert "A workbook for xlwings Lite needs no macros: name it shop.xlsx." in capsys.readouterr().err
+    assert main(["template", "--wheel-url", url, str(tmp_path / "other.xlsx")]) != 0
+    assert "--wheel-url goes with --lite" in capsys.readouterr().err
+    assert not (tmp_path / "other.xlsx").exists() and not (tmp_path / "shop.xlsm").exists()
