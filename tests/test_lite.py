@@ -149,16 +149,6 @@ def test_an_unexpected_error_is_one_sentence(lite, monkeypatch, tmp_path, helper
     assert "Traceback" not in message
 
 
-def test_orders_beyond_what_lite_holds_get_one_sentence(lite, monkeypatch, helpers):
-    lite_door = sys.modules["rfm_excel.doors.lite"]
-    monkeypatch.setattr(lite_door, "LARGEST_ORDERS", 10)  # the hand-made orders have 19 rows under the header
-    actions = run_script(lite, {"Orders": [ORDER_HEADER, *map(list, helpers.hand_orders)]})
-    message = next(a for a in actions if a["func"] == "alert")["args"][0]
-    assert message == ("The Orders sheet has 20 rows, more than xlwings Lite can score inside Excel (up to 10); "
-                       "score this workbook with the command line, rfm-excel score (docs/excel.md).")
-    assert not [a for a in actions if a["func"] == "addSheet"]
-
-
 # ================================================================== the =RFM_* functions
 
 

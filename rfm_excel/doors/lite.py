@@ -21,12 +21,10 @@ from xlwings import arg, func, script
 
 from ..base.errors import RfmError
 from ..layout.wording import run_note, summary
-from ..writers.live import find_sheet
 from . import functions as desktop
 from .button import TITLE, score_book
 from .failures import unexpected
 
-LARGEST_ORDERS = 300_000  # order rows a Lite run handles within Pyodide's 2 GB (benchmarks/lite_memory.py)
 HELP = {"customer_id": desktop.CUSTOMER_HELP, "orders": desktop.ORDERS_HELP,
         "as_of": desktop.AS_OF_HELP + " A date cell, DATE(2024,6,30) or \"2024-06-30\".",
         "window_months": desktop.WINDOW_HELP, "levels": desktop.LEVELS_HELP, "horizon_days": desktop.HORIZON_HELP,
@@ -39,11 +37,6 @@ TABLES = {"orders", "settings"}  # the arguments that are ranges of many cells
 def score_customers(book: xw.Book) -> None:
     """Score the customers of the open workbook: the same sheets as the command line writes."""
     try:
-        rows = _orders_rows(book)
-        if rows > LARGEST_ORDERS:
-            raise RfmError(f"The Orders sheet has {rows:,} rows, more than xlwings Lite can score inside Excel "
-                           f"(up to {LARGEST_ORDERS:,}); score this workbook with the command line, "
-                           "rfm-excel score (docs/excel.md).")
         result = score_book(book, status=print)
     except RfmError as error:
         book.app.alert(str(error), title=TITLE, mode="critical")
@@ -55,12 +48,6 @@ def score_customers(book: xw.Book) -> None:
     print(summary(result))
     for line in run_note(result, dt.datetime.now()):
         print(line)
-
-
-def _orders_rows(book: xw.Book) -> int:
-    """The rows of the Orders sheet, from what Lite sent (no cell is read for it)."""
-    sheet = find_sheet(book, "Orders")
-    return 0 if sheet is None else sheet.used_range.last_cell.row
 
 
 def _for_lite(function):
