@@ -10,12 +10,13 @@ xlwings Lite's editor holds (rfm_excel.writers.headless.webextension).
 
 from pathlib import Path
 
-from rfm_excel.writers.headless.template import MACRO_TEMPLATE_NAME, TEMPLATE_NAME, build_template
+from rfm_excel.writers.headless.template import LITE_TEMPLATE_NAME, MACRO_TEMPLATE_NAME, TEMPLATE_NAME, build_template
 from rfm_excel.writers.headless.webextension import MAIN_PY, requirements
 
 folder = Path(__file__).resolve().parents[1] / "workbook_templates"
 for name in (TEMPLATE_NAME, MACRO_TEMPLATE_NAME):
     print(f"Wrote {build_template(folder / name)}")
+print(f"Wrote {build_template(folder / LITE_TEMPLATE_NAME, lite='rfm-excel')}")
 for name, text in (("main.py", MAIN_PY), ("requirements.txt", requirements())):  # xlwings Lite's editor tabs
     (folder / "lite" / name).write_text(text, encoding="utf-8", newline="\n")
     print(f"Wrote {folder / 'lite' / name}")

@@ -282,6 +282,14 @@ def test_template_lite_carries_main_py_and_requirements_as_xlwings_lite_stores_t
     assert again.read_bytes() == path.read_bytes()  # the same file every time
 
 
+def test_the_shipped_lite_template_is_reproducible(tmp_path):
+    from rfm_excel.writers.headless.template import LITE_TEMPLATE_NAME
+
+    fresh = build_template(tmp_path / LITE_TEMPLATE_NAME, lite="rfm-excel")
+    assert (ROOT / "workbook_templates" / LITE_TEMPLATE_NAME).read_bytes() == fresh.read_bytes(), \
+        "run scripts/build_templates.py to regenerate the shipped templates"
+
+
 def test_template_lite_with_the_wheel_url_and_what_it_refuses(tmp_path, capsys):
     from rfm_excel.doors.cli import main
 

@@ -19,6 +19,7 @@ from .webextension import add_lite_code
 
 TEMPLATE_NAME = "rfm_template.xlsx"
 MACRO_TEMPLATE_NAME = "rfm_template.xlsm"  # the same with the Score customers button
+LITE_TEMPLATE_NAME = "rfm_template_lite.xlsx"  # the same with the code for xlwings Lite inside
 XLWINGS_CONF = "xlwings.conf"  # xlwings reads its settings for this workbook from a sheet of this name
 XLWINGS_SETTINGS = [("UDF Modules", "rfm_excel.doors.functions")]  # the interpreter comes from the user's xlwings.conf
 
