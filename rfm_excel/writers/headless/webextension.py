@@ -27,26 +27,13 @@ QUOTE = {'"': "&quot;"}  # attribute values in double quotes, as Excel writes th
 STORED = (1980, 1, 1, 0, 0, 0)  # the parts' time in the zip, fixed so that a template is the same every time
 HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
-MAIN_PY = '''"""rfm_excel in xlwings Lite: the Score customers script and the =RFM_* worksheet functions.
-
-The code lives in the rfm_excel package (rfm_excel/doors/lite.py), installed from requirements.txt.
-Run "Score customers" from the xlwings Lite task pane; type =RFM_SCORE(A2, Orders!A1:F5000) in a cell.
-"""
-
-from rfm_excel.doors.lite import (  # noqa: F401  (xlwings Lite finds the scripts and functions in main.py)
-    RFM_FREQUENCY,
-    RFM_MONETARY,
-    RFM_NEXT_PRODUCT,
-    RFM_P_ACTIVE,
-    RFM_PREDICTED_VALUE,
-    RFM_RECENCY,
-    RFM_SCORE,
-    RFM_SEGMENT,
-    RFM_SEGMENTS,
-    RFM_TABLE,
-    score_customers,
-)
-'''
+LITE_NAMES = ("RFM_FREQUENCY", "RFM_MONETARY", "RFM_NEXT_PRODUCT", "RFM_P_ACTIVE", "RFM_PREDICTED_VALUE",
+              "RFM_RECENCY", "RFM_SCORE", "RFM_SEGMENT", "RFM_SEGMENTS", "RFM_TABLE", "score_customers")
+MAIN_PY = ('"""rfm_excel in xlwings Lite: the Score customers script and the =RFM_* worksheet functions.\n\n'
+           "The code lives in the rfm_excel package (rfm_excel/doors/lite.py), installed from requirements.txt.\n"
+           'Run "Score customers" from the xlwings Lite task pane; type =RFM_SCORE(A2, Orders!A1:F5000) in a cell.\n'
+           '"""\n\nfrom rfm_excel.doors.lite import (  # noqa: F401  (xlwings Lite finds the scripts and functions in '
+           "main.py)\n" + "".join(f"    {name},\n" for name in LITE_NAMES) + ")\n")  # main.py: it imports them
 XLWINGS_LINE = "xlwings==0.37.8  # required by xlwings Lite"
 
 
