@@ -1,6 +1,6 @@
 """Run workbook_templates/lite/main.py's Score customers script as xlwings Lite would, as far as CPython can.
 
-Run by tests/test_lite.py in a fresh interpreter with XLWINGS_ON_SERVER=true (so ``from xlwings import
+Run by tests/test_lite.py as a script, in a fresh interpreter with XLWINGS_ON_SERVER=true (so ``from xlwings import
 script, func, arg`` gives the decorators of xlwings' Server/Lite runtime) and XLWINGS_LICENSE_KEY=noncommercial
 (the remote engine, tests only). What Pyodide lacks is taken away before anything is imported: fastexcel
 (no WebAssembly build), threads (starting one raises, as in Pyodide), subprocesses, and sys.platform is
@@ -25,16 +25,19 @@ def _refused(*args, **kwargs):
     raise RuntimeError("can't start new thread or process (Pyodide)")
 
 
-sys.modules["fastexcel"] = None  # type: ignore[assignment]  # import fastexcel raises ImportError
-threading.Thread.start = _refused  # type: ignore[method-assign]
-subprocess.Popen.__init__ = _refused  # type: ignore[method-assign]
-sys.platform = "emscripten"
-
-import xlwings as xw  # noqa: E402  (after the platform is made Pyodide-like)
-from xlwings.server import custom_scripts_call  # noqa: E402
+def pyodide_like() -> None:
+    """Take away what Pyodide lacks, before rfm_excel or xlwings is imported."""
+    sys.modules["fastexcel"] = None  # type: ignore[assignment]  # import fastexcel raises ImportError
+    threading.Thread.start = _refused  # type: ignore[method-assign]
+    subprocess.Popen.__init__ = _refused  # type: ignore[method-assign]
+    sys.platform = "emscripten"
 
 
 def main() -> None:
+    pyodide_like()
+    import xlwings as xw
+    from xlwings.server import custom_scripts_call
+
     spec = importlib.util.spec_from_file_location("main", Path(sys.argv[1]))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -42,9 +45,7 @@ def main() -> None:
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         asyncio.run(custom_scripts_call(module, "score_customers", typehint_to_value={xw.Book: book}))
-    json.dump({"actions": book.json()["actions"], "printed": printed.getvalue(),
-               "fastexcel": "fastexcel" in sys.modules and sys.modules["fastexcel"] is not None}, sys.stdout,
-              default=str)
+    json.dump({"actions": book.json()["actions"], "printed": printed.getvalue()}, sys.stdout, default=str)
 
 
 if __name__ == "__main__":
