@@ -137,15 +137,20 @@ def test_a_problem_is_one_alert_never_a_traceback(lite, capsys):
     assert "Traceback" not in capsys.readouterr().out
 
 
-def test_an_unexpected_error_is_one_sentence(lite, monkeypatch, tmp_path, helpers):
+def test_an_unexpected_error_is_one_sentence_and_its_details_a_file_to_download(lite, monkeypatch, tmp_path,
+                                                                                helpers):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
-    monkeypatch.setattr(sys.modules["rfm_excel.doors.lite"], "score_book", broken)
-    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))  # Pyodide's own temporary folder, in Lite
+    door = sys.modules["rfm_excel.doors.lite"]
+    monkeypatch.setattr(door, "score_book", broken)
+    monkeypatch.setattr(door, "FILES", tmp_path)  # Lite's /data folder
     actions = run_script(lite, {"Orders": [ORDER_HEADER, *map(list, helpers.hand_orders)]})
     message = next(a for a in actions if a["func"] == "alert")["args"][0]
-    assert message.startswith("rfm-excel stopped on an unexpected problem (ZeroDivisionError: division by zero)")
-    assert "Traceback" not in message
+    log = tmp_path / "shop rfm-excel error.log"  # the workbook is shop.xlsm
+    assert message == ("rfm-excel stopped on an unexpected problem (ZeroDivisionError: division by zero); please "
+                       f"send the details, written to {log}, with your report.")
+    details = log.read_text(encoding="utf-8")
+    assert "While: the Score customers script in xlwings Lite" in details and "ZeroDivisionError" in details
 
 
 # ================================================================== the =RFM_* functions

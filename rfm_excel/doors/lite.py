@@ -5,7 +5,8 @@ and Excel on the web. Its editor's ``main.py`` (workbook_templates/lite/main.py)
 defined here; in Lite's runtime ``xlwings.script``, ``func`` and ``arg`` are Lite's decorators.
 
 The script is the button's code (doors/button.py: the same reads, scoring and live writer) run on the
-Book that Lite hands over; progress and the run note go to Lite's output pane, a problem to one alert.
+Book that Lite hands over; progress and the run note go to Lite's output pane, a problem to one alert (a
+bug's details to a log file in Lite's /data folder, which the owner can download from Lite's Files menu).
 The functions are the desktop functions (doors/functions.py) without the calling cell: a function in
 Lite receives its arguments and nothing else, so the Settings come from the ``settings`` range when
 given, else the defaults; dates arrive as Excel serial numbers, which ``as_of`` accepts.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+from pathlib import Path
 
 import xlwings as xw
 from xlwings import arg, func, script
@@ -31,6 +33,7 @@ HELP = {"customer_id": desktop.CUSTOMER_HELP, "orders": desktop.ORDERS_HELP,
         "settings": "Optional: the Settings sheet's cells from A1, e.g. Settings!A1:L60. Without it the functions "
                     "use the default settings (in xlwings Lite a function cannot read other cells itself)."}
 TABLES = {"orders", "settings"}  # the arguments that are ranges of many cells
+FILES = Path("/data")  # xlwings Lite's folder whose files the owner can download (menu > Files > Import/Export)
 
 
 @script(name=TITLE)
@@ -41,9 +44,9 @@ def score_customers(book: xw.Book) -> None:
     except RfmError as error:
         book.app.alert(str(error), title=TITLE, mode="critical")
         return
-    except Exception as error:  # a bug: one sentence, no traceback
-        book.app.alert(unexpected(error, None, "the Score customers script in xlwings Lite"), title=TITLE,
-                       mode="critical")
+    except Exception as error:  # a bug: one sentence, no traceback; the details in a file the owner can download
+        book.app.alert(unexpected(error, FILES / book.name, "the Score customers script in xlwings Lite"),
+                       title=TITLE, mode="critical")
         return
     print(summary(result))
     for line in run_note(result, dt.datetime.now()):
