@@ -248,16 +248,19 @@ def compare_file(path: str | Path, output: str | Path | None = None, earlier: dt
     return layout, target
 
 
-def write_template(path: str | Path, force: bool = False) -> Path:
-    """Write a template workbook to ``path`` (an .xlsm gets the Score customers button), refusing to replace
-    an existing file unless ``force``; return the path."""
+def write_template(path: str | Path, force: bool = False, lite: str | None = None) -> Path:
+    """Write a template workbook to ``path`` (an .xlsm gets the Score customers button; with ``lite``, the
+    package's name or wheel URL, an .xlsx carries the xlwings Lite code), refusing to replace an existing file
+    unless ``force``; return the path."""
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise RfmError(f"The template must be an .xlsx file (or .xlsm, with the Score customers button for Excel); "
                        f"name it e.g. {path.stem}.xlsx.")
+    if lite is not None and path.suffix.lower() != ".xlsx":
+        raise RfmError(f"A workbook for xlwings Lite needs no macros: name it {path.stem}.xlsx.")
     check_place(path, force, elsewhere="choose another place")
     with _replacing(path) as temporary:
-        build_template(temporary)
+        build_template(temporary, lite=lite)
     return path
 
 

@@ -240,7 +240,7 @@ def _customer_key(customer_id) -> str | None:
     return customer_keys([text])[0] if text else None
 
 
-def _readable(function):
+def readable(function):
     """The function as Excel sees it: an RfmError as its sentence, anything unexpected as one sentence naming
     the log file its details went to (beside the caller's workbook; failures.unexpected), never a traceback."""
     signature = inspect.signature(function)
@@ -267,7 +267,7 @@ def _caller_file(caller):
 
 def _whole_table(function):
     """The decorators every function shares: readable outcomes, category, help texts, 2-D ranges, caller."""
-    function = xw.arg("orders", ndim=2, doc=ORDERS_HELP)(_readable(function))
+    function = xw.arg("orders", ndim=2, doc=ORDERS_HELP)(readable(function))
     function = xw.arg("as_of", doc=AS_OF_HELP)(function)
     function = xw.arg("window_months", doc=WINDOW_HELP)(function)
     function = xw.arg("levels", doc=LEVELS_HELP)(function)

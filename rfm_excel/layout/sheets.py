@@ -500,7 +500,8 @@ def run_sheets(result: Result, scored_at: dt.datetime, placement: Placement, boo
     then the output sheets (``output_sheets``)."""
     settings = [] if placement.has(SETTINGS) else placed([settings_sheet()], placement)
     outputs = output_sheets(result, scored_at, book, placement, adding=[SETTINGS] if settings else [])
-    start = [start_here_sheet(result, scored_at, button, placement)] if placement.has(START_HERE) else []
+    start = [start_here_sheet(result, scored_at, button=button, placement=placement)] \
+        if placement.has(START_HERE) else []
     return [*settings, *start, *outputs]
 
 

@@ -43,6 +43,8 @@ START_STEPS = [
     "5.  Segments says what each group means and what to offer it; Contact Plan says whom to contact and when.",
 ]
 BUTTON_STEP = "3.  Click Score customers (the button on the right); the sheets appear when it is done."
+LITE_STEP = ("3.  In the xlwings Lite pane on the right (Home > xlwings Lite), wait until it is ready and run Score "
+             "customers; the sheets appear when it is done.")
 AGAIN = ("To score again, add the new orders to the Orders sheet, save and close the workbook, and score it with "
          "rfm-excel.")
 BUTTON_AGAIN = "To score again, add the new orders to the Orders sheet and click Score customers."
@@ -60,13 +62,14 @@ SETTINGS_HEADER_ROW = 3
 
 
 def start_here_sheet(result: Result | None = None, scored_at: dt.datetime | None = None,
-                     button: bool = False, placement: Placement | None = None) -> SheetLayout:
+                     button: bool = False, lite: bool = False, placement: Placement | None = None) -> SheetLayout:
     """Start Here: before the first run (``result`` None) five steps, with the Score customers button beside
-    them in an .xlsm; after a run, when and on what it was scored, the headline and links to the sheets (named
-    as the tool's are in the workbook, ``placement``)."""
+    them in an .xlsm, or the xlwings Lite step where ``lite``; after a run, when and on what it was scored, the
+    headline and links to the sheets (named as the tool's are in the workbook, ``placement``)."""
     named = placement.names if placement is not None else {}
     if result is None:
-        steps = [BUTTON_STEP if button and step.startswith("3.") else step for step in START_STEPS]
+        third = BUTTON_STEP if button else LITE_STEP if lite else None
+        steps = [third if third and step.startswith("3.") else step for step in START_STEPS]
         block = text_lines([START_TITLE, "", *steps], style=theme.STEP)
     else:
         assert scored_at is not None  # given with the result
