@@ -19,6 +19,7 @@ from rfm_excel import core
 from rfm_excel.base.settings import Settings
 from rfm_excel.domain import profiles
 from rfm_excel.doors.cli import main
+from rfm_excel.doors.files import score_file
 from rfm_excel.layout.sheets import profile_sheet, prospects_sheet
 from rfm_excel.layout.wording import reasons_text
 from rfm_excel.readers.engine import duckdb_lines
@@ -265,3 +266,39 @@ def test_parquet_orders_with_a_customers_file_get_a_profile(tmp_path):
     assert book.sheetnames[-1] == "Customer Profile"
     values = [row[1] for row in book["Customer Profile"].iter_rows(values_only=True) if row and len(row) > 1]
     assert {"NL", "Referral", "Web"} <= set(values)
+
+
+def test_the_owners_sheets_are_read_never_written(tmp_path):
+    """Customers and Prospects are read; an owner's Customer Profile and Prospect Scores are left alone, the
+    tool's take names of their own, and a second run replaces the tool's rather than adding more."""
+    orders, prospects = _shop(planted=True, customers=80)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Orders"
+    sheet.append(list(orders.columns))
+    for row in orders.itertuples(index=False):
+        sheet.append(list(row))
+    owner = {"Customers": [["Customer ID", "Industry", "Email"], *[[f"C{n:04d}", ("Retail", "Wholesale")[n % 2],
+                                                                     f"c{n}@example.com"] for n in range(80)]],
+             "Prospects": [list(prospects.columns), *prospects.astype(object).values.tolist()],
+             "Customer Profile": [["My own notes on customers"], ["=1+1"]],
+             "Prospect Scores": [["Lead scoring from the fair"], ["Acme", 7]]}
+    for name, rows in owner.items():
+        added = book.create_sheet(name)
+        for row in rows:
+            added.append(row)
+    path = tmp_path / "shop.xlsx"
+    book.save(path)
+
+    def contents(name: str) -> list[list]:
+        return [list(row) for row in openpyxl.load_workbook(path)[name].iter_rows(values_only=True)]
+    before = {name: contents(name) for name in owner}
+    result, _ = score_file(path)
+    first = openpyxl.load_workbook(path, read_only=True).sheetnames
+    assert first[-2:] == ["RFM Customer Profile", "RFM Prospect Scores"]
+    assert {name: contents(name) for name in owner} == before
+    assert set(result.profile.attributes) == {"Country", "Channel", "Industry"}  # Industry from Customers
+    assert contents("RFM Prospect Scores")[0][0] == "Prospect scores"
+    score_file(path)
+    assert openpyxl.load_workbook(path, read_only=True).sheetnames == first
+    assert {name: contents(name) for name in owner} == before
