@@ -17,22 +17,15 @@ import datetime as dt
 import os
 import platform
 import resource
-import time
 
 import numpy as np
 import pandas as pd
 
 from generate import order_lines
+from products import timed
 from rfm_excel import core
 from rfm_excel.base.settings import Settings
 from rfm_excel.domain import profiles
-
-
-def timed(label: str, work):
-    start = time.perf_counter()
-    result = work()
-    print(f"{label:<44} {time.perf_counter() - start:6.2f} s")
-    return result
 
 
 def main() -> None:
