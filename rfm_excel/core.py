@@ -17,9 +17,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .base.errors import RfmError
-from .base.orders import ISSUE_COLUMNS, CleanOrders, Dialect, header_key, id_text, normalise, zero_orders
+from .base.orders import (
+    ISSUE_COLUMNS,
+    CleanOrders,
+    Dialect,
+    customer_keys,
+    header_key,
+    id_text,
+    map_columns,
+    normalise,
+    zero_orders,
+)
 from .base.settings import BEST_LOWEST, Settings
-from .domain import campaign, contact, customers, events, products, scoring, segments, timing
+from .domain import campaign, contact, events, products, profiles, scoring, segments, timing
+from .domain import customers as per_customer
 from .domain import forecast as forecasting
 from .domain.history import Movement, add_snapshot, empty_history, movement, of_filter, snapshot
 
@@ -51,6 +62,10 @@ class Result:
     orders_currency : the currency symbol the orders' amounts carry, if any ("£" for "£12.50").
     unused_columns : headers of columns the orders carry that this run could not use (products, returns and
         complaints, when the lines were summed in an engine: those need the lines in memory).
+    profile : the Customer Profile and the prospects' scores (profiles.Profile), when the orders or a customers
+        table carry attributes, or prospects are given.
+    contacts : per Scores row, the customer's contact fields (audiences.FIELDS) where the orders or a customers
+        table give them (None when neither has any), for the ad audiences.
     """
 
     scores: pd.DataFrame
@@ -75,6 +90,8 @@ class Result:
     last_date: dt.date | None = None
     origin: Origin | None = None
     unused_columns: tuple[str, ...] = ()
+    profile: profiles.Profile | None = None
+    contacts: pd.DataFrame | None = None
 
     @property
     def as_of(self) -> dt.date:
@@ -129,7 +146,8 @@ class Reading:
 def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date | None = None,
           first_row: int = 2, sheet: str = "Orders", read_issues: pd.DataFrame | None = None,
           history: pd.DataFrame | None = None, run_date: dt.date | None = None,
-          dialect: Dialect | None = None) -> Result:
+          dialect: Dialect | None = None, customers: pd.DataFrame | None = None,
+          prospects: pd.DataFrame | None = None) -> Result:
     """Score every customer in a table of orders.
 
     Parameters
@@ -143,6 +161,9 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     history : the Score History so far (``history.from_sheet``); this run's snapshot is added to it.
     run_date : the date recorded with the snapshot; today when None.
     dialect : what the reader knows of how the file writes values (CSV delimiter, locale, 1904 dates).
+    customers : the owner's table of customers (a Customers sheet), keyed by a Customer ID column, with any
+        attribute and contact columns; its values win over the orders' own.
+    prospects : the owner's table of prospects, scored against the best customers' profile (``Result.profile``).
 
     Raises
     ------
@@ -170,9 +191,9 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     if lines.empty:
         raise _nothing_before(settings)
     grouped_orders = scoring.group_orders(lines)
-    table = customers.from_lines(lines, settings.as_of, settings.window_months, response_window(settings),
+    table = per_customer.from_lines(lines, settings.as_of, settings.window_months, response_window(settings),
                                  grouped_orders)
-    at_campaign = customers.from_lines(lines, settings.campaign_date, settings.window_months) \
+    at_campaign = per_customer.from_lines(lines, settings.campaign_date, settings.window_months) \
         if settings.campaign_date else None
     assert clean.raw is not None  # normalise keeps the rows as read
     found = events.event_columns(list(clean.raw.columns))
@@ -183,14 +204,19 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
                       clean.columns["customer_id"], sheet, lines["order_date"].min().date(),
                       lines["order_date"].max().date(), len(clean.lines) - len(lines), lines, clean.amounts,
                       clean.first_row, clean.currency, grouped_orders)
-    return score_customers(table, settings, reading, history, run_date, at_campaign, customer_events)
+    result = score_customers(table, settings, reading, history, run_date, at_campaign, customer_events)
+    known = _customer_info(clean.raw, lines, clean.first_row, customers, settings)
+    result.profile, result.contacts = _profile(known, result, table, settings, prospects)
+    return result
 
 
 def score_lines(lines, settings: Settings | None = None, as_of: dt.date | None = None,
-                history: pd.DataFrame | None = None, run_date: dt.date | None = None) -> Result:
+                history: pd.DataFrame | None = None, run_date: dt.date | None = None,
+                customers: pd.DataFrame | None = None, prospects: pd.DataFrame | None = None) -> Result:
     """Score order lines an engine holds (readers/engine.EngineLines): the per-customer table is made by
     the relational query where the lines are, and only it comes back to be scored; the engine is closed
-    once it has answered."""
+    once it has answered. ``customers`` and ``prospects`` as for ``score``; the attributes come from the
+    customers table alone, the lines staying where they are."""
     settings = (settings or Settings()).with_as_of(as_of)
     count, latest = lines.latest()
     if not count:
@@ -198,16 +224,16 @@ def score_lines(lines, settings: Settings | None = None, as_of: dt.date | None =
                        "amount.")
     settings = with_default_as_of(settings, latest)
     assert settings.as_of is not None  # with_default_as_of sets it
-    late = lines.run(customers.lines_after(lines.name, settings.as_of, lines.dialect))
-    used = lines.run(customers.lines_up_to(lines.name, settings.as_of, lines.dialect)).iloc[0]
+    late = lines.run(per_customer.lines_after(lines.name, settings.as_of, lines.dialect))
+    used = lines.run(per_customer.lines_up_to(lines.name, settings.as_of, lines.dialect)).iloc[0]
     if not used["lines"]:
         raise _nothing_before(settings)
     column = lines.columns["customer_id"]
 
     def table_as_of(day: dt.date, response=None) -> pd.DataFrame:
-        found = lines.run(customers.query(lines.name, day, settings.window_months, response, lines.extras,
+        found = lines.run(per_customer.query(lines.name, day, settings.window_months, response, lines.extras,
                                           lines.dialect))
-        return customers.conform(lines.decode(found.set_index("customer_id")))
+        return per_customer.conform(lines.decode(found.set_index("customer_id")))
 
     table = table_as_of(settings.as_of, response_window(settings))
     at_campaign = table_as_of(settings.campaign_date) if settings.campaign_date else None
@@ -218,6 +244,8 @@ def score_lines(lines, settings: Settings | None = None, as_of: dt.date | None =
                       pd.Timestamp(used["first"]).date(), pd.Timestamp(used["last"]).date(), len(late),
                       currency=lines.currency)
     result = score_customers(table, settings, reading, history, run_date, at_campaign)
+    result.profile, result.contacts = _profile(_customer_info(None, None, 2, customers, settings), result, table,
+                                               settings, prospects)
     result.unused_columns = tuple(lines.columns[c] for c in ("product", "product_name") if c in lines.columns) + \
         tuple(events.event_columns(list(lines.headers)).values())
     return result
@@ -262,6 +290,80 @@ def score_customers(table: pd.DataFrame, settings: Settings, reading: Reading, h
         campaign=_campaign(at_campaign, table, settings) if settings.campaign_date else None, forecast=outlook,
         offers=offers, rf_customers=rf_customers, rf_monetary=rf_monetary, orders_currency=reading.currency,
         first_date=reading.first_date, last_date=reading.last_date)
+
+
+def _customer_info(raw: pd.DataFrame | None, lines: pd.DataFrame | None, first_row: int, given: pd.DataFrame | None,
+                   settings: Settings) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Per customer key: each attribute (by its label) and contact field (profiles.CONTACTS), the latest
+    non-blank value on the order lines (where they are in memory), overridden by the customers table's where
+    it has one; and the attribute labels with their headers."""
+    known, labels = pd.DataFrame(index=pd.Index([], dtype=object, name="customer_id")), {}
+    if raw is not None and lines is not None:
+        headers = [h for h in raw.columns if h not in set(map_columns(list(raw.columns), settings.chosen_columns())
+                                                          .values())]
+        labels = profiles.attribute_headers(headers, settings.profile_columns, settings.profile_ignore)
+        wanted = {**labels, **profiles.contact_headers(raw.columns)}
+        rows = lines["source_row"].to_numpy() - first_row
+        known = profiles.latest_values(lines["customer_id"].to_numpy(), lines["order_date"].to_numpy(),
+                                       {name: raw[header].to_numpy(dtype=object)[rows]
+                                        for name, header in wanted.items()})
+    if given is None or given.empty:
+        return known, labels
+    id_header = map_columns(list(given.columns)).get("customer_id")
+    if id_header is None:
+        raise RfmError("The customers table has no Customer ID column; add one headed Customer ID, holding the IDs "
+                       "the orders use.")
+    others = [h for h in given.columns if h != id_header]
+    own = profiles.attribute_headers(others, settings.profile_columns, settings.profile_ignore)
+    keys = customer_keys([id_text(v) for v in given[id_header].to_numpy(dtype=object)])
+    sheet = pd.DataFrame({name: profiles.texts(given[header].to_numpy(dtype=object))
+                          for name, header in {**own, **profiles.contact_headers(others)}.items()}, index=keys)
+    sheet = sheet[pd.notna(sheet.index)]
+    sheet = sheet[~sheet.index.duplicated(keep="last")]
+    combined = sheet if known.empty else sheet.combine_first(known.reindex(columns=known.columns.union(sheet.columns)))
+    return combined.astype(object).where(lambda t: t.notna(), None), {**labels, **own}
+
+
+def _profile(known: tuple[pd.DataFrame, dict[str, str]], result: Result, table: pd.DataFrame, settings: Settings,
+             prospects: pd.DataFrame | None) -> tuple[profiles.Profile | None, pd.DataFrame | None]:
+    """The Customer Profile (and the prospects scored by it) and each Scores row's contact fields."""
+    info, labels = known
+    keys = table.index.to_numpy()[table["last_purchase"].notna().to_numpy()]
+    scored = _score_keys(result, table, keys)
+    rows = info.reindex(scored)
+    contacts = None
+    if any(field in rows for field in ("email", "phone", "first_name", "last_name", "name")):
+        contacts = pd.DataFrame({field: rows[field].to_numpy(dtype=object) for field in profiles.CONTACTS
+                                 if field in rows}, index=result.scores.index)
+    if not labels and prospects is None:
+        return None, contacts
+    best = result.scores["Segment"].isin(best_segments(settings)).to_numpy()
+    attributes = pd.DataFrame({label: rows[label].to_numpy(dtype=object) for label in labels},
+                              index=result.scores.index)
+    prospect_attributes = None
+    if prospects is not None:
+        prospect_attributes = pd.DataFrame(index=prospects.index)
+        for label in labels:
+            header = profiles.matching_header(label, prospects.columns)
+            prospect_attributes[label] = profiles.texts(prospects[header].to_numpy(dtype=object)) \
+                if header is not None else None
+    return profiles.customer_profile(attributes, best, labels, settings.profile_min_customers, prospects,
+                                     prospect_attributes), contacts
+
+
+def best_segments(settings: Settings) -> list[str]:
+    """The segments of Settings' *Best customers are* that the segment table has (a table of the owner's own
+    names may have none of the default Champions and Loyal: then nobody is a best customer, and the sheets
+    say why)."""
+    names = {rule.name for rule in settings.segments}
+    return [name for name in settings.best_segments if name in names]
+
+
+def _score_keys(result: Result, table: pd.DataFrame, keys: np.ndarray) -> np.ndarray:
+    """The customer key of each Scores row (Scores shows each customer as first spelled)."""
+    spelled = pd.Series(keys, index=table.loc[keys, "customer"].to_numpy())
+    spelled = spelled[~spelled.index.duplicated()]
+    return spelled.reindex(result.scores["Customer ID"].to_numpy()).to_numpy()
 
 
 def response_window(settings: Settings) -> tuple[dt.date, int] | None:

@@ -229,7 +229,7 @@ def test_score_another_sheet_of_an_export_in_place(capsys, sample_copy, helpers)
     book = openpyxl.load_workbook(sample_copy, read_only=True)
     assert book.sheetnames == ["Year 2009-2010", "Year 2010-2011", "Settings", "Scores", "Segments",
                                "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History",
-                               "Forecast", "Products"]
+                               "Forecast", "Products", "Customer Profile"]  # Country
     notes = " ".join(str(book["Data Issues"][f"A{r}"].value) for r in range(2, 6))  # wrapped to the sheet's width
     assert "Row is the row number in Year 2009-2010" in notes
     book.close()

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MAIN = ROOT / "workbook_templates" / "lite" / "main.py"
 ORDER_HEADER = ["Customer ID", "Order ID", "Order Date", "Amount", "Customer Name", "Email"]
 WRITTEN = ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History",
-           "Forecast", "Products"]
+           "Forecast", "Products", "Customer Profile"]  # the sample's Country: a Customer Profile
 FUNCTIONS = ["RFM_SCORE", "RFM_SEGMENT", "RFM_RECENCY", "RFM_FREQUENCY", "RFM_MONETARY", "RFM_TABLE", "RFM_SEGMENTS",
              "RFM_P_ACTIVE", "RFM_PREDICTED_VALUE", "RFM_NEXT_PRODUCT"]
 NOT_AVAILABLE = {"type": "Error", "errorType": "NotAvailable"}  # Excel's #N/A as xlwings hands it to Office.js

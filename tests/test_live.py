@@ -151,6 +151,19 @@ def test_button_writes_what_headless_mode_writes(tmp_path, helpers, monkeypatch)
     assert normal(remote_books.grid(after["Orders"])) == normal(sheets["Orders"])  # the owner's sheets untouched
 
 
+def test_button_reads_the_prospects_sheet_as_headless_mode_reads_a_prospects_file(tmp_path, helpers, monkeypatch):
+    prospects = [["Prospect", "Country"], ["P1", "NL"], ["P2", None]]
+    sheets = {**hand_book_sheets(helpers), "Prospects": prospects}
+    after, _ = button_run(sheets, monkeypatch=monkeypatch)
+    pd.DataFrame(prospects[1:], columns=prospects[0]).to_csv(tmp_path / "prospects.csv", index=False)
+    _, headless = score_file(hand_book_file(tmp_path, helpers), prospects=tmp_path / "prospects.csv")
+    assert normal(remote_books.grid(after["Prospect Scores"])) == normal(cells_of(headless, "Prospect Scores"))
+    assert normal(remote_books.grid(after["Prospects"])) == normal(prospects)  # read, never written
+    said = " ".join(str(row[0]) for row in remote_books.grid(after["Customer Profile"]) if row and row[0])
+    assert "no column describing customers" in said  # the hand orders describe no customer; P1 is not scored
+    assert normal(remote_books.grid(after["Customer Profile"])) == normal(cells_of(headless, "Customer Profile"))
+
+
 def test_button_scores_as_hand_checked(helpers, monkeypatch):
     after, _ = button_run(hand_book_sheets(helpers), monkeypatch=monkeypatch)
     scores = remote_books.grid(after["Scores"])

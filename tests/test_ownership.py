@@ -203,10 +203,11 @@ def test_a_workbook_scored_before_the_marks_has_its_result_sheets_replaced(tmp_p
     assert not marks_of(book)
     stamp = values(book, "Segments")[1][0]
     score_file(book, as_of=dt.date(2011, 9, 30))
-    assert sheets_of(book) == old  # recognised as the tool's: replaced, none added beside them
+    # recognised as the tool's: replaced, none added beside them; Customer Profile (the sample's Country) is new
+    assert sheets_of(book) == [*old, "Customer Profile"]
     assert values(book, "Segments")[1][0] != stamp
     assert sorted(marks_of(book)) == sorted(sheet_names.mark_name(name) for name in ["Start Here", "Settings",
-                                                                                        *OUTPUTS])
+                                                                                        *OUTPUTS, "Customer Profile"])
     history = values(book, "Score History")
     header = history[next(i for i, row in enumerate(history) if row[0] == "Customer ID")]
     dates = [text.split("\n")[0] for text in header[1:]]

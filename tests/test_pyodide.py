@@ -3,7 +3,7 @@
 Pyodide (the Python that xlwings Lite runs inside Excel) has its own builds of packages with compiled code,
 listed in pyodide-lock.json (a copy from the npm package ``pyodide`` 314.0.8 is in tests/data/pyodide); any
 other requirement must be a pure-Python wheel from PyPI (tests/data/pyodide/pure-wheels.json holds the
-metadata of the two there are). Each requirement whose marker holds on Pyodide must resolve, with its own
+metadata of the four there are). Each requirement whose marker holds on Pyodide must resolve, with its own
 requirements, to one or the other. The project's own wheel is built, checked to be pure Python, and
 installed with --no-deps into a clean environment.
 """
@@ -62,7 +62,8 @@ def resolve(requirements: list[Requirement]) -> dict[str, str]:
         elif name in wheels:
             wheel = wheels[name]
             _, version, _, tags = parse_wheel_filename(wheel)
-            if {(t.interpreter, t.abi, t.platform) for t in tags} != {("py3", "none", "any")}:
+            if not all(t.abi == "none" and t.platform == "any" for t in tags) or \
+                    "py3" not in {t.interpreter for t in tags}:  # py3-none-any, or py2.py3-none-any
                 raise LookupError(f"{requirement}: {wheel} is not pure Python")
             if not requirement.specifier.contains(version, prereleases=True) or \
                     not SpecifierSet(PURE[wheel]["requires_python"] or "").contains(PYTHON):
@@ -84,7 +85,8 @@ def test_the_lock_file_is_pyodide_314s():
 def test_every_requirement_resolves_on_pyodide():
     found = resolve(project_requirements())
     assert {name: where for name, where in found.items() if not where.startswith("pyodide")} == {
-        "xlsxwriter": "xlsxwriter-3.3.1-py3-none-any.whl", "xlwings": "xlwings-0.37.8-py3-none-any.whl"}
+        "xlsxwriter": "xlsxwriter-3.3.1-py3-none-any.whl", "xlwings": "xlwings-0.37.8-py3-none-any.whl",
+        "phonenumbers": "phonenumbers-9.0.43-py2.py3-none-any.whl", "pycountry": "pycountry-26.2.16-py3-none-any.whl"}
     assert {name: where for name, where in found.items() if where.startswith("pyodide")} == {
         "pandas": "pyodide 3.0.2", "numpy": "pyodide 2.4.6", "scipy": "pyodide 1.18.0",
         "python-calamine": "pyodide 0.6.2", "pyarrow": "pyodide 22.0.0", "lxml": "pyodide 6.1.3",
@@ -142,4 +144,4 @@ def test_the_wheel_is_pure_python_and_installs_without_its_requirements(tmp_path
     assert resolve(installed)["xlwings"] == "xlwings-0.37.8-py3-none-any.whl"  # the metadata micropip reads
     assert sorted(r.name for r in installed if applies(r)) == sorted(
         ["pandas", "numpy", "scipy", "python-calamine", "pyarrow", "xlsxwriter", "lxml", "charset-normalizer",
-         "duckdb", "xlwings"])
+         "duckdb", "xlwings", "phonenumbers", "pycountry"])

@@ -664,7 +664,8 @@ def test_real_sample_keeps_both_year_sheets_and_the_input(scored_sample, sample_
         assert helpers.sheet_bytes(out, sheet) == helpers.sheet_bytes(sample_source, sheet).replace(
             b' tabSelected="1"', b"", 1), sheet
     book = openpyxl.load_workbook(out, read_only=True)
-    assert book.sheetnames == ["Year 2009-2010", "Year 2010-2011", "Settings", *OUTPUT, "Products"]  # StockCode
+    assert book.sheetnames == ["Year 2009-2010", "Year 2010-2011", "Settings", *OUTPUT, "Products",
+                               "Customer Profile"]  # StockCode; Country
     book.close()
 
 

@@ -252,6 +252,11 @@ class Settings:
     forecast_model: str = FORECAST_MODIFIED
     monthly_discount_rate: float = 0.0
     slipping_below: float = 0.3
+    best_segments: tuple[str, ...] = ("Champions", "Loyal")
+    profile_columns: tuple[str, ...] = ()
+    profile_ignore: tuple[str, ...] = ()
+    profile_min_customers: int = 20
+    default_country: str = ""
     segments: tuple[SegmentRule, ...] = field(default=DEFAULT_SEGMENTS)
 
     def __post_init__(self):
@@ -366,6 +371,18 @@ SETTING_ROWS = (
                "Counts money expected later as worth less today, e.g. 1% a month. 0 = no discounting."),
     SettingRow("slipping_below", "Slipping away below P(Active)",
                "A valuable customer whose chance of still buying falls below this is flagged: act now."),
+    SettingRow("best_segments", "Best customers are (segments)",
+               "The segments whose customers are the best, separated by commas: the Customer Profile compares them "
+               "with all customers, and they seed the look-alike audiences."),
+    SettingRow("profile_columns", "Profile columns",
+               "Headers of the columns that describe a customer (e.g. Country, Channel, Industry), separated by "
+               "commas. Blank = detect."),
+    SettingRow("profile_ignore", "Leave out of the profile", "Headers never to use as customer attributes."),
+    SettingRow("profile_min_customers", "Profile: at least (customers)",
+               "A value held by fewer customers is marked on the Customer Profile as resting on few customers."),
+    SettingRow("default_country", "Default country (phones)",
+               "For ad audiences: the country of phone numbers written without a country code, for customers "
+               "whose Country is blank, e.g. GB or United Kingdom."),
 )
 SETTING_RULES = {
     "as_of": DATE, "campaign_date": DATE, "window_months": whole(1), "response_days": whole(1),
@@ -379,7 +396,8 @@ SETTING_RULES = {
     "forecast": ON_OFF, "forecast_horizon_days": whole(1),
     "forecast_model": choice((FORECAST_MODIFIED, FORECAST_PLAIN)),
     "monthly_discount_rate": DISCOUNT, "slipping_below": SHARE, "do_not_recommend": WORDS,
-    "pair_min_support": whole(1), "filter_values": WORDS}
+    "pair_min_support": whole(1), "filter_values": WORDS, "best_segments": WORDS, "profile_columns": WORDS,
+    "profile_ignore": WORDS, "profile_min_customers": whole(1), "default_country": TEXT}
 _BLANK_ALLOWED = {"as_of", "campaign_date", "window_months", "recency_breakpoints", "frequency_breakpoints",
                   "monetary_breakpoints"}  # blank means: work it out, or none
 SEGMENT_HEADER = ("Segment", "R min", "R max", "F min", "F max", "M min", "M max", "Recommended Action")

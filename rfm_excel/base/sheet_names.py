@@ -12,8 +12,11 @@ SCORES, SEGMENTS, DATA_ISSUES = "Scores", "Segments", "Data Issues"
 CONTACT_PLAN, MOVEMENT = "Contact Plan", "Movement"
 CAMPAIGN_RESULTS, SCORE_HISTORY = "Campaign Results", "Score History"
 FORECAST, PRODUCTS = "Forecast", "Products"
+CUSTOMER_PROFILE, PROSPECT_SCORES = "Customer Profile", "Prospect Scores"
+CUSTOMERS, PROSPECTS = "Customers", "Prospects"  # the owner's own tables: read, never written
 TOOL_SHEETS = (START_HERE, ORDERS, SETTINGS, SCORES, SEGMENTS, DATA_ISSUES, CONTACT_PLAN, MOVEMENT, CAMPAIGN_RESULTS,
-               SCORE_HISTORY, FORECAST, PRODUCTS)  # each sheet the tool may make, by the name it takes by default
+               SCORE_HISTORY, FORECAST, PRODUCTS, CUSTOMER_PROFILE,
+               PROSPECT_SCORES)  # each sheet the tool may make, by the name it takes by default
 
 # The mark: a workbook-level defined name per sheet the tool made, pointing at that sheet's A1. Excel and
 # LibreOffice keep defined names on save and rewrite the reference when the sheet is renamed.

@@ -20,10 +20,10 @@ from .. import core
 from ..base.errors import RfmError
 from ..base.orders import Dialect
 from ..base.settings import Settings, parse_settings
-from ..base.sheet_names import SCORE_HISTORY, SETTINGS
+from ..base.sheet_names import CUSTOMERS, PROSPECTS, SCORE_HISTORY, SETTINGS
 from ..domain.history import from_sheet
 from ..layout.sheets import opens_on, run_sheets
-from ..readers.workbook import orders_from_rows
+from ..readers.workbook import orders_from_rows, table_block
 from ..writers.live import activate, find_sheet, merged_ranges, placement, sheet_values, uses_1904_dates, write_layouts
 from .failures import book_path, unexpected
 from .files import write_full_lists
@@ -69,9 +69,11 @@ def score_book(book: xw.Book, orders_sheet: str | None = None,
     settings = parse_settings(sheet_values(book.sheets[where[SETTINGS]]), where[SETTINGS]) \
         if where.has(SETTINGS) else Settings()
     history = from_sheet(sheet_values(book.sheets[where[SCORE_HISTORY]])) if where.has(SCORE_HISTORY) else None
+    customers, prospects = (_owner_table(book, name) for name in (CUSTOMERS, PROSPECTS))
     status(f"Score customers: scoring {len(orders):,} order rows...")
     result = core.score(orders, settings, first_row=first_row, sheet=sheet.name, read_issues=read_issues,
-                        history=history, dialect=Dialect(date1904=uses_1904_dates(book)))
+                        history=history, dialect=Dialect(date1904=uses_1904_dates(book)), customers=customers,
+                        prospects=prospects)
     status(f"Score customers: writing the sheets for {result.customers:,} customers...")
     scored_at = dt.datetime.now()
     book.app.screen_updating = False
@@ -84,6 +86,12 @@ def score_book(book: xw.Book, orders_sheet: str | None = None,
         book.app.screen_updating = True
     activate(book, opens_on(where))
     return result
+
+
+def _owner_table(book: xw.Book, name: str):
+    """The table of the owner's sheet ``name`` (Customers, Prospects), read and never written; None without one."""
+    sheet = find_sheet(book, name)
+    return table_block(sheet_values(sheet)) if sheet is not None else None
 
 
 def _status_bar(app: xw.App, message: str | bool) -> None:

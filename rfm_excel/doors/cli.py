@@ -13,21 +13,33 @@ from importlib import resources
 from pathlib import Path
 from typing import TypedDict
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__
 from ..base.errors import RfmError
 from ..base.settings import DEFAULT_SEGMENTS, Settings
-from ..core import Result
-from ..layout.wording import counted, plan_summary, summary
+from ..core import Result, best_segments
+from ..layout.wording import audience_notes, counted, plan_summary, summary
 from ..writers.headless.template import build_template
 from .failures import unexpected
-from .files import check_place, compare_file, export_plan, score_file, score_source, write_template
+from .files import (
+    check_place,
+    compare_file,
+    export_plan,
+    score_file,
+    score_source,
+    write_audiences,
+    write_csv,
+    write_template,
+)
 from .setup import excel_setup
 
 SAMPLE = "online_retail_sample.csv.gz"
 DEMO_FIRST_AS_OF = dt.date(2011, 9, 30)  # the demo scores the sample on this date, then on its last day
 DEMO_HOLDOUT = 0.2
+DEMO_PROSPECTS, DEMO_SEED = 120, 2011  # the demo's prospects: how many, and the seed their countries are drawn with
+DEMO_NEW_COUNTRIES = ("Germany", "Sweden")  # countries none of the sample's customers are in
 # The sample's codes for postage, carriage, fees and manual adjustments: not products to offer anyone.
 DEMO_NOT_PRODUCTS = ("POST", "DOT", "C2", "M", "D", "ADJUST", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "S", "B")
 INPUT_PROBLEM, USAGE, UNEXPECTED, INTERRUPTED = 1, 2, 3, 130  # exit statuses; 2 is argparse's own
@@ -57,6 +69,18 @@ def _common_options(command: argparse.ArgumentParser, output: str, as_of: str) -
     command.add_argument("--output", "-o", type=Path, help=output)
     command.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help=f"{as_of} (overrides Settings)")
     command.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
+
+
+def _side_options(command: argparse.ArgumentParser, prospects: bool = True) -> None:
+    """--customers and (with ``prospects``) --prospects: the owner's tables beside the orders."""
+    command.add_argument("--customers", type=Path, metavar="FILE",
+                         help="a CSV file or workbook of your customers (Customer ID, attributes such as Country or "
+                              "Channel, contact columns); a workbook's own Customers sheet otherwise")
+    if not prospects:
+        return
+    command.add_argument("--prospects", type=Path, metavar="FILE",
+                         help="a CSV file or workbook of prospects to score against your best customers; a "
+                              "workbook's own Prospects sheet otherwise")
 
 
 class _Described(TypedDict):
@@ -92,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
                             "and workbooks (monthly exports, say)")
     _common_options(score, output="write the scored workbook here instead", as_of="score as on this date")
     score.add_argument("--force", action="store_true", help=FORCE_HELP)
+    _side_options(score)
     score.add_argument("--source", metavar="parquet:PATTERN",
                        help="score orders where they live instead of a book, e.g. 'parquet:orders/*.parquet' "
                             "(needs --output); see docs/big-data.md")
@@ -113,6 +138,19 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--output", "-o", type=Path, help="write the workbook here instead")
     compare.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
     compare.add_argument("--force", action="store_true", help=FORCE_HELP)
+
+    audiences = commands.add_parser(
+        "audiences", **described, help="write look-alike seeds and suppression lists for the ad platforms",
+        description="Score the workbook (without changing it) and write, per platform, a look-alike seed (the best "
+                    "customers) and a suppression list (every customer with contact data), normalised and "
+                    "SHA-256 hashed as each platform asks (docs/prospects.md).")
+    audiences.add_argument("book", type=Path, help="an .xlsx/.xlsm workbook, or a .csv file of orders")
+    audiences.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="the folder to write the files in")
+    audiences.add_argument("--platform", default="all", metavar="NAMES",
+                           help="any of meta, google, linkedin, tiktok, microsoft, separated by commas (default: all)")
+    audiences.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="score as on this date")
+    audiences.add_argument("--orders-sheet", metavar="NAME", help="read orders from this sheet instead of Orders")
+    _side_options(audiences, prospects=False)
 
     commands.add_parser("excel-setup", **described,
                         help="set up this Windows or Mac computer for the Score customers button",
@@ -158,10 +196,12 @@ def _score(args) -> None:
     notes: list[str] = []
     if args.source is not None:
         result, path = score_source(args.source, args.output, args.as_of, args.engine, progress=status,
-                                    force=args.force, tell=notes.append)
+                                    force=args.force, tell=notes.append, customers=args.customers,
+                                    prospects=args.prospects)
     else:
         result, path = score_file(args.book, args.output, args.as_of, args.orders_sheet, progress=status,
-                                  force=args.force, tell=notes.append)
+                                  force=args.force, tell=notes.append, customers=args.customers,
+                                  prospects=args.prospects)
     if status:
         status("")
     _report(result, path, notes)
@@ -206,6 +246,16 @@ def _export(args) -> None:
     print(f"Wrote {counted(count, 'customer')} to contact to {path}")
 
 
+def _audiences(args) -> None:
+    result, written = write_audiences(args.book, args.out, args.platform, args.as_of, args.orders_sheet,
+                                      args.customers)
+    print(f"Audiences as of {result.as_of:%Y-%m-%d}, best customers: "
+          f"{', '.join(best_segments(result.settings)) or 'none (no segment of Best customers are is in the table)'}.")
+    for line in audience_notes([(str(path), platform.title, rows, platform.minimum if path.stem.endswith("seed")
+                                 else None) for path, platform, rows in written]):
+        print(line)
+
+
 def _compare(args) -> None:
     layout, path = compare_file(args.book, args.output, args.earlier, args.later, args.orders_sheet, args.force)
     print("\n".join(layout.lines[1:2]))
@@ -227,14 +277,30 @@ def demo_settings() -> Settings:
                     do_not_recommend=DEMO_NOT_PRODUCTS)
 
 
+def demo_prospects(orders: pd.DataFrame) -> pd.DataFrame:
+    """The demo's prospects: DEMO_PROSPECTS made-up companies, each in a country drawn at random (numpy's
+    generator, seed DEMO_SEED) from the sample's countries, each equally likely, and DEMO_NEW_COUNTRIES, where
+    the shop has no customer yet."""
+    countries = sorted({c for c in orders["Country"].dropna().unique() if c != "Unspecified"}) + \
+        list(DEMO_NEW_COUNTRIES)
+    drawn = np.random.default_rng(DEMO_SEED).choice(countries, DEMO_PROSPECTS)
+    return pd.DataFrame({"Prospect": [f"P{n:03d}" for n in range(1, DEMO_PROSPECTS + 1)],
+                         "Company": [f"Demo company {n}" for n in range(1, DEMO_PROSPECTS + 1)],
+                         "Country": drawn.astype(object)})
+
+
 def _demo(args) -> None:
     if args.path.suffix.lower() != ".xlsx":
         raise RfmError(f"The demo workbook must be an .xlsx file; name it e.g. {args.path.stem}.xlsx.")
     check_place(args.path, args.force, elsewhere="choose another place")
     with tempfile.TemporaryDirectory(prefix="rfm-") as folder:
-        book = build_template(Path(folder) / "demo.xlsx", orders=sample_orders(), settings=demo_settings())
+        orders = sample_orders()
+        prospects = Path(folder) / "prospects.csv"
+        write_csv(demo_prospects(orders), prospects)
+        book = build_template(Path(folder) / "demo.xlsx", orders=orders, settings=demo_settings())
         _, first = score_file(book, Path(folder) / "first.xlsx", as_of=DEMO_FIRST_AS_OF)  # Movement and Score
-        result, path = score_file(first, args.path, force=args.force)  # History then compare two dates
+        result, path = score_file(first, args.path, force=args.force,  # History then compare two dates
+                                  prospects=prospects)
     print(f"Scored the sample as of {DEMO_FIRST_AS_OF:%Y-%m-%d}, then as of {result.as_of:%Y-%m-%d}.")
     _report(result, path)
 
@@ -262,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--engine spark reads --source only; give the orders as --source 'parquet:PATTERN'")
     try:
         {"template": _template, "score": _score, "export": _export, "compare": _compare, "demo": _demo,
-         "excel-setup": _excel_setup}[args.command](args)
+         "audiences": _audiences, "excel-setup": _excel_setup}[args.command](args)
     except RfmError as error:
         print(f"Error: {error}", file=sys.stderr)
         return INPUT_PROBLEM

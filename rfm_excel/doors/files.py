@@ -23,7 +23,8 @@ from ..base.excel import MAX_ROWS
 from ..base.ooxml import Package
 from ..base.orders import Dialect
 from ..base.settings import BEST_LOWEST, Settings, parse_settings
-from ..base.sheet_names import SCORE_HISTORY, SETTINGS, Placement
+from ..base.sheet_names import CUSTOMERS, PROSPECTS, SCORE_HISTORY, SETTINGS, Placement
+from ..domain import audiences
 from ..domain.contact import CONTACT, neutralise_formulas
 from ..domain.history import from_sheet, movement, of_filter, snapshot_dates
 from ..layout.sheets import SheetLayout, fitted, movement_sheet, opens_on, placed, run_sheets
@@ -33,7 +34,7 @@ from ..readers.csv import read_csv, text_frame
 from ..readers.engine import duckdb_lines, parquet_table
 from ..readers.folder import CSV_SUFFIXES, read_folder
 from ..readers.spark import spark_lines
-from ..readers.workbook import check_workbook, read_book, top_rows
+from ..readers.workbook import check_workbook, read_book, read_side_book, top_rows
 from ..writers.headless.render import Styles, write_layout
 from ..writers.headless.splice import put_sheets
 from ..writers.headless.template import build_template, settings_book
@@ -44,7 +45,7 @@ ENGINES = ("duckdb", "spark")
 
 def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.date | None = None,
                orders_sheet: str | None = None, progress=None, force: bool = False,
-               tell=None) -> tuple[core.Result, Path]:
+               tell=None, customers: Path | None = None, prospects: Path | None = None) -> tuple[core.Result, Path]:
     """Score a workbook, a CSV or Parquet file, or a folder of CSV files and workbooks, and write the result
     sheets; return the result and the file written.
 
@@ -53,21 +54,23 @@ def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.dat
     on one. An ``output`` that exists and is not the input itself is refused unless ``force``.
     ``progress``, if given, is called with a few words as each step starts; ``tell`` with each sentence
     the owner must read about what was written (a table too big for its sheet, and the CSV file beside
-    the workbook that holds all of it).
+    the workbook that holds all of it). ``customers`` and ``prospects`` are CSV files or workbooks of the
+    owner's customers and prospects (a workbook's own Customers and Prospects sheets otherwise).
     """
     path = Path(path)
     step = progress or (lambda words: None)
     _check_source(path)
+    side = side_tables(customers, prospects)
     if path.is_dir() or path.suffix.lower() in (*CSV_SUFFIXES, ".parquet"):
         target = Path(output) if output else path.with_name(f"{path.name if path.is_dir() else path.stem} scored.xlsx")
         _check_target(target, ".xlsx", path, force)
         step(f"Reading and scoring {path.name}")
-        result = _score_new_book(_order_lines(path, target), target, as_of, step, tell)
+        result = _score_new_book(_order_lines(path, target), target, as_of, step, tell, side)
         return result, target
     target = Path(output) if output else path
     _check_target(target, path.suffix.lower(), path, force)
     step(f"Reading and scoring {path.name}")
-    _, result, where = _read_and_score(path, as_of, orders_sheet)
+    _, result, where = _read_and_score(path, as_of, orders_sheet, side)
     step(f"Writing {result.customers:,} customers into {target.name}")
     with _replacing(target) as temporary:
         _write_result(path, temporary, result, target, where, tell)
@@ -75,7 +78,8 @@ def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.dat
 
 
 def score_source(source: str, output: str | Path, as_of: dt.date | None = None, engine: str = "duckdb",
-                 progress=None, force: bool = False, tell=None) -> tuple[core.Result, Path]:
+                 progress=None, force: bool = False, tell=None, customers: Path | None = None,
+                 prospects: Path | None = None) -> tuple[core.Result, Path]:
     """Score the orders of an engine source ("parquet:PATTERN", e.g. "parquet:orders/*.parquet") into a new
     workbook ``output``: read by DuckDB in this process, or by Spark (``engine`` "spark") where Spark's own
     configuration points it, a cluster or this machine."""
@@ -87,12 +91,14 @@ def score_source(source: str, output: str | Path, as_of: dt.date | None = None, 
         raise RfmError(f"The engine {engine!r} is not one the tool runs on; give duckdb or spark.")
     target = Path(output)
     _check_target(target, ".xlsx", target, force)
+    side = side_tables(customers, prospects)
     step = progress or (lambda words: None)
     step(f"Reading and scoring {pattern}")
     if engine == "spark":
         lines = spark_lines(pattern)
         try:
-            result = core.score_lines(lines, Settings(), as_of)
+            result = core.score_lines(lines, Settings(), as_of, customers=side.get("customers"),
+                                      prospects=side.get("prospects"))
         finally:
             lines.close()
         result.origin = core.Origin(pattern, "Parquet, read by Spark", lines.rows_read, in_workbook=False)
@@ -100,7 +106,7 @@ def score_source(source: str, output: str | Path, as_of: dt.date | None = None, 
         return result, target
     table, files = parquet_table(pattern)
     name = f"{len(files)} Parquet files, {files[0]} to {files[-1]}" if len(files) > 1 else files[0]
-    return _score_new_book(OrderLines(pattern, table, name, typed=True), target, as_of, step, tell), target
+    return _score_new_book(OrderLines(pattern, table, name, typed=True), target, as_of, step, tell, side), target
 
 
 @dataclass
@@ -131,28 +137,49 @@ def _order_lines(path: Path, target: Path) -> OrderLines:
     return OrderLines(path.name, csv.table, csv.described(), dialect=Dialect(delimiter=csv.delimiter))
 
 
-def _score(lines: OrderLines, as_of: dt.date | None) -> tuple[core.Result, pd.DataFrame | None]:
+def side_tables(customers: Path | None, prospects: Path | None) -> dict[str, pd.DataFrame]:
+    """The customers and prospects tables given as files (a CSV file, or a workbook's sheet of that name or its
+    first sheet), by the name of the score() argument they go to."""
+    tables = {}
+    for key, name, path in (("customers", CUSTOMERS, customers), ("prospects", PROSPECTS, prospects)):
+        if path is None:
+            continue
+        path = Path(path)
+        _check_source(path)
+        if path.suffix.lower() in CSV_SUFFIXES:
+            frame = read_csv(path).table.to_pandas().astype(object)
+            tables[key] = frame.where(frame.notna() & (frame != ""), None)
+        else:
+            tables[key] = read_side_book(path, name)
+    return tables
+
+
+def _score(lines: OrderLines, as_of: dt.date | None,
+           side: dict[str, pd.DataFrame] | None = None) -> tuple[core.Result, pd.DataFrame | None]:
     """Score order lines read from files, and the orders as the cleaning had them when they fit on a sheet
     (None when they do not: then they never become a pandas frame, an engine cleans and sums them)."""
-    count = lines.table.num_rows
+    count, side = lines.table.num_rows, side or {}
     if count <= ORDERS_ROWS:
         orders = lines.table.to_pandas() if lines.typed else text_frame(lines.table)
-        result = core.score(orders, Settings(), as_of, first_row=2, sheet=lines.source, dialect=lines.dialect)
+        result = core.score(orders, Settings(), as_of, first_row=2, sheet=lines.source, dialect=lines.dialect,
+                            customers=side.get("customers"), prospects=side.get("prospects"))
         result.origin = core.Origin(lines.source, lines.read_as, count)
         return result, orders
     engine = duckdb_lines(lines.take_table(), source=lines.source, dialect=lines.dialect)  # only it holds the lines
     try:
-        result = core.score_lines(engine, Settings(), as_of)
+        result = core.score_lines(engine, Settings(), as_of, customers=side.get("customers"),
+                                  prospects=side.get("prospects"))
     finally:
         engine.close()
     result.origin = core.Origin(lines.source, lines.read_as, count, in_workbook=False)
     return result, None
 
 
-def _score_new_book(lines: OrderLines, target: Path, as_of: dt.date | None, step, tell=None) -> core.Result:
+def _score_new_book(lines: OrderLines, target: Path, as_of: dt.date | None, step, tell=None,
+                    side: dict[str, pd.DataFrame] | None = None) -> core.Result:
     """Score order lines into a new workbook: with an Orders sheet holding them when they fit on one, else
     with the results alone."""
-    result, orders = _score(lines, as_of)
+    result, orders = _score(lines, as_of, side)
     if orders is None:
         _write_book_of_results(result, target, step, tell)
         return result
@@ -179,14 +206,17 @@ def placement_of(path: Path) -> Placement:
     return placement(sheets, defined_names, lambda candidates: top_rows(path, candidates, SIGNATURE_ROWS))
 
 
-def _read_and_score(path: Path, as_of: dt.date | None, orders_sheet: str | None):
+def _read_and_score(path: Path, as_of: dt.date | None, orders_sheet: str | None,
+                    side: dict[str, pd.DataFrame] | None = None):
+    """Read a workbook and score it: the customers and prospects of ``side`` (files) win over its own sheets."""
     where = placement_of(path)
     contents = read_book(path, orders_sheet, where[SETTINGS] if where.has(SETTINGS) else None,
                          where[SCORE_HISTORY] if where.has(SCORE_HISTORY) else None)
     settings = parse_settings(contents.settings_rows) if contents.settings_rows is not None else Settings()
+    tables = {"customers": contents.customers, "prospects": contents.prospects, **(side or {})}
     result = core.score(contents.orders, settings, as_of, first_row=contents.first_row, sheet=contents.orders_sheet,
                         read_issues=contents.issues, history=from_sheet(contents.history_rows),
-                        dialect=contents.dialect)
+                        dialect=contents.dialect, customers=tables["customers"], prospects=tables["prospects"])
     return contents, result, where
 
 
@@ -213,6 +243,48 @@ def export_plan(path: str | Path, output: str | Path | None = None, as_of: dt.da
     with _replacing(target) as temporary:
         write_csv(neutralise_formulas(rows), temporary)
     return result, target, len(rows)
+
+
+def write_audiences(path: str | Path, folder: str | Path, names: str = "all", as_of: dt.date | None = None,
+                    orders_sheet: str | None = None,
+                    customers: Path | None = None) -> tuple[core.Result, list[tuple[Path, audiences.Platform, int]]]:
+    """Write each platform's look-alike seed (the best customers) and suppression list (every customer with
+    contact data) into ``folder`` (made if need be) as "<platform> seed.csv" and "<platform> suppression.csv",
+    replacing earlier ones; ``customers`` is a CSV file or workbook of customers, as for ``score_file``. The
+    workbook (or CSV file, or folder) is scored as ``score_file`` would, and nothing is written into it.
+    Returns the result and each file with its platform and number of customers."""
+    path, folder = Path(path), Path(folder)
+    chosen = audiences.platforms(names)
+    _check_source(path)
+    if folder.exists() and not folder.is_dir():
+        raise RfmError(f"{folder} is a file; give a folder for the audience files with --out.")
+    side = side_tables(customers, None)
+    if path.is_dir() or path.suffix.lower() in (*CSV_SUFFIXES, ".parquet"):
+        result = _score(_order_lines(path, folder / "orders"), as_of, side)[0]
+    else:
+        result = _read_and_score(path, as_of, orders_sheet, side)[1]
+    if result.contacts is None:
+        raise RfmError("No customer has an e-mail, phone or name to match on: add Email or Phone columns to the orders "
+                       "or a Customers sheet (Customer ID, Email, Phone, First Name, Last Name, Zip, Country).")
+    contacts = audiences.with_names(result.contacts)
+    country = audiences.country_code(result.settings.default_country)
+    if result.settings.default_country and country is None:
+        raise RfmError(f"Settings: Default country (phones) is {result.settings.default_country!r}, which is not a "
+                       "country name or code; write e.g. GB or United Kingdom.")
+    best = result.scores["Segment"].isin(core.best_segments(result.settings)).to_numpy()
+    value_column = "Predicted Value" if "Predicted Value" in result.scores else "Monetary"
+    values = pd.Series(result.scores[value_column].to_numpy(dtype=float), index=result.scores.index)
+    folder.mkdir(exist_ok=True)
+    written = []
+    for platform in chosen:
+        for kind, rows in (("seed", contacts[best]), ("suppression", contacts)):
+            table = audiences.customer_list(rows, platform, country, values if kind == "seed" else None)
+            target = folder / f"{platform.name} {kind}.csv"
+            check_place(target, force=True, elsewhere="give another --out")
+            with _replacing(target) as temporary:
+                write_csv(neutralise_formulas(table), temporary, bom=False)
+            written.append((target, platform, len(table)))
+    return result, written
 
 
 def compare_file(path: str | Path, output: str | Path | None = None, earlier: dt.date | None = None,
@@ -362,9 +434,10 @@ def write_full_lists(layouts: list[SheetLayout]) -> list[str]:
     return notes
 
 
-def write_csv(table: pd.DataFrame, path: Path) -> None:
-    """``table`` as a UTF-8 CSV with the byte order mark Excel looks for, dates as 2024-06-30, by Arrow's
-    writer (a million rows in about a second, where pandas takes half a minute)."""
+def write_csv(table: pd.DataFrame, path: Path, bom: bool = True) -> None:
+    """``table`` as a UTF-8 CSV with the byte order mark Excel looks for (unless ``bom`` is False: the ad
+    platforms read the first header with it), dates as 2024-06-30, by Arrow's writer (a million rows in
+    about a second, where pandas takes half a minute)."""
     columns = {}
     for header in table.columns:
         values = table[header]
@@ -374,7 +447,8 @@ def write_csv(table: pd.DataFrame, path: Path) -> None:
             columns[str(header)] = pa.array(values.astype(object).where(values.notna(), None).tolist()
                                             if values.dtype == object else values, from_pandas=True)
     with path.open("wb") as handle:
-        handle.write(codecs.BOM_UTF8)
+        if bom:
+            handle.write(codecs.BOM_UTF8)
         arrow_csv.write_csv(pa.table(columns), handle)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..base.excel import MAX_COLUMNS, MAX_ROWS
@@ -16,10 +17,12 @@ from ..base.settings import BEST_LOWEST
 from ..base.sheet_names import (
     CAMPAIGN_RESULTS,
     CONTACT_PLAN,
+    CUSTOMER_PROFILE,
     DATA_ISSUES,
     FORECAST,
     MOVEMENT,
     PRODUCTS,
+    PROSPECT_SCORES,
     SCORE_HISTORY,
     SCORES,
     SEGMENTS,
@@ -60,6 +63,9 @@ from .wording import (
     overflow_note,
     plan_summary,
     products_notes,
+    profile_notes,
+    prospect_notes,
+    reasons_text,
     rows_summary,
     run_note,
     segment_meanings,
@@ -77,6 +83,8 @@ FORECAST_KINDS = {"P(Active)": "percent", "Expected Orders": "decimal", "Predict
                   "Expected Next Order": "date", "Avg P(Active)": "percent", "Total Predicted Value": "money"}
 ISSUES_BLOCK_COLUMN = 3  # Data Issues' totals stand above the Problem, Action and Amount columns
 TOP_PRODUCTS, TOP_PER_SEGMENT = 10, 3  # rows of the Products sheet's best-product blocks
+PROSPECT_COLUMNS = 6  # the prospects' own first columns shown beside their scores
+INDEX_COLOURS = (50, 100, 200)  # Customer Profile's index: red at 50 or less, white at 100, green from 200
 HISTORY_CHART_SNAPSHOTS = 24  # Score History charts the segment sizes of the latest snapshots only
 
 
@@ -462,6 +470,54 @@ def products_sheet(result: Result) -> SheetLayout | None:
     return layout
 
 
+def profile_sheet(result: Result) -> SheetLayout | None:
+    """What distinguishes the best customers: each attribute value's customers, shares and index, highest index
+    first, with the check of whether the attributes tell best customers apart. None without a profile."""
+    found = result.profile
+    if found is None:
+        return None
+    table = found.table[["Attribute", "Value", "Customers", "Best Customers", "Share of Best", "Share of All",
+                         "Index"]].copy()
+    few = found.table["Few"].to_numpy(dtype=bool)
+    if few.any():
+        table["Note"] = ["few customers" if marked else None for marked in few]
+    kinds = {"Customers": "int", "Best Customers": "int", "Share of Best": "percent", "Share of All": "percent",
+             "Index": "int", "Note": "code"}
+    columns = _columns(table, kinds, result.currency_symbol)
+    lines, top = _place(["Customer profile", *profile_notes(found, result.settings)], table, columns)
+    block = Table(top, table, columns)
+    layout = _table_sheet(CUSTOMER_PROFILE, lines, block)
+    if len(table):
+        layout.colour_scales = [ColourScale(block.column_area("Index"), (theme.WORST, theme.WHITE, theme.BEST),
+                                            INDEX_COLOURS)]
+    return layout
+
+
+def prospects_sheet(result: Result) -> SheetLayout | None:
+    """Every prospect with their own first columns, Score, Tier and Reasons, highest score first (as given when
+    they are not scored). None without prospects."""
+    found = result.profile
+    if found is None or found.prospects is None:
+        return None
+    given = found.prospects
+    own = given.iloc[:, :PROSPECT_COLUMNS].astype(object)
+    own = own.where(own.notna(), None)
+    table = own.copy()
+    if found.scores is not None and found.reasons is not None:
+        table["Score"] = found.scores["Score"].to_numpy()
+        table["Tier"] = found.scores["Tier"].to_numpy()
+        table["Reasons"] = reasons_text(found.reasons, given.index)
+        table = table.iloc[np.argsort(-found.scores["Score"].to_numpy(), kind="stable")].reset_index(drop=True)
+    kinds = {"Score": "int", "Tier": "code"}
+    columns = _columns(table, kinds, result.currency_symbol)
+    lines, top = _place(["Prospect scores", *prospect_notes(found, result.settings, len(given))], table, columns)
+    block = Table(top, table, columns)
+    layout = _table_sheet(PROSPECT_SCORES, lines, block)
+    if found.scores is not None and len(table):
+        layout.colour_scales = [ColourScale(block.column_area("Score"), (theme.WHITE, theme.BEST))]
+    return layout
+
+
 def output_sheets(result: Result, scored_at: dt.datetime, book: Path | None = None,
                   placement: Placement | None = None, adding: Sequence[str] = ()) -> list[SheetLayout]:
     """Every sheet a run writes, in workbook order; with ``book`` (the workbook written), each cut to what a
@@ -470,7 +526,8 @@ def output_sheets(result: Result, scored_at: dt.datetime, book: Path | None = No
     owner's sheets have, among these sheets and those the run is ``adding`` (default names) besides."""
     made = [scores_sheet(result), segments_sheet(result, scored_at), issues_sheet(result),
             contact_plan_sheet(result), movement_sheet(result.movement, result.currency_symbol),
-            campaign_sheet(result), history_sheet(result), forecast_sheet(result), products_sheet(result)]
+            campaign_sheet(result), history_sheet(result), forecast_sheet(result), products_sheet(result),
+            profile_sheet(result), prospects_sheet(result)]
     layouts = [layout for layout in made if layout is not None]
     if placement is not None:
         taken = taken_note(placement, [*adding, *(layout.name for layout in layouts)])

@@ -13,7 +13,8 @@ import pyarrow.compute as pc
 
 from ..base.settings import BEST_LOWEST, DEFAULT_SEGMENTS, UNMATCHED_SEGMENT, SegmentRule
 from ..base.sheet_names import Placement
-from ..core import Result
+from ..core import Result, best_segments
+from ..domain import profiles
 from ..domain.campaign import CampaignResults
 from ..domain.contact import CONTACT, CONTROL, LEFT_OUT
 from ..domain.forecast import MODIFIED_NAME, Forecast
@@ -367,3 +368,89 @@ def taken_note(placement: Placement, sheets: list[str]) -> str:
 
 def _listed(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# ---------------------------------------------------------------- Customer Profile and Prospect Scores
+
+
+def _best_names(settings) -> str:
+    """The best customers' segments in words: "Champions and Loyal"."""
+    names = best_segments(settings) or list(settings.best_segments)
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0] if names else "none"
+
+
+def _unknown_segments(settings) -> list[str]:
+    """A sentence when Settings' best segments are not in the segment table."""
+    unknown = [name for name in settings.best_segments if name not in best_segments(settings)]
+    if not unknown:
+        return []
+    return [f"Settings name {', '.join(unknown)} among the best customers' segments (Best customers are), but the "
+            f"segment table has no such segment; name the segments whose customers are your best."]
+
+
+def check_words(found: profiles.Profile) -> str:
+    """The check's figures in a sentence, or why there is none."""
+    names = " and ".join(found.attributes)
+    if not found.attributes:
+        return ("The orders and the customers table have no column describing customers (such as Country, Channel or "
+                "Industry), so there is no profile and prospects are not scored; add one, or name it in Settings "
+                "(Profile columns).")
+    if found.check is None:
+        return (f"Too few best customers ({found.best:,} of {found.customers:,}) to check whether {names} tell them "
+                "apart, so prospects are not scored.")
+    figures = (f"Does it work? Predicting from {names} alone which customers are best, each checked on customers "
+               f"left out of the fit ({found.check.folds}-fold cross-validation): AUC {found.check.auc:.2f} (0.5 is "
+               f"chance, 1 is perfect); the tenth scored highest hold {found.check.lift:.1f} times the average share "
+               "of best customers (top-decile lift).")
+    if found.trusted:
+        return figures + " Good enough to rank prospects by, though not to be sure of any one."
+    return figures + (f" That is no better than chance (AUC below {profiles.CHANCE_BELOW}): do not trust scores from "
+                      f"these attributes, and prospects are not scored.")
+
+
+def profile_notes(found: profiles.Profile, settings) -> list[str]:
+    """The lines on top of Customer Profile."""
+    share = found.best / found.customers if found.customers else 0.0
+    return [f"Your best customers ({_best_names(settings)}: {found.best:,} of {found.customers:,} customers, "
+            f"{share:.0%}) compared with all. An index of 150 means a value is 1.5 times as common among your best "
+            "customers as among all of them; 100 is average, 50 half as common.",
+            f"Index is smoothed towards 100 for values held by few customers (as if {profiles.M_ESTIMATE} average "
+            f"customers were added to each); values held by fewer than {settings.profile_min_customers} customers are "
+            f"marked few customers (Settings: Profile: at least), and values of fewer than {profiles.POOL_BELOW} "
+            f"customers are pooled as {profiles.OTHER}. Each customer counts with their latest value.",
+            *_unknown_segments(settings), check_words(found)]
+
+
+def prospect_notes(found: profiles.Profile, settings, count: int) -> list[str]:
+    """The lines on top of Prospect Scores."""
+    if not found.trusted:
+        return [f"{counted(count, 'prospect')}, not scored.", *_unknown_segments(settings), check_words(found)]
+    share = found.best / found.customers
+    return [f"{counted(count, 'prospect')}, highest score first, scored by how much they "
+            f"look like your best customers ({_best_names(settings)}) in {' and '.join(found.attributes)}.",
+            f"Score: the chance, in %, that a customer with these values is among the best (naive Bayes); among your "
+            f"customers it is {share:.0%}. Tier A: at least {profiles.TIER_A / 100:g} times that; B: at least that; "
+            "C: less.",
+            "Reasons: the values that weigh most, with their index on Customer Profile; a value never seen among your "
+            "customers counts for nothing.", check_words(found)]
+
+
+def reasons_text(reasons: pd.DataFrame, rows) -> list[str | None]:
+    """Per prospect row, its reasons in words: "Country NL: index 210; Channel Referral: index 180"."""
+    said = reasons.assign(text=reasons["Attribute"] + " " + reasons["Value"] + ": index "
+                          + reasons["Index"].round().astype(int).astype(str)).groupby("prospect")["text"] \
+        .agg("; ".join)
+    return [said.get(row) for row in rows]
+
+
+def audience_notes(sizes: list[tuple[str, str, int, int | None]]) -> list[str]:
+    """The audiences run note: each file's size against its platform's published minimum, and the privacy
+    sentence. ``sizes``: (file name, platform title, rows, minimum)."""
+    lines = []
+    for name, title, rows, minimum in sizes:
+        against = "" if minimum is None else \
+            f" ({title} asks for at least {minimum:,}{'' if rows >= minimum else ': too few to use yet'})"
+        lines.append(f"{name}: {counted(rows, 'customer')}{against}")
+    lines.append("Hashing is pseudonymisation, not anonymisation: these files are still personal data. Upload them "
+                 "only where your customers have agreed to it, and delete them once uploaded.")
+    return lines

@@ -1,4 +1,5 @@
-"""Read just the Orders, Settings and Score History sheets of a workbook as raw values."""
+"""Read just the Orders, Settings and Score History sheets of a workbook as raw values, and the owner's
+Customers and Prospects tables when there are such sheets."""
 
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ class BookContents:
     issues: pd.DataFrame  # what reading repaired (merged cells filled)
     history_rows: list[list] | None = None  # the Score History sheet, when the workbook has one
     dialect: Dialect = field(default_factory=Dialect)  # what the workbook says of its values (1904 dates)
+    customers: pd.DataFrame | None = None  # the Customers sheet's table, when there is one
+    prospects: pd.DataFrame | None = None  # the Prospects sheet's table, when there is one
 
 
 def check_workbook(path: Path) -> None:
@@ -167,6 +170,7 @@ def read_book(path: Path, orders_sheet: str | None = None, settings_sheet: str |
         extras = pool.submit(_settings_and_history, path, book, settings_sheet, history_sheet)
         orders = typed.typed_orders(path, big.name, sheet, source) if big else None
         settings_rows, history_rows = extras.result()
+    customers, prospects = (read_table(path, book, name) for name in (sheet_names.CUSTOMERS, sheet_names.PROSPECTS))
     if orders is not None:
         first_row, issues = 2, _merged_issues([], orders, 2)
     else:
@@ -176,7 +180,34 @@ def read_book(path: Path, orders_sheet: str | None = None, settings_sheet: str |
     if part is not None:
         orders = ids_as_shown(path, part.name, formats, orders, first_row, _id_headers(orders, settings_rows))
     return BookContents(orders, first_row, sheet, settings_rows, issues, history_rows,
-                        Dialect(date1904=package.date1904(), locale=formats.locale))
+                        Dialect(date1904=package.date1904(), locale=formats.locale), customers, prospects)
+
+
+def read_table(path: Path, book: python_calamine.CalamineWorkbook, name: str) -> pd.DataFrame | None:
+    """The table of the sheet ``name`` (any case), if the workbook has it: ``table_block``."""
+    sheet = sheet_names.find(book.sheet_names, name)
+    if sheet is None:
+        return None
+    check_sheet_size(path, sheet)
+    return table_block(_rows(_sheet(book, sheet), sheet))
+
+
+def table_block(rows: list[list]) -> pd.DataFrame | None:
+    """The rows under the first non-blank row (its headers; a blank header is "Column B"), to the first blank
+    row, as texts and numbers as read; None when there is no such row or nothing under it."""
+    top = next((r for r, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if any(not _blank(v) for v in row)), None)
+    if top is None:
+        return None
+    width = max(c for c, v in enumerate(rows[top]) if not _blank(v)) + 1
+    headers = [str(v).strip() if not _blank(v) else f"Column {cell_name(0, c)[:-1]}"
+               for c, v in enumerate(rows[top][:width])]
+    body = []
+    for row in rows[top + 1:]:
+        cells = [None if _blank(v) else v for v in list(row[:width]) + [None] * (width - len(row))]
+        if all(v is None for v in cells):
+            break
+        body.append(cells)
+    return pd.DataFrame(body, columns=headers, dtype=object) if body else None
 
 
 def _id_headers(orders: pd.DataFrame, settings_rows: list[list] | None) -> list[str]:
@@ -284,3 +315,17 @@ def orders_block(rows: list[list], sheet: str = "Orders") -> tuple[pd.DataFrame,
     frame = as_frame(cells)  # type: ignore[arg-type]  # numpy's stubs take where(b, None, c) for where(b)
     frame.columns = headers
     return frame, header_row + 2
+
+
+def read_side_book(path: Path, name: str) -> pd.DataFrame:
+    """The table of a workbook given beside the orders (--customers, --prospects): its sheet ``name`` if it has
+    one, else its first sheet."""
+    check_workbook(path)
+    book = _open(path, str(path))
+    sheet = sheet_names.find(book.sheet_names, name) or book.sheet_names[0]
+    check_sheet_size(path, sheet)
+    table = table_block(_rows(_sheet(book, sheet), sheet))
+    if table is None:
+        raise RfmError(f"The sheet {sheet!r} of {path.name} is empty; put a header row and the {name.lower()} "
+                       "under it.")
+    return table
