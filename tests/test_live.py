@@ -21,6 +21,7 @@ import pytest
 import python_calamine
 import xlwings as xw
 
+from rfm_excel.base.settings import Settings
 from rfm_excel.doors import button as macros
 from rfm_excel.doors.files import score_file
 from rfm_excel.layout.template import settings_grid
@@ -204,6 +205,26 @@ def test_the_owner_sees_formats_colour_scales_a_frozen_header_and_start_here(hel
         "next to the button", "my own note", "keep this too"]  # the owner's cells stay
     shown = next(a for a in reversed(actions) if a["func"] == "activateSheet")["args"][0]
     assert list(seen)[shown] == "Start Here"  # the workbook shows Start Here when the button is done
+
+
+def test_a_1904_workbook_in_xlwings_lite_has_its_dates_moved_as_settings_say(helpers, monkeypatch):
+    """Where the engine cannot read the date system (xlwings Lite), its client turns serial numbers into dates by
+    the 1900 system: in a 1904 workbook every date arrives 1,462 days early and must be sent as much early.
+    Settings' Date system says so; the numbers are then those of the dates the owner sees."""
+    early = dt.timedelta(days=1462)
+    seen = hand_book_sheets(helpers)
+    arrived = {**seen, "Orders": [[v - early if isinstance(v, dt.datetime) else v for v in row]
+                                  for row in seen["Orders"]],
+               "Settings": settings_grid(Settings(date_system="1904 dates"))}
+    plain, _ = button_run(seen, monkeypatch=monkeypatch)
+    moved, _ = button_run(arrived, monkeypatch=monkeypatch)
+    header = remote_books.grid(plain["Scores"])[0]
+    first, last = header.index("First Order"), header.index("Last Order")
+    for row, was in zip(remote_books.grid(moved["Scores"])[1:], remote_books.grid(plain["Scores"])[1:], strict=True):
+        assert row[:first] == was[:first] and row[last + 1:] == was[last + 1:]  # the same scores
+        assert (row[first], row[last]) == (was[first] - early, was[last] - early)
+    c001 = next(row for row in remote_books.grid(moved["Scores"]) if row[0] == "C001")
+    assert c001[last] == dt.datetime(2020, 6, 27)  # 2024-06-28 in the 1904 system, sent as the client reads it
 
 
 def test_merged_cells_in_the_orders_are_read_and_listed_as_from_the_command_line(helpers, monkeypatch):

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 EPOCH = np.datetime64("1899-12-30", "D")  # day 0 of Excel's 1900 date system, as its serial numbers count
 EPOCH_1904 = np.datetime64("1904-01-01", "D")  # day 0 of the 1904 date system (workbookPr date1904="1")
+EPOCH_SHIFT_1904 = int((EPOCH_1904 - EPOCH) // np.timedelta64(1, "D"))  # 1,462 days between the two
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # the most a sheet holds
 MAX_TEXT = 32_767  # the most characters (UTF-16 code units) a cell holds
 CUT_MARK = " … [cut: a cell holds 32,767 characters]"

@@ -17,6 +17,7 @@ from .excel import cell_name
 from .orders import DECIMAL_AUTO, DECIMAL_COMMA, DECIMAL_POINT, number_value
 
 DATE_AUTO, DATE_DAY_FIRST, DATE_MONTH_FIRST = "Auto", "Day first", "Month first"
+DATE_SYSTEM_AUTO, DATE_1900, DATE_1904 = "Automatic", "1900 dates", "1904 dates"  # the date system
 FORECAST_MODIFIED, FORECAST_PLAIN = "Modified BG/NBD", "BG/NBD"  # the names forecast.py gives its models
 ON, OFF = "On", "Off"
 BEST_HIGHEST = "Highest"
@@ -231,6 +232,7 @@ class Settings:
     currency_symbol: str = ""
     date_order: str = DATE_AUTO
     decimal_mark: str = DECIMAL_AUTO
+    date_system: str = DATE_SYSTEM_AUTO
     customer_column: str | None = None
     order_column: str | None = None
     date_column: str | None = None
@@ -329,6 +331,10 @@ SETTING_ROWS = (
     SettingRow("decimal_mark", "Decimal mark",
                "For amounts written as text such as 1.234,50. Automatic: decided from each column (see Data Issues).",
                (DECIMAL_AUTO, DECIMAL_POINT, DECIMAL_COMMA)),
+    SettingRow("date_system", "Date system",
+               "Automatic: read from the workbook. Only xlwings Lite cannot read it: there, choose 1904 dates for a "
+               "workbook set to Excel's \"Use 1904 date system\" (some older Mac workbooks).",
+               (DATE_SYSTEM_AUTO, DATE_1900, DATE_1904)),
     SettingRow("customer_column", "Customer ID column",
                "Header of the column holding customer IDs, if it is not found by itself. Blank = detect."),
     SettingRow("order_column", "Order ID column", "Header of the order or invoice number column. Blank = detect."),
@@ -393,6 +399,7 @@ SETTING_RULES = {
     **{f"{d}_weight": NUMBER for d in ("recency", "frequency", "monetary")},
     "best_score": choice((BEST_HIGHEST, BEST_LOWEST)), "date_order": choice((DATE_AUTO, DATE_DAY_FIRST,
                                                                              DATE_MONTH_FIRST)),
+    "date_system": choice((DATE_SYSTEM_AUTO, DATE_1900, DATE_1904)),
     "forecast": ON_OFF, "forecast_horizon_days": whole(1),
     "forecast_model": choice((FORECAST_MODIFIED, FORECAST_PLAIN)),
     "monthly_discount_rate": DISCOUNT, "slipping_below": SHARE, "do_not_recommend": WORDS,

@@ -18,8 +18,9 @@ import xlwings as xw
 
 from .. import core
 from ..base.errors import RfmError
+from ..base.excel import EPOCH_SHIFT_1904
 from ..base.orders import Dialect
-from ..base.settings import Settings, parse_settings
+from ..base.settings import DATE_1904, Settings, parse_settings
 from ..base.sheet_names import CUSTOMERS, PROSPECTS, SCORE_HISTORY, SETTINGS
 from ..domain.history import from_sheet
 from ..layout.sheets import opens_on, run_sheets
@@ -64,15 +65,19 @@ def score_book(book: xw.Book, orders_sheet: str | None = None,
         names = ", ".join(s.name for s in book.sheets)
         raise RfmError(f"This workbook has no sheet named {name!r} (it has: {names}); put your orders on a sheet "
                        "named Orders.")
-    orders, first_row, read_issues = orders_from_rows(sheet_values(sheet), merged_ranges(sheet), sheet.name)
     where = placement(book)
-    settings = parse_settings(sheet_values(book.sheets[where[SETTINGS]]), where[SETTINGS]) \
-        if where.has(SETTINGS) else Settings()
+    settings_rows = sheet_values(book.sheets[where[SETTINGS]]) if where.has(SETTINGS) else None
+    settings = parse_settings(settings_rows, where[SETTINGS]) if settings_rows is not None else Settings()
+    date1904, early = dates_of(book, settings)
+    orders, first_row, read_issues = orders_from_rows(moved(sheet_values(sheet), early), merged_ranges(sheet),
+                                                      sheet.name)
+    if early and settings_rows is not None:
+        settings = parse_settings(moved(settings_rows, early), where[SETTINGS])
     history = from_sheet(sheet_values(book.sheets[where[SCORE_HISTORY]])) if where.has(SCORE_HISTORY) else None
     customers, prospects = (_owner_table(book, name) for name in (CUSTOMERS, PROSPECTS))
     status(f"Score customers: scoring {len(orders):,} order rows...")
     result = core.score(orders, settings, first_row=first_row, sheet=sheet.name, read_issues=read_issues,
-                        history=history, dialect=Dialect(date1904=uses_1904_dates(book)), customers=customers,
+                        history=history, dialect=Dialect(date1904=date1904), customers=customers,
                         prospects=prospects)
     status(f"Score customers: writing the sheets for {result.customers:,} customers...")
     scored_at = dt.datetime.now()
@@ -81,11 +86,30 @@ def score_book(book: xw.Book, orders_sheet: str | None = None,
         layouts = run_sheets(result, scored_at, where, book_path(book) or Path(tempfile.gettempdir()) / "workbook",
                              button=True)
         write_full_lists(layouts)
-        write_layouts(book, layouts, where)
+        write_layouts(book, layouts, where, early)
     finally:
         book.app.screen_updating = True
     activate(book, opens_on(where))
     return result
+
+
+def dates_of(book: xw.Book, settings: Settings) -> tuple[bool, dt.timedelta]:
+    """Whether the workbook counts its dates from 1904, and by how much the dates the engine reads fall short of
+    those the cells show (and dates written must be sent early by): read from desktop Excel; where the engine
+    cannot tell (xlwings Lite), as Settings say (Date system), its client turning serial numbers into dates by
+    the 1900 system, so that in a 1904 workbook they arrive 1,462 days early."""
+    read = uses_1904_dates(book)
+    if read is not None:
+        return read, dt.timedelta(0)
+    chosen = settings.date_system == DATE_1904
+    return chosen, dt.timedelta(days=EPOCH_SHIFT_1904) if chosen else dt.timedelta(0)
+
+
+def moved(rows: list[list], by: dt.timedelta) -> list[list]:
+    """Cell values with every date moved ``by`` (rows as they are when there is nothing to move)."""
+    if not by:
+        return rows
+    return [[value + by if isinstance(value, dt.date) else value for value in row] for row in rows]
 
 
 def _owner_table(book: xw.Book, name: str):

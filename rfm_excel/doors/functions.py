@@ -30,7 +30,7 @@ from ..base import sheet_names
 from ..base.errors import RfmError
 from ..base.excel import EPOCH, EPOCH_1904
 from ..base.orders import Dialect, customer_keys, id_text
-from ..base.settings import MAX_BINS, SETTING_ROWS, Settings, checked, parse_settings, whole
+from ..base.settings import DATE_1904, MAX_BINS, SETTING_ROWS, Settings, checked, parse_settings, whole
 from ..layout.sheets import scores_sheet, segments_sheet
 from ..readers.workbook import orders_block
 from ..writers.live import placement, sheet_values, uses_1904_dates
@@ -136,7 +136,8 @@ def scored(orders, as_of=None, window_months=None, levels=None, settings=None, c
     if not isinstance(orders, list) or len(orders) < 2:
         raise RfmError("orders must be a range with its header row and the orders under it, e.g. Orders[#All].")
     chosen = workbook_settings(caller, settings)
-    dialect = Dialect(date1904=caller is not None and uses_1904_dates(caller.sheet.book))
+    read = uses_1904_dates(caller.sheet.book) if caller is not None else None
+    dialect = Dialect(date1904=read if read is not None else chosen.date_system == DATE_1904)
     if as_of is not None:
         chosen = chosen.with_as_of(as_of_date(as_of, dialect.date1904))
     if window_months is not None:

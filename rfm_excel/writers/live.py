@@ -76,11 +76,13 @@ def merged_ranges(sheet: xw.Sheet) -> list[tuple[tuple[int, int], tuple[int, int
     return list(dict.fromkeys(found))
 
 
-def write_layouts(book: xw.Book, layouts: list[SheetLayout], where: sheet_names.Placement) -> None:
+def write_layouts(book: xw.Book, layouts: list[SheetLayout], where: sheet_names.Placement,
+                  early: dt.timedelta = dt.timedelta(0)) -> None:
     """Write each layout to its sheet: replaced where it exists, else added after the last sheet, and mark each
     as the tool's. Only the tool's sheets (``where``) are written into: a layout named like an owner's sheet is
     refused. A layout with ``owned`` cells (Start Here) only rewrites those, and only where the book has that
-    sheet."""
+    sheet. Dates are sent ``early`` (the engine's client shifts them by as much: a 1904 workbook in xlwings
+    Lite)."""
     mine = {name.casefold() for name in where.mine()}
     for layout in layouts:
         sheet = find_sheet(book, layout.name)
@@ -88,9 +90,9 @@ def write_layouts(book: xw.Book, layouts: list[SheetLayout], where: sheet_names.
             raise ValueError(f"refused to write into the sheet {sheet.name!r}, which is not the tool's")
         if layout.owned:
             if sheet is not None:
-                write_owned(sheet, layout)
+                write_owned(sheet, layout, early)
         else:
-            write_layout(_fresh_sheet(book, layout.name), layout)
+            write_layout(_fresh_sheet(book, layout.name), layout, early)
     _mark(book, where.marks(layout.name for layout in layouts))
 
 
@@ -109,24 +111,24 @@ def _mark(book: xw.Book, marks: dict[str, str]) -> None:
             added.api.Visible = False
 
 
-def write_owned(sheet: xw.Sheet, layout: SheetLayout) -> None:
+def write_owned(sheet: xw.Sheet, layout: SheetLayout, early: dt.timedelta = dt.timedelta(0)) -> None:
     """Rewrite the cells the tool owns on a sheet the owner keeps; nothing else on it changes."""
     owned = layout.owned
     assert owned is not None  # a sheet the owner keeps, with the cells the tool owns
     _range(sheet, owned).clear()
-    _write_cells(sheet, layout)
+    _write_cells(sheet, layout, early)
     for row, height in layout.heights.items():
         if owned.top <= row <= owned.bottom:
             sheet.range((row + 1, 1)).row_height = height
 
 
-def write_layout(sheet: xw.Sheet, layout: SheetLayout) -> None:
+def write_layout(sheet: xw.Sheet, layout: SheetLayout, early: dt.timedelta = dt.timedelta(0)) -> None:
     """One whole sheet: its cells and tables, widths, heights, colour scales, checks, charts and views."""
     for col, width in layout.widths.items():
         sheet.range((1, col + 1)).column_width = width
-    _write_cells(sheet, layout)
+    _write_cells(sheet, layout, early)
     for table in layout.tables:
-        _write_table(sheet, table)
+        _write_table(sheet, table, early)
     for row, height in layout.heights.items():
         sheet.range((row + 1, 1)).row_height = height
     for area in layout.merges:
@@ -147,7 +149,7 @@ def _range(sheet: xw.Sheet, area: Area) -> xw.Range:
     return sheet.range((area.top + 1, area.left + 1), (area.bottom + 1, area.right + 1))
 
 
-def _write_cells(sheet: xw.Sheet, layout: SheetLayout) -> None:
+def _write_cells(sheet: xw.Sheet, layout: SheetLayout, early: dt.timedelta) -> None:
     """The layout's blocks of cells (and tables' headers: with their tables), one value write per block, then
     each style once per rectangle of cells that share it; links as HYPERLINK formulas."""
     styles: dict[Style, list[tuple[int, int]]] = defaultdict(list)
@@ -155,7 +157,7 @@ def _write_cells(sheet: xw.Sheet, layout: SheetLayout) -> None:
         if not isinstance(block, Cells):
             continue
         width = max((len(line) for line in block.rows), default=0)
-        values = [[_value(line[c]) if c < len(line) else None for c in range(width)] for line in block.rows]
+        values = [[_value(line[c], early) if c < len(line) else None for c in range(width)] for line in block.rows]
         if width and values:
             sheet.range((block.row + 1, block.col + 1)).value = values
         for (row, col), cell in block.items():
@@ -168,16 +170,20 @@ def _write_cells(sheet: xw.Sheet, layout: SheetLayout) -> None:
             apply_style(_range(sheet, area), style)
 
 
-def _value(cell: Cell | None):
-    if cell is None or cell.link:
-        return None
-    value = cell_value(cell.value)
-    return text(value) if isinstance(value, str) else value
+def _value(cell: Cell | None, early: dt.timedelta):
+    return None if cell is None or cell.link else _sent(cell_value(cell.value), early)
 
 
-def _write_table(sheet: xw.Sheet, table: Table) -> None:
+def _sent(value, early: dt.timedelta):
+    """A cell value as it is sent: text kept as text (``text``), a date ``early``."""
+    if isinstance(value, str):
+        return text(value)
+    return value - early if early and isinstance(value, dt.date) else value
+
+
+def _write_table(sheet: xw.Sheet, table: Table, early: dt.timedelta) -> None:
     """A table in one value write (header and rows), then each column's style over its cells."""
-    rows = [[text(value) if isinstance(value, str) else value for value in row] for row in table.cell_values()]
+    rows = [[_sent(value, early) for value in row] for row in table.cell_values()]
     sheet.range((table.row + 1, table.col + 1)).value = [[text(h) for h in table.headers], *rows]
     header = Area(table.row, table.col, table.row, table.col + len(table.columns) - 1)
     if table.name:
@@ -347,16 +353,16 @@ def _desktop(sheet: xw.Sheet) -> str | None:
     return "windows" if sys.platform.startswith("win") else "mac"
 
 
-def uses_1904_dates(book: xw.Book) -> bool:
-    """Whether the open workbook counts its serial numbers from 1904 (Excel's "Use 1904 date system").
+def uses_1904_dates(book: xw.Book) -> bool | None:
+    """Whether the open workbook counts its serial numbers from 1904 (Excel's "Use 1904 date system"); None
+    where xlwings' engine cannot tell (the remote engine, xlwings Lite).
 
-    Dates are written as date values (never as serial numbers), which Excel stores in the workbook's
-    own system, so only serial numbers read from cells need this. xlwings' other engines do not
-    tell; their workbooks are taken to count from 1900, as Excel's default.
+    Desktop Excel stores the date values written in the workbook's own system, so only serial numbers read
+    from cells need this there.
     """
     where = _desktop(book.sheets[0])
     if where == "windows":
         return bool(book.api.Date1904)
     if where == "mac":
         return bool(book.api.date_1904.get())
-    return False
+    return None
