@@ -137,6 +137,22 @@ def test_a_problem_is_one_alert_never_a_traceback(lite, capsys):
     assert "Traceback" not in capsys.readouterr().out
 
 
+def test_an_orders_sheet_larger_than_lites_memory_is_one_sentence(lite, monkeypatch, helpers):
+    """The limit is measured (docs/performance.md); here it is lowered to the hand-made orders' 20 rows of 6."""
+    from rfm_excel.doors import lite as door
+
+    sheets = {"Orders": [ORDER_HEADER, *(list(row) for row in helpers.hand_orders)]}
+    monkeypatch.setattr(door, "LITE_CELLS", 20 * 6 - 1)
+    actions = run_script(lite, sheets)
+    (alert,) = [a["args"][0] for a in actions if a["func"] == "alert"]
+    assert alert == ("The Orders sheet has 20 rows of 6 columns, more than xlwings Lite can score in its memory "
+                     "(about 119 cells); save the workbook and score it with the rfm-excel command line on a "
+                     "computer with Python (docs/excel.md).")
+    assert not [a for a in actions if a["func"] in ("addSheet", "setValues")]
+    monkeypatch.setattr(door, "LITE_CELLS", 20 * 6)
+    assert not [a for a in run_script(lite, sheets) if a["func"] == "alert"]
+
+
 def test_an_unexpected_error_is_one_sentence_and_its_details_a_file_to_download(lite, monkeypatch, tmp_path,
                                                                                 helpers):
     def broken(*args, **kwargs):

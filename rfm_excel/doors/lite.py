@@ -23,6 +23,7 @@ from xlwings import arg, func, script
 
 from ..base.errors import RfmError
 from ..layout.wording import run_note, summary
+from ..writers.live import find_sheet
 from . import functions as desktop
 from .button import TITLE, score_book
 from .failures import unexpected
@@ -33,6 +34,10 @@ HELP = {"customer_id": desktop.CUSTOMER_HELP, "orders": desktop.ORDERS_HELP,
         "settings": "Optional: the Settings sheet's cells from A1, e.g. Settings!A1:L60. Without it the functions "
                     "use the default settings (in xlwings Lite a function cannot read other cells itself)."}
 TABLES = {"orders", "settings"}  # the arguments that are ranges of many cells
+# The cells of an Orders sheet the script takes on. Measured (benchmarks/lite_memory.py, docs/performance.md):
+# at most about 310 bytes a cell at the peak on 64-bit CPython, whatever the number of columns; 5,000,000 cells
+# (a full sheet of 4 columns, 400,000 rows of 12) stay under 1.6 GB there, within Pyodide's 2 GB.
+LITE_CELLS = 5_000_000
 FILES = Path("/data")  # xlwings Lite's folder whose files the owner can download (menu > Files > Import/Export)
 
 
@@ -40,6 +45,7 @@ FILES = Path("/data")  # xlwings Lite's folder whose files the owner can downloa
 def score_customers(book: xw.Book) -> None:
     """Score the customers of the open workbook: the same sheets as the command line writes."""
     try:
+        _check_size(book)
         result = score_book(book, status=print)
     except RfmError as error:
         book.app.alert(str(error), title=TITLE, mode="critical")
@@ -51,6 +57,18 @@ def score_customers(book: xw.Book) -> None:
     print(summary(result))
     for line in run_note(result, dt.datetime.now()):
         print(line)
+
+
+def _check_size(book: xw.Book) -> None:
+    """Refuse, in one sentence, an Orders sheet larger than the script can score in Lite's memory."""
+    sheet = find_sheet(book, "Orders")
+    if sheet is None:
+        return  # score_book says what is missing
+    rows, columns = sheet.used_range.shape
+    if rows * columns > LITE_CELLS:
+        raise RfmError(f"The Orders sheet has {rows:,} rows of {columns} columns, more than xlwings Lite can score "
+                       f"in its memory (about {LITE_CELLS:,} cells); save the workbook and score it with the "
+                       "rfm-excel command line on a computer with Python (docs/excel.md).")
 
 
 def _for_lite(function):
