@@ -17,7 +17,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .base.errors import RfmError
-from .base.orders import ISSUE_COLUMNS, CleanOrders, Dialect, header_key, id_text, normalise, zero_orders
+from .base.orders import (
+    ISSUE_COLUMNS,
+    CleanOrders,
+    Dialect,
+    header_key,
+    id_text,
+    normalise,
+    zero_order_issues,
+    zero_orders,
+)
+from .base.reading.plan import ReadingPlan
 from .base.settings import BEST_LOWEST, Settings
 from .domain import campaign, contact, customers, events, products, scoring, segments, timing
 from .domain import forecast as forecasting
@@ -51,6 +61,7 @@ class Result:
     orders_currency : the currency symbol the orders' amounts carry, if any ("£" for "£12.50").
     unused_columns : headers of columns the orders carry that this run could not use (products, returns and
         complaints, when the lines were summed in an engine: those need the lines in memory).
+    reading_plan : how the orders were read (header row, columns, export layout, decimal mark, dates).
     """
 
     scores: pd.DataFrame
@@ -75,6 +86,7 @@ class Result:
     last_date: dt.date | None = None
     origin: Origin | None = None
     unused_columns: tuple[str, ...] = ()
+    reading_plan: ReadingPlan | None = None
 
     @property
     def as_of(self) -> dt.date:
@@ -183,7 +195,9 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
                       clean.columns["customer_id"], sheet, lines["order_date"].min().date(),
                       lines["order_date"].max().date(), len(clean.lines) - len(lines), lines, clean.amounts,
                       clean.first_row, clean.currency, grouped_orders)
-    return score_customers(table, settings, reading, history, run_date, at_campaign, customer_events)
+    result = score_customers(table, settings, reading, history, run_date, at_campaign, customer_events)
+    result.reading_plan = clean.plan
+    return result
 
 
 def score_lines(lines, settings: Settings | None = None, as_of: dt.date | None = None,
@@ -211,13 +225,19 @@ def score_lines(lines, settings: Settings | None = None, as_of: dt.date | None =
 
     table = table_as_of(settings.as_of, response_window(settings))
     at_campaign = table_as_of(settings.campaign_date) if settings.campaign_date else None
+    zero = lines.run(customers.zero_orders(lines.name, settings.as_of, lines.dialect))
     lines.close()  # the lines are done with: their memory is free for scoring the customers
     issues = _merge_issues(lines.issues, _late_issues(late["source_row"], late["order_date"],
-                                                      lines.columns["order_date"], settings.as_of))
+                                                      lines.columns["order_date"], settings.as_of).assign(
+                               Amount=late["amount"].to_numpy(dtype=float)),
+                           zero_order_issues(zero["source_row"].to_numpy(dtype=np.int64),
+                                             lines.order_texts(zero["order_id"].to_numpy()), lines.columns).assign(
+                               Amount=0.0))
     reading = Reading(lines.rows_read, int(used["lines"]), issues, column, lines.source,
                       pd.Timestamp(used["first"]).date(), pd.Timestamp(used["last"]).date(), len(late),
-                      currency=lines.currency)
+                      amounts=lines.amounts, first_row=lines.first_row, currency=lines.currency)
     result = score_customers(table, settings, reading, history, run_date, at_campaign)
+    result.reading_plan = lines.plan
     result.unused_columns = tuple(lines.columns[c] for c in ("product", "product_name") if c in lines.columns) + \
         tuple(events.event_columns(list(lines.headers)).values())
     return result

@@ -17,62 +17,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import RfmError
-from .excel import EPOCH, EPOCH_1904, column_letter
-from .exports import EXPORT_LAYOUTS, ExportLayout
+from .exports import ExportLayout
+from .reading.columns import HEADER_SEARCH_ROWS, LABELS, blank, header_key
+from .reading.plan import (
+    COMMA,
+    DECIMAL_AUTO,
+    DECIMAL_COMMA,
+    DECIMAL_POINT,
+    POINT,
+    Dialect,
+    ReadingPlan,
+    plan_reading,
+    under_header,
+)
 
-# Canonical column -> header spellings that mean it (compared without case, spaces or punctuation).
-SYNONYMS = {
-    "customer_id": ["customer id", "customerid", "customer", "customer no", "customer number", "customer code",
-                    "client", "client id", "cust id", "account", "account id", "buyer id"],
-    "order_id": ["order id", "orderid", "order", "order no", "order number", "invoice", "invoiceno", "invoice no",
-                 "invoice number", "invoice id", "transaction id", "receipt", "receipt no"],
-    "order_date": ["order date", "orderdate", "date", "invoice date", "invoicedate", "purchase date",
-                   "transaction date", "sale date", "order time", "created at"],
-    "amount": ["amount", "total", "revenue", "sales", "order total", "order value", "value", "net amount",
-               "line total", "total amount", "sale amount"],
-    "quantity": ["quantity", "qty", "units", "quantity ordered"],
-    "price": ["price", "unit price", "unitprice", "price each", "unit cost"],
-    "customer_name": ["customer name", "name", "client name", "full name"],
-    "email": ["email", "e-mail", "email address", "e-mail address"],
-    "product": ["product", "product code", "product id", "sku", "stockcode", "stock code", "item", "item code",
-                "item number", "article", "article number", "lineitem sku", "variant sku"],
-    "product_name": ["product name", "description", "item name", "item description", "product description",
-                     "lineitem name"],
-}
-LABELS = {"customer_id": "Customer ID", "order_id": "Order ID", "order_date": "Order Date", "amount": "Amount",
-          "quantity": "Quantity", "price": "Price", "customer_name": "Customer Name", "email": "Email",
-          "product": "Product", "product_name": "Product Name"}
 ISSUE_COLUMNS = ["Row", "Column", "Value", "Problem", "Action"]
-_NUMBERS = ("amount", "quantity", "price")  # the columns read as numbers
-HEADER_SEARCH_ROWS = 30  # the header row is looked for among the first rows (a report's title lines above it)
-POINT, COMMA = ".", ","
-DECIMAL_AUTO, DECIMAL_POINT, DECIMAL_COMMA = "Automatic", "Point", "Comma"  # the Settings choice "Decimal mark"
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """What the file says about how its values are written, where its reader knows it.
-
-    delimiter : a CSV's field separator (a semicolon is how decimal-comma countries write CSV).
-    locale : a language tag such as "de-DE", from the CSV reader or the workbook's number formats.
-    date1904 : the workbook counts its serial numbers from 1904 (older Mac Excel), not 1900.
-    """
-
-    delimiter: str | None = None
-    locale: str | None = None
-    date1904: bool = False
-
-    @property
-    def epoch(self) -> np.datetime64:
-        return EPOCH_1904 if self.date1904 else EPOCH
-
-
-def header_key(text) -> str:
-    """A header as compared with the known spellings: no case, spaces or punctuation."""
-    return re.sub(r"[\s_\-.#:]+", "", str(text)).lower() if text is not None else ""
-
-
-_BY_KEY = {header_key(spelling): column for column, spellings in SYNONYMS.items() for spelling in spellings}
 
 
 @dataclass
@@ -88,7 +47,7 @@ class CleanOrders:
     negative; NaN where none could be read), used or not, so the issues can say what they were worth.
     ``currency`` is the symbol the amounts written as text carry ("" when none does). ``raw`` is the
     rows as read under their header row (a report's title lines left out), ``first_row`` the sheet
-    row of its first row.
+    row of its first row; ``plan`` how they were read, with what the values decided.
     """
 
     lines: pd.DataFrame
@@ -99,42 +58,7 @@ class CleanOrders:
     currency: str = ""
     raw: pd.DataFrame | None = None
     first_row: int = 2
-
-
-def map_columns(headers: list, chosen: dict[str, str] | None = None) -> dict[str, str]:
-    """Canonical column -> the header that supplies it.
-
-    ``chosen`` maps canonical columns to headers named in Settings; they win over detection.
-    Otherwise the first header matching a known spelling supplies each column.
-    """
-    by_key = {header_key(h): h for h in headers if h is not None}
-    found: dict[str, str] = {}
-    for column, header in (chosen or {}).items():
-        if header_key(header) not in by_key:
-            raise RfmError(f"Settings name {header!r} as the {LABELS[column]} column, but the orders have no such "
-                           f"header (they have: {some_headers(headers)}); fix the setting or the header.")
-        found[column] = by_key[header_key(header)]
-    for header in headers:
-        known = _BY_KEY.get(header_key(header))
-        if known and known not in found and header not in found.values():
-            found[known] = header
-    return found
-
-
-def some_headers(headers: list, shown: int = 5) -> str:
-    """The first few headers for a message, and how many more there are: a wide sheet's full list would
-    make a message of many thousand characters.
-
-    >>> some_headers(["Customer", "Date", None, "Total"])
-    'Customer, Date, Total'
-    >>> some_headers([f"Field {n}" for n in range(8)], shown=3)
-    'Field 0, Field 1, Field 2 and 5 more'
-    """
-    named = [str(h)[:40] for h in headers if h is not None and str(h).strip()]
-    if not named:
-        return "no headers"
-    more = len(named) - shown
-    return ", ".join(named[:shown]) + (f" and {more:,} more" if more > 0 else "")
+    plan: ReadingPlan | None = None
 
 
 class _Issues:
@@ -166,7 +90,7 @@ class _Issues:
 
 def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date_order: str = "Auto",
               chosen: dict[str, str] | None = None, decimal: str = DECIMAL_AUTO,
-              dialect: Dialect | None = None) -> CleanOrders:
+              dialect: Dialect | None = None, plan: ReadingPlan | None = None) -> CleanOrders:
     """Clean raw order rows whose columns are the sheet's headers.
 
     Parameters
@@ -178,15 +102,14 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     chosen : canonical column -> header, from Settings, where detection is not enough.
     decimal : DECIMAL_AUTO, DECIMAL_POINT or DECIMAL_COMMA, for numbers written as text such as 100,50.
     dialect : what the file says of itself (CSV delimiter, locale, 1904 date system).
+    plan : the reading plan (``reading_plan``), where it is made already; it replaces all of the above.
     """
-    dialect = dialect or Dialect()
-    raw, first_row = _headed(raw, first_row)
-    headed = raw
-    layout = recognised_layout(list(raw.columns))
-    columns, roles = _columns(raw, sheet, layout, chosen)
-    issues = _Issues(np.arange(first_row, first_row + len(raw)), columns)
+    plan = plan or reading_plan(raw, first_row, sheet, date_order, chosen, decimal, dialect)
+    raw, first_row, dialect, decimal = under_header(raw, plan), plan.first_row, plan.dialect, plan.decimal
+    headed, layout, columns, roles = raw, plan.layout, dict(plan.columns), dict(plan.roles)
+    issues = _Issues(np.arange(first_row, first_row + len(raw)), {**columns, "amount": plan.amount_header})
     if layout:
-        issues.note(None, _layout_note(layout, columns, roles), "recognised by its headers; name the columns in "
+        issues.note(None, layout_note(plan), "recognised by its headers; name the columns in "
                     "Settings to read it otherwise")
         raw = _as_orders(raw, layout, columns, roles)
     column = {name: raw[header] for name, header in columns.items()}  # as read, for the issues list
@@ -213,14 +136,15 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     skipped = skipped | duplicate
     # Only the rows still in play are evidence for how the column writes dates and numbers (not a
     # report's total line or its timestamp at the foot).
-    order_date, date_notes = column_dates(code["order_date"].only(~skipped), date_order, dialect)
+    order_date, date_notes, day_first = column_dates(code["order_date"].only(~skipped), plan.date_order, dialect)
     for problem, action in date_notes:
         issues.note("order_date", problem, action)
     bad_date = ~skipped & pd.isna(order_date)
     issues.add(bad_date, "order_date", column["order_date"], "not a date (blank, text, or an error such as #N/A)",
                "skipped")
     skipped = skipped | bad_date
-    amount, amount_shown, cleaned = _amounts(column, code, ~skipped, issues, decimal, dialect)
+    marks: dict[str, str] = {}
+    amount, amount_shown, cleaned = _amounts(column, code, ~skipped, issues, decimal, dialect, marks)
     bad_amount = ~skipped & np.isnan(amount)
     issues.add(bad_amount, "amount", amount_shown, "not a number (blank, text, or an error)", "skipped")
     keep = ~(skipped | bad_amount)
@@ -237,7 +161,7 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     amount = np.where(cancelled, -amount, amount)
     if layout:
         key = code["customer_id"].spread(keys, None)
-        amount = _layout_amounts(raw, layout, roles, amount, keep, key, order_id, issues, decimal, dialect)
+        amount = _layout_amounts(raw, layout, roles, amount, keep, key, order_id, issues, decimal, dialect, marks)
     issues.add(keep & (amount < 0), "amount", amount, "negative amount: a return, refund or credit",
                "netted into Monetary; not a purchase")
 
@@ -255,55 +179,21 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
         _report_merged_spellings(lines, issues)
     money = code["amount"] if "amount" in columns else code["price"]
     return CleanOrders(lines, issues.table(), len(raw), columns, amount, currency_symbol(money.distinct), headed,
-                       first_row)
+                       first_row, plan.decided(marks, day_first))
 
 
-def is_header_row(row: list) -> bool:
-    """Whether a row of cells is a header row: it names a customer column, or it is an export layout's."""
-    return "customer_id" in map_columns(list(row)) or recognised_layout(list(row)) is not None
+def reading_plan(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date_order: str = "Auto",
+                 chosen: dict[str, str] | None = None, decimal: str = DECIMAL_AUTO,
+                 dialect: Dialect | None = None) -> ReadingPlan:
+    """The reading plan of raw order rows (``normalise`` takes the same parameters)."""
+    return plan_reading(list(raw.columns), raw.head(HEADER_SEARCH_ROWS + 1), first_row, sheet, chosen, date_order,
+                        decimal, dialect)
 
 
-def _headed(raw: pd.DataFrame, first_row: int) -> tuple[pd.DataFrame, int]:
-    """The orders under their header row: a report's title lines above it (a QuickBooks report, as a CSV
-    reader hands it over with the first line as headers) are left out."""
-    if is_header_row(list(raw.columns)):
-        return raw, first_row
-    for r in range(min(HEADER_SEARCH_ROWS, len(raw) - 1)):
-        row = list(raw.iloc[r])
-        if is_header_row(row):
-            body = raw.iloc[r + 1:].reset_index(drop=True)
-            body.columns = [f"Column {column_letter(c)}" if _blank(v) else str(v).strip() for c, v in enumerate(row)]
-            return body, first_row + r + 1
-    return raw, first_row
-
-
-def recognised_layout(headers: list) -> ExportLayout | None:
-    """The export layout whose signature headers all appear among ``headers``, if any."""
-    present = {header_key(h) for h in headers if h is not None}
-    return next((layout for layout in EXPORT_LAYOUTS if all(header_key(h) in present for h in layout.signature)),
-                None)
-
-
-def _columns(raw: pd.DataFrame, sheet: str, layout: ExportLayout | None,
-             chosen: dict[str, str] | None) -> tuple[dict[str, str], dict[str, str]]:
-    """Canonical column -> header, and the layout's other roles (refunded, kept, reference) -> header;
-    refused with one sentence when a needed column is missing. Settings' choices win over a layout's."""
-    headers = list(raw.columns)
-    by_key = {header_key(h): h for h in headers if h is not None}
-    wanted = {role: by_key[header_key(h)] for role, h in (layout.columns if layout else {}).items()
-              if header_key(h) in by_key}
-    columns = map_columns(headers, {**{r: h for r, h in wanted.items() if r in LABELS}, **(chosen or {})})
-    missing = [LABELS[c] for c in ("customer_id", "order_date") if c not in columns]
-    if "amount" not in columns and not {"quantity", "price"} <= columns.keys():
-        missing.append("Amount (or Quantity and Price)")
-    if missing:
-        raise RfmError(f"The {sheet} sheet has no {' or '.join(missing)} column; add a column with that header "
-                       f"(it has: {some_headers(headers)}).")
-    return columns, {r: h for r, h in wanted.items() if r not in LABELS}
-
-
-def _layout_note(layout: ExportLayout, columns: dict[str, str], roles: dict[str, str]) -> str:
+def layout_note(plan: ReadingPlan) -> str:
     """How an export was read, in a sentence of the run note."""
+    layout, columns, roles = plan.layout, plan.columns, plan.roles
+    assert layout is not None  # said of exports only
     amount = columns.get("amount", "")
     if "kept" in roles:
         amount += f" (or {roles['kept']} where an order was partly refunded)"
@@ -318,11 +208,6 @@ def _layout_note(layout: ExportLayout, columns: dict[str, str], roles: dict[str,
             f"date {columns['order_date']}, amount {amount}{not_purchase}")
 
 
-def _blank(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value) or \
-        (isinstance(value, str) and not value.strip())
-
-
 def _as_orders(raw: pd.DataFrame, layout: ExportLayout, columns: dict[str, str], roles: dict[str, str]) -> pd.DataFrame:
     """An export's rows as order lines: a refund row belongs to the order its reference names (its customer
     and Order ID taken from that order), and the fields written on an order's first line only are taken
@@ -334,8 +219,8 @@ def _as_orders(raw: pd.DataFrame, layout: ExportLayout, columns: dict[str, str],
     if "reference" in roles:
         orders = pd.Series(frame[order].to_numpy(dtype=object))
         reference = pd.Series(frame[roles["reference"]].to_numpy(dtype=object))
-        first_row_of = {v: r for r, v in reversed(list(enumerate(orders))) if not _blank(v)}
-        refers = np.array([not _blank(v) and v in first_row_of for v in reference])
+        first_row_of = {v: r for r, v in reversed(list(enumerate(orders))) if not blank(v)}
+        refers = np.array([not blank(v) and v in first_row_of for v in reference])
         if refers.any():
             source = np.array([first_row_of[v] for v in reference[refers]])
             for header in {order, columns["customer_id"]}:
@@ -345,11 +230,11 @@ def _as_orders(raw: pd.DataFrame, layout: ExportLayout, columns: dict[str, str],
     by_key = {header_key(h): h for h in frame.columns if h is not None}
     present = [by_key[header_key(h)] for h in layout.first_line_only if header_key(h) in by_key]
     if present:
-        group = pd.Series(frame[order].to_numpy(dtype=object)).where(lambda v: ~v.map(_blank))
+        group = pd.Series(frame[order].to_numpy(dtype=object)).where(lambda v: ~v.map(blank))
         for header in present:
             values = pd.Series(frame[header].to_numpy(dtype=object))
-            filled = values.where(~values.map(_blank)).groupby(group).transform("first")
-            frame[header] = values.where(~values.map(_blank), filled).to_numpy(dtype=object)
+            filled = values.where(~values.map(blank)).groupby(group).transform("first")
+            frame[header] = values.where(~values.map(blank), filled).to_numpy(dtype=object)
     return frame
 
 
@@ -361,14 +246,14 @@ def _not_purchases(raw: pd.DataFrame, layout: ExportLayout, candidates: np.ndarr
         if header_key(header) not in by_key:
             continue
         cells = raw[by_key[header_key(header)]].to_numpy(dtype=object)
-        hit = candidates & ~marked & np.array([not _blank(v) and str(v).strip().casefold() in values for v in cells])
+        hit = candidates & ~marked & np.array([not blank(v) and str(v).strip().casefold() in values for v in cells])
         issues.add(hit, by_key[header_key(header)], cells, "cancelled, voided or unpaid: not a purchase", "skipped")
         marked |= hit
     for header in layout.filled_not_purchase:
         if header_key(header) not in by_key:
             continue
         cells = raw[by_key[header_key(header)]].to_numpy(dtype=object)
-        hit = candidates & ~marked & ~np.array([_blank(v) for v in cells])
+        hit = candidates & ~marked & ~np.array([blank(v) for v in cells])
         issues.add(hit, by_key[header_key(header)], cells, "cancelled, voided or unpaid: not a purchase", "skipped")
         marked |= hit
     return marked
@@ -379,7 +264,7 @@ def _paid_out(raw: pd.DataFrame, roles: dict[str, str], amount: np.ndarray, keep
     """Rows of money the business paid out (a negative amount that refunds no order of the export), skipped."""
     reference = raw[roles["reference"]].to_numpy(dtype=object) if "reference" in roles else \
         np.full(len(raw), None, dtype=object)
-    paid_out = keep & (amount < 0) & np.array([_blank(v) for v in reference])
+    paid_out = keep & (amount < 0) & np.array([blank(v) for v in reference])
     issues.add(paid_out, "amount", amount, "money paid out (a withdrawal or a payment to a supplier), not a sale",
                "skipped")
     return paid_out
@@ -387,14 +272,14 @@ def _paid_out(raw: pd.DataFrame, roles: dict[str, str], amount: np.ndarray, keep
 
 def _layout_amounts(raw: pd.DataFrame, layout: ExportLayout, roles: dict[str, str], amount: np.ndarray,
                     keep: np.ndarray, key: np.ndarray, order_id: np.ndarray, issues: _Issues, decimal: str,
-                    dialect: Dialect) -> np.ndarray:
+                    dialect: Dialect, marks: dict[str, str]) -> np.ndarray:
     """The amounts as an export means them: returns made negative, an order's total counted once, refunds
     netted (what a partly refunded order kept, where the export gives that instead)."""
     by_key = {header_key(h): h for h in raw.columns if h is not None}
     for header, values in layout.returns.items():
         if header_key(header) in by_key:
             cells = raw[by_key[header_key(header)]].to_numpy(dtype=object)
-            hit = keep & (amount > 0) & np.array([not _blank(v) and str(v).strip().casefold() in values
+            hit = keep & (amount > 0) & np.array([not blank(v) and str(v).strip().casefold() in values
                                                   for v in cells])
             issues.add(hit, by_key[header_key(header)], cells, "a credit note or refund",
                        "counted as a return (amount made negative)")
@@ -410,7 +295,7 @@ def _layout_amounts(raw: pd.DataFrame, layout: ExportLayout, roles: dict[str, st
         if role not in roles:
             continue
         numbers = np.nan_to_num(_column_numbers(Coded(raw[roles[role]].array), roles[role], issues, decimal,
-                                                dialect)[0])
+                                                dialect, marks)[0])
         if role == "kept":
             numbers = np.where((numbers > 0) & (numbers < amount), amount - numbers, 0.0)
         refund += np.where(first & (numbers > 0), numbers, 0.0)
@@ -436,11 +321,18 @@ def zero_orders(lines: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
         orders = pd.DataFrame({"c": lines["customer_id"].to_numpy()[rows], "o": lines["order_id"].to_numpy()[rows]})
         every_line_free = pd.Series(free[rows]).groupby([orders["c"], orders["o"]]).transform("all").to_numpy()
         worthless[rows[every_line_free & ~orders.duplicated().to_numpy()]] = True
+    order_ids = lines["order_id"].to_numpy()[worthless]
+    return zero_order_issues(lines["source_row"].to_numpy()[worthless], order_ids, columns)
+
+
+def zero_order_issues(rows: np.ndarray, order_ids: np.ndarray, columns: Mapping[str, str]) -> pd.DataFrame:
+    """The issues listing orders worth nothing at the first line of each (``rows``), by their Order ID (None for
+    a line without one: its amount is named instead); every executor words them here."""
+    with_id = pd.notna(order_ids)
     return pd.DataFrame({
-        "Row": lines["source_row"].to_numpy()[worthless],
-        "Column": np.where(with_id[worthless], columns.get("order_id", LABELS["order_id"]),
-                           columns.get("amount", "Amount")),
-        "Value": np.where(with_id[worthless], lines["order_id"].to_numpy()[worthless], "0"),
+        "Row": rows, "Column": np.where(with_id, columns.get("order_id", LABELS["order_id"]),
+                                        columns.get("amount", "Amount")),
+        "Value": np.where(with_id, order_ids, "0"),
         "Problem": "order worth nothing (free, or refunded in full)", "Action": "not counted as a purchase"})
 
 
@@ -511,22 +403,22 @@ def cancelled_invoices(order_ids: np.ndarray) -> np.ndarray:
 
 
 def _amounts(column: dict[str, pd.Series], code: dict[str, Coded], in_play: np.ndarray, issues: _Issues,
-             setting: str, dialect: Dialect) -> tuple[np.ndarray, pd.Series | np.ndarray, np.ndarray]:
+             setting: str, dialect: Dialect,
+             marks: dict[str, str]) -> tuple[np.ndarray, pd.Series | np.ndarray, np.ndarray]:
     """Line amounts of every row, the raw values to show for them, and which were numbers written as text;
-    each column's decimal mark decided from the values of the rows ``in_play`` (``decimal_mark``) and noted
-    where it needed deciding.
+    each column's decimal mark decided from the values of the rows ``in_play`` (``decimal_mark``), put in
+    ``marks`` and noted where it needed deciding.
 
     Without an Amount column the amount is Quantity x Price, reported under both headers.
     """
     def numbers(name: str) -> tuple[np.ndarray, np.ndarray]:
-        return _column_numbers(code[name], name, issues, setting, dialect, code[name].only(in_play))
+        return _column_numbers(code[name], name, issues, setting, dialect, marks, code[name].only(in_play))
 
     if "amount" in column:
         amount, cleaned = numbers("amount")
         return amount, column["amount"], cleaned
     quantity, cleaned_quantity = numbers("quantity")
     price, cleaned_price = numbers("price")
-    issues.columns["amount"] = f"{issues.columns['quantity']} × {issues.columns['price']}"
     shown = np.array([f"{shown_value(q)} × {shown_value(p)}"
                       for q, p in zip(column["quantity"], column["price"], strict=True)], dtype=object)
     return quantity * price, shown, cleaned_quantity | cleaned_price
@@ -589,12 +481,14 @@ class Coded:
 
 
 def _column_numbers(coded: Coded, column: str, issues: _Issues, setting: str, dialect: Dialect,
-                    evidence: Coded | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    marks: dict[str, str], evidence: Coded | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A column's numbers read with the decimal mark decided for it (``decimal_mark``) from its values, or those
-    of ``evidence`` (the rows that count), noted where it needed deciding; and which rows were numbers written
-    as text."""
-    decided = decimal_mark((evidence or coded).distinct, setting, dialect, issues.columns.get(column, column)) \
-        if coded.typed.dtype.kind == "O" else DecimalMark(POINT)
+    of ``evidence`` (the rows that count), put in ``marks`` (text columns only) and noted where it needed
+    deciding; and which rows were numbers written as text."""
+    if coded.typed.dtype.kind != "O":
+        return column_numbers(coded)
+    decided = decimal_mark((evidence or coded).distinct, setting, dialect, issues.columns.get(column, column))
+    marks[issues.columns.get(column, column)] = decided.mark
     if decided.note:
         issues.note(column, decided.note, "read that way; change 'Decimal mark' in Settings if wrong")
     return column_numbers(coded, decided.mark)
@@ -859,13 +753,14 @@ def parse_dates(values, date_order: str = "Auto", dialect: Dialect | None = None
     day first. ``date_order`` ("Day first", "Month first") forces the choice. A time's zone is left out:
     the date is the calendar date as written, never moved to another day by converting it.
     """
-    return column_dates(Coded(np.asarray(values, dtype=object)), date_order, dialect or Dialect())
+    return column_dates(Coded(np.asarray(values, dtype=object)), date_order, dialect or Dialect())[:2]
 
 
-def column_dates(coded: Coded, date_order: str, dialect: Dialect) -> tuple[np.ndarray, list[DateNote]]:
-    """The date of every row of a coded column, each distinct value read once, and the notes on the whole column."""
+def column_dates(coded: Coded, date_order: str, dialect: Dialect) -> tuple[np.ndarray, list[DateNote], bool | None]:
+    """The date of every row of a coded column, each distinct value read once, the notes on the whole column,
+    and whether text dates such as 05/03/2024 were read day first (None: the column has none)."""
     if coded.typed.dtype.kind == "M":  # a column of real dates
-        return coded.spread(coded.typed.astype("datetime64[ns]"), np.datetime64("NaT")), []
+        return coded.spread(coded.typed.astype("datetime64[ns]"), np.datetime64("NaT")), [], None
     distinct = coded.distinct
     result = pd.Series(pd.NaT, index=distinct.index, dtype="datetime64[ns]")
     values = distinct.to_numpy()
@@ -885,9 +780,10 @@ def column_dates(coded: Coded, date_order: str, dialect: Dialect) -> tuple[np.nd
         result[serial] = pd.Timestamp(dialect.epoch) + pd.to_timedelta(numbers[serial], unit="D")
     is_text = _each(values, lambda v: isinstance(v, str) and bool(v.strip()))
     notes: list[DateNote] = []
+    day_first = None
     if is_text.any():
-        result[is_text], notes = _text_dates(distinct[is_text].str.strip(), date_order, dialect)
-    return coded.spread(result.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT")), notes
+        result[is_text], notes, day_first = _text_dates(distinct[is_text].str.strip(), date_order, dialect)
+    return coded.spread(result.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT")), notes, day_first
 
 
 def _each(values: np.ndarray, test) -> np.ndarray:
@@ -906,7 +802,7 @@ def _wall_clock(text: pd.Series, format: str) -> pd.Series:
                          index=text.index, dtype="datetime64[ns]")
 
 
-def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.Series, list[DateNote]]:
+def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.Series, list[DateNote], bool | None]:
     notes = []
     if pc.all(pc.match_substring_regex(pa.array(text.to_numpy(dtype=object), pa.string()), _PLAIN_ISO)).as_py():
         slashed = pd.Series(False, index=text.index)  # the usual export form: no zone, no day/month order to find
@@ -924,7 +820,7 @@ def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.
     if rest.any():
         dates[rest] = _wall_clock(text[rest], format="mixed")
     if not slashed.any():
-        return dates, notes
+        return dates, notes, None
     first, second = parts[0][slashed].astype(int), parts[1][slashed].astype(int)
     proves_day, proves_month = (first > 12) & (second <= 12), (second > 12) & (first <= 12)
     convention = locale_convention(dialect.locale)
@@ -951,7 +847,7 @@ def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.
     sample = text[slashed].iloc[0]
     notes.insert(0, (f"text dates such as {sample} read as {'day/month' if day_first else 'month/day'} "
                      f"({order}/yyyy), {why}", "read that way; change 'Dates are written' in Settings if wrong"))
-    return dates, notes
+    return dates, notes, bool(day_first)
 
 
 # ---------------------------------------------------------------- the currency of the amounts

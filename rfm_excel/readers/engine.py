@@ -39,14 +39,17 @@ from ..base.orders import (
     decimal_mark,
     distinct_id_texts,
     id_texts,
-    map_columns,
     matching_keys,
     normalise,
     shown_value,
     stripped_texts,
 )
+from ..base.reading.columns import HEADER_SEARCH_ROWS
+from ..base.reading.plan import ReadingPlan, plan_reading
+from .csv import text_frame
 
 EXTRAS = ("customer_name", "email")
+LINE_NAMES = ("customer_id", "customer", "order_id", "order_date", "amount", "source_row")  # customers.LINE_COLUMNS
 # The line rules, in SQL every engine here runs (DuckDB's dialect; SQLGlot translates it for Spark).
 MARKED = """
 SELECT *, CASE WHEN customer_id IS NULL THEN 'customer'
@@ -103,7 +106,9 @@ class EngineLines:
     codes; ``issues`` are the Data Issues of the reading (ISSUE_COLUMNS); ``columns`` maps the
     canonical columns to the source's headers; ``extras`` names the optional columns the lines carry;
     ``currency`` is the symbol the amounts written as text carry (base/orders.currency_symbol);
-    ``headers`` are all the source's column headers.
+    ``headers`` are all the source's column headers; ``plan`` is how the lines were read.
+    ``order_texts`` turns the relation's order_id values into the Order IDs as text; ``amounts`` holds each
+    source row's amount as used, from ``first_row`` on, where the reading had the lines in memory.
     """
 
     run: Callable[[str], pd.DataFrame]
@@ -118,6 +123,10 @@ class EngineLines:
     headers: tuple[str, ...] = ()
     decode: Callable[[pd.DataFrame], pd.DataFrame] = field(default=lambda table: table)
     close: Callable[[], object] = field(default=lambda: None)
+    plan: ReadingPlan | None = None
+    order_texts: Callable[[np.ndarray], np.ndarray] = field(default=lambda order_ids: order_ids)
+    amounts: np.ndarray | None = None
+    first_row: int = 2
 
     def latest(self) -> tuple[int, pd.Timestamp | None]:
         """How many clean lines there are, and the latest order date among them."""
@@ -133,11 +142,14 @@ def duckdb_lines(raw: pa.Table, first_row: int = 2, source: str = "Orders", date
     first line, as Data Issues names rows; ``decimal`` and ``dialect`` as base/orders.normalise takes them."""
     import duckdb
 
-    normalise(_head(raw), first_row, source, date_order, chosen)  # its own refusal of missing columns, if any
-    headers = raw.column_names
-    columns = map_columns(headers, chosen)
+    plan = plan_reading(raw.column_names, _head(raw), first_row, source, chosen, date_order, decimal, dialect)
+    if plan.layout is not None:  # an export's rules need its lines in order, as normalise reads them
+        return _in_memory(raw, plan)
+    if plan.title_rows:
+        raw = raw.slice(plan.title_rows).rename_columns(list(plan.headers))
+    first_row, columns, headers = plan.first_row, dict(plan.columns), raw.column_names
     rows = raw.num_rows
-    values = _ValueRules(raw, columns, date_order, decimal, dialect or Dialect())
+    values = _ValueRules(raw, columns, plan.date_order, plan.decimal, plan.dialect)
     source_row = pa.array(np.arange(first_row, first_row + rows, dtype=np.int64))
     line_codes = pa.table({"source_row": source_row, **values.line_codes()}) if "order_id" in columns else None
     table = pa.table({"source_row": source_row, **values.columns()})  # the per-line numpy arrays go here
@@ -166,11 +178,34 @@ def duckdb_lines(raw: pa.Table, first_row: int = 2, source: str = "Orders", date
     spellings = run(SPELLINGS.format(lines="lines")) if values.merged_spellings else None
     issues = values.issues(found, spellings, first_row)
     return EngineLines(run, "lines", "duckdb", rows, columns, issues, source, extras, values.currency,
-                       tuple(headers), values.decode, connection.close)
+                       tuple(headers), values.decode, connection.close, plan.decided(values.marks, values.day_first),
+                       values.order_texts_of)
+
+
+def _in_memory(raw: pa.Table, plan: ReadingPlan) -> EngineLines:
+    """Lines read by ``normalise`` (the plan's export layout applied line by line, in their order), then
+    summed by DuckDB."""
+    import duckdb
+
+    texts = all(_is_text(kind) for kind in raw.schema.types)
+    clean = normalise(text_frame(raw) if texts else raw.to_pandas(), plan=plan)
+    del raw
+    extras = tuple(e for e in EXTRAS if e in clean.lines)
+    connection = duckdb.connect(config={"preserve_insertion_order": False})
+    connection.register("clean_lines", clean.lines[[*LINE_NAMES, *extras]])
+    connection.execute("CREATE TEMP VIEW lines AS SELECT * FROM clean_lines")
+
+    def run(sql: str) -> pd.DataFrame:
+        return connection.sql(sql).df()
+
+    return EngineLines(run, "lines", "duckdb", clean.rows_read, clean.columns, clean.issues, plan.sheet, extras,
+                       clean.currency, plan.headers, close=connection.close, plan=clean.plan, amounts=clean.amounts,
+                       first_row=clean.first_row)
 
 
 def _head(raw: pa.Table) -> pd.DataFrame:
-    frame = raw.slice(0, 1).to_pandas(types_mapper=None)
+    """The top rows of ``raw``, where a header row under a report's title lines is looked for."""
+    frame = raw.slice(0, HEADER_SEARCH_ROWS + 1).to_pandas(types_mapper=None)
     frame.columns = raw.column_names
     return frame.astype(object)
 
@@ -283,14 +318,16 @@ class _ValueRules:
         text_code, self.customer_texts = _numbered(customer_text)
         self.customer_code = _spread(text_code, customer)
         self.merged_spellings = len(self.customer_texts) > len(keys)
-        self.dates, date_notes = column_dates(self.coded["order_date"], date_order, dialect)
+        self.dates, date_notes, self.day_first = column_dates(self.coded["order_date"], date_order, dialect)
         self.notes = [("order_date", problem, action) for problem, action in date_notes]
+        self.marks: dict[str, str] = {}
 
         def numbers(name: str) -> tuple[np.ndarray, np.ndarray]:
             coded = self.coded[name]
             if coded.typed.dtype.kind != "O":
                 return column_numbers(coded)
             decided = decimal_mark(coded.distinct, decimal, dialect, columns[name])
+            self.marks[columns[name]] = decided.mark
             if decided.note:
                 self.notes.append((name, decided.note, DECIMAL_NOTE_ACTION))
             return column_numbers(coded, decided.mark)
@@ -368,6 +405,11 @@ class _ValueRules:
                     else np.full(len(codes), None, dtype=object)
                 table[extra] = np.where(np.isnan(codes), None, named)  # type: ignore[assignment, arg-type]  # numpy's stubs reject None
         return table
+
+    def order_texts_of(self, codes: np.ndarray) -> np.ndarray:
+        """The Order IDs as text of the relation's order codes."""
+        codes = np.asarray(codes, dtype=float)  # a NULL comes as NaN
+        return _texts_at(self.order_texts, np.nan_to_num(codes, nan=-1).astype(np.int64))
 
     def labels(self) -> dict[str, str]:
         """The header each issue names, by canonical column."""

@@ -25,7 +25,8 @@ from lxml import etree
 from ..base.errors import RfmError
 from ..base.excel import column_letter
 from ..base.ooxml import MAIN, Package, parse_xml
-from ..base.orders import as_frame, map_columns
+from ..base.orders import as_frame
+from ..base.reading.columns import map_columns
 
 FAST_FROM_BYTES = 8 << 20  # smaller sheets read quickly enough cell by cell
 TYPED = {"float", "int", "string", "datetime", "date"}

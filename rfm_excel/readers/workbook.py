@@ -17,7 +17,8 @@ from ..base import sheet_names
 from ..base.errors import RfmError
 from ..base.excel import cell_name, column_number
 from ..base.ooxml import DOC_REL, MAIN, Package
-from ..base.orders import HEADER_SEARCH_ROWS, ISSUE_COLUMNS, Dialect, as_frame, is_header_row, map_columns
+from ..base.orders import ISSUE_COLUMNS, Dialect, as_frame
+from ..base.reading.columns import HEADER_SEARCH_ROWS, is_header_row, map_columns
 from ..base.settings import parse_settings
 from . import typed
 from .styles import Styles, ids_as_shown
