@@ -456,7 +456,7 @@ def _with_amounts(issues: pd.DataFrame, reading: Reading) -> pd.DataFrame:
     """The issues with each row's amount where none was given (the amount of its sheet row, as used), where
     the amounts are known."""
     if reading.amounts is None:
-        return issues
+        return issues.assign(Amount=issues["Amount"].astype(float))
     first_row = reading.first_row
     rows = issues["Row"].to_numpy(dtype=float)
     known = ~np.isnan(rows) & (rows >= first_row) & (rows < first_row + len(reading.amounts))
