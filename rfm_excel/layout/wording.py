@@ -287,6 +287,10 @@ def segment_meaning(rule: SegmentRule) -> str:
     'Spend the most.'
     >>> segment_meaning(SegmentRule("Regulars", 3, 5, 4, 5, 1, 5))
     'Bought fairly recently and often.'
+    >>> segment_meaning(SegmentRule("Loyal Customers", 2, 4, 2, 4, 2, 4))  # the R rfm package's rule
+    'Recency, Frequency and Monetary scores each 2 to 4 (5 is best).'
+    >>> segment_meaning(SegmentRule("Mixed", 4, 5, 2, 4, 1, 5))
+    'Bought recently; Frequency score 2 to 4 (5 is best).'
     """
     default = _DEFAULT_LIMITS.get(rule.name)
     if default is not None and (rule.r_min, rule.r_max, rule.f_min, rule.f_max, rule.m_min, rule.m_max) == (
@@ -300,6 +304,18 @@ def segment_meaning(rule: SegmentRule) -> str:
     else:
         bought = f"bought {when or how_often}" if when or how_often else ""
     sentence = f"{bought}, and {spend}" if bought and spend else bought or spend
+    unworded = [(name, limits) for name, limits, words in (
+        ("Recency", (rule.r_min, rule.r_max), when), ("Frequency", (rule.f_min, rule.f_max), how_often),
+        ("Monetary", (rule.m_min, rule.m_max), spend)) if not words and limits != (1, 5)]
+    if unworded:  # limits the word tables have no words for, said as scores
+        ranges = {f"{low} to {high}" if low < high else f"{low}" for _, (low, high) in unworded}
+        names = [name for name, _ in unworded]
+        named = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        scores = f"{named} score{'s each' if len(names) > 1 else ''} {ranges.pop()}" if len(ranges) == 1 else \
+            ", ".join(f"{name} score {low} to {high}" if low < high else f"{name} score {low}"
+                      for name, (low, high) in unworded)
+        sentence = f"{sentence}; {scores}" if sentence else scores
+        sentence += " (5 is best)"
     return f"{sentence[0].upper()}{sentence[1:]}." if sentence else "Any customer the rows above do not take."
 
 

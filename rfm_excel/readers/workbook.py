@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,9 +125,8 @@ def _open(path: Path, source: str | bytes) -> python_calamine.CalamineWorkbook:
         if isinstance(source, bytes):
             return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(source))
         return python_calamine.CalamineWorkbook.from_path(source)
-    except Exception as error:  # calamine raises several types for damaged files
-        raise RfmError(f"{path.name} could not be read as a workbook ({error}); open and re-save it in Excel.") \
-            from None
+    except Exception:  # calamine raises several types for damaged files
+        raise RfmError(damaged(path)) from None
 
 
 def _sheet(book: python_calamine.CalamineWorkbook, name: str) -> python_calamine.CalamineSheet:
@@ -146,7 +146,21 @@ def _rows(sheet: python_calamine.CalamineSheet, name: str) -> list[list]:
 
 
 def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
-    """Read the Orders sheet (or ``orders_sheet``) and the Settings sheet, if any."""
+    """Read the Orders sheet (or ``orders_sheet``) and the Settings sheet, if any; a damaged package (a part
+    failing its checksum, a broken header) is refused in one sentence."""
+    try:
+        return _read_book(path, orders_sheet)
+    except (zipfile.BadZipFile, zlib.error, EOFError):
+        raise RfmError(damaged(path)) from None
+
+
+def damaged(path: Path) -> str:
+    """The sentence for a workbook whose package is damaged."""
+    return (f"{path.name} is damaged and cannot be read; open it in Excel, which offers to repair it, and save it "
+            "again as an Excel Workbook (.xlsx).")
+
+
+def _read_book(path: Path, orders_sheet: str | None) -> BookContents:
     check_workbook(path)
     package = Package(path)
     # Sheets the readers refuse (Excel 4.0 macro sheets, dialog sheets) are left out of a copy in memory.
