@@ -9,8 +9,8 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-import python_calamine
 import pytest
+import python_calamine
 from lxml import etree
 
 from rfm_excel.doors.cli import main
@@ -74,7 +74,7 @@ def test_the_orders_sheet_built_from_a_csv_holds_the_text_as_typed(tmp_path):
     assert named[:2] == ["Worksheets", "Named Ranges"]
     assert named[2:13] == ["Start Here", "Orders", "Settings", "Scores", "Segments", "Data Issues", "Contact Plan",
                            "Movement", "Campaign Results", "Score History", "Forecast"]
-    assert [e.text for e in app.iter(f"{VT}i4")][0] == "11"
+    assert next(e.text for e in app.iter(f"{VT}i4")) == "11"
 
 
 def test_the_spark_extra_the_help_names_exists():

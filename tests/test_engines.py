@@ -8,7 +8,6 @@ which the rest of the suite checks by hand; here every engine must give exactly 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sys
 from pathlib import Path
 
