@@ -27,6 +27,7 @@ from .base.orders import (
     zero_order_issues,
     zero_orders,
 )
+from .base.reading.issues import issue_rows, note_row
 from .base.reading.plan import ReadingPlan
 from .base.settings import BEST_LOWEST, Settings
 from .domain import campaign, contact, customers, events, products, scoring, segments, timing
@@ -34,7 +35,8 @@ from .domain import forecast as forecasting
 from .domain.history import Movement, add_snapshot, empty_history, movement, of_filter, snapshot
 
 DIMENSIONS = ("recency", "frequency", "monetary")
-ISSUES = [*ISSUE_COLUMNS, "Amount"]  # Amount: the row's amount as used (a customer not scored: their net)
+# Amount: the row's amount as used (a customer not scored: their net); Kind: its code (base/reading/issues.KINDS)
+ISSUES = [*ISSUE_COLUMNS, "Amount", "Kind"]
 RFM_CODES = np.array([f"{n:03d}" for n in range(1000)], dtype=object)  # one digit per score (settings.MAX_BINS)
 
 
@@ -353,9 +355,7 @@ def _filtered(clean: CleanOrders, settings: Settings) -> CleanOrders:
     cells = orders[header].to_numpy(dtype=object)[clean.lines["source_row"].to_numpy() - clean.first_row]
     keep = np.array([(id_text(v) or "").casefold() in wanted for v in cells], dtype=bool)
     left_out = int((~keep).sum())
-    note = pd.DataFrame({"Row": [None], "Column": [header], "Value": [""], "Problem": [
-        f"{left_out:,} order lines are outside the filter {settings.filter_label} and were not scored"],
-        "Action": ["left out by the filter"]})
+    note = note_row("filtered", header, lines=f"{left_out:,}", label=settings.filter_label)
     lines = clean.lines[keep].reset_index(drop=True)
     if lines.empty:
         raise RfmError(f"No order line has {header} {' or '.join(settings.filter_values)}; check the values in "
@@ -436,9 +436,8 @@ def _drop_after_as_of(clean: CleanOrders, as_of: dt.date) -> tuple[pd.DataFrame,
 
 def _late_issues(rows: pd.Series, dates: pd.Series, column: str, as_of: dt.date) -> pd.DataFrame:
     """Lines dated after the as-of date, listed as skipped."""
-    return pd.DataFrame({"Row": rows.to_numpy(), "Column": column,
-                         "Value": pd.to_datetime(dates).dt.strftime("%Y-%m-%d").to_numpy(),
-                         "Problem": f"after the as-of date {as_of:%Y-%m-%d}", "Action": "skipped"})
+    return issue_rows("late", rows.to_numpy(), column, pd.to_datetime(dates).dt.strftime("%Y-%m-%d").to_numpy(),
+                      as_of=f"{as_of:%Y-%m-%d}")
 
 
 def _unscored(table: pd.DataFrame, issues: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -446,10 +445,9 @@ def _unscored(table: pd.DataFrame, issues: pd.DataFrame, column: str) -> pd.Data
     left_out = table[table["last_purchase"].isna().to_numpy()]
     if left_out.empty:
         return issues
-    return _merge_issues(issues, pd.DataFrame({
-        "Row": left_out["first_row"].to_numpy(), "Column": column, "Value": left_out["customer"].to_numpy(),
-        "Problem": [f"no purchase: only returns or zero-value orders (net {net:,.2f})" for net in left_out["net"]],
-        "Action": "customer not scored", "Amount": left_out["net"].to_numpy()}))
+    return _merge_issues(issues, issue_rows("unscored", left_out["first_row"].to_numpy(), column,
+                                            left_out["customer"].to_numpy(), left_out["net"].to_numpy(),
+                                            net=[f"{net:,.2f}" for net in left_out["net"]]))
 
 
 def _with_amounts(issues: pd.DataFrame, reading: Reading) -> pd.DataFrame:

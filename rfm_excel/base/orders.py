@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from .errors import RfmError
 from .exports import ExportLayout
 from .reading.columns import HEADER_SEARCH_ROWS, LABELS, blank, header_key
+from .reading.issues import ISSUE_COLUMNS, Note, issue_rows, note_row
 from .reading.plan import (
     COMMA,
     DECIMAL_AUTO,
@@ -30,8 +31,6 @@ from .reading.plan import (
     plan_reading,
     under_header,
 )
-
-ISSUE_COLUMNS = ["Row", "Column", "Value", "Problem", "Action"]
 
 
 @dataclass
@@ -68,22 +67,23 @@ class _Issues:
         self.rows, self.columns = rows, dict(columns)
         self.parts: list[pd.DataFrame] = []
 
-    def add(self, mask: np.ndarray, column: str, values, problem, action) -> None:
+    def add(self, mask: np.ndarray, column: str, values, kind: str) -> None:
+        """Issues of ``kind`` at the rows of ``mask``, showing their ``values``."""
         if mask.any():
             shown = values[mask] if isinstance(values, (np.ndarray, pd.Series)) else np.asarray(values)[mask]
-            self.parts.append(pd.DataFrame({
-                "Row": self.rows[mask], "Column": self.columns.get(column, LABELS.get(column, column)),
-                "Value": [shown_value(v) for v in shown], "Problem": problem, "Action": action}))
+            self.parts.append(issue_rows(kind, self.rows[mask], self.label(column), [shown_value(v) for v in shown]))
 
-    def note(self, column: str | None, text: str, action: str) -> None:
-        """A note about a whole column (None: about the whole sheet), with no row number."""
-        shown = "" if column is None else self.columns.get(column, LABELS.get(column, column))
-        self.parts.append(pd.DataFrame({"Row": [None], "Column": [shown], "Value": [""], "Problem": [text],
-                                        "Action": [action]}))
+    def note(self, column: str | None, kind: str, sentence: str | None = None) -> None:
+        """A note of ``kind`` about a whole column (None: about the whole sheet), with no row number."""
+        self.parts.append(note_row(kind, "" if column is None else self.label(column), sentence))
+
+    def label(self, column: str) -> str:
+        """The header an issue names for a canonical column (or a header)."""
+        return self.columns.get(column, LABELS.get(column, column))
 
     def table(self) -> pd.DataFrame:
         if not self.parts:
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in ISSUE_COLUMNS})
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in [*ISSUE_COLUMNS, "Kind"]})
         table = pd.concat(self.parts, ignore_index=True)
         return table.sort_values("Row", kind="stable", na_position="first", ignore_index=True)
 
@@ -109,8 +109,7 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     headed, layout, columns, roles = raw, plan.layout, dict(plan.columns), dict(plan.roles)
     issues = _Issues(np.arange(first_row, first_row + len(raw)), {**columns, "amount": plan.amount_header})
     if layout:
-        issues.note(None, layout_note(plan), "recognised by its headers; name the columns in "
-                    "Settings to read it otherwise")
+        issues.note(None, "export", layout_note(plan))
         raw = _as_orders(raw, layout, columns, roles)
     column = {name: raw[header] for name, header in columns.items()}  # as read, for the issues list
     coded = [Coded(raw.iloc[:, i].array) for i in range(raw.shape[1])]
@@ -120,16 +119,14 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     keys = matching_keys(pa.array(customer_text, pa.string())).to_numpy(zero_copy_only=False)
     customer = code["customer_id"].spread(customer_text, None)
     no_customer = pd.isna(customer)
-    issues.add(no_customer, "customer_id", column["customer_id"], "no customer ID (blank, or an error such as #N/A)",
-               "skipped")
+    issues.add(no_customer, "customer_id", column["customer_id"], "no_customer")
     skipped = no_customer | (_not_purchases(raw, layout, ~no_customer, issues) if layout else False)
     order_text = distinct_id_texts(code["order_id"]) if "order_id" in columns else np.array([], dtype=object)
     order_id = code["order_id"].spread(order_text, None) if "order_id" in columns else \
         np.full(len(raw), None, dtype=object)
     has_order = pd.notna(order_id)
     if "order_id" in columns and not has_order.any():
-        issues.note("order_id", "the Order ID column is empty, so each row is an order of its own",
-                    "equal rows all counted: without an Order ID they may be two orders on one day")
+        issues.note("order_id", "no_order_ids")
     # Only lines of one order can be copies of each other: without an Order ID two equal rows may be two orders.
     duplicate = _duplicates(coded, skipped | ~has_order, issues) if has_order.any() else \
         np.zeros(len(raw), dtype=bool)
@@ -137,33 +134,30 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     # Only the rows still in play are evidence for how the column writes dates and numbers (not a
     # report's total line or its timestamp at the foot).
     order_date, date_notes, day_first = column_dates(code["order_date"].only(~skipped), plan.date_order, dialect)
-    for problem, action in date_notes:
-        issues.note("order_date", problem, action)
+    for kind, sentence in date_notes:
+        issues.note("order_date", kind, sentence)
     bad_date = ~skipped & pd.isna(order_date)
-    issues.add(bad_date, "order_date", column["order_date"], "not a date (blank, text, or an error such as #N/A)",
-               "skipped")
+    issues.add(bad_date, "order_date", column["order_date"], "no_date")
     skipped = skipped | bad_date
     marks: dict[str, str] = {}
     amount, amount_shown, cleaned = _amounts(column, code, ~skipped, issues, decimal, dialect, marks)
     bad_amount = ~skipped & np.isnan(amount)
-    issues.add(bad_amount, "amount", amount_shown, "not a number (blank, text, or an error)", "skipped")
+    issues.add(bad_amount, "amount", amount_shown, "no_amount")
     keep = ~(skipped | bad_amount)
     if layout and layout.paid_out:
         keep &= ~_paid_out(raw, roles, amount, keep, issues)
-    issues.add(keep & cleaned, "amount", amount_shown, "number written as text", "repaired: read as a number")
+    issues.add(keep & cleaned, "amount", amount_shown, "repaired")
 
     if has_order.any():
         cancelled = keep & (amount > 0) & code["order_id"].spread(cancelled_invoices(order_text), False)
     else:
         cancelled = np.zeros(len(raw), dtype=bool)
-    issues.add(cancelled, "order_id", order_id, "cancelled invoice with a positive amount",
-               "counted as a return (amount made negative)")
+    issues.add(cancelled, "order_id", order_id, "cancelled")
     amount = np.where(cancelled, -amount, amount)
     if layout:
         key = code["customer_id"].spread(keys, None)
         amount = _layout_amounts(raw, layout, roles, amount, keep, key, order_id, issues, decimal, dialect, marks)
-    issues.add(keep & (amount < 0), "amount", amount, "negative amount: a return, refund or credit",
-               "netted into Monetary; not a purchase")
+    issues.add(keep & (amount < 0), "amount", amount, "negative")
 
     key = code["customer_id"].spread(keys, None)
     extras: dict[str, np.ndarray] = {extra: code[extra].spread(stripped_texts(code[extra].distinct), None)
@@ -247,14 +241,14 @@ def _not_purchases(raw: pd.DataFrame, layout: ExportLayout, candidates: np.ndarr
             continue
         cells = raw[by_key[header_key(header)]].to_numpy(dtype=object)
         hit = candidates & ~marked & np.array([not blank(v) and str(v).strip().casefold() in values for v in cells])
-        issues.add(hit, by_key[header_key(header)], cells, "cancelled, voided or unpaid: not a purchase", "skipped")
+        issues.add(hit, by_key[header_key(header)], cells, "not_purchase")
         marked |= hit
     for header in layout.filled_not_purchase:
         if header_key(header) not in by_key:
             continue
         cells = raw[by_key[header_key(header)]].to_numpy(dtype=object)
         hit = candidates & ~marked & ~np.array([blank(v) for v in cells])
-        issues.add(hit, by_key[header_key(header)], cells, "cancelled, voided or unpaid: not a purchase", "skipped")
+        issues.add(hit, by_key[header_key(header)], cells, "not_purchase")
         marked |= hit
     return marked
 
@@ -265,8 +259,7 @@ def _paid_out(raw: pd.DataFrame, roles: dict[str, str], amount: np.ndarray, keep
     reference = raw[roles["reference"]].to_numpy(dtype=object) if "reference" in roles else \
         np.full(len(raw), None, dtype=object)
     paid_out = keep & (amount < 0) & np.array([blank(v) for v in reference])
-    issues.add(paid_out, "amount", amount, "money paid out (a withdrawal or a payment to a supplier), not a sale",
-               "skipped")
+    issues.add(paid_out, "amount", amount, "paid_out")
     return paid_out
 
 
@@ -281,8 +274,7 @@ def _layout_amounts(raw: pd.DataFrame, layout: ExportLayout, roles: dict[str, st
             cells = raw[by_key[header_key(header)]].to_numpy(dtype=object)
             hit = keep & (amount > 0) & np.array([not blank(v) and str(v).strip().casefold() in values
                                                   for v in cells])
-            issues.add(hit, by_key[header_key(header)], cells, "a credit note or refund",
-                       "counted as a return (amount made negative)")
+            issues.add(hit, by_key[header_key(header)], cells, "credit_note")
             amount = np.where(hit, -amount, amount)
     first = keep.copy()
     if layout.amount_per_order:  # the order's total on each of its lines: counted on the first
@@ -301,7 +293,7 @@ def _layout_amounts(raw: pd.DataFrame, layout: ExportLayout, roles: dict[str, st
         refund += np.where(first & (numbers > 0), numbers, 0.0)
     refunded = roles.get("refunded", roles.get("kept"))
     if refunded is not None:  # else nothing was refunded
-        issues.add(refund > 0, refunded, refund, "refunded", "netted into Monetary")
+        issues.add(refund > 0, refunded, refund, "refunded")
     return amount - refund
 
 
@@ -329,11 +321,9 @@ def zero_order_issues(rows: np.ndarray, order_ids: np.ndarray, columns: Mapping[
     """The issues listing orders worth nothing at the first line of each (``rows``), by their Order ID (None for
     a line without one: its amount is named instead); every executor words them here."""
     with_id = pd.notna(order_ids)
-    return pd.DataFrame({
-        "Row": rows, "Column": np.where(with_id, columns.get("order_id", LABELS["order_id"]),
-                                        columns.get("amount", "Amount")),
-        "Value": np.where(with_id, order_ids, "0"),
-        "Problem": "order worth nothing (free, or refunded in full)", "Action": "not counted as a purchase"})
+    return issue_rows("zero_order", rows, np.where(with_id, columns.get("order_id", LABELS["order_id"]),
+                                                   columns.get("amount", "Amount")),
+                      np.where(with_id, order_ids, "0"))
 
 
 def as_frame(columns: Mapping[str, np.ndarray | pd.Categorical] | Mapping[int, np.ndarray | pd.Categorical],
@@ -377,7 +367,7 @@ def _duplicates(coded: list[Coded], skipped: np.ndarray, issues: _Issues) -> np.
     shown = np.full(len(skipped), "", dtype=object)
     first = np.flatnonzero(new)  # where each distinct line first appears
     shown[candidates[copies]] = [f"same as row {r}" for r in issues.rows[candidates[first[line[copies]]]]]
-    issues.add(duplicate, "order_id", shown, "exact copy of an earlier line", "skipped (counted once)")
+    issues.add(duplicate, "order_id", shown, "copy")
     return duplicate
 
 
@@ -385,11 +375,9 @@ def _report_merged_spellings(lines: pd.DataFrame, issues: _Issues) -> None:
     first = lines.groupby("customer_id", sort=False)["customer"].transform("first")
     differs = (lines["customer"] != first).to_numpy()
     if differs.any():
-        issues.parts.append(pd.DataFrame({
-            "Row": lines.loc[differs, "source_row"].to_numpy(), "Column": issues.columns["customer_id"],
-            "Value": lines.loc[differs, "customer"].to_numpy(),
-            "Problem": ["same customer as " + repr(v) + " apart from spaces or capitals" for v in first[differs]],
-            "Action": "merged"}))
+        issues.parts.append(issue_rows("spelling", lines.loc[differs, "source_row"].to_numpy(),
+                                       issues.columns["customer_id"], lines.loc[differs, "customer"].to_numpy(),
+                                       first=[repr(v) for v in first[differs]]))
 
 
 def cancelled_invoices(order_ids: np.ndarray) -> np.ndarray:
@@ -490,7 +478,7 @@ def _column_numbers(coded: Coded, column: str, issues: _Issues, setting: str, di
     decided = decimal_mark((evidence or coded).distinct, setting, dialect, issues.columns.get(column, column))
     marks[issues.columns.get(column, column)] = decided.mark
     if decided.note:
-        issues.note(column, decided.note, "read that way; change 'Decimal mark' in Settings if wrong")
+        issues.note(column, "decimal_mark", decided.note)
     return column_numbers(coded, decided.mark)
 
 
@@ -740,10 +728,9 @@ _DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
 _ZONE = re.compile(r"^(.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)"
                    r"\s*(?:Z|(?:UTC|GMT)?\s*[+-]\d\d(?::?\d\d)?|UTC|GMT|\s[A-Z]{3,5})$")
 _PLAIN_ISO = r"^\d{4}-\d\d-\d\d([ T]\d\d:\d\d(:\d\d(\.\d+)?)?)?$"  # 2024-03-05, 2024-03-05 14:30:00
-DateNote = tuple[str, str]  # (problem, action) of a note about the whole date column
 
 
-def parse_dates(values, date_order: str = "Auto", dialect: Dialect | None = None) -> tuple[np.ndarray, list[DateNote]]:
+def parse_dates(values, date_order: str = "Auto", dialect: Dialect | None = None) -> tuple[np.ndarray, list[Note]]:
     """Dates (datetime64, NaT where unreadable) and notes on how the column's text dates were read.
 
     Real dates, Excel serial numbers (in the workbook's date system, ``dialect.date1904``), YYYYMMDD
@@ -756,7 +743,7 @@ def parse_dates(values, date_order: str = "Auto", dialect: Dialect | None = None
     return column_dates(Coded(np.asarray(values, dtype=object)), date_order, dialect or Dialect())[:2]
 
 
-def column_dates(coded: Coded, date_order: str, dialect: Dialect) -> tuple[np.ndarray, list[DateNote], bool | None]:
+def column_dates(coded: Coded, date_order: str, dialect: Dialect) -> tuple[np.ndarray, list[Note], bool | None]:
     """The date of every row of a coded column, each distinct value read once, the notes on the whole column,
     and whether text dates such as 05/03/2024 were read day first (None: the column has none)."""
     if coded.typed.dtype.kind == "M":  # a column of real dates
@@ -779,7 +766,7 @@ def column_dates(coded: Coded, date_order: str, dialect: Dialect) -> tuple[np.nd
     if serial.any():
         result[serial] = pd.Timestamp(dialect.epoch) + pd.to_timedelta(numbers[serial], unit="D")
     is_text = _each(values, lambda v: isinstance(v, str) and bool(v.strip()))
-    notes: list[DateNote] = []
+    notes: list[Note] = []
     day_first = None
     if is_text.any():
         result[is_text], notes, day_first = _text_dates(distinct[is_text].str.strip(), date_order, dialect)
@@ -802,16 +789,15 @@ def _wall_clock(text: pd.Series, format: str) -> pd.Series:
                          index=text.index, dtype="datetime64[ns]")
 
 
-def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.Series, list[DateNote], bool | None]:
+def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.Series, list[Note], bool | None]:
     notes = []
     if pc.all(pc.match_substring_regex(pa.array(text.to_numpy(dtype=object), pa.string()), _PLAIN_ISO)).as_py():
         slashed = pd.Series(False, index=text.index)  # the usual export form: no zone, no day/month order to find
     else:
         zoned = text.str.extract(_ZONE)[0]
         if zoned.notna().any():
-            notes.append((f"times with a time zone, such as {text[zoned.notna()].iloc[0]}: the date is taken as "
-                          "written, the zone left out",
-                          "read that way: an order keeps the day the shop's export gives it"))
+            notes.append(("zones", f"times with a time zone, such as {text[zoned.notna()].iloc[0]}: the date is "
+                                   "taken as written, the zone left out"))
             text = zoned.fillna(text)
         parts = text.str.extract(_DAY_MONTH)
         slashed = parts[0].notna()
@@ -845,8 +831,8 @@ def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.
     dates[slashed] = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day, "hour": clock[0],
                                                   "minute": clock[1], "second": clock[2]}), errors="coerce")
     sample = text[slashed].iloc[0]
-    notes.insert(0, (f"text dates such as {sample} read as {'day/month' if day_first else 'month/day'} "
-                     f"({order}/yyyy), {why}", "read that way; change 'Dates are written' in Settings if wrong"))
+    notes.insert(0, ("date_order", f"text dates such as {sample} read as {'day/month' if day_first else 'month/day'} "
+                                   f"({order}/yyyy), {why}"))
     return dates, notes, bool(day_first)
 
 

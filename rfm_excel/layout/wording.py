@@ -4,13 +4,13 @@ the sheets, the command line and the button say the same thing in the same words
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..base.reading.issues import KINDS, summary_kinds
 from ..base.settings import BEST_LOWEST, DEFAULT_SEGMENTS, UNMATCHED_SEGMENT, SegmentRule
 from ..core import Result
 from ..domain.campaign import CampaignResults
@@ -18,11 +18,9 @@ from ..domain.contact import CONTACT, CONTROL, LEFT_OUT
 from ..domain.forecast import MODIFIED_NAME, Forecast
 from ..domain.products import Offers
 
-SUMMARY_PHRASES = {  # issue Action -> how the summary counts it
-    "repaired": "values repaired", "counted as a return": "cancelled invoices counted as returns",
-    "netted": "returns and refunds netted", "merged": "ID spellings merged",
-    "not counted as a purchase": "orders worth nothing",
-    "customer not scored": "customers with no purchase (only returns)"}
+# What the summaries count the rows used but changed as, in the order they list them (from the kinds of issue)
+SUMMARY_PHRASES = tuple(dict.fromkeys(kind.summary for kind in KINDS.values()
+                                      if kind.summary and not kind.skipped and not kind.note))
 NO_DROP_OUT = 1e-3  # a mean chance of dropping out after an order below this: the orders show no one leaving
 
 LEVEL_NAMES = {2: "halves", 3: "thirds", 4: "quarters", 5: "fifths", 6: "sixths", 7: "sevenths", 8: "eighths",
@@ -77,37 +75,15 @@ def counted(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _classified(issues: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per issue row: what it counts as in the summaries (why a row was skipped, e.g. "no customer ID", else
-    what was done, SUMMARY_PHRASES; None for a note about a whole column) and whether it was skipped.
-    Worked out once per distinct problem and action: a run has few, however many rows."""
-    problem, problems = pd.factorize(issues["Problem"])
-    action, actions = pd.factorize(issues["Action"])
-    key = (problem.astype(np.int64) * len(actions) + action) * 2 + issues["Row"].notna().to_numpy()
-    distinct, codes = np.unique(key, return_inverse=True)
-    kinds, skipped = [], []
-    for k in distinct.tolist():
-        text, done = problems[k // 2 // len(actions)], actions[k // 2 % len(actions)]
-        reason = re.split(" [(:]", text, maxsplit=1)[0]
-        skipped.append(done.startswith("skipped"))
-        if skipped[-1]:
-            kinds.append(reason)
-        elif not k % 2:  # no row: a note about a whole column
-            kinds.append(None)
-        else:
-            kinds.append(next((phrase for start, phrase in SUMMARY_PHRASES.items() if done.startswith(start)), reason))
-    return np.array(kinds, dtype=object)[codes], np.array(skipped, dtype=bool)[codes]
-
-
 def rows_summary(result: Result) -> str:
     """One line accounting for every row read: used, skipped (and why), and what else was done."""
     table = result.issues
-    kinds, skipped = _classified(table)
+    kinds, skipped = summary_kinds(table)
     line = f"{result.rows_read:,} order rows read, {result.lines_used:,} used"
     if skipped.any():
         reasons = pd.Series(kinds[skipped]).value_counts()
         line += f", {skipped.sum():,} skipped (" + ", ".join(f"{n:,} {why}" for why, n in reasons.items()) + ")"
-    done = [f"{count:,} {phrase}" for phrase in SUMMARY_PHRASES.values()
+    done = [f"{count:,} {phrase}" for phrase in SUMMARY_PHRASES
             if (count := (kinds[~skipped] == phrase).sum())]
     notes = [f"{text[0].upper()}{text[1:]}." for text in table.loc[table["Row"].isna(), "Problem"]]
     return " ".join([line + ("; " + ", ".join(done) if done else "") + ".", *notes])
@@ -119,15 +95,15 @@ def issue_totals(issues: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> issues = pd.DataFrame({"Row": [2, 3, 4, None], "Problem": ["no customer ID (blank)", "not a date",
-    ...     "no customer ID (blank)", "text dates read as day/month"], "Action": ["skipped", "skipped", "skipped",
-    ...     "read that way"], "Amount": [10.0, 5.0, 2.5, None]})
+    >>> issues = pd.DataFrame({"Row": [2, 3, 4, None], "Kind": ["no_customer", "no_date", "no_customer",
+    ...     "date_order"], "Problem": ["", "", "", "text dates such as 05/03/2024 read as day/month"],
+    ...     "Amount": [10.0, 5.0, 2.5, None]})
     >>> issue_totals(issues)
                              Rows  Amount
     Skipped: no customer ID     2    12.5
     Skipped: not a date         1     5.0
     """
-    kinds, skipped = _classified(issues)
+    kinds, skipped = summary_kinds(issues)
     kind, names = pd.factorize(kinds)  # -1 for a note without a row
     key = np.where(kind >= 0, kind * 2 + skipped, -1)
     amount = issues["Amount"].to_numpy(dtype=float)
@@ -136,7 +112,7 @@ def issue_totals(issues: pd.DataFrame) -> pd.DataFrame:
     rows = np.bincount(key[key >= 0], minlength=groups)
     money = np.where(np.bincount(key[known], minlength=groups) > 0,
                      np.bincount(key[known], weights=amount[known], minlength=groups), np.nan)
-    phrases = list(SUMMARY_PHRASES.values())
+    phrases = list(SUMMARY_PHRASES)
     present = [k for k in range(groups) if rows[k]]
     first = sorted((k for k in present if k % 2), key=lambda k: (-rows[k], k))
     then = sorted((k for k in present if not k % 2),

@@ -45,6 +45,7 @@ from ..base.orders import (
     stripped_texts,
 )
 from ..base.reading.columns import HEADER_SEARCH_ROWS
+from ..base.reading.issues import issue_rows, note_row
 from ..base.reading.plan import ReadingPlan, plan_reading
 from .csv import text_frame
 
@@ -52,10 +53,10 @@ EXTRAS = ("customer_name", "email")
 LINE_NAMES = ("customer_id", "customer", "order_id", "order_date", "amount", "source_row")  # customers.LINE_COLUMNS
 # The line rules, in SQL every engine here runs (DuckDB's dialect; SQLGlot translates it for Spark).
 MARKED = """
-SELECT *, CASE WHEN customer_id IS NULL THEN 'customer'
+SELECT *, CASE WHEN customer_id IS NULL THEN 'no_customer'
                WHEN first_copy < source_row THEN 'copy'
-               WHEN order_date IS NULL THEN 'date'
-               WHEN amount IS NULL THEN 'amount' END AS skipped
+               WHEN order_date IS NULL THEN 'no_date'
+               WHEN amount IS NULL THEN 'no_amount' END AS skipped
 FROM (SELECT *, {first_copy} AS first_copy FROM {raw}) AS copies
 """
 LINES = """
@@ -84,17 +85,10 @@ SELECT source_row, customer, first_spelling, amount FROM (
     FROM {lines}) AS spelled
 WHERE customer <> first_spelling
 """
-# problem -> (canonical column, Problem, Action), as normalise words them
-PROBLEMS = {
-    "customer": ("customer_id", "no customer ID (blank, or an error such as #N/A)", "skipped"),
-    "copy": ("order_id", "exact copy of an earlier line", "skipped (counted once)"),
-    "date": ("order_date", "not a date (blank, text, or an error such as #N/A)", "skipped"),
-    "amount": ("amount", "not a number (blank, text, or an error)", "skipped"),
-    "repaired": ("amount", "number written as text", "repaired: read as a number"),
-    "cancelled": ("order_id", "cancelled invoice with a positive amount", "counted as a return (amount made negative)"),
-    "negative": ("amount", "negative amount: a return, refund or credit", "netted into Monetary; not a purchase"),
-}
-DECIMAL_NOTE_ACTION = "read that way; change 'Decimal mark' in Settings if wrong"
+# the kind of each finding of the line rules (base/reading/issues.KINDS) -> the canonical column it names, in the
+# order normalise lists the issues of one row
+FINDINGS = {"no_customer": "customer_id", "copy": "order_id", "no_date": "order_date", "no_amount": "amount",
+            "repaired": "amount", "cancelled": "order_id", "negative": "amount"}
 
 
 @dataclass
@@ -319,7 +313,7 @@ class _ValueRules:
         self.customer_code = _spread(text_code, customer)
         self.merged_spellings = len(self.customer_texts) > len(keys)
         self.dates, date_notes, self.day_first = column_dates(self.coded["order_date"], date_order, dialect)
-        self.notes = [("order_date", problem, action) for problem, action in date_notes]
+        self.notes = [("order_date", kind, sentence) for kind, sentence in date_notes]
         self.marks: dict[str, str] = {}
 
         def numbers(name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -329,7 +323,7 @@ class _ValueRules:
             decided = decimal_mark(coded.distinct, decimal, dialect, columns[name])
             self.marks[columns[name]] = decided.mark
             if decided.note:
-                self.notes.append((name, decided.note, DECIMAL_NOTE_ACTION))
+                self.notes.append((name, "decimal_mark", decided.note))
             return column_numbers(coded, decided.mark)
 
         money = self.coded["amount" if "amount" in self.coded else "price"]
@@ -426,12 +420,12 @@ class _ValueRules:
 
         def raw(problem: str, rows: np.ndarray) -> list[str]:
             positions = rows - first_row
-            if problem == "customer":
+            if problem == "no_customer":
                 codes = self.customer_codes[positions]
                 shown = _texts_at(self.customer_shown, codes) if isinstance(self.customer_shown, pa.Array) \
                     else np.where(codes >= 0, self.customer_shown[np.maximum(codes, 0)], None)
                 return [shown_value(v) for v in shown]
-            if problem == "date":
+            if problem == "no_date":
                 return self._raw("order_date", positions)
             if "amount" in self.coded:
                 return self._raw("amount", positions)
@@ -458,15 +452,14 @@ def column_labels(columns: dict[str, str]) -> dict[str, str]:
 
 def worded_issues(found: pd.DataFrame, spellings: pd.DataFrame | None, labels: dict[str, str],
                   notes: list[tuple[str, str, str]], raw: Callable[[str, np.ndarray], list[str]]) -> pd.DataFrame:
-    """Data Issues (ISSUE_COLUMNS), in normalise's words and order, from the line rules' findings (ISSUES:
-    source_row, problem, first_copy, amount, order_id as text), the rows whose customer is spelled apart
-    from its first spelling (SPELLINGS, texts) and the notes on whole columns (column, problem, action: how
-    dates and decimal marks were read); ``raw(problem, rows)`` shows the values of the skipped rows' cells
-    as read."""
-    parts = [pd.DataFrame({"Row": [None], "Column": [labels.get(column, column)], "Value": [""],
-                           "Problem": [problem], "Action": [action]}) for column, problem, action in notes]
+    """Data Issues (ISSUE_COLUMNS, Amount and Kind), in normalise's order, from the line rules' findings
+    (ISSUES: source_row, problem (its kind), first_copy, amount, order_id as text), the rows whose customer is
+    spelled apart from its first spelling (SPELLINGS, texts) and the notes on whole columns (column, kind,
+    sentence: how dates and decimal marks were read); ``raw(problem, rows)`` shows the values of the skipped
+    rows' cells as read."""
+    parts = [note_row(kind, labels.get(column, column), sentence) for column, kind, sentence in notes]
     found = found.sort_values("source_row", kind="stable")
-    for problem, (column, text, action) in PROBLEMS.items():
+    for problem, column in FINDINGS.items():
         these = found[found["problem"] == problem]
         if these.empty:
             continue
@@ -480,18 +473,15 @@ def worded_issues(found: pd.DataFrame, spellings: pd.DataFrame | None, labels: d
         else:
             shown = raw(problem, rows)
         amount = these["amount"].to_numpy(dtype=float)  # as used: a cancellation's made negative
-        parts.append(pd.DataFrame({"Row": rows, "Column": labels[column], "Value": shown, "Problem": text,
-                                   "Action": action, "Amount": -amount if problem == "cancelled" else amount}))
+        parts.append(issue_rows(problem, rows, labels[column], shown, -amount if problem == "cancelled" else amount))
     if spellings is not None and len(spellings):
         spellings = spellings.sort_values("source_row", kind="stable")
-        parts.append(pd.DataFrame({
-            "Row": spellings["source_row"].to_numpy(dtype=np.int64), "Column": labels["customer_id"],
-            "Value": spellings["customer"].to_numpy(dtype=object),
-            "Problem": ["same customer as " + repr(v) + " apart from spaces or capitals"
-                        for v in spellings["first_spelling"]],
-            "Action": "merged", "Amount": spellings["amount"].to_numpy(dtype=float)}))
+        parts.append(issue_rows("spelling", spellings["source_row"].to_numpy(dtype=np.int64), labels["customer_id"],
+                                spellings["customer"].to_numpy(dtype=object),
+                                spellings["amount"].to_numpy(dtype=float),
+                                first=[repr(v) for v in spellings["first_spelling"]]))
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*ISSUE_COLUMNS, "Amount"]})
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*ISSUE_COLUMNS, "Amount", "Kind"]})
     table = pd.concat(parts, ignore_index=True)
     return table.sort_values("Row", kind="stable", na_position="first", ignore_index=True)
 

@@ -18,8 +18,9 @@ from ..base import sheet_names
 from ..base.errors import RfmError
 from ..base.excel import cell_name, column_number
 from ..base.ooxml import DOC_REL, MAIN, Package
-from ..base.orders import ISSUE_COLUMNS, Dialect, as_frame
+from ..base.orders import Dialect, as_frame
 from ..base.reading.columns import HEADER_SEARCH_ROWS, is_header_row, map_columns
+from ..base.reading.issues import issue_rows
 from ..base.settings import parse_settings
 from . import typed
 from .styles import Styles, ids_as_shown
@@ -246,12 +247,11 @@ def fill_merged_cells(rows: list[list], merged: list) -> list[tuple[int, int, in
 def _merged_issues(filled, orders: pd.DataFrame, first_row: int) -> pd.DataFrame:
     columns = list(orders.columns)
     last_row = first_row + len(orders) - 1
-    records = [{"Row": top + 1, "Column": columns[col], "Value": str(value),
-                "Problem": f"merged cell over rows {top + 1}-{bottom + 1}",
-                "Action": "repaired: value used on each row"}
-               for top, bottom, col, value in filled
-               if col < len(columns) and bottom + 1 >= first_row and top + 1 <= last_row and bottom > top]
-    return pd.DataFrame(records, columns=ISSUE_COLUMNS)
+    found = [(top, bottom, columns[col], str(value)) for top, bottom, col, value in filled
+             if col < len(columns) and bottom + 1 >= first_row and top + 1 <= last_row and bottom > top]
+    return issue_rows("merged_cell", [top + 1 for top, *_ in found], [column for _, _, column, _ in found],
+                      [value for *_, value in found], top=[top + 1 for top, *_ in found],
+                      bottom=[bottom + 1 for _, bottom, *_ in found])
 
 
 def _blank(value) -> bool:
