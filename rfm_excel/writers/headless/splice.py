@@ -425,8 +425,8 @@ def list_worksheets(book: EditedPackage, workbook: _WorkbookPart) -> None:
     at = next((n for n, (heading, _) in enumerate(headings) if heading in WORKSHEETS), None)
     if at is None or len(counts) != len(headings) or any(c is None or not (c.text or "").isdigit() for c in counts):
         return
-    start = sum(int(c.text) for c in counts[:at])  # type: ignore[union-attr, arg-type]  # checked just above
-    old = list(titles)[start:start + int(counts[at].text)]  # type: ignore[union-attr, arg-type]
+    start = sum(int(c.text) for c in counts[:at])
+    old = list(titles)[start:start + int(counts[at].text)]
     names = [s.get("name") for s in workbook.sheets
              if workbook.by_id[s.get(qname(DOC_REL, "id"))].type == WORKSHEET]
     place = list(titles).index(old[0]) if old else start
@@ -435,7 +435,7 @@ def list_worksheets(book: EditedPackage, workbook: _WorkbookPart) -> None:
     for offset, name in enumerate(names):
         etree.SubElement(titles, qname(VT, "lpstr")).text = name
         titles.insert(place + offset, titles[-1])
-    counts[at].text = str(len(names))  # type: ignore[union-attr]
+    counts[at].text = str(len(names))
     titles.set("size", str(len(titles)))
     book.set_xml(part, root)
 
