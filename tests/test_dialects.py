@@ -225,7 +225,9 @@ def score_in_engine(path: Path) -> core.Result:
     sheet are (each column handed over as Arrow reads it: text, numbers or dates)."""
     contents = read_book(path)
     settings = parse_settings(contents.settings_rows) if contents.settings_rows is not None else Settings()
-    table = pa.Table.from_pandas(contents.orders, preserve_index=False)
+    orders = contents.orders.apply(lambda column: column.map(  # a date at midnight is read as a date: a time too
+        lambda v: dt.datetime.combine(v, dt.time()) if type(v) is dt.date else v))
+    table = pa.Table.from_pandas(orders, preserve_index=False)
     return core.score_lines(duckdb_lines(table, contents.first_row, contents.orders_sheet, settings.date_order,
                                          settings.chosen_columns(), settings.decimal_mark, contents.dialect), settings)
 

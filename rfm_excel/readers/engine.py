@@ -54,7 +54,7 @@ LINE_NAMES = ("customer_id", "customer", "order_id", "order_date", "amount", "so
 # The line rules, in SQL every engine here runs (DuckDB's dialect; SQLGlot translates it for Spark).
 MARKED = """
 SELECT *, CASE WHEN customer_id IS NULL THEN 'no_customer'
-               WHEN first_copy < source_row THEN 'copy'
+               WHEN first_copy < source_row AND order_id IS NOT NULL THEN 'copy'
                WHEN order_date IS NULL THEN 'no_date'
                WHEN amount IS NULL THEN 'no_amount' END AS skipped
 FROM (SELECT *, {first_copy} AS first_copy FROM {raw}) AS copies
@@ -344,6 +344,8 @@ class _ValueRules:
             order_code, self.order_texts = _numbered(order_text)
             self.order_code = _spread(order_code, self.order_codes)
             self.cancel_mark = _spread(cancelled_invoices(order_text), self.order_codes, False)
+            if not len(self.order_texts):  # as normalise notes it, before how the dates were read
+                self.notes.insert(0, ("order_id", "no_order_ids", None))
         self.extra_texts: dict[str, tuple[np.ndarray | None, np.ndarray]] = {}  # codes: None once handed over
         for extra in EXTRAS:
             if extra in self.coded:
@@ -451,7 +453,8 @@ def column_labels(columns: dict[str, str]) -> dict[str, str]:
 
 
 def worded_issues(found: pd.DataFrame, spellings: pd.DataFrame | None, labels: dict[str, str],
-                  notes: list[tuple[str, str, str]], raw: Callable[[str, np.ndarray], list[str]]) -> pd.DataFrame:
+                  notes: list[tuple[str, str, str | None]],
+                  raw: Callable[[str, np.ndarray], list[str]]) -> pd.DataFrame:
     """Data Issues (ISSUE_COLUMNS, Amount and Kind), in normalise's order, from the line rules' findings
     (ISSUES: source_row, problem (its kind), first_copy, amount, order_id as text), the rows whose customer is
     spelled apart from its first spelling (SPELLINGS, texts) and the notes on whole columns (column, kind,
