@@ -313,7 +313,8 @@ class _ValueRules:
         self.customer_code = _spread(text_code, customer)
         self.merged_spellings = len(self.customer_texts) > len(keys)
         self.dates, date_notes, self.day_first = column_dates(self.coded["order_date"], date_order, dialect)
-        self.notes = [("order_date", kind, sentence) for kind, sentence in date_notes]
+        self.notes: list[tuple[str, str, str | None]] = [("order_date", kind, sentence)
+                                                          for kind, sentence in date_notes]
         self.marks: dict[str, str] = {}
 
         def numbers(name: str) -> tuple[np.ndarray, np.ndarray]:
