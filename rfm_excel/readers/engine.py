@@ -253,9 +253,8 @@ def _coded(column: pa.ChunkedArray, text: tuple[np.ndarray, pa.Array | np.ndarra
         return Coded(_values(column))
     codes, distinct = text
     assert isinstance(distinct, pa.Array)  # a text column's distinct values come as Arrow's
-    coded = Coded.__new__(Coded)  # what Coded(pd.Categorical) holds, without checking millions of texts again
-    coded.codes, coded.typed = codes, distinct.to_numpy(zero_copy_only=False)
-    return coded
+    # what Coded(pd.Categorical) holds, without checking millions of texts again
+    return Coded.of_codes(codes, distinct.to_numpy(zero_copy_only=False))
 
 
 def _id_column(column: pa.ChunkedArray, text: tuple[np.ndarray, pa.Array | np.ndarray | None] | None,

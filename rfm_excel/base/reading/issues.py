@@ -12,6 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .columns import LABELS
+from .values import shown_value
+
 ISSUE_COLUMNS = ["Row", "Column", "Value", "Problem", "Action"]
 
 
@@ -112,3 +115,36 @@ def summary_kinds(issues: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     own = np.array([not w.note and w.summary is None for w in words], dtype=bool)[codes]
     counted[own] = issues["Problem"].to_numpy(dtype=object)[own]
     return counted, np.array([w.skipped for w in words], dtype=bool)[codes]
+
+
+class IssueList:
+    """Collects the issue records of one reading, for the Data Issues sheet: ``rows`` are the sheet rows of the
+    lines, ``columns`` the header each canonical column's issues name."""
+
+    def __init__(self, rows: np.ndarray, columns: dict[str, str]):
+        self.rows, self.columns = rows, dict(columns)
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, mask: np.ndarray, column: str, values, kind: str) -> None:
+        """Issues of ``kind`` at the rows of ``mask``, showing their ``values``."""
+        if mask.any():
+            shown = values[mask] if isinstance(values, (np.ndarray, pd.Series)) else np.asarray(values)[mask]
+            self.parts.append(issue_rows(kind, self.rows[mask], self.label(column), [shown_value(v) for v in shown]))
+
+    def note(self, column: str | None, kind: str, sentence: str | None = None) -> None:
+        """A note of ``kind`` about a whole column (None: about the whole sheet), with no row number."""
+        self.parts.append(note_row(kind, "" if column is None else self.label(column), sentence))
+
+    def extend(self, records: pd.DataFrame) -> None:
+        """Issue records made elsewhere (issue_rows), with the others."""
+        self.parts.append(records)
+
+    def label(self, column: str) -> str:
+        """The header an issue names for a canonical column (or a header)."""
+        return self.columns.get(column, LABELS.get(column, column))
+
+    def table(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in [*ISSUE_COLUMNS, "Kind"]})
+        table = pd.concat(self.parts, ignore_index=True)
+        return table.sort_values("Row", kind="stable", na_position="first", ignore_index=True)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..excel import EPOCH, EPOCH_1904
 from ..exports import ExportLayout
-from .columns import column_roles, header_below, recognised_layout
+from .columns import column_roles, header_below, header_key, recognised_layout
 
 POINT, COMMA = ".", ","
 DECIMAL_AUTO, DECIMAL_POINT, DECIMAL_COMMA = "Automatic", "Point", "Comma"  # the Settings choice "Decimal mark"
@@ -64,6 +64,7 @@ class ReadingPlan:
         "Comma").
     marks : the decimal mark each column of numbers written as text is read with, as decided.
     day_first : whether text dates such as 05/03/2024 were read day first (None: no such dates).
+    by_key : each header by its columns.header_key, the lookup built once.
     """
 
     sheet: str
@@ -78,6 +79,11 @@ class ReadingPlan:
     title_rows: int = 0
     marks: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
     day_first: bool | None = None
+    by_key: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+
+    def header(self, name: str) -> str | None:
+        """The source's header spelled ``name`` (without case, spaces or punctuation: columns.header_key)."""
+        return self.by_key.get(header_key(name))
 
     def decided(self, marks: Mapping[str, str], day_first: bool | None) -> ReadingPlan:
         """The plan with what the values decided: decimal marks by canonical column, the order of day and month."""
@@ -104,7 +110,8 @@ def plan_reading(headers: list, top: pd.DataFrame, first_row: int = 2, sheet: st
     layout = recognised_layout(list(headers))
     columns, roles = column_roles(list(headers), sheet, layout, chosen)
     return ReadingPlan(sheet, tuple(headers), first_row + title_rows, _frozen(columns), _frozen(roles), layout,
-                       dialect or Dialect(), date_order, decimal, title_rows)
+                       dialect or Dialect(), date_order, decimal, title_rows,
+                       by_key=_frozen({header_key(h): h for h in headers if h is not None}))
 
 
 def under_header(raw: pd.DataFrame, plan: ReadingPlan) -> pd.DataFrame:
