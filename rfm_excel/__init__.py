@@ -5,4 +5,4 @@ from .base.settings import SegmentRule, Settings
 from .core import Result, score
 
 __all__ = ["Result", "RfmError", "SegmentRule", "Settings", "score"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

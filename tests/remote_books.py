@@ -12,9 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import python_calamine
 import xlwings as xw
 
+RUN_TIME = re.compile(r"Scored \d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
 
 
@@ -38,8 +41,14 @@ def _json_cell(value):
     return value
 
 
-def book(sheets: dict[str, list[list]], name: str = "shop.xlsm") -> xw.Book:
-    """A Book with ``sheets`` (name -> rows of cell values from A1), in that order."""
+def book(sheets: dict[str, list[list]], name: str = "shop.xlsm", names: dict[str, str] | None = None) -> xw.Book:
+    """A Book with ``sheets`` (name -> rows of cell values from A1), in that order, and workbook-level defined
+    ``names`` (name -> what it refers to, "='Sheet'!$A$1")."""
+    return xw.Book(json=book_json(sheets, name, names))
+
+
+def book_json(sheets: dict[str, list[list]], name: str = "shop.xlsm", names: dict[str, str] | None = None) -> dict:
+    """The JSON description of a workbook with ``sheets`` and ``names``, as Excel's xlwings client sends it."""
     entries = []
     for sheet, rows in sheets.items():
         width = max((len(row) for row in rows), default=0)
@@ -47,8 +56,11 @@ def book(sheets: dict[str, list[list]], name: str = "shop.xlsm") -> xw.Book:
         entries.append({"name": sheet, "values": values or [[]], "pictures": [], "shapes": [], "charts": [],
                         "tables": [], "notes": [], "pivot_tables": [], "visibility": "Visible",
                         "show_gridlines": True, "print_area": None})
-    return xw.Book(json={"version": xw.__version__, "client": "Office.js", "names": [], "sheets": entries,
-                         "book": {"name": name, "active_sheet_index": 0, "selection": "A1"}})
+    defined = [{"name": key, "refers_to": target, "book_scope": True, "scope_sheet_name": None,
+                "scope_sheet_index": None, "sheet_index": None, "address": None}
+               for key, target in (names or {}).items()]
+    return {"version": xw.__version__, "client": "Office.js", "names": defined, "sheets": entries,
+            "book": {"name": name, "active_sheet_index": 0, "selection": "A1"}}
 
 
 def _excel_value(value):
@@ -188,4 +200,36 @@ def grid(cells: dict[tuple[int, int], object]) -> list[list]:
     for (r, c), value in cells.items():
         out[r].extend([None] * (c + 1 - len(out[r])))
         out[r][c] = value
+    return out
+
+
+def cells_of(path: Path, sheet: str) -> list[list]:
+    """A sheet of a file written by headless mode, read with python-calamine."""
+    return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(
+        skip_empty_area=False)
+
+
+def normal(rows: list[list]) -> list[list]:
+    """Cell values compared as Excel holds them: numbers as floats to 12 significant digits (XlsxWriter writes
+    16), dates as datetimes, blanks dropped from the ends of rows and the sheet, the run's clock time left out."""
+    def value(v):
+        if v is None or v == "":
+            return None
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, (int, float)):
+            return float(f"{v:.12g}")
+        if isinstance(v, dt.datetime):
+            return v
+        if isinstance(v, dt.date):
+            return dt.datetime.combine(v, dt.time())
+        return RUN_TIME.sub("Scored (time)", v) if isinstance(v, str) else v
+    out = []
+    for row in rows:
+        row = [value(v) for v in row]
+        while row and row[-1] is None:
+            row.pop()
+        out.append(row)
+    while out and not out[-1]:
+        out.pop()
     return out

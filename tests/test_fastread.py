@@ -162,3 +162,18 @@ def test_the_real_export_reads_the_same_with_the_limit_lowered(sample_source, mo
                                                                                    first_row=slow.first_row)
     pd.testing.assert_frame_equal(a.scores, b.scores)
     pd.testing.assert_frame_equal(a.issues, b.issues)
+
+
+def test_without_fastexcel_a_big_sheet_is_read_cell_by_cell_alike(tmp_path, monkeypatch):
+    """Where fastexcel has no build (Pyodide, xlwings Lite) the typed read declines and the cell-by-cell read
+    gives the same orders and scores."""
+    monkeypatch.setattr(fastread, "FAST_FROM_BYTES", 0)
+    path = write_book(tmp_path / "tidy.xlsx", TIDY)
+    assert typed(path) is not None  # with fastexcel: the typed read
+    fast = score_file(write_book(tmp_path / "a.xlsx", TIDY))[0]
+    monkeypatch.setattr(fastread, "fastexcel", None)  # as readers/typed.py finds it where the import fails
+    assert typed(path) is None
+    slow = score_file(write_book(tmp_path / "b.xlsx", TIDY))[0]
+    pd.testing.assert_frame_equal(slow.scores, fast.scores)
+    pd.testing.assert_frame_equal(slow.issues, fast.issues)
+    assert (slow.rows_read, slow.lines_used, slow.orders, slow.customers) == (8, 5, 4, 2)

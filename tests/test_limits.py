@@ -89,7 +89,8 @@ def test_the_writer_puts_a_cut_table_on_the_sheets_last_row_and_no_further(tmp_p
     result = small_result()
     result.issues = cancelled_issues(MAX_ROWS + 10)
     layout = sheets.fitted(sheets.issues_sheet(result), tmp_path / "shop.xlsx")
-    files.write_layouts(build_template(tmp_path / "book.xlsx"), tmp_path / "shop.xlsx", [layout])
+    book = build_template(tmp_path / "book.xlsx")
+    files.write_layouts(book, tmp_path / "shop.xlsx", [layout], files.placement_of(book))
     with zipfile.ZipFile(tmp_path / "shop.xlsx") as package:
         part = next(name for name in package.namelist() if name.endswith("rfm_data_issues.xml"))
         with package.open(part) as sheet:

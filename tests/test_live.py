@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import re
 import shutil
 import subprocess
 import sys
@@ -37,7 +36,6 @@ ORDER_HEADER = ["Customer ID", "Order ID", "Order Date", "Amount", "Customer Nam
 VBA = "xl/vbaProject.bin"
 COMPARED = ["Scores", "Segments", "Data Issues", "Contact Plan", "Movement", "Campaign Results", "Score History",
             "Forecast"]
-RUN_TIME = re.compile(r"Scored \d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 
 
 @pytest.fixture(autouse=True)
@@ -45,36 +43,7 @@ def remote(monkeypatch):
     remote_books.enable_remote_engine(monkeypatch)
 
 
-def cells_of(path: Path, sheet: str) -> list[list]:
-    """A sheet of a file written by headless mode, read with python-calamine."""
-    return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(
-        skip_empty_area=False)
-
-
-def normal(rows: list[list]) -> list[list]:
-    """Cell values compared as Excel holds them: numbers as floats to 12 significant digits (XlsxWriter writes
-    16), dates as datetimes, blanks dropped from the ends of rows and the sheet, the run's clock time left out."""
-    def value(v):
-        if v is None or v == "":
-            return None
-        if isinstance(v, bool):
-            return v
-        if isinstance(v, (int, float)):
-            return float(f"{v:.12g}")
-        if isinstance(v, dt.datetime):
-            return v
-        if isinstance(v, dt.date):
-            return dt.datetime.combine(v, dt.time())
-        return RUN_TIME.sub("Scored (time)", v) if isinstance(v, str) else v
-    out = []
-    for row in rows:
-        row = [value(v) for v in row]
-        while row and row[-1] is None:
-            row.pop()
-        out.append(row)
-    while out and not out[-1]:
-        out.pop()
-    return out
+cells_of, normal = remote_books.cells_of, remote_books.normal
 
 
 def button_run(sheets: dict[str, list[list]], orders_sheet: str | None = None, monkeypatch=None):

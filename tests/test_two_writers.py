@@ -25,11 +25,14 @@ import pytest
 import python_calamine
 
 import rfm_excel
+from rfm_excel.base.ooxml import Package
 from rfm_excel.base.settings import DEFAULT_SEGMENTS, Settings
+from rfm_excel.doors.files import placement_of
 from rfm_excel.doors.files import write_layouts as write_file
 from rfm_excel.layout.sheets import output_sheets
 from rfm_excel.layout.template import orders_sheet, settings_sheet, start_here_sheet
 from rfm_excel.writers.headless.template import build_template
+from rfm_excel.writers.live import placement
 from rfm_excel.writers.live import write_layouts as write_live
 
 _spec = importlib.util.spec_from_file_location("remote_books", Path(__file__).with_name("remote_books.py"))
@@ -89,16 +92,20 @@ def headless(tmp_path: Path, sheets, helpers) -> openpyxl.Workbook:
     others by the command line's path into that template."""
     orders = pd.DataFrame([list(row) for row in helpers.hand_orders], columns=HEADER).astype(object)
     base = build_template(tmp_path / "base.xlsx", orders=orders if any(s.name == "Orders" for s in sheets) else None)
-    write_file(base, tmp_path / "out.xlsx", [layout for layout in sheets if layout.name != "Orders"])
+    write_file(base, tmp_path / "out.xlsx", [layout for layout in sheets if layout.name != "Orders"],
+               placement_of(base))
     return openpyxl.load_workbook(tmp_path / "out.xlsx")
 
 
 def live(tmp_path: Path, sheets, monkeypatch) -> dict[str, remote_books.Sheet]:
+    """The layouts written by the live writer into the template open in Excel (its marks included: an Orders
+    sheet of the tool's, as the template builder makes one to fill)."""
     remote_books.enable_remote_engine(monkeypatch)
-    template = python_calamine.CalamineWorkbook.from_path(str(build_template(tmp_path / "live.xlsx")))
+    path = build_template(tmp_path / "live.xlsx", orders=pd.DataFrame(columns=HEADER))
+    template = python_calamine.CalamineWorkbook.from_path(str(path))
     start = {name: template.get_sheet_by_name(name).to_python() for name in template.sheet_names}
-    book = remote_books.book(start)
-    write_live(book, sheets)
+    book = remote_books.book(start, names=dict(Package(path).sheets_and_names()[1]))
+    write_live(book, sheets, placement(book))
     return remote_books.replay_sheets(start, book.json()["actions"])
 
 

@@ -110,6 +110,14 @@ class Package:
         properties = self.xml(self.main_part()).find(qname(MAIN, "workbookPr"))
         return properties is not None and properties.get("date1904", "false").strip().lower() in ("1", "true")
 
+    def sheets_and_names(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """The workbook's sheet names in order, and its workbook-level defined names as (name, reference)."""
+        root = self.xml(self.main_part())
+        sheets = [sheet.get("name", "") for sheet in root.iter(qname(MAIN, "sheet"))]
+        names = [(name.get("name", ""), name.text or "") for name in root.iter(qname(MAIN, "definedName"))
+                 if name.get("localSheetId") is None]
+        return sheets, names
+
     def closure(self, part: str) -> list[str]:
         """The part and every internal part reachable from it through relationships."""
         seen, todo = [], [part]

@@ -20,12 +20,11 @@ from .. import core
 from ..base.errors import RfmError
 from ..base.orders import Dialect
 from ..base.settings import Settings, parse_settings
-from ..base.sheet_names import SCORE_HISTORY
+from ..base.sheet_names import SCORE_HISTORY, SETTINGS
 from ..domain.history import from_sheet
-from ..layout.sheets import OPENS_ON, output_sheets
-from ..layout.template import settings_sheet, start_here_sheet
+from ..layout.sheets import opens_on, run_sheets
 from ..readers.workbook import orders_from_rows
-from ..writers.live import activate, find_sheet, merged_ranges, sheet_values, uses_1904_dates, write_layouts
+from ..writers.live import activate, find_sheet, merged_ranges, placement, sheet_values, uses_1904_dates, write_layouts
 from .failures import book_path, unexpected
 from .files import write_full_lists
 
@@ -66,10 +65,10 @@ def score_book(book: xw.Book, orders_sheet: str | None = None,
         raise RfmError(f"This workbook has no sheet named {name!r} (it has: {names}); put your orders on a sheet "
                        "named Orders.")
     orders, first_row, read_issues = orders_from_rows(sheet_values(sheet), merged_ranges(sheet), sheet.name)
-    found = find_sheet(book, "Settings")
-    settings = parse_settings(sheet_values(found), found.name) if found else Settings()
-    history_sheet = find_sheet(book, SCORE_HISTORY)
-    history = from_sheet(sheet_values(history_sheet)) if history_sheet else None
+    where = placement(book)
+    settings = parse_settings(sheet_values(book.sheets[where[SETTINGS]]), where[SETTINGS]) \
+        if where.has(SETTINGS) else Settings()
+    history = from_sheet(sheet_values(book.sheets[where[SCORE_HISTORY]])) if where.has(SCORE_HISTORY) else None
     status(f"Score customers: scoring {len(orders):,} order rows...")
     result = core.score(orders, settings, first_row=first_row, sheet=sheet.name, read_issues=read_issues,
                         history=history, dialect=Dialect(date1904=uses_1904_dates(book)))
@@ -77,13 +76,13 @@ def score_book(book: xw.Book, orders_sheet: str | None = None,
     scored_at = dt.datetime.now()
     book.app.screen_updating = False
     try:
-        layouts = output_sheets(result, scored_at, book_path(book) or Path(tempfile.gettempdir()) / "workbook")
+        layouts = run_sheets(result, scored_at, where, book_path(book) or Path(tempfile.gettempdir()) / "workbook",
+                             button=True)
         write_full_lists(layouts)
-        write_layouts(book, [*([] if found else [settings_sheet()]), start_here_sheet(result, scored_at, button=True),
-                             *layouts])
+        write_layouts(book, layouts, where)
     finally:
         book.app.screen_updating = True
-    activate(book, OPENS_ON)
+    activate(book, opens_on(where))
     return result
 
 

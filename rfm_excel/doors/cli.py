@@ -78,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
                                    description="Write a template workbook with Start Here, Orders and Settings sheets.")
     template.add_argument("path", type=Path, help="where to write it, e.g. customers.xlsx")
     template.add_argument("--force", action="store_true", help="overwrite the file if it exists")
+    template.add_argument("--lite", action="store_true",
+                          help="put the code for xlwings Lite inside (Excel without Python: docs/excel.md)")
+    template.add_argument("--wheel-url", metavar="URL",
+                          help="with --lite: where xlwings Lite gets rfm-excel's wheel (default: rfm-excel from PyPI)")
 
     score = commands.add_parser("score", **described, help="score the orders in a workbook or CSV file",
                                 description="Score every customer and write the Scores, Segments, Data Issues, "
@@ -138,7 +142,13 @@ def _report(result: Result, path: Path, notes: Sequence[str] = ()) -> None:
 
 
 def _template(args) -> None:
-    write_template(args.path, args.force)
+    if args.wheel_url and not args.lite:
+        raise RfmError("--wheel-url goes with --lite (the workbook for xlwings Lite).")
+    write_template(args.path, args.force, lite=(args.wheel_url or "rfm-excel") if args.lite else None)
+    if args.lite:
+        print(f"Wrote {args.path}: open it in Excel (Windows, Mac or Excel on the web) with the xlwings Lite add-in, "
+              "paste your orders into its Orders sheet and run Score customers in the xlwings Lite pane.")
+        return
     print(f"Wrote {args.path}: paste your orders into its Orders sheet, then run: rfm-excel score \"{args.path}\""
           + (" (or, in Excel, click Score customers on its Start Here sheet)" if args.path.suffix == ".xlsm" else ""))
 

@@ -7,7 +7,6 @@ import codecs
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,15 +23,17 @@ from ..base.excel import MAX_ROWS
 from ..base.ooxml import Package
 from ..base.orders import Dialect
 from ..base.settings import BEST_LOWEST, Settings, parse_settings
+from ..base.sheet_names import SCORE_HISTORY, SETTINGS, Placement
 from ..domain.contact import CONTACT, neutralise_formulas
 from ..domain.history import from_sheet, movement, of_filter, snapshot_dates
-from ..layout.sheets import OPENS_ON, SheetLayout, fitted, movement_sheet, output_sheets
-from ..layout.template import settings_sheet, start_here_sheet
+from ..layout.sheets import SheetLayout, fitted, movement_sheet, opens_on, placed, run_sheets
+from ..layout.signatures import SIGNATURE_ROWS, placement
+from ..layout.wording import taken_note
 from ..readers.csv import read_csv, text_frame
 from ..readers.engine import duckdb_lines, parquet_table
 from ..readers.folder import CSV_SUFFIXES, read_folder
 from ..readers.spark import spark_lines
-from ..readers.workbook import read_book
+from ..readers.workbook import check_workbook, read_book, top_rows
 from ..writers.headless.render import Styles, write_layout
 from ..writers.headless.splice import put_sheets
 from ..writers.headless.template import build_template, settings_book
@@ -67,10 +68,10 @@ def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.dat
     target = Path(output) if output else path
     _check_target(target, path.suffix.lower(), path, force)
     step(f"Reading and scoring {path.name}")
-    contents, result = _read_and_score(path, as_of, orders_sheet)
+    _, result, where = _read_and_score(path, as_of, orders_sheet)
     step(f"Writing {result.customers:,} customers into {target.name}")
     with _replacing(target) as temporary:
-        _write_result(path, temporary, result, target, contents.settings_rows is None, tell)
+        _write_result(path, temporary, result, target, where, tell)
     return result, target
 
 
@@ -163,7 +164,7 @@ def _score_new_book(lines: OrderLines, target: Path, as_of: dt.date | None, step
     step(f"Writing {result.customers:,} customers and {len(orders):,} order lines into {target.name}")
     with _replacing(target) as temporary, tempfile.TemporaryDirectory(prefix="rfm-") as folder:
         book = build_template(Path(folder) / "orders.xlsx", orders=orders)
-        _write_result(book, temporary, result, target, False, tell)
+        _write_result(book, temporary, result, target, placement_of(book), tell)
     return result
 
 
@@ -171,16 +172,27 @@ def _write_book_of_results(result: core.Result, target: Path, step, tell=None) -
     """A new workbook of the result sheets and a Settings sheet, for orders that stay where they are."""
     step(f"Writing {result.customers:,} customers into {target.name}")
     with _replacing(target) as temporary, tempfile.TemporaryDirectory(prefix="rfm-") as folder:
-        _write_result(settings_book(Path(folder) / "settings.xlsx"), temporary, result, target, False, tell)
+        book = settings_book(Path(folder) / "settings.xlsx")
+        _write_result(book, temporary, result, target, placement_of(book), tell)
+
+
+def placement_of(path: Path) -> Placement:
+    """Where the tool's sheets stand in the workbook at ``path``: its marks, else its sheets recognised by their
+    layout (written before there were marks); every other sheet is the owner's."""
+    check_workbook(path)
+    sheets, defined_names = Package(path).sheets_and_names()
+    return placement(sheets, defined_names, lambda candidates: top_rows(path, candidates, SIGNATURE_ROWS))
 
 
 def _read_and_score(path: Path, as_of: dt.date | None, orders_sheet: str | None):
-    contents = read_book(path, orders_sheet)
+    where = placement_of(path)
+    contents = read_book(path, orders_sheet, where[SETTINGS] if where.has(SETTINGS) else None,
+                         where[SCORE_HISTORY] if where.has(SCORE_HISTORY) else None)
     settings = parse_settings(contents.settings_rows) if contents.settings_rows is not None else Settings()
     result = core.score(contents.orders, settings, as_of, first_row=contents.first_row, sheet=contents.orders_sheet,
                         read_issues=contents.issues, history=from_sheet(contents.history_rows),
                         dialect=contents.dialect)
-    return contents, result
+    return contents, result, where
 
 
 def export_plan(path: str | Path, output: str | Path | None = None, as_of: dt.date | None = None,
@@ -220,7 +232,7 @@ def compare_file(path: str | Path, output: str | Path | None = None, earlier: dt
     _check_source(path)
     target = Path(output) if output else path
     _check_target(target, path.suffix.lower(), path, force)
-    contents, result = _read_and_score(path, None, orders_sheet)
+    contents, result, where = _read_and_score(path, None, orders_sheet)
     stored = of_filter(from_sheet(contents.history_rows), result.settings.filter_label)
     dates = snapshot_dates(stored)
     for wanted in (earlier, later):
@@ -234,23 +246,26 @@ def compare_file(path: str | Path, output: str | Path | None = None, earlier: dt
         raise RfmError("Score History needs two snapshots to compare; score the workbook on another as-of date first.")
     moved = movement(stored, [rule.name for rule in result.settings.segments], result.scores, earlier, later,
                      best_lowest=result.settings.best_score == BEST_LOWEST)
-    layout = fitted(movement_sheet(moved, result.currency_symbol), target.resolve())
+    layout = fitted(placed([movement_sheet(moved, result.currency_symbol)], where)[0], target.resolve())
     write_full_lists([layout])
     with _replacing(target) as temporary:
-        write_layouts(path, temporary, [layout])
+        write_layouts(path, temporary, [layout], where)
     return layout, target
 
 
-def write_template(path: str | Path, force: bool = False) -> Path:
-    """Write a template workbook to ``path`` (an .xlsm gets the Score customers button), refusing to replace
-    an existing file unless ``force``; return the path."""
+def write_template(path: str | Path, force: bool = False, lite: str | None = None) -> Path:
+    """Write a template workbook to ``path`` (an .xlsm gets the Score customers button; with ``lite``, the
+    package's name or wheel URL, an .xlsx carries the xlwings Lite code), refusing to replace an existing file
+    unless ``force``; return the path."""
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise RfmError(f"The template must be an .xlsx file (or .xlsm, with the Score customers button for Excel); "
                        f"name it e.g. {path.stem}.xlsx.")
+    if lite is not None and path.suffix.lower() != ".xlsx":
+        raise RfmError(f"A workbook for xlwings Lite needs no macros: name it {path.stem}.xlsx.")
     check_place(path, force, elsewhere="choose another place")
     with _replacing(path) as temporary:
-        build_template(temporary)
+        build_template(temporary, lite=lite)
     return path
 
 
@@ -321,19 +336,23 @@ def _umask() -> int:
     return mask
 
 
-def _write_result(book: Path, out: Path, result: core.Result, target: Path, add_settings: bool, tell=None) -> None:
-    """Render the output sheets, Start Here's part (put in only where the book has that sheet) and a Settings
-    sheet if the book lacks one, and put them into the book, to become ``target``, which then opens on Start
-    Here; a table too big for its sheet goes whole to a CSV file beside it."""
+def _write_result(book: Path, out: Path, result: core.Result, target: Path, where: Placement, tell=None) -> None:
+    """Render the sheets of a run (``run_sheets``: the output sheets, Start Here's part where the book has the
+    tool's Start Here, a Settings sheet where it has none of the tool's), each named as the tool's are in the
+    book (``where``), and put them into the book, to become ``target``, which then opens on Start Here; a table
+    too big for its sheet goes whole to a CSV file beside it."""
     scored_at = dt.datetime.now()
-    start_here = start_here_sheet(result, scored_at, button=target.suffix.lower() == ".xlsm")
-    layouts = output_sheets(result, scored_at, target.resolve())  # the notes name the file in full
+    layouts = run_sheets(result, scored_at, where, target.resolve(),  # the notes name the file in full
+                         button=target.suffix.lower() == ".xlsm")
+    told = tell or (lambda words: None)
+    taken = taken_note(where, [where.role(layout.name) for layout in layouts])
+    if taken:
+        told(taken)
     with ThreadPoolExecutor(1) as pool:  # Arrow writes the CSVs outside Python's lock while the sheets are rendered
         full_lists = pool.submit(write_full_lists, layouts)
-        write_layouts(book, out, [start_here, *layouts], [settings_sheet()] if add_settings else [],
-                      opens_on=OPENS_ON)
+        write_layouts(book, out, layouts, where, opens_on(where))
         for note in full_lists.result():
-            (tell or (lambda words: None))(note)
+            told(note)
 
 
 def write_full_lists(layouts: list[SheetLayout]) -> list[str]:
@@ -364,17 +383,18 @@ def write_csv(table: pd.DataFrame, path: Path) -> None:
         arrow_csv.write_csv(pa.table(columns), handle)
 
 
-def write_layouts(book: Path, out: Path, layouts: list[SheetLayout], before: Sequence[SheetLayout] = (),
-                   opens_on: tuple[str, ...] = ()) -> None:
-    """Render ``before`` and ``layouts`` and put them into the book (``before`` first, so a Settings sheet the
-    book gains comes before the output sheets)."""
+def write_layouts(book: Path, out: Path, layouts: list[SheetLayout], where: Placement,
+                  opens_on: tuple[str, ...] = ()) -> None:
+    """Render ``layouts`` and put them into the book, in that order, into the tool's own sheets only (``where``),
+    marking each as the tool's."""
     with tempfile.TemporaryDirectory(prefix="rfm-") as folder:
         sheets = Path(folder) / "sheets.xlsx"
         workbook = xlsxwriter.Workbook(str(sheets), {"constant_memory": True, "strings_to_formulas": False,
                                                       "strings_to_numbers": False, "strings_to_urls": False,
                                                       "date_1904": Package(book).date1904()})  # the book's dates
         styles = Styles(workbook)
-        rows = {layout.name: write_layout(workbook, styles, layout) for layout in [*before, *layouts]}
+        rows = {layout.name: write_layout(workbook, styles, layout) for layout in layouts}
         workbook.close()
         owned = {layout.name: layout.owned for layout in layouts if layout.owned}
-        put_sheets(book, sheets, out, rows, owned, opens_on)
+        marks = where.marks(layout.name for layout in layouts)
+        put_sheets(book, sheets, out, rows, owned, opens_on, marks, where.mine())

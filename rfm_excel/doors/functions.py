@@ -26,13 +26,14 @@ import pandas as pd
 import xlwings as xw
 
 from .. import core
+from ..base import sheet_names
 from ..base.errors import RfmError
 from ..base.excel import EPOCH, EPOCH_1904
 from ..base.orders import Dialect, customer_keys, id_text
 from ..base.settings import MAX_BINS, SETTING_ROWS, Settings, checked, parse_settings, whole
 from ..layout.sheets import scores_sheet, segments_sheet
 from ..readers.workbook import orders_block
-from ..writers.live import find_sheet, sheet_values, uses_1904_dates
+from ..writers.live import placement, sheet_values, uses_1904_dates
 from .failures import book_path, unexpected
 
 CATEGORY = "RFM"
@@ -172,11 +173,10 @@ def _setting_label(row) -> bool:
 
 
 def _settings_sheet(book: xw.Book):
-    """The Settings sheet, asked for by its name first (one call), else found among the sheets' names."""
-    try:
-        return book.sheets["Settings"]
-    except Exception:  # not under that exact name: engines raise different errors
-        return find_sheet(book, "Settings")
+    """The tool's Settings sheet (marked, or laid out as the tool's), if the workbook has one; an owner's sheet
+    that happens to be called Settings is not read."""
+    where = placement(book)
+    return book.sheets[where[sheet_names.SETTINGS]] if where.has(sheet_names.SETTINGS) else None
 
 
 def not_available():
@@ -240,7 +240,7 @@ def _customer_key(customer_id) -> str | None:
     return customer_keys([text])[0] if text else None
 
 
-def _readable(function):
+def readable(function):
     """The function as Excel sees it: an RfmError as its sentence, anything unexpected as one sentence naming
     the log file its details went to (beside the caller's workbook; failures.unexpected), never a traceback."""
     signature = inspect.signature(function)
@@ -267,7 +267,7 @@ def _caller_file(caller):
 
 def _whole_table(function):
     """The decorators every function shares: readable outcomes, category, help texts, 2-D ranges, caller."""
-    function = xw.arg("orders", ndim=2, doc=ORDERS_HELP)(_readable(function))
+    function = xw.arg("orders", ndim=2, doc=ORDERS_HELP)(readable(function))
     function = xw.arg("as_of", doc=AS_OF_HELP)(function)
     function = xw.arg("window_months", doc=WINDOW_HELP)(function)
     function = xw.arg("levels", doc=LEVELS_HELP)(function)

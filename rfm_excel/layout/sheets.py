@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,7 +23,9 @@ from ..base.sheet_names import (
     SCORE_HISTORY,
     SCORES,
     SEGMENTS,
+    SETTINGS,
     START_HERE,
+    Placement,
 )
 from ..core import Result
 from ..domain.campaign import RESULT_COLUMNS
@@ -49,6 +51,7 @@ from .blocks import (
     shifted,
     text_lines,
 )
+from .template import settings_sheet, start_here_sheet
 from .wording import (
     campaign_notes,
     counted,
@@ -60,6 +63,7 @@ from .wording import (
     rows_summary,
     run_note,
     segment_meanings,
+    taken_note,
 )
 
 GRID_WIDTH = 11  # characters per value column of a grid
@@ -201,9 +205,10 @@ def _rf_labels(table: pd.DataFrame) -> pd.DataFrame:
         [str(f).replace("F ", "Frequency ") for f in table.columns], axis=1)
 
 
-def segments_sheet(result: Result, scored_at: dt.datetime) -> SheetLayout:
+def segments_sheet(result: Result, scored_at: dt.datetime, notes: Sequence[str] = ()) -> SheetLayout:
     """The segment table with what each segment means and what to do, the chart of shares under it and
-    the R x F grids under the chart, all within the table's columns so that the sheet prints one page wide."""
+    the R x F grids under the chart, all within the table's columns so that the sheet prints one page wide;
+    the run note above the table, ``notes`` under it."""
     summary = result.segments
     meanings = segment_meanings(result.settings.segments, summary["Segment"])
     table = pd.DataFrame({"Segment": summary["Segment"], "Customers": summary["Customers"],
@@ -218,7 +223,7 @@ def segments_sheet(result: Result, scored_at: dt.datetime) -> SheetLayout:
              "Avg Recency (days)": "int", "Avg Frequency": "decimal", "Avg Monetary": "money", **FORECAST_KINDS}
     columns = [replace(column, style=replace(column.style, valign="top"))  # beside texts of two or three lines
                for column in _columns(table, kinds, result.currency_symbol, SEGMENT_TEXT_WIDTHS)]
-    lines, top = _place(["Customer segments", *run_note(result, scored_at)], table, columns)
+    lines, top = _place(["Customer segments", *run_note(result, scored_at), *notes], table, columns)
     block = Table(top, table, columns)
     layout = _table_sheet(SEGMENTS, lines, block)
     for row, texts in enumerate(table[list(SEGMENT_TEXT_WIDTHS)].itertuples(index=False), start=top + 1):
@@ -457,13 +462,21 @@ def products_sheet(result: Result) -> SheetLayout | None:
     return layout
 
 
-def output_sheets(result: Result, scored_at: dt.datetime, book: Path | None = None) -> list[SheetLayout]:
+def output_sheets(result: Result, scored_at: dt.datetime, book: Path | None = None,
+                  placement: Placement | None = None, adding: Sequence[str] = ()) -> list[SheetLayout]:
     """Every sheet a run writes, in workbook order; with ``book`` (the workbook written), each cut to what a
-    sheet holds (``fitted``), the run note on Segments saying what was left out and where it went."""
+    sheet holds (``fitted``), the run note on Segments saying what was left out and where it went; with
+    ``placement``, each named as the tool's sheet is in that workbook, the run note saying which names the
+    owner's sheets have, among these sheets and those the run is ``adding`` (default names) besides."""
     made = [scores_sheet(result), segments_sheet(result, scored_at), issues_sheet(result),
             contact_plan_sheet(result), movement_sheet(result.movement, result.currency_symbol),
             campaign_sheet(result), history_sheet(result), forecast_sheet(result), products_sheet(result)]
     layouts = [layout for layout in made if layout is not None]
+    if placement is not None:
+        taken = taken_note(placement, [*adding, *(layout.name for layout in layouts)])
+        if taken:
+            layouts[1] = segments_sheet(result, scored_at, [taken])
+        layouts = placed(layouts, placement)
     if result.settings.filter_column:  # each title says which orders were scored
         for layout in layouts:
             first = layout.blocks[0]
@@ -478,6 +491,28 @@ def output_sheets(result: Result, scored_at: dt.datetime, book: Path | None = No
         if layout.overflow is not None:
             _add_line(layouts[1], overflow_note(layout.name, layout.overflow))
     return layouts
+
+
+def run_sheets(result: Result, scored_at: dt.datetime, placement: Placement, book: Path | None = None,
+               button: bool = False) -> list[SheetLayout]:
+    """Every sheet a run writes into a workbook, named as the tool's are there (``placement``): a Settings sheet
+    of defaults where the workbook has none of the tool's, Start Here's part where it has the tool's Start Here,
+    then the output sheets (``output_sheets``)."""
+    settings = [] if placement.has(SETTINGS) else placed([settings_sheet()], placement)
+    outputs = output_sheets(result, scored_at, book, placement, adding=[SETTINGS] if settings else [])
+    start = [start_here_sheet(result, scored_at, button=button, placement=placement)] \
+        if placement.has(START_HERE) else []
+    return [*settings, *start, *outputs]
+
+
+def opens_on(placement: Placement) -> tuple[str, ...]:
+    """The sheets a scored workbook opens on, the first of them it has: the tool's Start Here, else Segments."""
+    return tuple(placement[sheet] for sheet in OPENS_ON if sheet == SEGMENTS or placement.has(sheet))
+
+
+def placed(layouts: list[SheetLayout], placement: Placement) -> list[SheetLayout]:
+    """``layouts`` named as the tool's sheets are in a workbook (``placement``)."""
+    return [replace(layout, name=placement[layout.name]) for layout in layouts]
 
 
 def full_list(book: Path, sheet: str) -> Path:

@@ -23,7 +23,7 @@ from ..base.settings import (
     segment_plan_values,
     setting_value_for_sheet,
 )
-from ..base.sheet_names import ORDERS, SETTINGS, START_HERE
+from ..base.sheet_names import ORDERS, SETTINGS, START_HERE, Placement, quoted
 from ..core import Result
 from . import theme
 from .blocks import Area, Button, Cell, Cells, Column, Printing, SheetLayout, Table, Validation, text_lines
@@ -44,6 +44,8 @@ START_STEPS = [
     "5.  Segments says what each group means and what to offer it; Contact Plan says whom to contact and when.",
 ]
 BUTTON_STEP = "3.  Click Score customers (the button on the right); the sheets appear when it is done."
+LITE_STEP = ("3.  In the xlwings Lite pane on the right (Home > xlwings Lite), wait until it is ready and run Score "
+             "customers; the sheets appear when it is done.")
 AGAIN = ("To score again, add the new orders to the Orders sheet, save and close the workbook, and score it with "
          "rfm-excel.")
 BUTTON_AGAIN = "To score again, add the new orders to the Orders sheet and click Score customers."
@@ -61,24 +63,28 @@ SETTINGS_HEADER_ROW = 3
 
 
 def start_here_sheet(result: Result | None = None, scored_at: dt.datetime | None = None,
-                     button: bool = False) -> SheetLayout:
+                     button: bool = False, lite: bool = False, placement: Placement | None = None) -> SheetLayout:
     """Start Here: before the first run (``result`` None) five steps, with the Score customers button beside
-    them in an .xlsm; after a run, when and on what it was scored, the headline and links to the sheets."""
+    them in an .xlsm, or the xlwings Lite step where ``lite``; after a run, when and on what it was scored, the
+    headline and links to the sheets (named as the tool's are in the workbook, ``placement``)."""
+    named = placement.names if placement is not None else {}
     if result is None:
-        steps = [BUTTON_STEP if button and step.startswith("3.") else step for step in START_STEPS]
+        third = BUTTON_STEP if button else LITE_STEP if lite else None
+        steps = [third if third and step.startswith("3.") else step for step in START_STEPS]
         block = text_lines([START_TITLE, "", *steps], style=theme.STEP)
     else:
         assert scored_at is not None  # given with the result
         news = start_here_news(result, scored_at)
         headlines: list[list[Cell | None]] = [[Cell(line, theme.HEADLINE)] for line in news[1:]]
-        links: list[list[Cell | None]] = [[Cell(f"{sheet}: {what}", theme.LINK, f"'{sheet}'!A1")]
-                                          for sheet, what in start_here_links(result)]
+        links: list[list[Cell | None]] = [[Cell(f"{name}: {what}", theme.LINK, f"{quoted(name)}!A1")]
+                                          for sheet, what in start_here_links(result)
+                                          for name in [named.get(sheet, sheet)]]
         block = Cells(0, 0, [[Cell("Your customers", theme.TITLE)], [], [Cell(news[0], theme.NOTE)], [],
                              *headlines, [], *links, [],
                              [Cell(BUTTON_AGAIN if button else AGAIN, theme.STEP)]])
     assert block.bottom < START_HERE_ROWS
-    return SheetLayout(START_HERE, blocks=[block], widths={0: 104}, heights={0: 24}, gridlines=False,
-                       printing=Printing(), owned=Area(0, 0, START_HERE_ROWS - 1, 0),
+    return SheetLayout(named.get(START_HERE, START_HERE), blocks=[block], widths={0: 104}, heights={0: 24},
+                       gridlines=False, printing=Printing(), owned=Area(0, 0, START_HERE_ROWS - 1, 0),
                        buttons=[Button(2, 1, SCORE_MACRO, "Score customers", 160, 44)] if button else [])
 
 

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from ..base.reading.issues import KINDS, summary_kinds
 from ..base.settings import BEST_LOWEST, DEFAULT_SEGMENTS, UNMATCHED_SEGMENT, SegmentRule
+from ..base.sheet_names import Placement
 from ..core import Result
 from ..domain.campaign import CampaignResults
 from ..domain.contact import CONTACT, CONTROL, LEFT_OUT
@@ -341,3 +342,20 @@ def start_here_links(result: Result) -> list[tuple[str, str]]:
         f"{left_out:,} of {result.rows_read:,} order rows left out, and why"
     return [("Segments", "what each group means, what it is worth and what to offer it"),
             ("Contact Plan", "whom to contact, when, how and why"), ("Data Issues", issues)]
+
+
+def taken_note(placement: Placement, sheets: list[str]) -> str:
+    """What the owner reads when sheets of theirs have the names of ``sheets`` (the tool's, by default name),
+    so the tool's have other names; "" when none has."""
+    taken = [sheet for sheet in sheets if sheet in placement.taken]
+    if not taken:
+        return ""
+    if len(taken) == 1:
+        return (f"You have a sheet of your own named {taken[0]}, so the tool's is {placement[taken[0]]}; yours is "
+                "not touched.")
+    return (f"You have sheets of your own named {_listed(taken)}, so the tool's are "
+            f"{_listed([placement[sheet] for sheet in taken])}; yours are not touched.")
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + " and " + names[-1]

@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal, TypedDict
 
-import fastexcel
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,6 +26,11 @@ from ..base.excel import column_letter
 from ..base.ooxml import MAIN, Package, parse_xml
 from ..base.orders import as_frame
 from ..base.reading.columns import map_columns
+
+try:
+    import fastexcel
+except ImportError:  # no build for WebAssembly (xlwings Lite): every sheet is read cell by cell
+    fastexcel = None  # type: ignore[assignment]
 
 FAST_FROM_BYTES = 8 << 20  # smaller sheets read quickly enough cell by cell
 TYPED = {"float", "int", "string", "datetime", "date"}
@@ -39,6 +43,8 @@ def typed_orders(path: Path, part: str, sheet: str, source: str | bytes | None =
     one typed column per header; None where the sheet needs reading cell by cell (merged cells,
     a column mixing types, repeated or missing headers...). ``source`` is what fastexcel reads
     (a copy in memory for a workbook with sheets it refuses), the file itself by default."""
+    if fastexcel is None:
+        return None
     header = header_names(path, part)
     mapped = map_columns(header) if header is not None else {}
     if header is None or "customer_id" not in mapped:

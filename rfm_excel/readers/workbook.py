@@ -146,11 +146,13 @@ def _rows(sheet: python_calamine.CalamineSheet, name: str) -> list[list]:
             from None
 
 
-def read_book(path: Path, orders_sheet: str | None = None) -> BookContents:
-    """Read the Orders sheet (or ``orders_sheet``) and the Settings sheet, if any; a damaged package (a part
+def read_book(path: Path, orders_sheet: str | None = None, settings_sheet: str | None = None,
+              history_sheet: str | None = None) -> BookContents:
+    """Read the Orders sheet (or ``orders_sheet``), and the tool's Settings and Score History sheets where the
+    caller names them (the owner's sheets of those names are not the tool's to read); a damaged package (a part
     failing its checksum, a broken header) is refused in one sentence."""
     try:
-        return _read_book(path, orders_sheet)
+        return _read_book(path, orders_sheet, settings_sheet, history_sheet)
     except (zipfile.BadZipFile, zlib.error, EOFError):
         raise RfmError(damaged(path)) from None
 
@@ -161,7 +163,8 @@ def damaged(path: Path) -> str:
             "again as an Excel Workbook (.xlsx).")
 
 
-def _read_book(path: Path, orders_sheet: str | None) -> BookContents:
+def _read_book(path: Path, orders_sheet: str | None, settings_sheet: str | None,
+               history_sheet: str | None) -> BookContents:
     check_workbook(path)
     package = Package(path)
     # Sheets the readers refuse (Excel 4.0 macro sheets, dialog sheets) are left out of a copy in memory.
@@ -178,7 +181,7 @@ def _read_book(path: Path, orders_sheet: str | None) -> BookContents:
     part = check_sheet_size(path, sheet)
     big = part if part is not None and part.size >= typed.FAST_FROM_BYTES and part.starts_at_a1 else None
     with ThreadPoolExecutor(1) as pool:  # both libraries parse outside the GIL, so this costs no time on two cores
-        extras = pool.submit(_settings_and_history, path, book)
+        extras = pool.submit(_settings_and_history, path, book, settings_sheet, history_sheet)
         orders = typed.typed_orders(path, big.name, sheet, source) if big else None
         settings_rows, history_rows = extras.result()
     if orders is not None:
@@ -212,22 +215,30 @@ def orders_from_rows(rows: list[list], merged: list, sheet: str = "Orders") -> t
     return orders, first_row, _merged_issues(filled, orders, first_row)
 
 
-def _settings_and_history(path: Path, book: python_calamine.CalamineWorkbook) -> tuple[list | None, list | None]:
+def _settings_and_history(path: Path, book: python_calamine.CalamineWorkbook, settings_sheet: str | None,
+                          history_sheet: str | None) -> tuple[list | None, list | None]:
     """The rows of the Settings sheet and of the Score History sheet, each None where there is none."""
-    settings_sheet = sheet_names.find(book.sheet_names, "Settings")
-    if settings_sheet:
-        check_sheet_size(path, settings_sheet)
-    settings_rows = _rows(_sheet(book, settings_sheet), settings_sheet) if settings_sheet else None
-    return settings_rows, read_history(path, book)
+    return _whole_sheet(path, book, settings_sheet), _whole_sheet(path, book, history_sheet)
 
 
-def read_history(path: Path, book: python_calamine.CalamineWorkbook) -> list[list] | None:
-    """The rows of the Score History sheet a previous run wrote, if there is one."""
-    sheet = sheet_names.find(book.sheet_names, sheet_names.SCORE_HISTORY)
-    if sheet is None:
+def _whole_sheet(path: Path, book: python_calamine.CalamineWorkbook, name: str | None) -> list[list] | None:
+    if name is None or name not in book.sheet_names:
         return None
-    check_sheet_size(path, sheet)
-    return _rows(_sheet(book, sheet), sheet)
+    check_sheet_size(path, name)
+    return _rows(_sheet(book, name), name)
+
+
+def top_rows(path: Path, sheets: list[str], count: int) -> dict[str, list[list]]:
+    """The first ``count`` rows of values of each of ``sheets`` (to tell whose sheets they are); a sheet that
+    cannot be read as a worksheet (a chart sheet) has none."""
+    book = _open(path, Package(path).with_only_worksheets() or str(path))
+    found = {}
+    for name in sheets:
+        try:
+            found[name] = book.get_sheet_by_name(name).to_python(nrows=count)
+        except Exception:  # not a worksheet: nothing of the tool's can be on it
+            found[name] = []
+    return found
 
 
 def fill_merged_cells(rows: list[list], merged: list) -> list[tuple[int, int, int, object]]:

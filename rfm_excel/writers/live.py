@@ -16,6 +16,7 @@ from collections import defaultdict
 import xlwings as xw
 
 from ..base import sheet_names
+from ..layout import signatures
 from ..layout.blocks import Area, Cell, Cells, Chart, SheetLayout, Table, Validation, cell_value
 from ..layout.theme import HEADER, TABLE_STYLE, Style
 
@@ -35,10 +36,20 @@ def find_sheet(book: xw.Book, name: str) -> xw.Sheet | None:
     return None if found is None else book.sheets[found]
 
 
-def sheet_values(sheet: xw.Sheet) -> list[list]:
-    """Every cell value from A1 to the sheet's last used cell in one read (None for an empty cell)."""
+def sheet_values(sheet: xw.Sheet, rows: int | None = None) -> list[list]:
+    """Every cell value from A1 to the sheet's last used cell (or its first ``rows`` rows) in one read (None for
+    an empty cell)."""
     last = sheet.used_range.last_cell
-    return sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+    return sheet.range((1, 1), (min(last.row, rows or last.row), last.column)).options(ndim=2).value
+
+
+def placement(book: xw.Book) -> sheet_names.Placement:
+    """Where the tool's sheets stand in the open workbook: its marks (defined names), else its sheets recognised
+    by their layout; every other sheet is the owner's."""
+    defined = [(name.name, name.refers_to or "") for name in book.names]
+    return signatures.placement([sheet.name for sheet in book.sheets], defined,
+                                lambda candidates: {name: sheet_values(book.sheets[name], signatures.SIGNATURE_ROWS)
+                                                    for name in candidates})
 
 
 def merged_ranges(sheet: xw.Sheet) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -65,16 +76,37 @@ def merged_ranges(sheet: xw.Sheet) -> list[tuple[tuple[int, int], tuple[int, int
     return list(dict.fromkeys(found))
 
 
-def write_layouts(book: xw.Book, layouts: list[SheetLayout]) -> None:
-    """Write each layout to its sheet: replaced where it exists, else added after the last sheet. A layout
-    with ``owned`` cells (Start Here) only rewrites those, and only where the book has that sheet."""
+def write_layouts(book: xw.Book, layouts: list[SheetLayout], where: sheet_names.Placement) -> None:
+    """Write each layout to its sheet: replaced where it exists, else added after the last sheet, and mark each
+    as the tool's. Only the tool's sheets (``where``) are written into: a layout named like an owner's sheet is
+    refused. A layout with ``owned`` cells (Start Here) only rewrites those, and only where the book has that
+    sheet."""
+    mine = {name.casefold() for name in where.mine()}
     for layout in layouts:
+        sheet = find_sheet(book, layout.name)
+        if sheet is not None and sheet.name.casefold() not in mine:
+            raise ValueError(f"refused to write into the sheet {sheet.name!r}, which is not the tool's")
         if layout.owned:
-            sheet = find_sheet(book, layout.name)
             if sheet is not None:
                 write_owned(sheet, layout)
         else:
             write_layout(_fresh_sheet(book, layout.name), layout)
+    _mark(book, where.marks(layout.name for layout in layouts))
+
+
+def _mark(book: xw.Book, marks: dict[str, str]) -> None:
+    """Set each mark (defined name -> reference) as a workbook-level name, hidden where Excel's object model is
+    at hand (Windows)."""
+    existing = {name.name.casefold(): name for name in book.names}
+    for name, reference in marks.items():
+        old = existing.get(name.casefold())
+        if old is not None and sheet_names.marked_sheet(old.refers_to or "") == sheet_names.marked_sheet(reference):
+            continue
+        if old is not None:
+            old.delete()
+        added = book.names.add(name, "=" + reference)
+        if _desktop(book.sheets[0]) == "windows":
+            added.api.Visible = False
 
 
 def write_owned(sheet: xw.Sheet, layout: SheetLayout) -> None:

@@ -337,19 +337,28 @@ def restyle_sheet(data: bytes, xf_map: list[int], dxf_map: list[int]) -> bytes:
 
 
 def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None, owned: dict | None = None,
-               active: tuple[str, ...] = ()) -> None:
+               active: tuple[str, ...] = (), marks: dict[str, str] | None = None,
+               mine: frozenset[str] = frozenset()) -> None:
     """Write ``book_path`` to ``out_path`` with every sheet of ``sheets_path`` put in.
 
     A sheet whose name (ignoring case) already exists is replaced where it stands, with its
     drawings and charts; the others are added after the last sheet. Nothing else changes.
+    Only the tool's own sheets, named in ``mine``, may be replaced or have cells rewritten:
+    putting in a sheet named like one of the owner's is refused.
     ``rows`` maps a sheet name to a RowBlock of data rows to add under what was rendered.
     ``owned`` maps a sheet name to the Area of cells the tool owns on a sheet the owner keeps
     (Start Here): only those cells are rewritten, and only when the book has that sheet.
+    ``marks`` (defined name -> reference) are set as hidden workbook-level names, marking the tool's sheets.
     The workbook opens on the first sheet named in ``active`` that it has.
     """
     rows, owned = rows or {}, owned or {}
     book, new = EditedPackage(book_path), Package(sheets_path)
     workbook, rendered = _WorkbookPart(book), _WorkbookPart(new)
+    yours = {name.casefold() for name in mine}
+    for sheet in rendered.sheets:
+        found = workbook.existing(sheet.get("name"))
+        if found is not None and found.get("name").casefold() not in yours:
+            raise ValueError(f"refused to write into the sheet {found.get('name')!r}, which is not the tool's")
     types = book.xml(CONTENT_TYPES)
     xf_map, dxf_map = _merged_styles(book, workbook, new, rendered, types)
     dropped = workbook.parts_of([sheet.get("name") for sheet in rendered.sheets if sheet.get("name") not in owned])
@@ -372,6 +381,7 @@ def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None, owned
     if dropped or patched:
         _drop_calc_chain(workbook, dropped)
     calculate_on_load(workbook.root)
+    mark(workbook.root, marks or {})
     opening = next((name for name in active if workbook.existing(name) is not None), None)
     if opening:
         _activate(book, workbook, opening)
@@ -383,12 +393,16 @@ def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None, owned
     book.save(out_path, added)
 
 
-def put_rows(book_path, out_path, rows: dict) -> None:
+def put_rows(book_path, out_path, rows: dict, marks: dict[str, str] | None = None) -> None:
     """Write ``book_path``, a workbook XlsxWriter just wrote, to ``out_path`` with data rows added under the
-    rows of the sheets named in ``rows`` (sheet name -> RowBlock, whose formats are the book's own); the
-    sheets' tables (Excel tables, with their filters) are widened to end at the last row."""
+    rows of the sheets named in ``rows`` (sheet name -> RowBlock, whose formats are the book's own) and the
+    ``marks`` set (as put_sheets does); the sheets' tables (Excel tables, with their filters) are widened to
+    end at the last row."""
     book = EditedPackage(book_path)
     workbook = _WorkbookPart(book)
+    if marks:
+        mark(workbook.root, marks)
+        workbook.save()
     styles = workbook.related(STYLES)
     assert styles is not None  # the book was spliced with its styles
     own = list(range(len(_StyleList(book.xml(styles), "cellXfs").children())))
@@ -614,6 +628,27 @@ def _put_defined_names(workbook, names: list, position: int):
         clone = _copy(element)
         clone.set("localSheetId", str(position))
         container.append(clone)
+
+
+def mark(workbook, marks: dict[str, str]) -> None:
+    """Set each of ``marks`` (defined name -> reference) as a hidden workbook-level name, replacing one of the
+    same name (names ignore case in Excel)."""
+    if not marks:
+        return
+    container = workbook.find(qname(MAIN, "definedNames"))
+    if container is None:
+        container = etree.Element(qname(MAIN, "definedNames"))
+        before = [workbook.find(qname(MAIN, tag)) for tag in ("sheets", "functionGroups", "externalReferences")]
+        [e for e in before if e is not None][-1].addnext(container)
+    wanted = {name.casefold() for name in marks}
+    for element in list(container):
+        if element.get("localSheetId") is None and element.get("name", "").casefold() in wanted:
+            container.remove(element)
+    for name, reference in marks.items():  # Excel wants the names in order, whatever their scope
+        later = [e for e in container if e.get("name", "").casefold() > name.casefold()]
+        element = etree.Element(qname(MAIN, "definedName"), name=name, hidden="1")
+        element.text = reference
+        (later[0].addprevious(element) if later else container.append(element))
 
 
 AFTER_CALC_PROPERTIES = ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
