@@ -24,6 +24,7 @@ import rfm_excel
 from rfm_excel import core
 from rfm_excel.base.errors import RfmError
 from rfm_excel.doors import files
+from rfm_excel.layout.wording import run_note
 from rfm_excel.readers.engine import duckdb_lines, parquet_table
 from rfm_excel.readers.spark import spark_lines
 
@@ -90,6 +91,8 @@ def test_a_report_with_title_lines_is_read_under_its_header_row_by_the_engine(tm
     _, big = both_ways(DATA / "reading" / "payments_report.csv", tmp_path)
     plan = big.reading_plan
     assert plan is not None and (plan.title_rows, plan.first_row) == (3, 5)  # the header on line 4
+    assert run_note(big, dt.datetime(2024, 7, 1, 9))[0].endswith(
+        " Read with the header row on row 4 (3 title lines above it left out).")
     # C1: 20 + 35, last 2024-03-01 (122 days before 2024-07-01); C2: 12.50 + 7.50, last 06-30; C3: 100 on 06-01
     assert big.scores[["Customer ID", "Frequency", "Monetary", "Recency (days)"]].values.tolist() == [
         ["C3", 1, 100.0, 30], ["C2", 2, 20.0, 1], ["C1", 2, 55.0, 122]]

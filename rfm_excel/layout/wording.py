@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base.reading.issues import KINDS, summary_kinds
+from ..base.reading.plan import COMMA, ReadingPlan
 from ..base.settings import BEST_LOWEST, DEFAULT_SEGMENTS, UNMATCHED_SEGMENT, SegmentRule
 from ..base.sheet_names import Placement
 from ..core import Result
@@ -45,7 +46,8 @@ def run_note(result: Result, scored_at: dt.datetime) -> list[str]:
         "RFM Score = " + " + ".join(f"{w:g} × {letter}" for w, letter in zip(weights, "RFM", strict=True))
     return [f"Scored {scored_at:%Y-%m-%d %H:%M} for the as-of date {s.as_of:%Y-%m-%d}: "
             f"{counted(result.customers, 'customer')} from {counted(result.orders, 'order')} "
-            f"({result.lines_used:,} of {result.rows_read:,} order rows used; see Data Issues).{origin_note(result)}",
+            f"({result.lines_used:,} of {result.rows_read:,} order rows used; see Data Issues).{origin_note(result)}"
+            f"{plan_note(result.reading_plan)}",
             f"Scores: {'; '.join(scales)} ({best}). Frequency and Monetary over {window}. {weighting}."] + \
         ([f"Only orders where {s.filter_column} is {' or '.join(s.filter_values)} were scored (Settings: Score only "
           "orders where); Score History keeps these snapshots apart from those of all orders."]
@@ -69,6 +71,29 @@ def origin_note(result: Result) -> str:
               if result.unused_columns else "")
     return (f" Orders: {counted(origin.lines, 'line')} from {origin.name}{how}{dates}: more than a sheet holds, so "
             f"this workbook has no Orders sheet; score {origin.name} again to update it.{unused}")
+
+
+def plan_note(plan: ReadingPlan | None) -> str:
+    """What the reading plan decided that a plain sheet of orders would not (a sentence to follow the run note's
+    first): the header row below title lines, an export layout, decimal commas, the order of day and month.
+
+    >>> top = pd.DataFrame([["Customer", "Date", "Total"], ["C1", "05/03/2024", "12,50"]])
+    >>> plan = plan_reading(["Payments report", None, None], top)
+    >>> plan_note(plan.decided({"Total": ","}, True))
+    ' Read with the header row on row 2 (1 title line above it left out), a decimal comma in Total, day/month dates.'
+    """
+    if plan is None:
+        return ""
+    parts = [f"the header row on row {plan.first_row - 1} ({counted(plan.title_rows, 'title line')} above it left "
+             "out)"] if plan.title_rows else []
+    if plan.layout is not None:
+        parts.append(f"the rules of {plan.layout.name} (docs/exports.md)")
+    commas = [header for header, mark in plan.marks.items() if mark == COMMA]
+    if commas:
+        parts.append(f"a decimal comma in {' and '.join(commas)}")
+    if plan.day_first is not None:
+        parts.append(f"{'day/month' if plan.day_first else 'month/day'} dates")
+    return f" Read with {', '.join(parts)}." if parts else ""
 
 
 def counted(number: int, noun: str) -> str:
