@@ -77,6 +77,7 @@ def plan_note(plan: ReadingPlan | None) -> str:
     """What the reading plan decided that a plain sheet of orders would not (a sentence to follow the run note's
     first): the header row below title lines, an export layout, decimal commas, the order of day and month.
 
+    >>> from rfm_excel.base.reading.plan import plan_reading
     >>> top = pd.DataFrame([["Customer", "Date", "Total"], ["C1", "05/03/2024", "12,50"]])
     >>> plan = plan_reading(["Payments report", None, None], top)
     >>> plan_note(plan.decided({"Total": ","}, True))
