@@ -24,10 +24,13 @@ from .base.orders import (
     customer_keys,
     header_key,
     id_text,
-    map_columns,
     normalise,
+    zero_order_issues,
     zero_orders,
 )
+from .base.reading.columns import map_columns
+from .base.reading.issues import issue_rows, note_row
+from .base.reading.plan import ReadingPlan
 from .base.settings import BEST_LOWEST, Settings
 from .domain import campaign, contact, events, products, profiles, scoring, segments, timing
 from .domain import customers as per_customer
@@ -35,7 +38,8 @@ from .domain import forecast as forecasting
 from .domain.history import Movement, add_snapshot, empty_history, movement, of_filter, snapshot
 
 DIMENSIONS = ("recency", "frequency", "monetary")
-ISSUES = [*ISSUE_COLUMNS, "Amount"]  # Amount: the row's amount as used (a customer not scored: their net)
+# Amount: the row's amount as used (a customer not scored: their net); Kind: its code (base/reading/issues.KINDS)
+ISSUES = [*ISSUE_COLUMNS, "Amount", "Kind"]
 RFM_CODES = np.array([f"{n:03d}" for n in range(1000)], dtype=object)  # one digit per score (settings.MAX_BINS)
 
 
@@ -66,6 +70,7 @@ class Result:
         table carry attributes, or prospects are given.
     contacts : per Scores row, the customer's contact fields (audiences.FIELDS) where the orders or a customers
         table give them (None when neither has any), for the ad audiences.
+    reading_plan : how the orders were read (header row, columns, export layout, decimal mark, dates).
     """
 
     scores: pd.DataFrame
@@ -92,6 +97,7 @@ class Result:
     unused_columns: tuple[str, ...] = ()
     profile: profiles.Profile | None = None
     contacts: pd.DataFrame | None = None
+    reading_plan: ReadingPlan | None = None
 
     @property
     def as_of(self) -> dt.date:
@@ -207,6 +213,7 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     result = score_customers(table, settings, reading, history, run_date, at_campaign, customer_events)
     known = _customer_info(clean.raw, lines, clean.first_row, customers, settings)
     result.profile, result.contacts = _profile(known, result, table, settings, prospects)
+    result.reading_plan = clean.plan
     return result
 
 
@@ -237,15 +244,21 @@ def score_lines(lines, settings: Settings | None = None, as_of: dt.date | None =
 
     table = table_as_of(settings.as_of, response_window(settings))
     at_campaign = table_as_of(settings.campaign_date) if settings.campaign_date else None
+    zero = lines.run(per_customer.zero_orders(lines.name, settings.as_of, lines.dialect))
     lines.close()  # the lines are done with: their memory is free for scoring the customers
     issues = _merge_issues(lines.issues, _late_issues(late["source_row"], late["order_date"],
-                                                      lines.columns["order_date"], settings.as_of))
+                                                      lines.columns["order_date"], settings.as_of).assign(
+                               Amount=late["amount"].to_numpy(dtype=float)),
+                           zero_order_issues(zero["source_row"].to_numpy(dtype=np.int64),
+                                             lines.order_texts(zero["order_id"].to_numpy()), lines.columns).assign(
+                               Amount=0.0))
     reading = Reading(lines.rows_read, int(used["lines"]), issues, column, lines.source,
                       pd.Timestamp(used["first"]).date(), pd.Timestamp(used["last"]).date(), len(late),
-                      currency=lines.currency)
+                      amounts=lines.amounts, first_row=lines.first_row, currency=lines.currency)
     result = score_customers(table, settings, reading, history, run_date, at_campaign)
     result.profile, result.contacts = _profile(_customer_info(None, None, 2, customers, settings), result, table,
                                                settings, prospects)
+    result.reading_plan = lines.plan
     result.unused_columns = tuple(lines.columns[c] for c in ("product", "product_name") if c in lines.columns) + \
         tuple(events.event_columns(list(lines.headers)).values())
     return result
@@ -435,9 +448,7 @@ def _filtered(clean: CleanOrders, settings: Settings) -> CleanOrders:
     cells = orders[header].to_numpy(dtype=object)[clean.lines["source_row"].to_numpy() - clean.first_row]
     keep = np.array([(id_text(v) or "").casefold() in wanted for v in cells], dtype=bool)
     left_out = int((~keep).sum())
-    note = pd.DataFrame({"Row": [None], "Column": [header], "Value": [""], "Problem": [
-        f"{left_out:,} order lines are outside the filter {settings.filter_label} and were not scored"],
-        "Action": ["left out by the filter"]})
+    note = note_row("filtered", header, lines=f"{left_out:,}", label=settings.filter_label)
     lines = clean.lines[keep].reset_index(drop=True)
     if lines.empty:
         raise RfmError(f"No order line has {header} {' or '.join(settings.filter_values)}; check the values in "
@@ -518,9 +529,8 @@ def _drop_after_as_of(clean: CleanOrders, as_of: dt.date) -> tuple[pd.DataFrame,
 
 def _late_issues(rows: pd.Series, dates: pd.Series, column: str, as_of: dt.date) -> pd.DataFrame:
     """Lines dated after the as-of date, listed as skipped."""
-    return pd.DataFrame({"Row": rows.to_numpy(), "Column": column,
-                         "Value": pd.to_datetime(dates).dt.strftime("%Y-%m-%d").to_numpy(),
-                         "Problem": f"after the as-of date {as_of:%Y-%m-%d}", "Action": "skipped"})
+    return issue_rows("late", rows.to_numpy(), column, pd.to_datetime(dates).dt.strftime("%Y-%m-%d").to_numpy(),
+                      as_of=f"{as_of:%Y-%m-%d}")
 
 
 def _unscored(table: pd.DataFrame, issues: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -528,17 +538,16 @@ def _unscored(table: pd.DataFrame, issues: pd.DataFrame, column: str) -> pd.Data
     left_out = table[table["last_purchase"].isna().to_numpy()]
     if left_out.empty:
         return issues
-    return _merge_issues(issues, pd.DataFrame({
-        "Row": left_out["first_row"].to_numpy(), "Column": column, "Value": left_out["customer"].to_numpy(),
-        "Problem": [f"no purchase: only returns or zero-value orders (net {net:,.2f})" for net in left_out["net"]],
-        "Action": "customer not scored", "Amount": left_out["net"].to_numpy()}))
+    return _merge_issues(issues, issue_rows("unscored", left_out["first_row"].to_numpy(), column,
+                                            left_out["customer"].to_numpy(), left_out["net"].to_numpy(),
+                                            net=[f"{net:,.2f}" for net in left_out["net"]]))
 
 
 def _with_amounts(issues: pd.DataFrame, reading: Reading) -> pd.DataFrame:
     """The issues with each row's amount where none was given (the amount of its sheet row, as used), where
     the amounts are known."""
     if reading.amounts is None:
-        return issues
+        return issues.assign(Amount=issues["Amount"].astype(float))
     first_row = reading.first_row
     rows = issues["Row"].to_numpy(dtype=float)
     known = ~np.isnan(rows) & (rows >= first_row) & (rows < first_row + len(reading.amounts))

@@ -301,3 +301,17 @@ def sample_copy(sample_source, tmp_path) -> Path:
     shutil.copyfile(sample_source, target)
     target.chmod(0o644)
     return target
+
+
+@pytest.fixture(scope="session")
+def spark():
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java, which this machine lacks")
+    from pyspark.sql import SparkSession  # the test extra installs it
+
+    session = SparkSession.builder.master("local[2]").appName("rfm-tests") \
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2") \
+        .config("spark.driver.memory", "1g").getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

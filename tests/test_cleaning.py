@@ -127,7 +127,7 @@ def test_formulas_error_values_and_merged_cells_in_the_orders_sheet(tmp_path):
     scores = result.scores.set_index("Customer ID")
     assert scores.loc["C1", ["Frequency", "Monetary", "Recency (days)"]].tolist() == [2, 30.0, 2]
     assert list(scores.index) == ["C1"]
-    rows = [(r, c, p.split(" (")[0], a, m) for r, c, _, p, a, m in result.issues.fillna({"Amount": 0}).values]
+    rows = [(r, c, p.split(" (")[0], a, m) for r, c, _, p, a, m, _ in result.issues.fillna({"Amount": 0}).values]
     assert rows == [(2, "Customer ID", "merged cell over rows 2-3", "repaired: value used on each row", 10),
                     (4, "Customer ID", "no customer ID", "skipped", 5),
                     (5, "Amount", "not a number", "skipped", 0)]  # 0: no amount could be read

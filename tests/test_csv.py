@@ -111,7 +111,7 @@ def test_a_csv_scored_into_a_workbook_holds_its_orders_as_written(tmp_path):
     note = " ".join(str(segments.cell(r, 1).value) for r in range(2, 5))  # the run note, wrapped to the sheet
     assert " Orders: 13 lines from" in note and note.split("Scores:")[0].rstrip().endswith(
         " Orders: 13 lines from orders-windows.csv (Windows-1252 text, comma-separated), dated "
-        "2024-01-05 to 2024-06-29, copied into the Orders sheet.")
+        "2024-01-05 to 2024-06-29, copied into the Orders sheet. Read with day/month dates.")  # 05/03/2024: day first
 
 
 def test_the_workbook_a_csv_became_scores_as_the_csv_did(tmp_path):

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 
 from rfm_excel import core
 from rfm_excel.base.settings import Settings, parse_settings
+from rfm_excel.readers.engine import duckdb_lines
 from rfm_excel.readers.workbook import read_book
 
 HEADER = ["Customer ID", "Order ID", "Order Date", "Amount", "Product"]
@@ -218,19 +220,41 @@ def score_file(path: Path) -> core.Result:
                       read_issues=contents.issues, dialect=contents.dialect)
 
 
+def score_in_engine(path: Path) -> core.Result:
+    """Read a written file as the headless door does, and clean and sum its lines in DuckDB, as lines beyond a
+    sheet are (each column handed over as Arrow reads it: text, numbers or dates)."""
+    contents = read_book(path)
+    settings = parse_settings(contents.settings_rows) if contents.settings_rows is not None else Settings()
+    orders = contents.orders.apply(lambda column: column.map(  # a date at midnight is read as a date: a time too
+        lambda v: dt.datetime.combine(v, dt.time()) if type(v) is dt.date else v))
+    table = pa.Table.from_pandas(orders, preserve_index=False)
+    return core.score_lines(duckdb_lines(table, contents.first_row, contents.orders_sheet, settings.date_order,
+                                         settings.chosen_columns(), settings.decimal_mark, contents.dialect), settings)
+
+
 # ------------------------------------------------------------ the test
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines=order_lines(), dialect=st.sampled_from(DIALECTS))
 def test_every_dialect_scores_as_the_orders_say(lines, dialect):
+    scores_as_the_orders_say(lines, dialect, score_file)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=order_lines(), dialect=st.sampled_from(DIALECTS))
+def test_every_dialect_scores_as_the_orders_say_through_the_engine(lines, dialect):
+    scores_as_the_orders_say(lines, dialect, score_in_engine)
+
+
+def scores_as_the_orders_say(lines: list[Line], dialect: Dialect, score: Callable[[Path], core.Result]) -> None:
     if dialect.one_line_orders:
         lines = one_line_per_order(lines)
     expected, as_of = truth(lines, dialect.one_line_orders)
     if not expected:
         return  # nobody bought anything: a run refuses that with its own message (tested elsewhere)
     with tempfile.TemporaryDirectory(prefix="rfm-dialect-") as folder:
-        result = score_file(dialect.write(lines, Path(folder)))
+        result = score(dialect.write(lines, Path(folder)))
     table = result.scores
     scored = {c: (r, f, m) for c, r, f, m in zip(table["Customer ID"], table["Recency (days)"], table["Frequency"],
                                                   table["Monetary"], strict=True)}

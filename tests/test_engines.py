@@ -8,7 +8,6 @@ which the rest of the suite checks by hand; here every engine must give exactly 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sys
 from pathlib import Path
 
@@ -260,20 +259,6 @@ def test_spark_without_pyspark_says_what_to_install(tmp_path, monkeypatch, capsy
     assert code == 1
     assert capsys.readouterr().err == ('Error: Scoring on Spark needs PySpark, SQLGlot and Java 17 or later; install '
                                        'them with: pip install "rfm-excel[spark]".\n')
-
-
-@pytest.fixture(scope="module")
-def spark():
-    if shutil.which("java") is None:
-        pytest.skip("Spark needs Java, which this machine lacks")
-    from pyspark.sql import SparkSession  # the test extra installs it
-
-    session = SparkSession.builder.master("local[2]").appName("rfm-tests") \
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2") \
-        .config("spark.driver.memory", "1g").getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def test_pandas_duckdb_and_spark_score_every_customer_alike(spark, tmp_path):

@@ -39,7 +39,7 @@ def small_result() -> rfm_excel.Result:
 def cancelled_issues(rows: int) -> pd.DataFrame:
     return pd.DataFrame({"Row": np.arange(2, rows + 2), "Column": "Order ID", "Value": "C1",
                          "Problem": "cancelled invoice with a positive amount",
-                         "Action": "counted as a return (amount made negative)", "Amount": -1.0})
+                         "Action": "counted as a return (amount made negative)", "Amount": -1.0, "Kind": "cancelled"})
 
 
 # ------------------------------------------------------------ at Excel's own limits

@@ -84,10 +84,10 @@ def test_plain_integer_ids(ids, plain):
 
 
 def test_text_in_several_arrow_chunks_and_characters_xml_cannot_hold():
-    # pandas keeps text columns as Arrow chunks; \x07 cannot be in XML, a tab can
+    # pandas keeps text columns as Arrow chunks; \x07 cannot be in XML, so it is Excel's escape _x0007_; a tab can
     table = pd.DataFrame({"Name": pd.arrays.ArrowStringArray(pa.chunked_array([["Bell\x07 & Co"], ["Tab\there"]]))})
     xml = bytes(RowBlock(table, ["text"], [SimpleNamespace(xf_index=0)], first_row=1).xml([3])).decode()
-    assert xml == ('<row r="2"><c r="A2" s="3" t="inlineStr"><is><t>Bell &amp; Co</t></is></c></row>'
+    assert xml == ('<row r="2"><c r="A2" s="3" t="inlineStr"><is><t>Bell_x0007_ &amp; Co</t></is></c></row>'
                    '<row r="3"><c r="A3" s="3" t="inlineStr"><is><t>Tab\there</t></is></c></row>')
 
 

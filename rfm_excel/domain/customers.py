@@ -251,6 +251,27 @@ def lines_up_to(lines: str, as_of: dt.date, dialect: str = "duckdb") -> str:
 
 
 def lines_after(lines: str, as_of: dt.date, dialect: str = "duckdb") -> str:
-    """The row and order date of each line of ``lines`` dated after ``as_of``, in row order."""
-    return in_dialect(f"SELECT source_row, order_date FROM {lines} WHERE CAST(order_date AS DATE) > "
+    """The row, order date and amount of each line of ``lines`` dated after ``as_of``, in row order."""
+    return in_dialect(f"SELECT source_row, order_date, amount FROM {lines} WHERE CAST(order_date AS DATE) > "
                       f"DATE '{as_of:%Y-%m-%d}' ORDER BY source_row", dialect)
+
+
+ZERO_ORDERS = """
+WITH lines AS (
+    SELECT * FROM {lines} WHERE CAST(order_date AS DATE) <= DATE '{as_of}'
+), free AS (
+    SELECT DISTINCT customer_id, order_id FROM lines WHERE amount = 0 AND order_id IS NOT NULL
+)
+SELECT MIN(source_row) AS source_row, order_id FROM lines JOIN free USING (customer_id, order_id)
+GROUP BY customer_id, order_id HAVING MAX(CASE WHEN amount <> 0 THEN 1 ELSE 0 END) = 0
+UNION ALL
+SELECT source_row, order_id FROM lines WHERE order_id IS NULL AND amount = 0
+ORDER BY source_row
+"""
+
+
+def zero_orders(lines: str, as_of: dt.date, dialect: str = "duckdb") -> str:
+    """The first line (row and Order ID) of each order worth nothing up to ``as_of`` (every line at 0; a line
+    without an Order ID is an order of its own), as base/orders.zero_orders finds them in pandas: only the orders
+    with a line at 0 are grouped."""
+    return in_dialect(ZERO_ORDERS.format(lines=lines, as_of=f"{as_of:%Y-%m-%d}"), dialect)

@@ -314,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit status (EXIT_STATUSES). No error ever shows a traceback."""
     argv = sys.argv[1:] if argv is None else argv
     parser = _parser()
+    if not argv:  # rfm-excel alone: what it can do, not an error
+        parser.print_help()
+        return 0
     args = parser.parse_args(argv)
     if args.command == "compare" and (args.earlier is None) != (args.later is None):
         parser.error("compare needs both --from and --to, or neither to compare the latest two snapshots")

@@ -45,7 +45,8 @@ ENGINES = ("duckdb", "spark")
 
 def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.date | None = None,
                orders_sheet: str | None = None, progress=None, force: bool = False,
-               tell=None, customers: Path | None = None, prospects: Path | None = None) -> tuple[core.Result, Path]:
+               tell=None, customers: Path | None = None, prospects: Path | None = None,
+               engine_from: int | None = None) -> tuple[core.Result, Path]:
     """Score a workbook, a CSV or Parquet file, or a folder of CSV files and workbooks, and write the result
     sheets; return the result and the file written.
 
@@ -56,6 +57,8 @@ def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.dat
     the owner must read about what was written (a table too big for its sheet, and the CSV file beside
     the workbook that holds all of it). ``customers`` and ``prospects`` are CSV files or workbooks of the
     owner's customers and prospects (a workbook's own Customers and Prospects sheets otherwise).
+    ``engine_from`` is how many lines of a file DuckDB cleans and sums instead of pandas (by default, more
+    than an Orders sheet holds; a test gives fewer to try the engine).
     """
     path = Path(path)
     step = progress or (lambda words: None)
@@ -65,7 +68,7 @@ def score_file(path: str | Path, output: str | Path | None = None, as_of: dt.dat
         target = Path(output) if output else path.with_name(f"{path.name if path.is_dir() else path.stem} scored.xlsx")
         _check_target(target, ".xlsx", path, force)
         step(f"Reading and scoring {path.name}")
-        result = _score_new_book(_order_lines(path, target), target, as_of, step, tell, side)
+        result = _score_new_book(_order_lines(path, target), target, as_of, step, tell, side, engine_from)
         return result, target
     target = Path(output) if output else path
     _check_target(target, path.suffix.lower(), path, force)
@@ -134,7 +137,8 @@ def _order_lines(path: Path, target: Path) -> OrderLines:
         table, _ = parquet_table(str(path))
         return OrderLines(path.name, table, "Parquet", typed=True)
     csv = read_csv(path)
-    return OrderLines(path.name, csv.table, csv.described(), dialect=Dialect(delimiter=csv.delimiter))
+    return OrderLines(path.name, csv.table, csv.described(), dialect=Dialect(delimiter=csv.delimiter,
+                                                                            encoding=csv.encoding))
 
 
 def side_tables(customers: Path | None, prospects: Path | None) -> dict[str, pd.DataFrame]:
@@ -154,12 +158,13 @@ def side_tables(customers: Path | None, prospects: Path | None) -> dict[str, pd.
     return tables
 
 
-def _score(lines: OrderLines, as_of: dt.date | None,
-           side: dict[str, pd.DataFrame] | None = None) -> tuple[core.Result, pd.DataFrame | None]:
-    """Score order lines read from files, and the orders as the cleaning had them when they fit on a sheet
-    (None when they do not: then they never become a pandas frame, an engine cleans and sums them)."""
+def _score(lines: OrderLines, as_of: dt.date | None, side: dict[str, pd.DataFrame] | None = None,
+           engine_from: int | None = None) -> tuple[core.Result, pd.DataFrame | None]:
+    """Score order lines read from files, and the orders as the cleaning had them when they are fewer than
+    ``engine_from`` (by default: when they fit on a sheet); None when they are not: then they never become a
+    pandas frame, an engine cleans and sums them."""
     count, side = lines.table.num_rows, side or {}
-    if count <= ORDERS_ROWS:
+    if count < (ORDERS_ROWS + 1 if engine_from is None else engine_from):
         orders = lines.table.to_pandas() if lines.typed else text_frame(lines.table)
         result = core.score(orders, Settings(), as_of, first_row=2, sheet=lines.source, dialect=lines.dialect,
                             customers=side.get("customers"), prospects=side.get("prospects"))
@@ -176,10 +181,10 @@ def _score(lines: OrderLines, as_of: dt.date | None,
 
 
 def _score_new_book(lines: OrderLines, target: Path, as_of: dt.date | None, step, tell=None,
-                    side: dict[str, pd.DataFrame] | None = None) -> core.Result:
-    """Score order lines into a new workbook: with an Orders sheet holding them when they fit on one, else
+                    side: dict[str, pd.DataFrame] | None = None, engine_from: int | None = None) -> core.Result:
+    """Score order lines into a new workbook: with an Orders sheet holding them when pandas read them, else
     with the results alone."""
-    result, orders = _score(lines, as_of, side)
+    result, orders = _score(lines, as_of, side, engine_from)
     if orders is None:
         _write_book_of_results(result, target, step, tell)
         return result
@@ -221,7 +226,7 @@ def _read_and_score(path: Path, as_of: dt.date | None, orders_sheet: str | None,
 
 
 def export_plan(path: str | Path, output: str | Path | None = None, as_of: dt.date | None = None,
-                orders_sheet: str | None = None) -> tuple[core.Result, Path, int]:
+                orders_sheet: str | None = None, engine_from: int | None = None) -> tuple[core.Result, Path, int]:
     """Write the Contact rows of the Contact Plan to a CSV file for an email or mailing tool.
 
     The workbook is scored as ``score_file`` would (nothing is written into it); ``output`` defaults
@@ -235,7 +240,7 @@ def export_plan(path: str | Path, output: str | Path | None = None, as_of: dt.da
         f"{path.name if path.is_dir() else path.stem} contact plan.csv")
     _check_target(target, ".csv", path, force=True)
     if path.is_dir() or path.suffix.lower() in (*CSV_SUFFIXES, ".parquet"):
-        result = _score(_order_lines(path, target), as_of)[0]
+        result = _score(_order_lines(path, target), as_of, engine_from=engine_from)[0]
     else:
         result = _read_and_score(path, as_of, orders_sheet)[1]
     rows = result.plan[result.plan["Plan"] == CONTACT].drop(columns="Plan")

@@ -263,14 +263,14 @@ def segments_sheet(result: Result, scored_at: dt.datetime, notes: Sequence[str] 
 
 def issues_sheet(result: Result) -> SheetLayout:
     """The one-line account of the rows, a block of totals per problem (rows and money), then every issue."""
-    table = result.issues
+    table = result.issues.drop(columns="Kind")  # the code of each issue, for the counts; its words are shown
     headline = rows_summary(result) if len(table) else \
         f"No problems found: all {result.rows_read:,} order rows were used."
     where = f"Row is the row number in {result.source}; nothing listed here was changed in your orders. " \
         "Amount is the row's amount as used (for a customer not scored, what their orders net to)."
     columns = _columns(table, {"Row": "row", "Amount": "money"}, result.currency_symbol)
     lines, top = _place(["Data issues", headline, where], table, columns)
-    totals = issue_totals(table)
+    totals = issue_totals(result.issues)
     if not len(totals):
         return _table_sheet(DATA_ISSUES, lines, Table(top, table, columns))
     styles = [theme.column_style("int"), theme.column_style("money", result.currency_symbol)]

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from ..base.excel import plain_integers
-from ..base.orders import map_columns, parse_dates, parse_numbers
+from ..base.orders import parse_dates, parse_numbers
+from ..base.reading.columns import map_columns
 from ..base.settings import (
     CHANNELS,
     NO,

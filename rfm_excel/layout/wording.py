@@ -4,13 +4,14 @@ the sheets, the command line and the button say the same thing in the same words
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..base.reading.issues import KINDS, summary_kinds
+from ..base.reading.plan import COMMA, ReadingPlan
 from ..base.settings import BEST_LOWEST, DEFAULT_SEGMENTS, UNMATCHED_SEGMENT, SegmentRule
 from ..base.sheet_names import Placement
 from ..core import Result, best_segments
@@ -20,11 +21,9 @@ from ..domain.contact import CONTACT, CONTROL, LEFT_OUT
 from ..domain.forecast import MODIFIED_NAME, Forecast
 from ..domain.products import Offers
 
-SUMMARY_PHRASES = {  # issue Action -> how the summary counts it
-    "repaired": "values repaired", "counted as a return": "cancelled invoices counted as returns",
-    "netted": "returns and refunds netted", "merged": "ID spellings merged",
-    "not counted as a purchase": "orders worth nothing",
-    "customer not scored": "customers with no purchase (only returns)"}
+# What the summaries count the rows used but changed as, in the order they list them (from the kinds of issue)
+SUMMARY_PHRASES = tuple(dict.fromkeys(kind.summary for kind in KINDS.values()
+                                      if kind.summary and not kind.skipped and not kind.note))
 NO_DROP_OUT = 1e-3  # a mean chance of dropping out after an order below this: the orders show no one leaving
 
 LEVEL_NAMES = {2: "halves", 3: "thirds", 4: "quarters", 5: "fifths", 6: "sixths", 7: "sevenths", 8: "eighths",
@@ -48,7 +47,8 @@ def run_note(result: Result, scored_at: dt.datetime) -> list[str]:
         "RFM Score = " + " + ".join(f"{w:g} × {letter}" for w, letter in zip(weights, "RFM", strict=True))
     return [f"Scored {scored_at:%Y-%m-%d %H:%M} for the as-of date {s.as_of:%Y-%m-%d}: "
             f"{counted(result.customers, 'customer')} from {counted(result.orders, 'order')} "
-            f"({result.lines_used:,} of {result.rows_read:,} order rows used; see Data Issues).{origin_note(result)}",
+            f"({result.lines_used:,} of {result.rows_read:,} order rows used; see Data Issues).{origin_note(result)}"
+            f"{plan_note(result.reading_plan)}",
             f"Scores: {'; '.join(scales)} ({best}). Frequency and Monetary over {window}. {weighting}."] + \
         ([f"Only orders where {s.filter_column} is {' or '.join(s.filter_values)} were scored (Settings: Score only "
           "orders where); Score History keeps these snapshots apart from those of all orders."]
@@ -74,42 +74,44 @@ def origin_note(result: Result) -> str:
             f"this workbook has no Orders sheet; score {origin.name} again to update it.{unused}")
 
 
+def plan_note(plan: ReadingPlan | None) -> str:
+    """What the reading plan decided that a plain sheet of orders would not (a sentence to follow the run note's
+    first): the header row below title lines, an export layout, decimal commas, the order of day and month.
+
+    >>> from rfm_excel.base.reading.plan import plan_reading
+    >>> top = pd.DataFrame([["Customer", "Date", "Total"], ["C1", "05/03/2024", "12,50"]])
+    >>> plan = plan_reading(["Payments report", None, None], top)
+    >>> plan_note(plan.decided({"Total": ","}, True))
+    ' Read with the header row on row 2 (1 title line above it left out), a decimal comma in Total, day/month dates.'
+    """
+    if plan is None:
+        return ""
+    parts = [f"the header row on row {plan.first_row - 1} ({counted(plan.title_rows, 'title line')} above it left "
+             "out)"] if plan.title_rows else []
+    if plan.layout is not None:
+        parts.append(f"the rules of {plan.layout.name} (docs/exports.md)")
+    commas = [header for header, mark in plan.marks.items() if mark == COMMA]
+    if commas:
+        parts.append(f"a decimal comma in {' and '.join(commas)}")
+    if plan.day_first is not None:
+        parts.append(f"{'day/month' if plan.day_first else 'month/day'} dates")
+    return f" Read with {', '.join(parts)}." if parts else ""
+
+
 def counted(number: int, noun: str) -> str:
     """'1 customer', '2,000 customers'."""
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _classified(issues: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per issue row: what it counts as in the summaries (why a row was skipped, e.g. "no customer ID", else
-    what was done, SUMMARY_PHRASES; None for a note about a whole column) and whether it was skipped.
-    Worked out once per distinct problem and action: a run has few, however many rows."""
-    problem, problems = pd.factorize(issues["Problem"])
-    action, actions = pd.factorize(issues["Action"])
-    key = (problem.astype(np.int64) * len(actions) + action) * 2 + issues["Row"].notna().to_numpy()
-    distinct, codes = np.unique(key, return_inverse=True)
-    kinds, skipped = [], []
-    for k in distinct.tolist():
-        text, done = problems[k // 2 // len(actions)], actions[k // 2 % len(actions)]
-        reason = re.split(" [(:]", text, maxsplit=1)[0]
-        skipped.append(done.startswith("skipped"))
-        if skipped[-1]:
-            kinds.append(reason)
-        elif not k % 2:  # no row: a note about a whole column
-            kinds.append(None)
-        else:
-            kinds.append(next((phrase for start, phrase in SUMMARY_PHRASES.items() if done.startswith(start)), reason))
-    return np.array(kinds, dtype=object)[codes], np.array(skipped, dtype=bool)[codes]
-
-
 def rows_summary(result: Result) -> str:
     """One line accounting for every row read: used, skipped (and why), and what else was done."""
     table = result.issues
-    kinds, skipped = _classified(table)
+    kinds, skipped = summary_kinds(table)
     line = f"{result.rows_read:,} order rows read, {result.lines_used:,} used"
     if skipped.any():
         reasons = pd.Series(kinds[skipped]).value_counts()
         line += f", {skipped.sum():,} skipped (" + ", ".join(f"{n:,} {why}" for why, n in reasons.items()) + ")"
-    done = [f"{count:,} {phrase}" for phrase in SUMMARY_PHRASES.values()
+    done = [f"{count:,} {phrase}" for phrase in SUMMARY_PHRASES
             if (count := (kinds[~skipped] == phrase).sum())]
     notes = [f"{text[0].upper()}{text[1:]}." for text in table.loc[table["Row"].isna(), "Problem"]]
     return " ".join([line + ("; " + ", ".join(done) if done else "") + ".", *notes])
@@ -121,15 +123,15 @@ def issue_totals(issues: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> issues = pd.DataFrame({"Row": [2, 3, 4, None], "Problem": ["no customer ID (blank)", "not a date",
-    ...     "no customer ID (blank)", "text dates read as day/month"], "Action": ["skipped", "skipped", "skipped",
-    ...     "read that way"], "Amount": [10.0, 5.0, 2.5, None]})
+    >>> issues = pd.DataFrame({"Row": [2, 3, 4, None], "Kind": ["no_customer", "no_date", "no_customer",
+    ...     "date_order"], "Problem": ["", "", "", "text dates such as 05/03/2024 read as day/month"],
+    ...     "Amount": [10.0, 5.0, 2.5, None]})
     >>> issue_totals(issues)
                              Rows  Amount
     Skipped: no customer ID     2    12.5
     Skipped: not a date         1     5.0
     """
-    kinds, skipped = _classified(issues)
+    kinds, skipped = summary_kinds(issues)
     kind, names = pd.factorize(kinds)  # -1 for a note without a row
     key = np.where(kind >= 0, kind * 2 + skipped, -1)
     amount = issues["Amount"].to_numpy(dtype=float)
@@ -138,7 +140,7 @@ def issue_totals(issues: pd.DataFrame) -> pd.DataFrame:
     rows = np.bincount(key[key >= 0], minlength=groups)
     money = np.where(np.bincount(key[known], minlength=groups) > 0,
                      np.bincount(key[known], weights=amount[known], minlength=groups), np.nan)
-    phrases = list(SUMMARY_PHRASES.values())
+    phrases = list(SUMMARY_PHRASES)
     present = [k for k in range(groups) if rows[k]]
     first = sorted((k for k in present if k % 2), key=lambda k: (-rows[k], k))
     then = sorted((k for k in present if not k % 2),
@@ -289,6 +291,10 @@ def segment_meaning(rule: SegmentRule) -> str:
     'Spend the most.'
     >>> segment_meaning(SegmentRule("Regulars", 3, 5, 4, 5, 1, 5))
     'Bought fairly recently and often.'
+    >>> segment_meaning(SegmentRule("Loyal Customers", 2, 4, 2, 4, 2, 4))  # the R rfm package's rule
+    'Recency, Frequency and Monetary scores each 2 to 4 (5 is best).'
+    >>> segment_meaning(SegmentRule("Mixed", 4, 5, 2, 4, 1, 5))
+    'Bought recently; Frequency score 2 to 4 (5 is best).'
     """
     default = _DEFAULT_LIMITS.get(rule.name)
     if default is not None and (rule.r_min, rule.r_max, rule.f_min, rule.f_max, rule.m_min, rule.m_max) == (
@@ -302,6 +308,18 @@ def segment_meaning(rule: SegmentRule) -> str:
     else:
         bought = f"bought {when or how_often}" if when or how_often else ""
     sentence = f"{bought}, and {spend}" if bought and spend else bought or spend
+    unworded = [(name, limits) for name, limits, words in (
+        ("Recency", (rule.r_min, rule.r_max), when), ("Frequency", (rule.f_min, rule.f_max), how_often),
+        ("Monetary", (rule.m_min, rule.m_max), spend)) if not words and limits != (1, 5)]
+    if unworded:  # limits the word tables have no words for, said as scores
+        ranges = {f"{low} to {high}" if low < high else f"{low}" for _, (low, high) in unworded}
+        names = [name for name, _ in unworded]
+        named = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        scores = f"{named} score{'s each' if len(names) > 1 else ''} {ranges.pop()}" if len(ranges) == 1 else \
+            ", ".join(f"{name} score {low} to {high}" if low < high else f"{name} score {low}"
+                      for name, (low, high) in unworded)
+        sentence = f"{sentence}; {scores}" if sentence else scores
+        sentence += " (5 is best)"
     return f"{sentence[0].upper()}{sentence[1:]}." if sentence else "Any customer the rows above do not take."
 
 

@@ -39,20 +39,24 @@ from ..base.orders import (
     decimal_mark,
     distinct_id_texts,
     id_texts,
-    map_columns,
     matching_keys,
     normalise,
     shown_value,
     stripped_texts,
 )
+from ..base.reading.columns import HEADER_SEARCH_ROWS
+from ..base.reading.issues import issue_rows, note_row
+from ..base.reading.plan import ReadingPlan, plan_reading
+from .csv import text_frame
 
 EXTRAS = ("customer_name", "email")
+LINE_NAMES = ("customer_id", "customer", "order_id", "order_date", "amount", "source_row")  # customers.LINE_COLUMNS
 # The line rules, in SQL every engine here runs (DuckDB's dialect; SQLGlot translates it for Spark).
 MARKED = """
-SELECT *, CASE WHEN customer_id IS NULL THEN 'customer'
-               WHEN first_copy < source_row THEN 'copy'
-               WHEN order_date IS NULL THEN 'date'
-               WHEN amount IS NULL THEN 'amount' END AS skipped
+SELECT *, CASE WHEN customer_id IS NULL THEN 'no_customer'
+               WHEN first_copy < source_row AND order_id IS NOT NULL THEN 'copy'
+               WHEN order_date IS NULL THEN 'no_date'
+               WHEN amount IS NULL THEN 'no_amount' END AS skipped
 FROM (SELECT *, {first_copy} AS first_copy FROM {raw}) AS copies
 """
 LINES = """
@@ -81,17 +85,10 @@ SELECT source_row, customer, first_spelling, amount FROM (
     FROM {lines}) AS spelled
 WHERE customer <> first_spelling
 """
-# problem -> (canonical column, Problem, Action), as normalise words them
-PROBLEMS = {
-    "customer": ("customer_id", "no customer ID (blank, or an error such as #N/A)", "skipped"),
-    "copy": ("order_id", "exact copy of an earlier line", "skipped (counted once)"),
-    "date": ("order_date", "not a date (blank, text, or an error such as #N/A)", "skipped"),
-    "amount": ("amount", "not a number (blank, text, or an error)", "skipped"),
-    "repaired": ("amount", "number written as text", "repaired: read as a number"),
-    "cancelled": ("order_id", "cancelled invoice with a positive amount", "counted as a return (amount made negative)"),
-    "negative": ("amount", "negative amount: a return, refund or credit", "netted into Monetary; not a purchase"),
-}
-DECIMAL_NOTE_ACTION = "read that way; change 'Decimal mark' in Settings if wrong"
+# the kind of each finding of the line rules (base/reading/issues.KINDS) -> the canonical column it names, in the
+# order normalise lists the issues of one row
+FINDINGS = {"no_customer": "customer_id", "copy": "order_id", "no_date": "order_date", "no_amount": "amount",
+            "repaired": "amount", "cancelled": "order_id", "negative": "amount"}
 
 
 @dataclass
@@ -103,7 +100,9 @@ class EngineLines:
     codes; ``issues`` are the Data Issues of the reading (ISSUE_COLUMNS); ``columns`` maps the
     canonical columns to the source's headers; ``extras`` names the optional columns the lines carry;
     ``currency`` is the symbol the amounts written as text carry (base/orders.currency_symbol);
-    ``headers`` are all the source's column headers.
+    ``headers`` are all the source's column headers; ``plan`` is how the lines were read.
+    ``order_texts`` turns the relation's order_id values into the Order IDs as text; ``amounts`` holds each
+    source row's amount as used, from ``first_row`` on, where the reading had the lines in memory.
     """
 
     run: Callable[[str], pd.DataFrame]
@@ -118,6 +117,10 @@ class EngineLines:
     headers: tuple[str, ...] = ()
     decode: Callable[[pd.DataFrame], pd.DataFrame] = field(default=lambda table: table)
     close: Callable[[], object] = field(default=lambda: None)
+    plan: ReadingPlan | None = None
+    order_texts: Callable[[np.ndarray], np.ndarray] = field(default=lambda order_ids: order_ids)
+    amounts: np.ndarray | None = None
+    first_row: int = 2
 
     def latest(self) -> tuple[int, pd.Timestamp | None]:
         """How many clean lines there are, and the latest order date among them."""
@@ -133,11 +136,14 @@ def duckdb_lines(raw: pa.Table, first_row: int = 2, source: str = "Orders", date
     first line, as Data Issues names rows; ``decimal`` and ``dialect`` as base/orders.normalise takes them."""
     import duckdb
 
-    normalise(_head(raw), first_row, source, date_order, chosen)  # its own refusal of missing columns, if any
-    headers = raw.column_names
-    columns = map_columns(headers, chosen)
+    plan = plan_reading(raw.column_names, _head(raw), first_row, source, chosen, date_order, decimal, dialect)
+    if plan.layout is not None:  # an export's rules need its lines in order, as normalise reads them
+        return _in_memory(raw, plan)
+    if plan.title_rows:
+        raw = raw.slice(plan.title_rows).rename_columns(list(plan.headers))
+    first_row, columns, headers = plan.first_row, dict(plan.columns), raw.column_names
     rows = raw.num_rows
-    values = _ValueRules(raw, columns, date_order, decimal, dialect or Dialect())
+    values = _ValueRules(raw, columns, plan.date_order, plan.decimal, plan.dialect)
     source_row = pa.array(np.arange(first_row, first_row + rows, dtype=np.int64))
     line_codes = pa.table({"source_row": source_row, **values.line_codes()}) if "order_id" in columns else None
     table = pa.table({"source_row": source_row, **values.columns()})  # the per-line numpy arrays go here
@@ -166,11 +172,34 @@ def duckdb_lines(raw: pa.Table, first_row: int = 2, source: str = "Orders", date
     spellings = run(SPELLINGS.format(lines="lines")) if values.merged_spellings else None
     issues = values.issues(found, spellings, first_row)
     return EngineLines(run, "lines", "duckdb", rows, columns, issues, source, extras, values.currency,
-                       tuple(headers), values.decode, connection.close)
+                       tuple(headers), values.decode, connection.close, plan.decided(values.marks, values.day_first),
+                       values.order_texts_of)
+
+
+def _in_memory(raw: pa.Table, plan: ReadingPlan) -> EngineLines:
+    """Lines read by ``normalise`` (the plan's export layout applied line by line, in their order), then
+    summed by DuckDB."""
+    import duckdb
+
+    texts = all(_is_text(kind) for kind in raw.schema.types)
+    clean = normalise(text_frame(raw) if texts else raw.to_pandas(), plan=plan)
+    del raw
+    extras = tuple(e for e in EXTRAS if e in clean.lines)
+    connection = duckdb.connect(config={"preserve_insertion_order": False})
+    connection.register("clean_lines", clean.lines[[*LINE_NAMES, *extras]])
+    connection.execute("CREATE TEMP VIEW lines AS SELECT * FROM clean_lines")
+
+    def run(sql: str) -> pd.DataFrame:
+        return connection.sql(sql).df()
+
+    return EngineLines(run, "lines", "duckdb", clean.rows_read, clean.columns, clean.issues, plan.sheet, extras,
+                       clean.currency, plan.headers, close=connection.close, plan=clean.plan, amounts=clean.amounts,
+                       first_row=clean.first_row)
 
 
 def _head(raw: pa.Table) -> pd.DataFrame:
-    frame = raw.slice(0, 1).to_pandas(types_mapper=None)
+    """The top rows of ``raw``, where a header row under a report's title lines is looked for."""
+    frame = raw.slice(0, HEADER_SEARCH_ROWS + 1).to_pandas(types_mapper=None)
     frame.columns = raw.column_names
     return frame.astype(object)
 
@@ -224,9 +253,8 @@ def _coded(column: pa.ChunkedArray, text: tuple[np.ndarray, pa.Array | np.ndarra
         return Coded(_values(column))
     codes, distinct = text
     assert isinstance(distinct, pa.Array)  # a text column's distinct values come as Arrow's
-    coded = Coded.__new__(Coded)  # what Coded(pd.Categorical) holds, without checking millions of texts again
-    coded.codes, coded.typed = codes, distinct.to_numpy(zero_copy_only=False)
-    return coded
+    # what Coded(pd.Categorical) holds, without checking millions of texts again
+    return Coded.of_codes(codes, distinct.to_numpy(zero_copy_only=False))
 
 
 def _id_column(column: pa.ChunkedArray, text: tuple[np.ndarray, pa.Array | np.ndarray | None] | None,
@@ -283,16 +311,19 @@ class _ValueRules:
         text_code, self.customer_texts = _numbered(customer_text)
         self.customer_code = _spread(text_code, customer)
         self.merged_spellings = len(self.customer_texts) > len(keys)
-        self.dates, date_notes = column_dates(self.coded["order_date"], date_order, dialect)
-        self.notes = [("order_date", problem, action) for problem, action in date_notes]
+        self.dates, date_notes, self.day_first = column_dates(self.coded["order_date"], date_order, dialect)
+        self.notes: list[tuple[str, str, str | None]] = [("order_date", kind, sentence)
+                                                          for kind, sentence in date_notes]
+        self.marks: dict[str, str] = {}
 
         def numbers(name: str) -> tuple[np.ndarray, np.ndarray]:
             coded = self.coded[name]
             if coded.typed.dtype.kind != "O":
                 return column_numbers(coded)
             decided = decimal_mark(coded.distinct, decimal, dialect, columns[name])
+            self.marks[columns[name]] = decided.mark
             if decided.note:
-                self.notes.append((name, decided.note, DECIMAL_NOTE_ACTION))
+                self.notes.append((name, "decimal_mark", decided.note))
             return column_numbers(coded, decided.mark)
 
         money = self.coded["amount" if "amount" in self.coded else "price"]
@@ -313,6 +344,8 @@ class _ValueRules:
             order_code, self.order_texts = _numbered(order_text)
             self.order_code = _spread(order_code, self.order_codes)
             self.cancel_mark = _spread(cancelled_invoices(order_text), self.order_codes, False)
+            if not len(self.order_texts):  # as normalise notes it, before how the dates were read
+                self.notes.insert(0, ("order_id", "no_order_ids", None))
         self.extra_texts: dict[str, tuple[np.ndarray | None, np.ndarray]] = {}  # codes: None once handed over
         for extra in EXTRAS:
             if extra in self.coded:
@@ -369,6 +402,11 @@ class _ValueRules:
                 table[extra] = np.where(np.isnan(codes), None, named)  # type: ignore[assignment, arg-type]  # numpy's stubs reject None
         return table
 
+    def order_texts_of(self, codes: np.ndarray) -> np.ndarray:
+        """The Order IDs as text of the relation's order codes."""
+        codes = np.asarray(codes, dtype=float)  # a NULL comes as NaN
+        return _texts_at(self.order_texts, np.nan_to_num(codes, nan=-1).astype(np.int64))
+
     def labels(self) -> dict[str, str]:
         """The header each issue names, by canonical column."""
         return column_labels(self.columns_used)
@@ -384,12 +422,12 @@ class _ValueRules:
 
         def raw(problem: str, rows: np.ndarray) -> list[str]:
             positions = rows - first_row
-            if problem == "customer":
+            if problem == "no_customer":
                 codes = self.customer_codes[positions]
                 shown = _texts_at(self.customer_shown, codes) if isinstance(self.customer_shown, pa.Array) \
                     else np.where(codes >= 0, self.customer_shown[np.maximum(codes, 0)], None)
                 return [shown_value(v) for v in shown]
-            if problem == "date":
+            if problem == "no_date":
                 return self._raw("order_date", positions)
             if "amount" in self.coded:
                 return self._raw("amount", positions)
@@ -415,16 +453,16 @@ def column_labels(columns: dict[str, str]) -> dict[str, str]:
 
 
 def worded_issues(found: pd.DataFrame, spellings: pd.DataFrame | None, labels: dict[str, str],
-                  notes: list[tuple[str, str, str]], raw: Callable[[str, np.ndarray], list[str]]) -> pd.DataFrame:
-    """Data Issues (ISSUE_COLUMNS), in normalise's words and order, from the line rules' findings (ISSUES:
-    source_row, problem, first_copy, amount, order_id as text), the rows whose customer is spelled apart
-    from its first spelling (SPELLINGS, texts) and the notes on whole columns (column, problem, action: how
-    dates and decimal marks were read); ``raw(problem, rows)`` shows the values of the skipped rows' cells
-    as read."""
-    parts = [pd.DataFrame({"Row": [None], "Column": [labels.get(column, column)], "Value": [""],
-                           "Problem": [problem], "Action": [action]}) for column, problem, action in notes]
+                  notes: list[tuple[str, str, str | None]],
+                  raw: Callable[[str, np.ndarray], list[str]]) -> pd.DataFrame:
+    """Data Issues (ISSUE_COLUMNS, Amount and Kind), in normalise's order, from the line rules' findings
+    (ISSUES: source_row, problem (its kind), first_copy, amount, order_id as text), the rows whose customer is
+    spelled apart from its first spelling (SPELLINGS, texts) and the notes on whole columns (column, kind,
+    sentence: how dates and decimal marks were read); ``raw(problem, rows)`` shows the values of the skipped
+    rows' cells as read."""
+    parts = [note_row(kind, labels.get(column, column), sentence) for column, kind, sentence in notes]
     found = found.sort_values("source_row", kind="stable")
-    for problem, (column, text, action) in PROBLEMS.items():
+    for problem, column in FINDINGS.items():
         these = found[found["problem"] == problem]
         if these.empty:
             continue
@@ -438,18 +476,15 @@ def worded_issues(found: pd.DataFrame, spellings: pd.DataFrame | None, labels: d
         else:
             shown = raw(problem, rows)
         amount = these["amount"].to_numpy(dtype=float)  # as used: a cancellation's made negative
-        parts.append(pd.DataFrame({"Row": rows, "Column": labels[column], "Value": shown, "Problem": text,
-                                   "Action": action, "Amount": -amount if problem == "cancelled" else amount}))
+        parts.append(issue_rows(problem, rows, labels[column], shown, -amount if problem == "cancelled" else amount))
     if spellings is not None and len(spellings):
         spellings = spellings.sort_values("source_row", kind="stable")
-        parts.append(pd.DataFrame({
-            "Row": spellings["source_row"].to_numpy(dtype=np.int64), "Column": labels["customer_id"],
-            "Value": spellings["customer"].to_numpy(dtype=object),
-            "Problem": ["same customer as " + repr(v) + " apart from spaces or capitals"
-                        for v in spellings["first_spelling"]],
-            "Action": "merged", "Amount": spellings["amount"].to_numpy(dtype=float)}))
+        parts.append(issue_rows("spelling", spellings["source_row"].to_numpy(dtype=np.int64), labels["customer_id"],
+                                spellings["customer"].to_numpy(dtype=object),
+                                spellings["amount"].to_numpy(dtype=float),
+                                first=[repr(v) for v in spellings["first_spelling"]]))
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*ISSUE_COLUMNS, "Amount"]})
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*ISSUE_COLUMNS, "Amount", "Kind"]})
     table = pd.concat(parts, ignore_index=True)
     return table.sort_values("Row", kind="stable", na_position="first", ignore_index=True)
 

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..base.errors import RfmError
-from ..base.orders import map_columns, normalise
+from ..base.reading.columns import HEADER_SEARCH_ROWS
+from ..base.reading.plan import plan_reading
 from .engine import EXTRAS, ISSUES, LINES, MARKED, SPELLINGS, EngineLines, column_labels, worded_issues
 
 INSTALL = ('Scoring on Spark needs PySpark, SQLGlot and Java 17 or later; install them with: '
@@ -42,7 +43,7 @@ def spark_lines(pattern: str, spark=None) -> EngineLines:
     spark.conf.set("spark.sql.session.timeZone", "UTC")  # a timestamp's date as written, whatever the cluster's zone
     try:
         frame = spark.read.parquet(pattern)
-        normalise(frame.limit(1).toPandas(), 2, pattern)  # its own refusal of missing columns, if any
+        top = frame.limit(HEADER_SEARCH_ROWS + 1).toPandas().astype(object)
     except PySparkException as error:
         if "TIMESTAMP(NANOS" in str(error):
             raise RfmError(f"{pattern} holds times to the nanosecond, which Spark cannot read; write the files with "
@@ -50,7 +51,12 @@ def spark_lines(pattern: str, spark=None) -> EngineLines:
                            "(without --engine).") from None
         raise RfmError(f"{pattern} could not be read as Parquet files of orders ({str(error).splitlines()[0]}).") \
             from None
-    columns = map_columns(frame.columns)
+    plan = plan_reading(frame.columns, top, FIRST_ROW, pattern)  # refused in one sentence if a column is missing
+    if plan.layout is not None or plan.title_rows:
+        raise RfmError(f"{pattern} is {plan.layout.name if plan.layout else 'a report with title lines'}, whose "
+                       "lines are read in their order on this machine; score the files with DuckDB (without "
+                       "--engine).")
+    columns = dict(plan.columns)
     types = dict(frame.dtypes)
     _check_types(columns, types, pattern)
     numbered = _numbered(spark, frame)
@@ -74,7 +80,8 @@ def spark_lines(pattern: str, spark=None) -> EngineLines:
         return spark.sql(sql).toPandas()
 
     return EngineLines(run, "rfm_lines", "spark", rows, columns, issues, pattern, extras,
-                       headers=tuple(frame.columns), close=lambda: (lines.unpersist(), numbered.unpersist()))
+                       headers=tuple(frame.columns), close=lambda: (lines.unpersist(), numbered.unpersist()),
+                       plan=plan)
 
 
 def _check_types(columns: dict[str, str], types: dict[str, str], pattern: str) -> None:

@@ -24,7 +24,8 @@ from lxml import etree
 from ..base.errors import RfmError
 from ..base.excel import column_letter
 from ..base.ooxml import MAIN, Package, parse_xml
-from ..base.orders import as_frame, map_columns
+from ..base.orders import as_frame
+from ..base.reading.columns import map_columns
 
 try:
     import fastexcel

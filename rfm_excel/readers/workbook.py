@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,9 @@ from ..base import sheet_names
 from ..base.errors import RfmError
 from ..base.excel import cell_name, column_number
 from ..base.ooxml import DOC_REL, MAIN, Package
-from ..base.orders import HEADER_SEARCH_ROWS, ISSUE_COLUMNS, Dialect, as_frame, is_header_row, map_columns
+from ..base.orders import Dialect, as_frame
+from ..base.reading.columns import HEADER_SEARCH_ROWS, is_header_row, map_columns
+from ..base.reading.issues import issue_rows
 from ..base.settings import parse_settings
 from . import typed
 from .styles import Styles, ids_as_shown
@@ -126,9 +129,8 @@ def _open(path: Path, source: str | bytes) -> python_calamine.CalamineWorkbook:
         if isinstance(source, bytes):
             return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(source))
         return python_calamine.CalamineWorkbook.from_path(source)
-    except Exception as error:  # calamine raises several types for damaged files
-        raise RfmError(f"{path.name} could not be read as a workbook ({error}); open and re-save it in Excel.") \
-            from None
+    except Exception:  # calamine raises several types for damaged files
+        raise RfmError(damaged(path)) from None
 
 
 def _sheet(book: python_calamine.CalamineWorkbook, name: str) -> python_calamine.CalamineSheet:
@@ -150,7 +152,22 @@ def _rows(sheet: python_calamine.CalamineSheet, name: str) -> list[list]:
 def read_book(path: Path, orders_sheet: str | None = None, settings_sheet: str | None = None,
               history_sheet: str | None = None) -> BookContents:
     """Read the Orders sheet (or ``orders_sheet``), and the tool's Settings and Score History sheets where the
-    caller names them (the owner's sheets of those names are not the tool's to read)."""
+    caller names them (the owner's sheets of those names are not the tool's to read); a damaged package (a part
+    failing its checksum, a broken header) is refused in one sentence."""
+    try:
+        return _read_book(path, orders_sheet, settings_sheet, history_sheet)
+    except (zipfile.BadZipFile, zlib.error, EOFError):
+        raise RfmError(damaged(path)) from None
+
+
+def damaged(path: Path) -> str:
+    """The sentence for a workbook whose package is damaged."""
+    return (f"{path.name} is damaged and cannot be read; open it in Excel, which offers to repair it, and save it "
+            "again as an Excel Workbook (.xlsx).")
+
+
+def _read_book(path: Path, orders_sheet: str | None, settings_sheet: str | None,
+               history_sheet: str | None) -> BookContents:
     check_workbook(path)
     package = Package(path)
     # Sheets the readers refuse (Excel 4.0 macro sheets, dialog sheets) are left out of a copy in memory.
@@ -272,12 +289,11 @@ def fill_merged_cells(rows: list[list], merged: list) -> list[tuple[int, int, in
 def _merged_issues(filled, orders: pd.DataFrame, first_row: int) -> pd.DataFrame:
     columns = list(orders.columns)
     last_row = first_row + len(orders) - 1
-    records = [{"Row": top + 1, "Column": columns[col], "Value": str(value),
-                "Problem": f"merged cell over rows {top + 1}-{bottom + 1}",
-                "Action": "repaired: value used on each row"}
-               for top, bottom, col, value in filled
-               if col < len(columns) and bottom + 1 >= first_row and top + 1 <= last_row and bottom > top]
-    return pd.DataFrame(records, columns=ISSUE_COLUMNS)
+    found = [(top, bottom, columns[col], str(value)) for top, bottom, col, value in filled
+             if col < len(columns) and bottom + 1 >= first_row and top + 1 <= last_row and bottom > top]
+    return issue_rows("merged_cell", [top + 1 for top, *_ in found], [column for _, _, column, _ in found],
+                      [value for *_, value in found], top=[top + 1 for top, *_ in found],
+                      bottom=[bottom + 1 for _, bottom, *_ in found])
 
 
 def _blank(value) -> bool:

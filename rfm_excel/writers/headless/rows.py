@@ -20,7 +20,10 @@ import pyarrow.compute as pc
 from ...base.excel import EPOCH, column_letter, cut_texts, plain_integers
 
 SLICE_ROWS = 20_000  # rows built at a time by a worker thread
-_NOT_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"  # characters XML cannot hold (RE2 syntax)
+# Characters a cell's XML holds as _xHHHH_ escapes, as Excel and XlsxWriter write them (RE2 syntax), and a
+# text that reads as such an escape, written with its underscore escaped (_x005F) so that it stays as typed.
+_ESCAPED = r"[\x00-\x08\x0b-\x1f\x{FFFE}\x{FFFF}]"
+_LOOKS_ESCAPED = r"(_x[0-9a-fA-F]{4}_)"
 
 
 def _numbers(values: np.ndarray) -> pa.StringArray:
@@ -49,9 +52,22 @@ def cell_texts(series: pd.Series, kind: str, epoch: np.datetime64 = EPOCH) -> tu
         return texts, False
     for mark, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         texts = pc.replace_substring(texts, mark, entity)
-    if pc.any(pc.match_substring_regex(texts, _NOT_XML)).as_py():
-        texts = pc.replace_substring_regex(texts, _NOT_XML, "")
-    return texts, True
+    return _escaped(texts), True
+
+
+def _escaped(texts: pa.StringArray) -> pa.StringArray:
+    r"""Texts with the characters XML cannot hold as Excel's _xHHHH_ escapes, and a literal _xHHHH_ kept as typed
+    (_x005F_xHHHH_): "_x0041_" would otherwise show as "A".
+
+    >>> _escaped(pa.array(["a\x01b", "_x0041_", "tab\tok"])).to_pylist()
+    ['a_x0001_b', '_x005F_x0041_', 'tab\tok']
+    """
+    if pc.any(pc.match_substring_regex(texts, _LOOKS_ESCAPED)).as_py():
+        texts = pc.replace_substring_regex(texts, _LOOKS_ESCAPED, r"_x005F\1")
+    if pc.any(pc.match_substring_regex(texts, _ESCAPED)).as_py():
+        for character in [*map(chr, [*range(0x09), *range(0x0b, 0x20)]), "\ufffe", "\uffff"]:
+            texts = pc.replace_substring(texts, character, f"_x{ord(character):04X}_")
+    return texts
 
 
 def _texts(series: pd.Series) -> pa.StringArray:

@@ -386,6 +386,7 @@ def put_sheets(book_path, sheets_path, out_path, rows: dict | None = None, owned
     if opening:
         _activate(book, workbook, opening)
     workbook.save()
+    list_worksheets(book, workbook)
     if dropped:
         _remove_unreachable(book, dropped, types)
     book.set_xml(CONTENT_TYPES, types)
@@ -412,6 +413,45 @@ def put_rows(book_path, out_path, rows: dict, marks: dict[str, str] | None = Non
             book.changed[table] = re.sub(rb'(<(?:table|autoFilter)\b[^>]*?\sref="[A-Z]+\d+:)[A-Z]+\d+"',
                                          rb"\g<1>" + block.last_cell.encode() + b'"', book.read(table))
     book.save(out_path, [])
+
+
+EXTENDED_PROPERTIES = DOC_REL + "/extended-properties"
+APP = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+WORKSHEETS = ("Worksheets", "Arbeitsblätter", "Feuilles de calcul", "Hojas de cálculo", "Fogli di lavoro")
+
+
+def list_worksheets(book: EditedPackage, workbook: _WorkbookPart) -> None:
+    """The worksheets the workbook now has, listed in its application properties (docProps/app.xml: what
+    File > Info and file browsers show), where those list worksheets under a heading of their own; the other
+    headings (named ranges, charts) are left as they are."""
+    part = next((r.target for r in book.relationships("")[1] if r.type == EXTENDED_PROPERTIES), None)
+    if part is None or not book.has(part):
+        return
+    root = book.xml(part)
+    pairs = root.find(f"{qname(APP, 'HeadingPairs')}/{qname(VT, 'vector')}")
+    titles = root.find(f"{qname(APP, 'TitlesOfParts')}/{qname(VT, 'vector')}")
+    if pairs is None or titles is None:
+        return
+    variants = list(pairs)
+    headings = [(v.findtext(qname(VT, "lpstr")), v) for v in variants[0::2]]
+    counts = [v.find(qname(VT, "i4")) for v in variants[1::2]]
+    at = next((n for n, (heading, _) in enumerate(headings) if heading in WORKSHEETS), None)
+    if at is None or len(counts) != len(headings) or any(c is None or not (c.text or "").isdigit() for c in counts):
+        return
+    start = sum(int(c.text) for c in counts[:at])
+    old = list(titles)[start:start + int(counts[at].text)]
+    names = [s.get("name") for s in workbook.sheets
+             if workbook.by_id[s.get(qname(DOC_REL, "id"))].type == WORKSHEET]
+    place = list(titles).index(old[0]) if old else start
+    for element in old:
+        titles.remove(element)
+    for offset, name in enumerate(names):
+        etree.SubElement(titles, qname(VT, "lpstr")).text = name
+        titles.insert(place + offset, titles[-1])
+    counts[at].text = str(len(names))
+    titles.set("size", str(len(titles)))
+    book.set_xml(part, root)
 
 
 class _WorkbookPart:

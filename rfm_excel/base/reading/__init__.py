@@ -1,0 +1,1 @@
+"""How order lines are read: the reading plan (decided once per source) and its parts."""
