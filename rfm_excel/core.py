@@ -312,8 +312,8 @@ def _customer_info(raw: pd.DataFrame | None, lines: pd.DataFrame | None, first_r
     it has one; and the attribute labels with their headers."""
     known, labels = pd.DataFrame(index=pd.Index([], dtype=object, name="customer_id")), {}
     if raw is not None and lines is not None:
-        headers = [h for h in raw.columns if h not in set(map_columns(list(raw.columns), settings.chosen_columns())
-                                                          .values())]
+        mapped = set(map_columns(list(raw.columns), settings.chosen_columns()).values())
+        headers = [h for h in raw.columns if h not in mapped]
         labels = profiles.attribute_headers(headers, settings.profile_columns, settings.profile_ignore)
         wanted = {**labels, **profiles.contact_headers(raw.columns)}
         rows = lines["source_row"].to_numpy() - first_row
