@@ -26,7 +26,7 @@ from .orders import (
 )
 
 DATE_SYSTEM_AUTO, DATE_1900, DATE_1904 = AUTOMATIC, "1900 dates", "1904 dates"  # the date system
-FORECAST_MODIFIED, FORECAST_PLAIN = "Modified BG/NBD", "BG/NBD"  # the names forecast.py gives its models
+FORECAST_MODIFIED, FORECAST_PLAIN = "Modified BG/NBD", "BG/NBD"  # the forecast models (domain/forecast.py)
 ON, OFF = "On", "Off"
 BEST_HIGHEST = "Highest"
 BEST_LOWEST = "Lowest"
