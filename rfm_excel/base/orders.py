@@ -28,7 +28,19 @@ from .reading.numbers import (
     number_value,
     parse_numbers,
 )
-from .reading.plan import DECIMAL_AUTO, DECIMAL_COMMA, DECIMAL_POINT, Dialect, ReadingPlan, plan_reading, under_header
+from .reading.plan import (
+    AUTOMATIC,
+    DATE_AUTO,
+    DATE_DAY_FIRST,
+    DATE_MONTH_FIRST,
+    DECIMAL_AUTO,
+    DECIMAL_COMMA,
+    DECIMAL_POINT,
+    Dialect,
+    ReadingPlan,
+    plan_reading,
+    under_header,
+)
 from .reading.values import (
     Coded,
     as_frame,
@@ -43,7 +55,8 @@ from .reading.values import (
 )
 
 __all__ = [  # the reading rules other layers use, by their names here
-    "DECIMAL_AUTO", "DECIMAL_COMMA", "DECIMAL_POINT", "ISSUE_COLUMNS", "LABELS", "CleanOrders", "Coded", "Dialect",
+    "AUTOMATIC", "DATE_AUTO", "DATE_DAY_FIRST", "DATE_MONTH_FIRST", "DECIMAL_AUTO", "DECIMAL_COMMA", "DECIMAL_POINT",
+    "ISSUE_COLUMNS", "LABELS", "CleanOrders", "Coded", "Dialect",
     "as_frame", "cancelled_invoices", "column_dates", "column_numbers", "currency_symbol", "customer_keys",
     "decimal_mark", "distinct_id_texts", "header_key", "id_text", "id_texts", "matching_keys", "normalise",
     "number_value", "parse_dates", "parse_numbers", "reading_plan", "shown_value", "stripped_texts",
@@ -77,7 +90,7 @@ class CleanOrders:
     plan: ReadingPlan | None = None
 
 
-def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date_order: str = "Auto",
+def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date_order: str = DATE_AUTO,
               chosen: dict[str, str] | None = None, decimal: str = DECIMAL_AUTO,
               dialect: Dialect | None = None, plan: ReadingPlan | None = None) -> CleanOrders:
     """Clean raw order rows whose columns are the sheet's headers.
@@ -165,7 +178,7 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
                        first_row, plan.decided(marks, day_first))
 
 
-def reading_plan(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date_order: str = "Auto",
+def reading_plan(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date_order: str = DATE_AUTO,
                  chosen: dict[str, str] | None = None, decimal: str = DECIMAL_AUTO,
                  dialect: Dialect | None = None) -> ReadingPlan:
     """The reading plan of raw order rows (``normalise`` takes the same parameters)."""

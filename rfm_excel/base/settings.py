@@ -7,18 +7,26 @@ import math
 import numbers
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
 from .errors import RfmError
 from .excel import cell_name
-from .orders import DECIMAL_AUTO, DECIMAL_COMMA, DECIMAL_POINT, number_value
+from .orders import (
+    AUTOMATIC,
+    DATE_AUTO,
+    DATE_DAY_FIRST,
+    DATE_MONTH_FIRST,
+    DECIMAL_AUTO,
+    DECIMAL_COMMA,
+    DECIMAL_POINT,
+    number_value,
+)
 
-DATE_AUTO, DATE_DAY_FIRST, DATE_MONTH_FIRST = "Auto", "Day first", "Month first"
-DATE_SYSTEM_AUTO, DATE_1900, DATE_1904 = "Automatic", "1900 dates", "1904 dates"  # the date system
-FORECAST_MODIFIED, FORECAST_PLAIN = "Modified BG/NBD", "BG/NBD"  # the names forecast.py gives its models
+DATE_SYSTEM_AUTO, DATE_1900, DATE_1904 = AUTOMATIC, "1900 dates", "1904 dates"  # the date system
+FORECAST_MODIFIED, FORECAST_PLAIN = "Modified BG/NBD", "BG/NBD"  # the forecast models (domain/forecast.py)
 ON, OFF = "On", "Off"
 BEST_HIGHEST = "Highest"
 BEST_LOWEST = "Lowest"
@@ -34,12 +42,16 @@ class Rule:
 
     ``need`` says it in words (a message reads "... must be <need>"); ``typed`` gives a value in its
     type, or None where it is not acceptable; ``read`` first turns a Settings sheet cell into such a
-    value (text into a number, 10% into 0.1).
+    value (text into a number, 10% into 0.1), and ``show`` turns a value back into what the cell shows.
+    ``choices`` is the cell's drop-down, ``number_format`` its format.
     """
 
     need: str
     typed: Callable[[Any], Any]
     read: Callable[[Any], Any] = lambda value: value
+    show: Callable[[Any], Any] = lambda value: value
+    choices: tuple[str, ...] = ()
+    number_format: str | None = None
 
 
 def _real(value) -> bool:
@@ -60,6 +72,11 @@ def whole(low: int, high: int | None = None) -> Rule:
         return int(value) if fits else None
     need = f"a whole number from {low} to {high}" if high is not None else f"a whole number of at least {low}"
     return Rule(need, typed, lambda value: _to_number(value))
+
+
+def levels(high: int) -> Rule:
+    """A number of score levels from 2 to ``high``, chosen from a drop-down."""
+    return replace(whole(2, high), choices=tuple(str(n) for n in range(2, high + 1)))
 
 
 def _share_read(value):
@@ -117,24 +134,26 @@ def _yes_no_read(value):
 def choice(choices: tuple[str, ...]) -> Rule:
     """One of ``choices``, written in any case."""
     return Rule("one of " + ", ".join(choices),
-                lambda value: next((c for c in choices if _label(value) == c.lower()), None))
+                lambda value: next((c for c in choices if _label(value) == c.lower()), None), choices=choices)
 
 
 NUMBER = Rule("a number of 0 or more", lambda value: float(value) if _real(value) and value >= 0 else None,
               lambda value: _to_number(value))
 SHARE = Rule("a percentage from 0% to 100%, e.g. 10% (0.1)", lambda value: float(value) if _real(value) and
-             0 <= value <= 1 else None, _share_read)
+             0 <= value <= 1 else None, _share_read, number_format="0%")
 DATE = Rule("a date such as 2024-12-31", _date_typed, _date_read)
 BREAKPOINTS = Rule(f"increasing numbers separated by commas (at most {MAX_BINS - 1}), e.g. 30, 90, 180",
-                   _breakpoints_typed, _breakpoints_read)
+                   _breakpoints_typed, _breakpoints_read, lambda value: ", ".join(_number_text(v) for v in value))
 TEXT = Rule("a word or a number", _text_typed)
 WORDS = Rule("words or codes separated by commas", lambda value: tuple(str(v).strip() for v in value)
              if isinstance(value, (tuple, list)) and all(isinstance(v, (str, int)) for v in value) else None,
-             lambda value: [part.strip() for part in re.split(r"[,;]", _text_typed(value) or "") if part.strip()])
+             lambda value: [part.strip() for part in re.split(r"[,;]", _text_typed(value) or "") if part.strip()],
+             lambda value: ", ".join(value) or None)
 ON_OFF = Rule("On or Off", lambda value: value if isinstance(value, bool) else None,
-               lambda value: {"on": True, "off": False}.get(_label(value)))
+              lambda value: {"on": True, "off": False}.get(_label(value)), lambda value: ON if value else OFF,
+              (ON, OFF))
 DISCOUNT = Rule("a percentage from 0% to 99%, e.g. 1%", lambda value: float(value) if _real(value) and
-                0 <= value < 1 else None, _share_read)
+                0 <= value < 1 else None, _share_read, number_format="0%")
 YES_NO = Rule("Yes, No or blank", lambda value: value if isinstance(value, bool) else None, _yes_no_read)
 SEGMENT_BOUND = whole(1, 5)
 
@@ -214,59 +233,170 @@ UNMATCHED_SEGMENT = "Unclassified"
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Everything a run can be told; every field has a default."""
+class Setting:
+    """One setting as its Settings field declares it: the row on the Settings sheet, the rule and the default.
 
-    as_of: dt.date | None = None
-    window_months: int | None = None
-    recency_bins: int = 5
-    frequency_bins: int = 5
-    monetary_bins: int = 5
-    recency_breakpoints: tuple[float, ...] | None = None
-    frequency_breakpoints: tuple[float, ...] | None = None
-    monetary_breakpoints: tuple[float, ...] | None = None
-    best_score: str = BEST_HIGHEST
-    recency_weight: float = 1.0
-    frequency_weight: float = 1.0
-    monetary_weight: float = 1.0
-    currency_symbol: str = ""
-    date_order: str = DATE_AUTO
-    decimal_mark: str = DECIMAL_AUTO
-    date_system: str = DATE_SYSTEM_AUTO
-    customer_column: str | None = None
-    order_column: str | None = None
-    date_column: str | None = None
-    amount_column: str | None = None
-    product_column: str | None = None
-    do_not_recommend: tuple[str, ...] = ()
-    pair_min_support: int = 10
-    filter_column: str | None = None
-    filter_values: tuple[str, ...] = ()
-    recent_purchase_days: int = 7
-    contact_lead_days: int = 7
-    holdout_seed: str = "rfm"
-    campaign_date: dt.date | None = None
-    response_days: int = 30
-    watch_return_share: float = 0.25
-    watch_complaint_rate: float = 0.5
-    forecast: bool = True
-    forecast_horizon_days: int = 365
-    forecast_model: str = FORECAST_MODIFIED
-    monthly_discount_rate: float = 0.0
-    slipping_below: float = 0.3
-    best_segments: tuple[str, ...] = ("Champions", "Loyal")
-    profile_columns: tuple[str, ...] = ()
-    profile_ignore: tuple[str, ...] = ()
-    profile_min_customers: int = 20
-    default_country: str = ""
+    The key is the field's name. Blank (None) is allowed exactly where the default is None (work it out, or
+    none); the drop-down is the rule's choices.
+    """
+
+    label: str
+    rule: Rule
+    help: str
+    key: str = ""
+    default: Any = None
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return self.rule.choices
+
+    @property
+    def blank_allowed(self) -> bool:
+        return self.default is None
+
+    def on_sheet(self, settings: Settings):
+        """The value a Settings sheet shows for this setting of ``settings`` (blank as None)."""
+        value = getattr(settings, self.key)
+        return None if value is None else self.rule.show(value)
+
+
+def setting(default, label: str, rule: Rule, help: str) -> Any:
+    """A field of Settings: its default, its label and help text on the Settings sheet, and its rule."""
+    return field(default=default, metadata={Setting: Setting(label, rule, help)})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run can be told; every field has a default. Each field but ``segments`` is declared with
+    ``setting`` and is one row of the Settings sheet (SETTING_ROWS)."""
+
+    as_of: dt.date | None = setting(
+        None, "As-of date", DATE,
+        "Date the scores are worked out for. Leave blank for the day after the latest order.")
+    window_months: int | None = setting(
+        None, "Time window (months)", whole(1),
+        "Count Frequency and Monetary over only the last N months (e.g. 12). Blank = all history.")
+    recency_bins: int = setting(
+        5, "Recency score levels", levels(MAX_BINS),
+        f"How many score levels, 2 to {MAX_BINS}: 5 = quintiles, 4 = quartiles, 3 = low/mid/high.")
+    frequency_bins: int = setting(5, "Frequency score levels", levels(MAX_BINS), "As above, for Frequency.")
+    monetary_bins: int = setting(5, "Monetary score levels", levels(MAX_BINS), "As above, for Monetary.")
+    recency_breakpoints: tuple[float, ...] | None = setting(
+        None, "Recency breakpoints (days)", BREAKPOINTS,
+        "Optional fixed limits instead of levels, e.g. 30, 90, 180, 365 (most recent scores best).")
+    frequency_breakpoints: tuple[float, ...] | None = setting(
+        None, "Frequency breakpoints (orders)", BREAKPOINTS,
+        "Optional fixed limits, e.g. 1, 2, 4, 8: 1 order scores lowest, more than 8 highest.")
+    monetary_breakpoints: tuple[float, ...] | None = setting(
+        None, "Monetary breakpoints (revenue)", BREAKPOINTS, "Optional fixed limits, e.g. 50, 200, 500, 2000.")
+    best_score: str = setting(
+        BEST_HIGHEST, "Best score is", choice((BEST_HIGHEST, BEST_LOWEST)),
+        "Highest: 5 is best (usual). Lowest: 1 is best.")
+    recency_weight: float = setting(
+        1.0, "Recency weight", NUMBER, "Weight of R in the RFM Score (the weighted sum of R, F and M).")
+    frequency_weight: float = setting(1.0, "Frequency weight", NUMBER, "Weight of F in the RFM Score.")
+    monetary_weight: float = setting(1.0, "Monetary weight", NUMBER, "Weight of M in the RFM Score.")
+    currency_symbol: str = setting(
+        "", "Currency symbol", TEXT, "Shown before money amounts, e.g. £, $ or €. Blank = none.")
+    date_order: str = setting(
+        DATE_AUTO, "Dates are written", choice((DATE_AUTO, DATE_DAY_FIRST, DATE_MONTH_FIRST)),
+        "For text dates such as 03/04/2024. Auto: decided from the whole column (see Data Issues).")
+    decimal_mark: str = setting(
+        DECIMAL_AUTO, "Decimal mark", choice((DECIMAL_AUTO, DECIMAL_POINT, DECIMAL_COMMA)),
+        "For amounts written as text such as 1.234,50. Automatic: decided from each column (see Data Issues).")
+    date_system: str = setting(
+        DATE_SYSTEM_AUTO, "Date system", choice((DATE_SYSTEM_AUTO, DATE_1900, DATE_1904)),
+        "Automatic: read from the workbook. Only xlwings Lite cannot read it: there, choose 1904 dates for a "
+        "workbook set to Excel's \"Use 1904 date system\" (some older Mac workbooks).")
+    customer_column: str | None = setting(
+        None, "Customer ID column", TEXT,
+        "Header of the column holding customer IDs, if it is not found by itself. Blank = detect.")
+    order_column: str | None = setting(
+        None, "Order ID column", TEXT, "Header of the order or invoice number column. Blank = detect.")
+    date_column: str | None = setting(
+        None, "Order Date column", TEXT, "Header of the order date column. Blank = detect.")
+    amount_column: str | None = setting(
+        None, "Amount column", TEXT, "Header of the order amount column. Blank = detect.")
+    product_column: str | None = setting(
+        None, "Product column", TEXT,
+        "Header of the product code (or product name) column, for the offers. Blank = detect.")
+    do_not_recommend: tuple[str, ...] = setting(
+        (), "Do not recommend (products)", WORDS,
+        "Product codes never to offer, separated by commas, e.g. postage, gift cards, discontinued lines.")
+    pair_min_support: int = setting(
+        10, "Bought together: at least (customers)", whole(1),
+        "A product is offered for another only when at least this many customers bought both.")
+    filter_column: str | None = setting(
+        None, "Score only orders where", TEXT,
+        "Header of a column such as Category, Product or Channel, to score only some orders. Blank = all.")
+    filter_values: tuple[str, ...] = setting(
+        (), "... is one of", WORDS,
+        "The values of that column to keep, separated by commas, e.g. Furniture, Lighting.")
+    recent_purchase_days: int = setting(
+        7, "Leave out buyers of the last (days)", whole(0),
+        "Customers who bought within this many days of the as-of date are left out of the Contact Plan. "
+        "0 = nobody.")
+    contact_lead_days: int = setting(
+        7, "Contact ahead of the due date (days)", whole(0),
+        "The Contact Plan suggests contacting a customer this many days before their next order is due.")
+    holdout_seed: str = setting(
+        "rfm", "Holdout seed", TEXT,
+        "Any word or number. With a Holdout % in the segment table it decides who is held out; "
+        "keep it to keep the groups.")
+    campaign_date: dt.date | None = setting(
+        None, "Campaign date", DATE,
+        "Date a campaign went out. Campaign Results then compares orders after it: contacted vs held out.")
+    response_days: int = setting(
+        30, "Campaign response window (days)", whole(1),
+        "Orders within this many days after the campaign date count as responses.")
+    watch_return_share: float = setting(
+        0.25, "Watch: returns share at least", SHARE,
+        "With a Returned column in the orders: flag customers who return this share of what they buy.")
+    watch_complaint_rate: float = setting(
+        0.5, "Watch: complaints per order at least", NUMBER,
+        "With a Complaint column in the orders: flag customers with this many complaints per order.")
+    forecast: bool = setting(
+        True, "Forecast", ON_OFF,
+        "On: forecast each customer's chance of buying again and their value "
+        "(the Forecast sheet explains it). Off: leave it out.")
+    forecast_horizon_days: int = setting(
+        365, "Forecast horizon (days)", whole(1),
+        "Expected Orders and Predicted Value count what a customer buys in this many days from the as-of date.")
+    forecast_model: str = setting(
+        FORECAST_MODIFIED, "Forecast model", choice((FORECAST_MODIFIED, FORECAST_PLAIN)),
+        "Modified BG/NBD (usual) lets a customer drop out after one order too; BG/NBD is the original model. "
+        "The Forecast sheet shows which predicted your shop better.")
+    monthly_discount_rate: float = setting(
+        0.0, "Monthly discount rate", DISCOUNT,
+        "Counts money expected later as worth less today, e.g. 1% a month. 0 = no discounting.")
+    slipping_below: float = setting(
+        0.3, "Slipping away below P(Active)", SHARE,
+        "A valuable customer whose chance of still buying falls below this is flagged: act now.")
+    best_segments: tuple[str, ...] = setting(
+        ("Champions", "Loyal"), "Best customers are (segments)", WORDS,
+        "The segments whose customers are the best, separated by commas: the Customer Profile compares them "
+        "with all customers, and they seed the look-alike audiences.")
+    profile_columns: tuple[str, ...] = setting(
+        (), "Profile columns", WORDS,
+        "Headers of the columns that describe a customer (e.g. Country, Channel, Industry), separated by "
+        "commas. Blank = detect.")
+    profile_ignore: tuple[str, ...] = setting(
+        (), "Leave out of the profile", WORDS, "Headers never to use as customer attributes.")
+    profile_min_customers: int = setting(
+        20, "Profile: at least (customers)", whole(1),
+        "A value held by fewer customers is marked on the Customer Profile as resting on few customers.")
+    default_country: str = setting(
+        "", "Default country (phones)", TEXT,
+        "For ad audiences: the country of phone numbers written without a country code, for customers "
+        "whose Country is blank, e.g. GB or United Kingdom.")
     segments: tuple[SegmentRule, ...] = field(default=DEFAULT_SEGMENTS)
 
     def __post_init__(self):
-        """Check every setting by the rules the Settings sheet is read by (SETTING_RULES), with the same words."""
-        for key, rule in SETTING_RULES.items():
-            value = getattr(self, key)
-            if value is not None or key not in _BLANK_ALLOWED:
-                object.__setattr__(self, key, checked(value, rule, f"Settings {key}"))
+        """Check every setting by the rule the Settings sheet is read by, with the same words."""
+        for row in SETTING_ROWS:
+            value = getattr(self, row.key)
+            if value is not None or not row.blank_allowed:
+                object.__setattr__(self, row.key, checked(value, row.rule, f"Settings {row.key}"))
         segments = self.segments
         if not isinstance(segments, (tuple, list)) or not segments or \
                 not all(isinstance(rule, SegmentRule) for rule in segments):
@@ -293,139 +423,12 @@ class Settings:
         return self if as_of is None else replace(self, as_of=as_of)
 
 
-@dataclass(frozen=True)
-class SettingRow:
-    """How one setting appears on the Settings sheet."""
-
-    key: str
-    label: str
-    help: str
-    choices: tuple[str, ...] = ()
-
-
-LEVELS = tuple(str(n) for n in range(2, MAX_BINS + 1))  # the score-levels drop-down
-SETTING_ROWS = (
-    SettingRow("as_of", "As-of date",
-               "Date the scores are worked out for. Leave blank for the day after the latest order."),
-    SettingRow("window_months", "Time window (months)",
-               "Count Frequency and Monetary over only the last N months (e.g. 12). Blank = all history."),
-    SettingRow("recency_bins", "Recency score levels",
-               f"How many score levels, 2 to {MAX_BINS}: 5 = quintiles, 4 = quartiles, 3 = low/mid/high.", LEVELS),
-    SettingRow("frequency_bins", "Frequency score levels", "As above, for Frequency.", LEVELS),
-    SettingRow("monetary_bins", "Monetary score levels", "As above, for Monetary.", LEVELS),
-    SettingRow("recency_breakpoints", "Recency breakpoints (days)",
-               "Optional fixed limits instead of levels, e.g. 30, 90, 180, 365 (most recent scores best)."),
-    SettingRow("frequency_breakpoints", "Frequency breakpoints (orders)",
-               "Optional fixed limits, e.g. 1, 2, 4, 8: 1 order scores lowest, more than 8 highest."),
-    SettingRow("monetary_breakpoints", "Monetary breakpoints (revenue)",
-               "Optional fixed limits, e.g. 50, 200, 500, 2000."),
-    SettingRow("best_score", "Best score is",
-               "Highest: 5 is best (usual). Lowest: 1 is best.", (BEST_HIGHEST, BEST_LOWEST)),
-    SettingRow("recency_weight", "Recency weight", "Weight of R in the RFM Score (the weighted sum of R, F and M)."),
-    SettingRow("frequency_weight", "Frequency weight", "Weight of F in the RFM Score."),
-    SettingRow("monetary_weight", "Monetary weight", "Weight of M in the RFM Score."),
-    SettingRow("currency_symbol", "Currency symbol", "Shown before money amounts, e.g. £, $ or €. Blank = none."),
-    SettingRow("date_order", "Dates are written",
-               "For text dates such as 03/04/2024. Auto: decided from the whole column (see Data Issues).",
-               (DATE_AUTO, DATE_DAY_FIRST, DATE_MONTH_FIRST)),
-    SettingRow("decimal_mark", "Decimal mark",
-               "For amounts written as text such as 1.234,50. Automatic: decided from each column (see Data Issues).",
-               (DECIMAL_AUTO, DECIMAL_POINT, DECIMAL_COMMA)),
-    SettingRow("date_system", "Date system",
-               "Automatic: read from the workbook. Only xlwings Lite cannot read it: there, choose 1904 dates for a "
-               "workbook set to Excel's \"Use 1904 date system\" (some older Mac workbooks).",
-               (DATE_SYSTEM_AUTO, DATE_1900, DATE_1904)),
-    SettingRow("customer_column", "Customer ID column",
-               "Header of the column holding customer IDs, if it is not found by itself. Blank = detect."),
-    SettingRow("order_column", "Order ID column", "Header of the order or invoice number column. Blank = detect."),
-    SettingRow("date_column", "Order Date column", "Header of the order date column. Blank = detect."),
-    SettingRow("amount_column", "Amount column", "Header of the order amount column. Blank = detect."),
-    SettingRow("product_column", "Product column",
-               "Header of the product code (or product name) column, for the offers. Blank = detect."),
-    SettingRow("do_not_recommend", "Do not recommend (products)",
-               "Product codes never to offer, separated by commas, e.g. postage, gift cards, discontinued lines."),
-    SettingRow("pair_min_support", "Bought together: at least (customers)",
-               "A product is offered for another only when at least this many customers bought both."),
-    SettingRow("filter_column", "Score only orders where",
-               "Header of a column such as Category, Product or Channel, to score only some orders. Blank = all."),
-    SettingRow("filter_values", "... is one of",
-               "The values of that column to keep, separated by commas, e.g. Furniture, Lighting."),
-    SettingRow("recent_purchase_days", "Leave out buyers of the last (days)",
-               "Customers who bought within this many days of the as-of date are left out of the Contact Plan. "
-               "0 = nobody."),
-    SettingRow("contact_lead_days", "Contact ahead of the due date (days)",
-               "The Contact Plan suggests contacting a customer this many days before their next order is due."),
-    SettingRow("holdout_seed", "Holdout seed",
-               "Any word or number. With a Holdout % in the segment table it decides who is held out; "
-               "keep it to keep the groups."),
-    SettingRow("campaign_date", "Campaign date",
-               "Date a campaign went out. Campaign Results then compares orders after it: contacted vs held out."),
-    SettingRow("response_days", "Campaign response window (days)",
-               "Orders within this many days after the campaign date count as responses."),
-    SettingRow("watch_return_share", "Watch: returns share at least",
-               "With a Returned column in the orders: flag customers who return this share of what they buy."),
-    SettingRow("watch_complaint_rate", "Watch: complaints per order at least",
-               "With a Complaint column in the orders: flag customers with this many complaints per order."),
-    SettingRow("forecast", "Forecast", "On: forecast each customer's chance of buying again and their value "
-               "(the Forecast sheet explains it). Off: leave it out.", (ON, OFF)),
-    SettingRow("forecast_horizon_days", "Forecast horizon (days)",
-               "Expected Orders and Predicted Value count what a customer buys in this many days from the as-of date."),
-    SettingRow("forecast_model", "Forecast model",
-               "Modified BG/NBD (usual) lets a customer drop out after one order too; BG/NBD is the original model. "
-               "The Forecast sheet shows which predicted your shop better.", (FORECAST_MODIFIED, FORECAST_PLAIN)),
-    SettingRow("monthly_discount_rate", "Monthly discount rate",
-               "Counts money expected later as worth less today, e.g. 1% a month. 0 = no discounting."),
-    SettingRow("slipping_below", "Slipping away below P(Active)",
-               "A valuable customer whose chance of still buying falls below this is flagged: act now."),
-    SettingRow("best_segments", "Best customers are (segments)",
-               "The segments whose customers are the best, separated by commas: the Customer Profile compares them "
-               "with all customers, and they seed the look-alike audiences."),
-    SettingRow("profile_columns", "Profile columns",
-               "Headers of the columns that describe a customer (e.g. Country, Channel, Industry), separated by "
-               "commas. Blank = detect."),
-    SettingRow("profile_ignore", "Leave out of the profile", "Headers never to use as customer attributes."),
-    SettingRow("profile_min_customers", "Profile: at least (customers)",
-               "A value held by fewer customers is marked on the Customer Profile as resting on few customers."),
-    SettingRow("default_country", "Default country (phones)",
-               "For ad audiences: the country of phone numbers written without a country code, for customers "
-               "whose Country is blank, e.g. GB or United Kingdom."),
-)
-SETTING_RULES = {
-    "as_of": DATE, "campaign_date": DATE, "window_months": whole(1), "response_days": whole(1),
-    "recent_purchase_days": whole(0), "contact_lead_days": whole(0), "holdout_seed": TEXT,
-    "watch_return_share": SHARE, "watch_complaint_rate": NUMBER,
-    **{f"{d}_bins": whole(2, MAX_BINS) for d in ("recency", "frequency", "monetary")},
-    **{f"{d}_breakpoints": BREAKPOINTS for d in ("recency", "frequency", "monetary")},
-    **{f"{d}_weight": NUMBER for d in ("recency", "frequency", "monetary")},
-    "best_score": choice((BEST_HIGHEST, BEST_LOWEST)), "date_order": choice((DATE_AUTO, DATE_DAY_FIRST,
-                                                                             DATE_MONTH_FIRST)),
-    "date_system": choice((DATE_SYSTEM_AUTO, DATE_1900, DATE_1904)),
-    "forecast": ON_OFF, "forecast_horizon_days": whole(1),
-    "forecast_model": choice((FORECAST_MODIFIED, FORECAST_PLAIN)),
-    "monthly_discount_rate": DISCOUNT, "slipping_below": SHARE, "do_not_recommend": WORDS,
-    "pair_min_support": whole(1), "filter_values": WORDS, "best_segments": WORDS, "profile_columns": WORDS,
-    "profile_ignore": WORDS, "profile_min_customers": whole(1), "default_country": TEXT}
-_BLANK_ALLOWED = {"as_of", "campaign_date", "window_months", "recency_breakpoints", "frequency_breakpoints",
-                  "monetary_breakpoints"}  # blank means: work it out, or none
+SETTING_ROWS = tuple(replace(f.metadata[Setting], key=f.name, default=f.default)
+                     for f in fields(Settings) if Setting in f.metadata)  # the Settings sheet's rows, in order
 SEGMENT_HEADER = ("Segment", "R min", "R max", "F min", "F max", "M min", "M max", "Recommended Action")
 SEGMENT_PLAN_HEADER = ("Channel", "Cost per Contact", "Holdout %", "Do Not Contact")  # beside SEGMENT_HEADER
 CHANNELS = ("Email", "Direct mail", "Phone", "SMS")
-PERCENT_SETTINGS = ("watch_return_share", "monthly_discount_rate", "slipping_below")
 YES, NO = "Yes", "No"
-
-
-def setting_value_for_sheet(settings: Settings, key: str):
-    """The value a Settings sheet shows for one setting (blank as None)."""
-    value = getattr(settings, key)
-    if value is None:
-        return None
-    if key.endswith("_breakpoints"):
-        return ", ".join(_number_text(v) for v in value)
-    if isinstance(value, bool):
-        return ON if value else OFF
-    if isinstance(value, tuple):  # words or codes
-        return ", ".join(value) or None
-    return value
 
 
 def segment_plan_values(rule: SegmentRule) -> list:
@@ -486,15 +489,10 @@ def parse_settings(rows: list[list], sheet: str = "Settings") -> Settings:
         if row is None or len(line) < 2 or _blank(line[1]):
             continue
         cell = _Cell(sheet, r, 1, row.label, line[1])
-        values[row.key] = _parse_value(row, cell)
+        values[row.key] = cell.by(row.rule)
     if segments is not None:
         values["segments"] = segments
     return Settings(**values)
-
-
-def _parse_value(row: SettingRow, cell: _Cell):
-    rule = SETTING_RULES.get(row.key)
-    return cell.by(rule) if rule else str(cell.value)
 
 
 def _parse_segments(rows: list[list], header_row: int, sheet: str) -> tuple[SegmentRule, ...]:

@@ -26,9 +26,9 @@ import pandas as pd
 from scipy import optimize, special
 
 from ..base.errors import RfmError
+from ..base.settings import FORECAST_MODIFIED as MODIFIED_NAME
+from ..base.settings import FORECAST_PLAIN as BGNBD_NAME
 
-BGNBD_NAME = "BG/NBD"
-MODIFIED_NAME = "Modified BG/NBD"
 MODELS = (MODIFIED_NAME, BGNBD_NAME)  # the default first
 MIN_REPEAT_BUYERS = 20
 NEXT_ORDER_FROM = 0.2  # Expected Next Order is blank under this P(Active)

@@ -24,8 +24,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..base.errors import RfmError
+from ..base.settings import Settings
 
-MIN_SUPPORT = 10  # customers who bought both, for a pair to count
+MIN_SUPPORT = Settings.pair_min_support  # customers who bought both, for a pair to count: the setting's default
 BOUGHT = 1e-6  # a net amount above this is a purchase; below it, the rounding left by a full return
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")

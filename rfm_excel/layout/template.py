@@ -13,15 +13,14 @@ from ..base.orders import parse_dates, parse_numbers
 from ..base.reading.columns import map_columns
 from ..base.settings import (
     CHANNELS,
+    DATE,
     NO,
-    PERCENT_SETTINGS,
     SEGMENT_HEADER,
     SEGMENT_PLAN_HEADER,
     SETTING_ROWS,
     YES,
     Settings,
     segment_plan_values,
-    setting_value_for_sheet,
 )
 from ..base.sheet_names import ORDERS, SETTINGS, START_HERE, Placement, quoted
 from ..core import Result
@@ -168,14 +167,14 @@ def settings_sheet(settings: Settings | None = None) -> SheetLayout:
                         [Cell(text, theme.HEADER) for text in ("Setting", "Value", "What it means", *[None] * 5)]]
     validations = []
     for row, setting in enumerate(SETTING_ROWS, start=SETTINGS_HEADER_ROW + 1):
-        value = setting_value_for_sheet(settings, setting.key)
+        value = setting.on_sheet(settings)
         style = date if isinstance(value, dt.date) else \
-            theme.INPUT.with_format("0%") if setting.key in PERCENT_SETTINGS else theme.INPUT
+            theme.INPUT.with_format(setting.rule.number_format) if setting.rule.number_format else theme.INPUT
         rows.append([Cell(setting.label, theme.BOLD), Cell(value if value != "" else None, style), Cell(setting.help)])
         where = Area(row, 1, row, 1)
         if setting.choices:
             validations.append(Validation(where, "list", setting.choices))
-        elif setting.key in ("as_of", "campaign_date"):
+        elif setting.rule is DATE:
             validations.append(Validation(where, "date", minimum=dt.date(1900, 1, 1),
                                           message="Type a date such as 2024-12-31, or leave it blank."))
     plan = len(SEGMENT_HEADER)

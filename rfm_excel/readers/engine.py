@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from ..base.errors import RfmError
 from ..base.orders import (
+    DATE_AUTO,
     DECIMAL_AUTO,
     ISSUE_COLUMNS,
     LABELS,
@@ -128,7 +129,7 @@ class EngineLines:
         return int(found["lines"].iloc[0]), found["latest"].iloc[0]
 
 
-def duckdb_lines(raw: pa.Table, first_row: int = 2, source: str = "Orders", date_order: str = "Auto",
+def duckdb_lines(raw: pa.Table, first_row: int = 2, source: str = "Orders", date_order: str = DATE_AUTO,
                  chosen: dict[str, str] | None = None, decimal: str = DECIMAL_AUTO,
                  dialect: Dialect | None = None) -> EngineLines:
     """The lines of ``raw`` (one column per header, values as read: text from a CSV, typed from Parquet or

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from .issues import Note
 from .numbers import locale_convention
-from .plan import Dialect
+from .plan import DATE_AUTO, DATE_DAY_FIRST, DATE_MONTH_FIRST, Dialect
 from .values import Coded
 
 SERIAL_YEARS = (1990, 2100)  # serial numbers are taken for dates only from 1990-01-01 to 2100-01-01
@@ -23,7 +23,7 @@ _ZONE = re.compile(r"^(.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)"
 _PLAIN_ISO = r"^\d{4}-\d\d-\d\d([ T]\d\d:\d\d(:\d\d(\.\d+)?)?)?$"  # 2024-03-05, 2024-03-05 14:30:00
 
 
-def parse_dates(values, date_order: str = "Auto", dialect: Dialect | None = None) -> tuple[np.ndarray, list[Note]]:
+def parse_dates(values, date_order: str = DATE_AUTO, dialect: Dialect | None = None) -> tuple[np.ndarray, list[Note]]:
     """Dates (datetime64, NaT where unreadable) and notes on how the column's text dates were read.
 
     Real dates, Excel serial numbers (in the workbook's date system, ``dialect.date1904``), YYYYMMDD
@@ -103,8 +103,8 @@ def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.
     first, second = parts[0][slashed].astype(int), parts[1][slashed].astype(int)
     proves_day, proves_month = (first > 12) & (second <= 12), (second > 12) & (first <= 12)
     convention = locale_convention(dialect.locale)
-    if date_order in ("Day first", "Month first"):
-        day_first, why = date_order == "Day first", "as Settings say"
+    if date_order in (DATE_DAY_FIRST, DATE_MONTH_FIRST):
+        day_first, why = date_order == DATE_DAY_FIRST, "as Settings say"
     elif proves_month.any() and not proves_day.any():
         day_first, why = False, f"because {text[slashed][proves_month].iloc[0]} can only be month/day"
     elif proves_day.any() and not proves_month.any():

@@ -21,7 +21,9 @@ from ..exports import ExportLayout
 from .columns import column_roles, header_below, header_key, recognised_layout
 
 POINT, COMMA = ".", ","
-DECIMAL_AUTO, DECIMAL_POINT, DECIMAL_COMMA = "Automatic", "Point", "Comma"  # the Settings choice "Decimal mark"
+AUTOMATIC = "Automatic"  # the Settings word for "decided from the data"
+DECIMAL_AUTO, DECIMAL_POINT, DECIMAL_COMMA = AUTOMATIC, "Point", "Comma"  # the Settings choice "Decimal mark"
+DATE_AUTO, DATE_DAY_FIRST, DATE_MONTH_FIRST = "Auto", "Day first", "Month first"  # the choice "Dates are written"
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class ReadingPlan:
     roles: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
     layout: ExportLayout | None = None
     dialect: Dialect = Dialect()
-    date_order: str = "Auto"
+    date_order: str = DATE_AUTO
     decimal: str = DECIMAL_AUTO
     title_rows: int = 0
     marks: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
@@ -98,7 +100,7 @@ class ReadingPlan:
 
 
 def plan_reading(headers: list, top: pd.DataFrame, first_row: int = 2, sheet: str = "Orders",
-                 chosen: dict[str, str] | None = None, date_order: str = "Auto", decimal: str = DECIMAL_AUTO,
+                 chosen: dict[str, str] | None = None, date_order: str = DATE_AUTO, decimal: str = DECIMAL_AUTO,
                  dialect: Dialect | None = None) -> ReadingPlan:
     """The plan for lines under ``headers`` (the first line, as the reader took it), ``top`` being the first
     rows under it (to find a header row below a report's title lines); refused with one sentence when a
