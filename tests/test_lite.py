@@ -134,7 +134,8 @@ def test_a_problem_is_one_alert_never_a_traceback(lite, capsys):
     assert (title, mode) == ("Score customers", "critical")
     assert "Customer ID" in message and "Traceback" not in message
     assert not [a for a in actions if a["func"] in ("addSheet", "setValues")]  # nothing written
-    assert "Traceback" not in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert message in printed and "Traceback" not in printed  # in the output pane too, should the alert not show
 
 
 def test_an_orders_sheet_larger_than_lites_memory_is_one_sentence(lite, monkeypatch, helpers):

@@ -48,15 +48,20 @@ def score_customers(book: xw.Book) -> None:
         _check_size(book)
         result = score_book(book, status=print)
     except RfmError as error:
-        book.app.alert(str(error), title=TITLE, mode="critical")
+        _tell(book, str(error))
         return
     except Exception as error:  # a bug: one sentence, no traceback; the details in a file the owner can download
-        book.app.alert(unexpected(error, FILES / book.name, "the Score customers script in xlwings Lite"),
-                       title=TITLE, mode="critical")
+        _tell(book, unexpected(error, FILES / book.name, "the Score customers script in xlwings Lite"))
         return
     print(summary(result))
     for line in run_note(result, dt.datetime.now()):
         print(line)
+
+
+def _tell(book: xw.Book, sentence: str) -> None:
+    """A problem, said in Lite's output pane and in an alert (the pane keeps it should the alert not show)."""
+    print(sentence)
+    book.app.alert(sentence, title=TITLE, mode="critical")
 
 
 def _check_size(book: xw.Book) -> None:
