@@ -175,8 +175,8 @@ def _setting_label(row) -> bool:
 
 def _settings_sheet(book: xw.Book):
     """The tool's Settings sheet (marked, or laid out as the tool's), if the workbook has one; an owner's sheet
-    that happens to be called Settings is not read."""
-    where = placement(book)
+    that happens to be called Settings is not read. Only Settings is looked at, as this runs on every call."""
+    where = placement(book, recognise=(sheet_names.SETTINGS,))
     return book.sheets[where[sheet_names.SETTINGS]] if where.has(sheet_names.SETTINGS) else None
 
 

@@ -68,13 +68,14 @@ def looks_like(sheet: str, rows: list[list]) -> bool:
 
 
 def placement(sheets: list[str], defined_names: Iterable[tuple[str, str]],
-              top_rows: Callable[[list[str]], dict[str, list[list]]]) -> names.Placement:
+              top_rows: Callable[[list[str]], dict[str, list[list]]],
+              recognise: Iterable[str] = names.TOOL_SHEETS) -> names.Placement:
     """Where the tool's sheets stand in a workbook with ``sheets`` and ``defined_names`` (name, reference):
-    marked sheets are the tool's; an unmarked one named as a tool's sheet is, when its top rows (``top_rows``
-    of a list of sheet names gives them, asked only for those) are laid out as that sheet was; every other
-    sheet is the owner's."""
+    marked sheets are the tool's; an unmarked one named as one of the tool's sheets ``recognise`` lists (all, by
+    default) is, when its top rows (``top_rows`` of a list of sheet names gives them, asked only for those)
+    are laid out as that sheet was; every other sheet is the owner's."""
     marks = names.read_marks(defined_names, sheets)
-    candidates = {found: sheet for sheet in names.TOOL_SHEETS if sheet not in marks and sheet != names.ORDERS
+    candidates = {found: sheet for sheet in recognise if sheet not in marks and sheet != names.ORDERS
                   and (found := names.find(sheets, sheet)) is not None and found not in marks.values()}
     rows = top_rows(list(candidates)) if candidates else {}
     return names.place(sheets, marks, [found for found, sheet in candidates.items()

@@ -43,13 +43,13 @@ def sheet_values(sheet: xw.Sheet, rows: int | None = None) -> list[list]:
     return sheet.range((1, 1), (min(last.row, rows or last.row), last.column)).options(ndim=2).value
 
 
-def placement(book: xw.Book) -> sheet_names.Placement:
-    """Where the tool's sheets stand in the open workbook: its marks (defined names), else its sheets recognised
-    by their layout; every other sheet is the owner's."""
+def placement(book: xw.Book, recognise: tuple[str, ...] = sheet_names.TOOL_SHEETS) -> sheet_names.Placement:
+    """Where the tool's sheets stand in the open workbook: its marks (defined names), else those of its sheets
+    ``recognise`` lists recognised by their layout; every other sheet is the owner's."""
     defined = [(name.name, name.refers_to or "") for name in book.names]
     return signatures.placement([sheet.name for sheet in book.sheets], defined,
                                 lambda candidates: {name: sheet_values(book.sheets[name], signatures.SIGNATURE_ROWS)
-                                                    for name in candidates})
+                                                    for name in candidates}, recognise)
 
 
 def merged_ranges(sheet: xw.Sheet) -> list[tuple[tuple[int, int], tuple[int, int]]]:

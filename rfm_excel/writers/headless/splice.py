@@ -620,14 +620,21 @@ def _put_defined_names(workbook, names: list, position: int):
         if container is not None and not len(container):
             workbook.remove(container)
         return
-    if container is None:
-        container = etree.Element(qname(MAIN, "definedNames"))
-        before = [workbook.find(qname(MAIN, tag)) for tag in ("sheets", "functionGroups", "externalReferences")]
-        [e for e in before if e is not None][-1].addnext(container)
+    container = _names_element(workbook)
     for element in names:
         clone = _copy(element)
         clone.set("localSheetId", str(position))
         container.append(clone)
+
+
+def _names_element(workbook):
+    """The workbook's ``<definedNames>``, made where the schema puts it if there is none."""
+    container = workbook.find(qname(MAIN, "definedNames"))
+    if container is None:
+        container = etree.Element(qname(MAIN, "definedNames"))
+        before = [workbook.find(qname(MAIN, tag)) for tag in ("sheets", "functionGroups", "externalReferences")]
+        [e for e in before if e is not None][-1].addnext(container)
+    return container
 
 
 def mark(workbook, marks: dict[str, str]) -> None:
@@ -635,16 +642,12 @@ def mark(workbook, marks: dict[str, str]) -> None:
     same name (names ignore case in Excel)."""
     if not marks:
         return
-    container = workbook.find(qname(MAIN, "definedNames"))
-    if container is None:
-        container = etree.Element(qname(MAIN, "definedNames"))
-        before = [workbook.find(qname(MAIN, tag)) for tag in ("sheets", "functionGroups", "externalReferences")]
-        [e for e in before if e is not None][-1].addnext(container)
+    container = _names_element(workbook)
     wanted = {name.casefold() for name in marks}
     for element in list(container):
         if element.get("localSheetId") is None and element.get("name", "").casefold() in wanted:
             container.remove(element)
-    for name, reference in marks.items():  # Excel wants the names in order, whatever their scope
+    for name, reference in marks.items():  # kept in name order, as Excel writes them
         later = [e for e in container if e.get("name", "").casefold() > name.casefold()]
         element = etree.Element(qname(MAIN, "definedName"), name=name, hidden="1")
         element.text = reference
