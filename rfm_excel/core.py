@@ -18,7 +18,6 @@ import pyarrow.compute as pc
 
 from .base.errors import RfmError
 from .base.orders import (
-    ISSUE_COLUMNS,
     CleanOrders,
     Dialect,
     customer_keys,
@@ -29,7 +28,7 @@ from .base.orders import (
     zero_orders,
 )
 from .base.reading.columns import map_columns
-from .base.reading.issues import issue_rows, note_row
+from .base.reading.issues import issue_rows, merged_issues, note_row
 from .base.reading.plan import ReadingPlan
 from .base.settings import BEST_LOWEST, Settings
 from .domain import campaign, contact, events, products, profiles, scoring, segments, timing
@@ -38,8 +37,6 @@ from .domain import forecast as forecasting
 from .domain.history import Movement, add_snapshot, empty_history, movement, of_filter, snapshot
 
 DIMENSIONS = ("recency", "frequency", "monetary")
-# Amount: the row's amount as used (a customer not scored: their net); Kind: its code (base/reading/issues.KINDS)
-ISSUES = [*ISSUE_COLUMNS, "Amount", "Kind"]
 RFM_CODES = np.array([f"{n:03d}" for n in range(1000)], dtype=object)  # one digit per score (settings.MAX_BINS)
 
 
@@ -49,7 +46,7 @@ class Result:
 
     scores : one row per customer, best customers first.
     segments : one row per segment of the segment table.
-    issues : rows of the orders that were skipped or repaired, and why (ISSUES: the row's amount too).
+    issues : the orders' rows that were skipped or repaired, as coded records (base/reading/issues.py).
     settings : the settings used (as_of filled in).
     rows_read, lines_used, orders, customers : counts for the run note.
     source : where the orders came from (a sheet or file name), for the issues list.
@@ -206,7 +203,7 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     customer_events = events.customer_events(clean.raw, lines, clean.first_row, found, table["purchases"]) \
         if found else None
     reading = Reading(clean.rows_read, len(lines),
-                      _merge_issues(issues, zero_orders(lines, clean.columns), read_issues),
+                      merged_issues(issues, zero_orders(lines, clean.columns), read_issues),
                       clean.columns["customer_id"], sheet, lines["order_date"].min().date(),
                       lines["order_date"].max().date(), len(clean.lines) - len(lines), lines, clean.amounts,
                       clean.first_row, clean.currency, grouped_orders)
@@ -246,12 +243,12 @@ def score_lines(lines, settings: Settings | None = None, as_of: dt.date | None =
     at_campaign = table_as_of(settings.campaign_date) if settings.campaign_date else None
     zero = lines.run(per_customer.zero_orders(lines.name, settings.as_of, lines.dialect))
     lines.close()  # the lines are done with: their memory is free for scoring the customers
-    issues = _merge_issues(lines.issues, _late_issues(late["source_row"], late["order_date"],
+    issues = merged_issues(lines.issues, _late_issues(late["source_row"], late["order_date"],
                                                       lines.columns["order_date"], settings.as_of).assign(
-                               Amount=late["amount"].to_numpy(dtype=float)),
+                               amount=late["amount"].to_numpy(dtype=float)),
                            zero_order_issues(zero["source_row"].to_numpy(dtype=np.int64),
                                              lines.order_texts(zero["order_id"].to_numpy()), lines.columns).assign(
-                               Amount=0.0))
+                               amount=0.0))
     reading = Reading(lines.rows_read, int(used["lines"]), issues, column, lines.source,
                       pd.Timestamp(used["first"]).date(), pd.Timestamp(used["last"]).date(), len(late),
                       amounts=lines.amounts, first_row=lines.first_row, currency=lines.currency)
@@ -448,12 +445,12 @@ def _filtered(clean: CleanOrders, settings: Settings) -> CleanOrders:
     cells = orders[header].to_numpy(dtype=object)[clean.lines["source_row"].to_numpy() - clean.first_row]
     keep = np.array([(id_text(v) or "").casefold() in wanted for v in cells], dtype=bool)
     left_out = int((~keep).sum())
-    note = note_row("filtered", header, lines=f"{left_out:,}", label=settings.filter_label)
+    note = note_row("filtered", header, lines=left_out, label=settings.filter_label)
     lines = clean.lines[keep].reset_index(drop=True)
     if lines.empty:
         raise RfmError(f"No order line has {header} {' or '.join(settings.filter_values)}; check the values in "
                        "'... is one of' in Settings.")
-    return replace(clean, lines=lines, issues=_merge_issues(clean.issues, note.reindex(columns=clean.issues.columns)))
+    return replace(clean, lines=lines, issues=merged_issues(clean.issues, note))
 
 
 def _forecast(table: pd.DataFrame, reading: Reading, settings: Settings) -> forecasting.Forecast | None:
@@ -524,13 +521,13 @@ def _drop_after_as_of(clean: CleanOrders, as_of: dt.date) -> tuple[pd.DataFrame,
         return lines, clean.issues
     late_issues = _late_issues(lines.loc[late, "source_row"], lines.loc[late, "order_date"],
                                clean.columns["order_date"], as_of)
-    return lines[~late].reset_index(drop=True), _merge_issues(clean.issues, late_issues)
+    return lines[~late].reset_index(drop=True), merged_issues(clean.issues, late_issues)
 
 
 def _late_issues(rows: pd.Series, dates: pd.Series, column: str, as_of: dt.date) -> pd.DataFrame:
     """Lines dated after the as-of date, listed as skipped."""
     return issue_rows("late", rows.to_numpy(), column, pd.to_datetime(dates).dt.strftime("%Y-%m-%d").to_numpy(),
-                      as_of=f"{as_of:%Y-%m-%d}")
+                      as_of=as_of)
 
 
 def _unscored(table: pd.DataFrame, issues: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -538,28 +535,23 @@ def _unscored(table: pd.DataFrame, issues: pd.DataFrame, column: str) -> pd.Data
     left_out = table[table["last_purchase"].isna().to_numpy()]
     if left_out.empty:
         return issues
-    return _merge_issues(issues, issue_rows("unscored", left_out["first_row"].to_numpy(), column,
+    return merged_issues(issues, issue_rows("unscored", left_out["first_row"].to_numpy(), column,
                                             left_out["customer"].to_numpy(), left_out["net"].to_numpy(),
-                                            net=[f"{net:,.2f}" for net in left_out["net"]]))
+                                            net=left_out["net"].tolist()))
 
 
 def _with_amounts(issues: pd.DataFrame, reading: Reading) -> pd.DataFrame:
     """The issues with each row's amount where none was given (the amount of its sheet row, as used), where
     the amounts are known."""
     if reading.amounts is None:
-        return issues.assign(Amount=issues["Amount"].astype(float))
+        return issues
     first_row = reading.first_row
-    rows = issues["Row"].to_numpy(dtype=float)
+    rows = issues["row"].to_numpy(dtype=float)
     known = ~np.isnan(rows) & (rows >= first_row) & (rows < first_row + len(reading.amounts))
     amounts = np.full(len(issues), np.nan)
     amounts[known] = reading.amounts[rows[known].astype(np.int64) - first_row]
-    return issues.assign(Amount=issues["Amount"].astype(float).fillna(pd.Series(amounts, index=issues.index)))
+    return issues.assign(amount=issues["amount"].fillna(pd.Series(amounts, index=issues.index)))
 
-
-def _merge_issues(*given: pd.DataFrame | None) -> pd.DataFrame:
-    tables = [t for t in given if t is not None]
-    merged = pd.concat([t for t in tables if len(t)], ignore_index=True) if any(len(t) for t in tables) else tables[0]
-    return merged.reindex(columns=ISSUES).sort_values("Row", kind="stable", na_position="first", ignore_index=True)
 
 
 def _dimension_scores(values: pd.DataFrame, settings: Settings) -> tuple[dict, dict, dict]:

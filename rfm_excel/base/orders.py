@@ -18,8 +18,8 @@ import pyarrow as pa
 
 from .reading.columns import HEADER_SEARCH_ROWS, LABELS, header_key
 from .reading.dates import column_dates, parse_dates
-from .reading.issues import ISSUE_COLUMNS, IssueList, issue_rows
-from .reading.layouts import as_orders, layout_amounts, layout_note, not_purchases, paid_out_rows
+from .reading.issues import ISSUE_FIELDS, IssueList, issue_rows, no_issues
+from .reading.layouts import as_orders, layout_amounts, layout_facts, not_purchases, paid_out_rows
 from .reading.numbers import (
     column_numbers,
     currency_symbol,
@@ -56,7 +56,7 @@ from .reading.values import (
 
 __all__ = [  # the reading rules other layers use, by their names here
     "AUTOMATIC", "DATE_AUTO", "DATE_DAY_FIRST", "DATE_MONTH_FIRST", "DECIMAL_AUTO", "DECIMAL_COMMA", "DECIMAL_POINT",
-    "ISSUE_COLUMNS", "LABELS", "CleanOrders", "Coded", "Dialect",
+    "ISSUE_FIELDS", "LABELS", "CleanOrders", "Coded", "Dialect",
     "as_frame", "cancelled_invoices", "column_dates", "column_numbers", "currency_symbol", "customer_keys",
     "decimal_mark", "distinct_id_texts", "header_key", "id_text", "id_texts", "matching_keys", "normalise",
     "number_value", "parse_dates", "parse_numbers", "reading_plan", "shown_value", "stripped_texts",
@@ -70,8 +70,8 @@ class CleanOrders:
     ``lines`` has columns customer_id (the matching key), customer (as first spelled),
     order_id (None where absent), order_date (datetime64), amount (float), source_row, and
     customer_name/email when the orders carry them, and product (its code as text, or its name where the
-    orders name products only) and product_name. ``issues`` has ISSUE_COLUMNS, one row per
-    row skipped or repaired (Row blank for a note about a whole column). ``rows_read`` counts
+    orders name products only) and product_name. ``issues`` has ISSUE_FIELDS, one record per
+    row skipped or repaired (row None for a note about a whole column). ``rows_read`` counts
     input rows; ``amounts`` holds each input row's amount as used (a cancellation's made
     negative; NaN where none could be read), used or not, so the issues can say what they were worth.
     ``currency`` is the symbol the amounts written as text carry ("" when none does). ``raw`` is the
@@ -111,7 +111,7 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     headed, layout, columns = raw, plan.layout, dict(plan.columns)
     issues = IssueList(np.arange(first_row, first_row + len(raw)), {**columns, "amount": plan.amount_header})
     if layout:
-        issues.note(None, "export", layout_note(plan))
+        issues.note(None, "export", **layout_facts(plan))
         raw = as_orders(raw, plan)
     column = {name: raw[header] for name, header in columns.items()}  # as read, for the issues list
     coded = [Coded(raw.iloc[:, i].array) for i in range(raw.shape[1])]
@@ -136,8 +136,8 @@ def normalise(raw: pd.DataFrame, first_row: int = 2, sheet: str = "Orders", date
     # Only the rows still in play are evidence for how the column writes dates and numbers (not a
     # report's total line or its timestamp at the foot).
     order_date, date_notes, day_first = column_dates(code["order_date"].only(~skipped), plan.date_order, dialect)
-    for kind, sentence in date_notes:
-        issues.note("order_date", kind, sentence)
+    for kind, facts in date_notes:
+        issues.note("order_date", kind, **facts)
     bad_date = ~skipped & pd.isna(order_date)
     issues.add(bad_date, "order_date", column["order_date"], "no_date")
     skipped = skipped | bad_date
@@ -192,7 +192,7 @@ def zero_orders(lines: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     ``normalise`` gives them; lines of one customer and Order ID are one order, a line without one is alone."""
     free = lines["amount"].to_numpy() == 0
     if not free.any():
-        return pd.DataFrame(columns=ISSUE_COLUMNS)
+        return no_issues()
     with_id = lines["order_id"].notna().to_numpy()
     worthless = free & ~with_id  # a line without an Order ID is an order of its own
     # Only an order with a line at 0 can be worth nothing: the others are left out before grouping.
@@ -211,7 +211,7 @@ def zero_order_issues(rows: np.ndarray, order_ids: np.ndarray, columns: Mapping[
     a line without one: its amount is named instead); every executor words them here."""
     with_id = pd.notna(order_ids)
     return issue_rows("zero_order", rows, np.where(with_id, columns.get("order_id", LABELS["order_id"]),
-                                                   columns.get("amount", "Amount")),
+                                                   columns.get("amount", LABELS["amount"])),
                       np.where(with_id, order_ids, "0"))
 
 
@@ -236,10 +236,9 @@ def _duplicates(coded: list[Coded], skipped: np.ndarray, issues: IssueList) -> n
     if not copies.any():
         return duplicate
     duplicate[candidates[copies]] = True
-    shown = np.full(len(skipped), "", dtype=object)
     first = np.flatnonzero(new)  # where each distinct line first appears
-    shown[candidates[copies]] = [f"same as row {r}" for r in issues.rows[candidates[first[line[copies]]]]]
-    issues.add(duplicate, "order_id", shown, "copy")
+    issues.add(duplicate, "order_id", np.full(len(skipped), "", dtype=object), "copy",
+               first_row=issues.rows[candidates[first[line[copies]]]].tolist())
     return duplicate
 
 
@@ -249,7 +248,7 @@ def _report_merged_spellings(lines: pd.DataFrame, issues: IssueList) -> None:
     if differs.any():
         issues.extend(issue_rows("spelling", lines.loc[differs, "source_row"].to_numpy(),
                                        issues.columns["customer_id"], lines.loc[differs, "customer"].to_numpy(),
-                                       first=[repr(v) for v in first[differs]]))
+                                       first=first[differs].tolist()))
 
 
 def _amounts(column: dict[str, pd.Series], code: dict[str, Coded], in_play: np.ndarray, issues: IssueList,

@@ -54,6 +54,7 @@ from .blocks import (
     shifted,
     text_lines,
 )
+from .issue_words import issue_table
 from .template import settings_sheet, start_here_sheet
 from .wording import (
     campaign_notes,
@@ -263,7 +264,7 @@ def segments_sheet(result: Result, scored_at: dt.datetime, notes: Sequence[str] 
 
 def issues_sheet(result: Result) -> SheetLayout:
     """The one-line account of the rows, a block of totals per problem (rows and money), then every issue."""
-    table = result.issues.drop(columns="Kind")  # the code of each issue, for the counts; its words are shown
+    table = issue_table(result.issues)  # each record in words; the totals count the codes
     headline = rows_summary(result) if len(table) else \
         f"No problems found: all {result.rows_read:,} order rows were used."
     where = f"Row is the row number in {result.source}; nothing listed here was changed in your orders. " \

@@ -10,7 +10,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..base.reading.issues import KINDS, summary_kinds
 from ..base.reading.plan import COMMA, ReadingPlan
 from ..base.settings import BEST_LOWEST, DEFAULT_SEGMENTS, UNMATCHED_SEGMENT, SegmentRule
 from ..base.sheet_names import Placement
@@ -20,10 +19,8 @@ from ..domain.campaign import CampaignResults
 from ..domain.contact import CONTACT, CONTROL, LEFT_OUT
 from ..domain.forecast import MODIFIED_NAME, Forecast
 from ..domain.products import Offers
+from .issue_words import SUMMARY_PHRASES, notes_said, summary_kinds
 
-# What the summaries count the rows used but changed as, in the order they list them (from the kinds of issue)
-SUMMARY_PHRASES = tuple(dict.fromkeys(kind.summary for kind in KINDS.values()
-                                      if kind.summary and not kind.skipped and not kind.note))
 NO_DROP_OUT = 1e-3  # a mean chance of dropping out after an order below this: the orders show no one leaving
 
 LEVEL_NAMES = {2: "halves", 3: "thirds", 4: "quarters", 5: "fifths", 6: "sixths", 7: "sevenths", 8: "eighths",
@@ -113,8 +110,7 @@ def rows_summary(result: Result) -> str:
         line += f", {skipped.sum():,} skipped (" + ", ".join(f"{n:,} {why}" for why, n in reasons.items()) + ")"
     done = [f"{count:,} {phrase}" for phrase in SUMMARY_PHRASES
             if (count := (kinds[~skipped] == phrase).sum())]
-    notes = [f"{text[0].upper()}{text[1:]}." for text in table.loc[table["Row"].isna(), "Problem"]]
-    return " ".join([line + ("; " + ", ".join(done) if done else "") + ".", *notes])
+    return " ".join([line + ("; " + ", ".join(done) if done else "") + ".", *notes_said(table)])
 
 
 def issue_totals(issues: pd.DataFrame) -> pd.DataFrame:
@@ -123,9 +119,10 @@ def issue_totals(issues: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> issues = pd.DataFrame({"Row": [2, 3, 4, None], "Kind": ["no_customer", "no_date", "no_customer",
-    ...     "date_order"], "Problem": ["", "", "", "text dates such as 05/03/2024 read as day/month"],
-    ...     "Amount": [10.0, 5.0, 2.5, None]})
+    >>> from rfm_excel.base.reading.issues import issue_rows, merged_issues, note_row
+    >>> issues = merged_issues(issue_rows("no_customer", [2, 4], "Customer", "", [10.0, 2.5]),
+    ...                        issue_rows("no_date", [3], "Date", "x", [5.0]),
+    ...                        note_row("zones", "Date", sample="2024-03-05 10:00 PDT"))
     >>> issue_totals(issues)
                              Rows  Amount
     Skipped: no customer ID     2    12.5
@@ -134,7 +131,7 @@ def issue_totals(issues: pd.DataFrame) -> pd.DataFrame:
     kinds, skipped = summary_kinds(issues)
     kind, names = pd.factorize(kinds)  # -1 for a note without a row
     key = np.where(kind >= 0, kind * 2 + skipped, -1)
-    amount = issues["Amount"].to_numpy(dtype=float)
+    amount = issues["amount"].to_numpy(dtype=float)
     known = (key >= 0) & ~np.isnan(amount)
     groups = 2 * len(names)
     rows = np.bincount(key[key >= 0], minlength=groups)

@@ -29,7 +29,6 @@ from ..base.errors import RfmError
 from ..base.orders import (
     DATE_AUTO,
     DECIMAL_AUTO,
-    ISSUE_COLUMNS,
     LABELS,
     Coded,
     Dialect,
@@ -46,7 +45,7 @@ from ..base.orders import (
     stripped_texts,
 )
 from ..base.reading.columns import HEADER_SEARCH_ROWS
-from ..base.reading.issues import issue_rows, note_row
+from ..base.reading.issues import issue_rows, merged_issues, note_row
 from ..base.reading.plan import ReadingPlan, plan_reading
 from .csv import text_frame
 
@@ -86,7 +85,7 @@ SELECT source_row, customer, first_spelling, amount FROM (
     FROM {lines}) AS spelled
 WHERE customer <> first_spelling
 """
-# the kind of each finding of the line rules (base/reading/issues.KINDS) -> the canonical column it names, in the
+# the kind of each finding of the line rules (base/reading/issues.py) -> the canonical column it names, in the
 # order normalise lists the issues of one row
 FINDINGS = {"no_customer": "customer_id", "copy": "order_id", "no_date": "order_date", "no_amount": "amount",
             "repaired": "amount", "cancelled": "order_id", "negative": "amount"}
@@ -98,7 +97,7 @@ class EngineLines:
     of clean lines (customers.LINE_COLUMNS) in the engine's SQL ``dialect``.
 
     ``decode`` turns the per-customer table the query gave into its texts where the engine holds
-    codes; ``issues`` are the Data Issues of the reading (ISSUE_COLUMNS); ``columns`` maps the
+    codes; ``issues`` are the Data Issues of the reading (base/reading/issues.py's records); ``columns`` maps the
     canonical columns to the source's headers; ``extras`` names the optional columns the lines carry;
     ``currency`` is the symbol the amounts written as text carry (base/orders.currency_symbol);
     ``headers`` are all the source's column headers; ``plan`` is how the lines were read.
@@ -313,8 +312,7 @@ class _ValueRules:
         self.customer_code = _spread(text_code, customer)
         self.merged_spellings = len(self.customer_texts) > len(keys)
         self.dates, date_notes, self.day_first = column_dates(self.coded["order_date"], date_order, dialect)
-        self.notes: list[tuple[str, str, str | None]] = [("order_date", kind, sentence)
-                                                          for kind, sentence in date_notes]
+        self.notes: list[tuple[str, str, dict]] = [("order_date", kind, facts) for kind, facts in date_notes]
         self.marks: dict[str, str] = {}
 
         def numbers(name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -323,8 +321,8 @@ class _ValueRules:
                 return column_numbers(coded)
             decided = decimal_mark(coded.distinct, decimal, dialect, columns[name])
             self.marks[columns[name]] = decided.mark
-            if decided.note:
-                self.notes.append((name, "decimal_mark", decided.note))
+            if decided.facts:
+                self.notes.append((name, "decimal_mark", decided.facts))
             return column_numbers(coded, decided.mark)
 
         money = self.coded["amount" if "amount" in self.coded else "price"]
@@ -346,7 +344,7 @@ class _ValueRules:
             self.order_code = _spread(order_code, self.order_codes)
             self.cancel_mark = _spread(cancelled_invoices(order_text), self.order_codes, False)
             if not len(self.order_texts):  # as normalise notes it, before how the dates were read
-                self.notes.insert(0, ("order_id", "no_order_ids", None))
+                self.notes.insert(0, ("order_id", "no_order_ids", {}))
         self.extra_texts: dict[str, tuple[np.ndarray | None, np.ndarray]] = {}  # codes: None once handed over
         for extra in EXTRAS:
             if extra in self.coded:
@@ -435,7 +433,7 @@ class _ValueRules:
             return [f"{q} × {p}"
                     for q, p in zip(self._raw("quantity", positions), self._raw("price", positions), strict=True)]
 
-        return worded_issues(found, spellings, self.labels(), self.notes, raw)
+        return issue_records(found, spellings, self.labels(), self.notes, raw)
 
     def _raw(self, name: str, positions: np.ndarray) -> list[str]:
         """The values of a column at these positions, shown as normalise shows them."""
@@ -453,41 +451,39 @@ def column_labels(columns: dict[str, str]) -> dict[str, str]:
     return labels
 
 
-def worded_issues(found: pd.DataFrame, spellings: pd.DataFrame | None, labels: dict[str, str],
-                  notes: list[tuple[str, str, str | None]],
-                  raw: Callable[[str, np.ndarray], list[str]]) -> pd.DataFrame:
-    """Data Issues (ISSUE_COLUMNS, Amount and Kind), in normalise's order, from the line rules' findings
+def issue_records(found: pd.DataFrame, spellings: pd.DataFrame | None, labels: dict[str, str],
+                  notes: list[tuple[str, str, dict]], raw: Callable[[str, np.ndarray], list[str]]) -> pd.DataFrame:
+    """Data Issues (base/reading/issues.py's records), in normalise's order, from the line rules' findings
     (ISSUES: source_row, problem (its kind), first_copy, amount, order_id as text), the rows whose customer is
     spelled apart from its first spelling (SPELLINGS, texts) and the notes on whole columns (column, kind,
-    sentence: how dates and decimal marks were read); ``raw(problem, rows)`` shows the values of the skipped
+    facts: how dates and decimal marks were read); ``raw(problem, rows)`` shows the values of the skipped
     rows' cells as read."""
-    parts = [note_row(kind, labels.get(column, column), sentence) for column, kind, sentence in notes]
+    parts = [note_row(kind, labels.get(column, column), **facts) for column, kind, facts in notes]
     found = found.sort_values("source_row", kind="stable")
     for problem, column in FINDINGS.items():
         these = found[found["problem"] == problem]
         if these.empty:
             continue
         rows = these["source_row"].to_numpy(dtype=np.int64)
-        if problem == "copy":
-            shown = [f"same as row {r}" for r in these["first_copy"].to_numpy(dtype=np.int64)]
+        amount = these["amount"].to_numpy(dtype=float)  # as used: a cancellation's made negative
+        amount = -amount if problem == "cancelled" else amount
+        facts = {"first_row": these["first_copy"].to_numpy(dtype=np.int64).tolist()} if problem == "copy" else {}
+        if problem == "copy":  # its value is the row it copies
+            shown = [""] * len(rows)
         elif problem == "negative":
             shown = [shown_value(v) for v in these["amount"].to_numpy(dtype=float)]
         elif problem == "cancelled":
             shown = these["order_id"].tolist()
         else:
             shown = raw(problem, rows)
-        amount = these["amount"].to_numpy(dtype=float)  # as used: a cancellation's made negative
-        parts.append(issue_rows(problem, rows, labels[column], shown, -amount if problem == "cancelled" else amount))
+        parts.append(issue_rows(problem, rows, labels[column], shown, amount, **facts))
     if spellings is not None and len(spellings):
         spellings = spellings.sort_values("source_row", kind="stable")
         parts.append(issue_rows("spelling", spellings["source_row"].to_numpy(dtype=np.int64), labels["customer_id"],
                                 spellings["customer"].to_numpy(dtype=object),
                                 spellings["amount"].to_numpy(dtype=float),
-                                first=[repr(v) for v in spellings["first_spelling"]]))
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*ISSUE_COLUMNS, "Amount", "Kind"]})
-    table = pd.concat(parts, ignore_index=True)
-    return table.sort_values("Row", kind="stable", na_position="first", ignore_index=True)
+                                first=spellings["first_spelling"].tolist()))
+    return merged_issues(*parts)
 
 
 def parquet_table(pattern: str) -> tuple[pa.Table, list[str]]:

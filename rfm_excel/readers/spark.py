@@ -18,7 +18,7 @@ import pandas as pd
 from ..base.errors import RfmError
 from ..base.reading.columns import HEADER_SEARCH_ROWS
 from ..base.reading.plan import plan_reading
-from .engine import EXTRAS, ISSUES, LINES, MARKED, SPELLINGS, EngineLines, column_labels, worded_issues
+from .engine import EXTRAS, ISSUES, LINES, MARKED, SPELLINGS, EngineLines, column_labels, issue_records
 
 INSTALL = ('Scoring on Spark needs PySpark, SQLGlot and Java 17 or later; install them with: '
            'pip install "rfm-excel[spark]"')
@@ -73,7 +73,7 @@ def spark_lines(pattern: str, spark=None) -> EngineLines:
     spellings = spark.sql(SPELLINGS.format(lines="rfm_lines")).toPandas()
     rows = numbered.count()
     marked.unpersist()
-    issues = worded_issues(found, spellings, column_labels(columns), [],
+    issues = issue_records(found, spellings, column_labels(columns), [],
                            lambda problem, rows: [""] * len(rows))  # typed columns: a skipped cell was empty
 
     def run(sql: str) -> pd.DataFrame:

@@ -10,10 +10,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .issues import Note
 from .numbers import locale_convention
 from .plan import DATE_AUTO, DATE_DAY_FIRST, DATE_MONTH_FIRST, Dialect
 from .values import Coded
+
+Note = tuple[str, dict]  # (kind, its facts): how a whole column was read, for the Data Issues (layout/issue_words.py)
 
 SERIAL_YEARS = (1990, 2100)  # serial numbers are taken for dates only from 1990-01-01 to 2100-01-01
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
@@ -24,7 +25,7 @@ _PLAIN_ISO = r"^\d{4}-\d\d-\d\d([ T]\d\d:\d\d(:\d\d(\.\d+)?)?)?$"  # 2024-03-05,
 
 
 def parse_dates(values, date_order: str = DATE_AUTO, dialect: Dialect | None = None) -> tuple[np.ndarray, list[Note]]:
-    """Dates (datetime64, NaT where unreadable) and notes on how the column's text dates were read.
+    """Dates (datetime64, NaT where unreadable) and notes (their facts) on how the column's text dates were read.
 
     Real dates, Excel serial numbers (in the workbook's date system, ``dialect.date1904``), YYYYMMDD
     numbers, ISO text (2024-03-05, with or without a time and a zone) and day/month text (05/03/2024)
@@ -89,8 +90,7 @@ def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.
     else:
         zoned = text.str.extract(_ZONE)[0]
         if zoned.notna().any():
-            notes.append(("zones", f"times with a time zone, such as {text[zoned.notna()].iloc[0]}: the date is "
-                                   "taken as written, the zone left out"))
+            notes.append(("zones", {"sample": text[zoned.notna()].iloc[0]}))
             text = zoned.fillna(text)
         parts = text.str.extract(_DAY_MONTH)
         slashed = parts[0].notna()
@@ -103,20 +103,19 @@ def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.
     first, second = parts[0][slashed].astype(int), parts[1][slashed].astype(int)
     proves_day, proves_month = (first > 12) & (second <= 12), (second > 12) & (first <= 12)
     convention = locale_convention(dialect.locale)
+    why: dict = {}
     if date_order in (DATE_DAY_FIRST, DATE_MONTH_FIRST):
-        day_first, why = date_order == DATE_DAY_FIRST, "as Settings say"
+        day_first, why["why"] = date_order == DATE_DAY_FIRST, "settings"
     elif proves_month.any() and not proves_day.any():
-        day_first, why = False, f"because {text[slashed][proves_month].iloc[0]} can only be month/day"
+        day_first, why = False, {"why": "proof", "proof": text[slashed][proves_month].iloc[0]}
     elif proves_day.any() and not proves_month.any():
-        day_first, why = True, f"because {text[slashed][proves_day].iloc[0]} can only be day/month"
+        day_first, why = True, {"why": "proof", "proof": text[slashed][proves_day].iloc[0]}
     elif proves_day.any():
-        day_first = proves_day.sum() >= proves_month.sum()
-        why = "because the column mixes both; values that fit only the other order were skipped"
+        day_first, why["why"] = proves_day.sum() >= proves_month.sum(), "mixed"
     elif convention:
-        day_first, why = convention[1], f"as the file's language ({dialect.locale}) writes dates so"
+        day_first, why = convention[1], {"why": "locale", "locale": dialect.locale}
     else:
-        day_first, why = True, "as nothing in the column proves either order"
-    order = "dd/mm" if day_first else "mm/dd"
+        day_first, why["why"] = True, "default"
     day, month = (first, second) if day_first else (second, first)
     year = parts[2][slashed].astype(int)
     year = year.where(year >= 100, year + 2000)
@@ -124,6 +123,5 @@ def _text_dates(text: pd.Series, date_order: str, dialect: Dialect) -> tuple[pd.
     dates[slashed] = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day, "hour": clock[0],
                                                   "minute": clock[1], "second": clock[2]}), errors="coerce")
     sample = text[slashed].iloc[0]
-    notes.insert(0, ("date_order", f"text dates such as {sample} read as {'day/month' if day_first else 'month/day'} "
-                                   f"({order}/yyyy), {why}"))
+    notes.insert(0, ("date_order", {"sample": sample, "day_first": bool(day_first), **why}))
     return dates, notes, bool(day_first)

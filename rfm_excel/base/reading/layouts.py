@@ -15,22 +15,17 @@ from .plan import ReadingPlan
 from .values import Coded
 
 
-def layout_note(plan: ReadingPlan) -> str:
-    """How an export was read, in a sentence of the run note."""
+def layout_facts(plan: ReadingPlan) -> dict:
+    """How an export was read, as the facts of its note (layout/issue_words.py words them): the layout's name,
+    the header of each column it reads, whether an order's total is on each of its lines, and what marks a row
+    as no purchase."""
     layout, columns, roles = plan.layout, plan.columns, plan.roles
     assert layout is not None  # said of exports only
-    amount = columns.get("amount", "")
-    if "kept" in roles:
-        amount += f" (or {roles['kept']} where an order was partly refunded)"
-    if "refunded" in roles:
-        amount += f" less {roles['refunded']}"
-    if layout.amount_per_order:
-        amount += ", once per order"
-    rules = [f"{h} {', '.join(v.capitalize() for v in values)}" for h, values in layout.not_purchase.items()]
-    rules += [f"a filled {h}" for h in layout.filled_not_purchase]
-    not_purchase = f"; no purchase: {', '.join(rules)}" if rules else ""
-    return (f"read as {layout.name}: customer {columns['customer_id']}, order {columns.get('order_id', 'none')}, "
-            f"date {columns['order_date']}, amount {amount}{not_purchase}")
+    return {"layout": layout.name, "customer": columns["customer_id"], "order": columns.get("order_id"),
+            "date": columns["order_date"], "amount": columns.get("amount"), "kept": roles.get("kept"),
+            "refunded": roles.get("refunded"), "per_order": layout.amount_per_order,
+            "not_purchase": tuple((header, tuple(values)) for header, values in layout.not_purchase.items()),
+            "filled": tuple(layout.filled_not_purchase)}
 
 
 def as_orders(raw: pd.DataFrame, plan: ReadingPlan) -> pd.DataFrame:

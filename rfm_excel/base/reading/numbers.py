@@ -100,10 +100,11 @@ def locale_convention(locale: str | None) -> tuple[str, bool] | None:
 
 @dataclass
 class DecimalMark:
-    """The decimal mark a column's numbers are read with, and the note saying why (None: nothing to say)."""
+    """The decimal mark a column's numbers are read with, and the facts of the note saying why (None: nothing to
+    say): a sample, what it was read as (None: unreadable) with how many decimals, and why the mark was chosen."""
 
     mark: str
-    note: str | None = None
+    facts: dict | None = None
 
 
 def decimal_mark(values, setting: str = DECIMAL_AUTO, dialect: Dialect = Dialect(),
@@ -120,6 +121,7 @@ def decimal_mark(values, setting: str = DECIMAL_AUTO, dialect: Dialect = Dialect
     proofs: dict[str, list[str]] = {POINT: [], COMMA: []}
     ambiguous: list[str] = []
     mark: str | None
+    why: dict
     for text, core in cores.items():
         proven = _proven_mark(core)
         if proven:
@@ -127,13 +129,12 @@ def decimal_mark(values, setting: str = DECIMAL_AUTO, dialect: Dialect = Dialect
         elif _ambiguous(core):
             ambiguous.append(text)
     if setting in (DECIMAL_POINT, DECIMAL_COMMA):
-        mark, why = (POINT if setting == DECIMAL_POINT else COMMA), "as Settings say"
+        mark, why = (POINT if setting == DECIMAL_POINT else COMMA), {"why": "settings"}
     elif proofs[COMMA] and proofs[POINT]:
-        mark = COMMA if len(proofs[COMMA]) > len(proofs[POINT]) else POINT
-        why = "because the column mixes both; values that fit only the other mark were skipped"
+        mark, why = COMMA if len(proofs[COMMA]) > len(proofs[POINT]) else POINT, {"why": "mixed"}
     elif proofs[COMMA] or proofs[POINT]:
         mark = COMMA if proofs[COMMA] else POINT
-        why = f"because {proofs[mark][0]} can only have a decimal {'comma' if mark == COMMA else 'point'}"
+        why = {"why": "proof", "proof": proofs[mark][0]}
     elif ambiguous:
         mark, why = _hinted_mark(dialect)
         if mark is None:
@@ -146,26 +147,25 @@ def decimal_mark(values, setting: str = DECIMAL_AUTO, dialect: Dialect = Dialect
         return DecimalMark(POINT)
     if mark == POINT and not ambiguous and not proofs[COMMA]:
         return DecimalMark(POINT)  # the usual reading, and nothing it could be mistaken for
-    name = "comma" if mark == COMMA else "point"
     if not ambiguous and proofs[mark] and not proofs[COMMA if mark == POINT else POINT] and setting == DECIMAL_AUTO:
-        why = "the only reading that fits them"
+        why = {"why": "only"}
     sample = (ambiguous or proofs[mark] or proofs[COMMA if mark == POINT else POINT])[0]
     core = cores[sample]
     read = _read_number(core, mark)
-    shown = "unreadable" if np.isnan(read) else f"{read:.{len(core.rpartition(mark)[2]) if mark in core else 0}f}"
-    return DecimalMark(mark, f"numbers such as {sample} read with a decimal {name} (as {shown}), {why}")
+    return DecimalMark(mark, {"sample": sample, "mark": mark, "read": None if np.isnan(read) else read,
+                              "decimals": len(core.rpartition(mark)[2]) if mark in core else 0, **why})
 
 
-def _hinted_mark(dialect: Dialect) -> tuple[str | None, str]:
-    """The decimal mark the file suggests, and why; (None, "") where it suggests none."""
+def _hinted_mark(dialect: Dialect) -> tuple[str | None, dict]:
+    """The decimal mark the file suggests, and why (the hint); (None, {}) where it suggests none."""
     if dialect.delimiter == ";":
-        return COMMA, "as the file is separated by semicolons, as decimal-comma countries write CSV files"
+        return COMMA, {"why": "semicolons"}
     convention = locale_convention(dialect.locale)
     if convention:
-        return convention[0], f"as the file's language ({dialect.locale}) writes numbers so"
+        return convention[0], {"why": "locale", "locale": dialect.locale}
     if dialect.delimiter == ",":
-        return POINT, "as the file is separated by commas, which rules out decimal commas left unquoted"
-    return None, ""
+        return POINT, {"why": "commas"}
+    return None, {}
 
 
 def column_numbers(coded: Coded, mark: str | None = POINT) -> tuple[np.ndarray, np.ndarray]:
@@ -197,8 +197,8 @@ def noted_numbers(coded: Coded, column: str, issues: IssueList, setting: str, di
     if coded.typed.dtype.kind != "O":
         return *column_numbers(coded), None
     decided = decimal_mark((evidence or coded).distinct, setting, dialect, issues.label(column))
-    if decided.note:
-        issues.note(column, "decimal_mark", decided.note)
+    if decided.facts:
+        issues.note(column, "decimal_mark", **decided.facts)
     return *column_numbers(coded, decided.mark), decided.mark
 
 
