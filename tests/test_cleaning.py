@@ -14,6 +14,7 @@ import xlsxwriter
 from rfm_excel import RfmError
 from rfm_excel.base.orders import normalise
 from rfm_excel.doors.files import score_file
+from rfm_excel.layout.issue_words import issue_table
 from rfm_excel.readers.workbook import read_book
 
 
@@ -22,7 +23,7 @@ def orders(**columns) -> pd.DataFrame:
 
 
 def issue_rows(clean) -> list[tuple]:
-    return [tuple(row) for row in clean.issues[["Row", "Column", "Value", "Problem", "Action"]].values]
+    return [tuple(row) for row in issue_table(clean.issues)[["Row", "Column", "Value", "Problem", "Action"]].values]
 
 
 def test_every_way_of_writing_5_march_2024_is_read_as_that_date():
@@ -54,7 +55,8 @@ def test_day_or_month_first_is_decided_for_the_whole_column(dates, setting, expe
                       date_order=setting)
     read = dict(zip(clean.lines["customer"], clean.lines["order_date"].dt.strftime("%Y-%m-%d"), strict=True))
     assert [read.get(customer) for customer in ("A", "B")] == expected
-    note = clean.issues.loc[clean.issues["Row"].isna(), "Problem"].item()
+    shown = issue_table(clean.issues)
+    note = shown.loc[shown["Row"].isna(), "Problem"].item()
     assert note.endswith(why)
 
 
@@ -127,7 +129,8 @@ def test_formulas_error_values_and_merged_cells_in_the_orders_sheet(tmp_path):
     scores = result.scores.set_index("Customer ID")
     assert scores.loc["C1", ["Frequency", "Monetary", "Recency (days)"]].tolist() == [2, 30.0, 2]
     assert list(scores.index) == ["C1"]
-    rows = [(r, c, p.split(" (")[0], a, m) for r, c, _, p, a, m, _ in result.issues.fillna({"Amount": 0}).values]
+    shown = issue_table(result.issues).fillna({"Amount": 0})
+    rows = [(r, c, p.split(" (")[0], a, m) for r, c, _, p, a, m in shown.values]
     assert rows == [(2, "Customer ID", "merged cell over rows 2-3", "repaired: value used on each row", 10),
                     (4, "Customer ID", "no customer ID", "skipped", 5),
                     (5, "Amount", "not a number", "skipped", 0)]  # 0: no amount could be read

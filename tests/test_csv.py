@@ -31,6 +31,7 @@ import xlsxwriter
 import rfm_excel
 from rfm_excel.base.errors import RfmError
 from rfm_excel.doors.cli import main
+from rfm_excel.layout.issue_words import issue_table
 from rfm_excel.readers.csv import read_csv
 from rfm_excel.readers.workbook import read_book
 
@@ -85,7 +86,7 @@ def test_the_columnar_read_gives_what_a_row_by_row_read_gives(name):
     slow = rfm_excel.score(row_by_row(DATA / name, encoding, delimiter), sheet=name)
     pd.testing.assert_frame_equal(fast.scores, slow.scores)
     pd.testing.assert_frame_equal(fast.issues, slow.issues)
-    assert [tuple(row) for row in fast.issues[["Row", "Problem"]].itertuples(index=False)] == [
+    assert [tuple(row) for row in issue_table(fast.issues)[["Row", "Problem"]].itertuples(index=False)] == [
         (None, "text dates such as 05/03/2024 read as day/month (dd/mm/yyyy), as nothing in the column proves "
                "either order"),
         (4, "number written as text"), (6, "same customer as 'A-77' apart from spaces or capitals"),

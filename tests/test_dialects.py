@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from rfm_excel import core
 from rfm_excel.base.settings import Settings, parse_settings
+from rfm_excel.layout.issue_words import issue_table
 from rfm_excel.readers.engine import duckdb_lines
 from rfm_excel.readers.workbook import read_book
 
@@ -260,7 +261,7 @@ def scores_as_the_orders_say(lines: list[Line], dialect: Dialect, score: Callabl
                                                   table["Monetary"], strict=True)}
     assert result.as_of == as_of
     assert scored == expected, dialect.name
-    issues = result.issues
+    issues = issue_table(result.issues)
     skipped = issues["Action"].str.startswith("skipped")
     assert result.lines_used + skipped.sum() == result.rows_read == len(lines)  # every row used or reported
     assert not skipped.any(), issues[skipped].to_dict("records")                 # and none lost to a misreading

@@ -32,6 +32,7 @@ from rfm_excel.domain import customers
 from rfm_excel.doors import files
 from rfm_excel.doors.cli import main
 from rfm_excel.layout import sheets
+from rfm_excel.layout.issue_words import issue_table
 from rfm_excel.readers.csv import read_csv
 from rfm_excel.readers.engine import duckdb_lines, parquet_table
 
@@ -278,7 +279,8 @@ def test_pandas_duckdb_and_spark_score_every_customer_alike(spark, tmp_path):
     pd.testing.assert_frame_equal(from_spark.scores, from_pandas.scores)
     pd.testing.assert_frame_equal(from_spark.plan, from_pandas.plan)
     assert from_spark.rows_read == len(frame) and from_spark.lines_used == from_pandas.lines_used
-    skipped = from_spark.issues[from_spark.issues["Action"].str.startswith("skipped")]
+    shown = issue_table(from_spark.issues)
+    skipped = shown[shown["Action"].str.startswith("skipped")]
     assert skipped[["Row", "Problem"]].values.tolist() == [
         [len(frame), "exact copy of an earlier line"],
         [len(frame) + 1, "no customer ID (blank, or an error such as #N/A)"]]

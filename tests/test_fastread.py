@@ -17,6 +17,7 @@ import xlsxwriter
 import rfm_excel
 from rfm_excel.base.orders import normalise
 from rfm_excel.doors.files import score_file
+from rfm_excel.layout.issue_words import issue_table
 from rfm_excel.readers import typed as fastread
 from rfm_excel.readers.workbook import check_sheet_size, orders_block, read_book
 
@@ -90,7 +91,7 @@ def test_both_reads_clean_to_the_same_order_lines_and_issues(tmp_path):
     pd.testing.assert_frame_equal(fast.lines, slow.lines)
     pd.testing.assert_frame_equal(fast.issues, slow.issues)
     # Rows 6 (copy of 5), 7 (no customer) and 8 (no amount) are skipped; row 9 is a return, netted.
-    assert fast.issues[["Row", "Action"]].values.tolist() == [
+    assert issue_table(fast.issues)[["Row", "Action"]].values.tolist() == [
         [6, "skipped (counted once)"], [7, "skipped"], [8, "skipped"], [9, "netted into Monetary; not a purchase"]]
     assert fast.rows_read == 8
 

@@ -20,6 +20,7 @@ import pytest
 
 import rfm_excel
 from rfm_excel.base.excel import CUT_MARK, MAX_COLUMNS, MAX_ROWS, MAX_TEXT, cut_text
+from rfm_excel.base.reading.issues import issue_rows
 from rfm_excel.doors import files
 from rfm_excel.doors.cli import main
 from rfm_excel.layout import sheets
@@ -37,9 +38,7 @@ def small_result() -> rfm_excel.Result:
 
 
 def cancelled_issues(rows: int) -> pd.DataFrame:
-    return pd.DataFrame({"Row": np.arange(2, rows + 2), "Column": "Order ID", "Value": "C1",
-                         "Problem": "cancelled invoice with a positive amount",
-                         "Action": "counted as a return (amount made negative)", "Amount": -1.0, "Kind": "cancelled"})
+    return issue_rows("cancelled", np.arange(2, rows + 2), "Order ID", "C1", np.full(rows, -1.0))
 
 
 # ------------------------------------------------------------ at Excel's own limits

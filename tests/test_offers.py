@@ -14,6 +14,7 @@ import rfm_excel
 from rfm_excel import RfmError, Settings
 from rfm_excel.doors.cli import main
 from rfm_excel.doors.files import score_file
+from rfm_excel.layout.issue_words import issue_table
 from rfm_excel.writers.headless.template import build_template
 
 D = dt.datetime
@@ -126,7 +127,8 @@ def test_a_filter_scores_only_the_orders_it_keeps_and_says_so():
     assert sorted(result.scores["Customer ID"]) == ["A", "B", "C", "D"]
     monetary = dict(zip(result.scores["Customer ID"], result.scores["Monetary"], strict=True))
     assert monetary == {"A": 30.0, "B": 30.0, "C": 10.0, "D": 0.0}  # D's pot: one purchase, then returned
-    note = result.issues[result.issues["Row"].isna()]["Problem"].tolist()
+    shown = issue_table(result.issues)
+    note = shown[shown["Row"].isna()]["Problem"].tolist()
     assert "6 order lines are outside the filter category: kitchen and were not scored" in note
 
 

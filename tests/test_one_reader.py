@@ -24,6 +24,7 @@ import rfm_excel
 from rfm_excel import core
 from rfm_excel.base.errors import RfmError
 from rfm_excel.doors import files
+from rfm_excel.layout.issue_words import issue_table
 from rfm_excel.layout.wording import run_note
 from rfm_excel.readers.engine import duckdb_lines, parquet_table
 from rfm_excel.readers.spark import spark_lines
@@ -80,7 +81,7 @@ def test_a_shopify_export_past_a_sheet_scores_as_its_worked_figures(tmp_path):
     assert dict(plan.columns)["customer_id"] == "Email" and dict(plan.roles) == {"refunded": "Refunded Amount"}
     # #1003 refunded in full, #1004 partly (18.00 of 53.50), #1006 voided, #1008 without an Email, #1010 after
     # the as-of date (the JSON file's "why" lines)
-    assert big.issues[["Row", "Value", "Problem", "Amount"]].dropna(subset="Row").values.tolist() == [
+    assert issue_table(big.issues)[["Row", "Value", "Problem", "Amount"]].dropna(subset="Row").values.tolist() == [
         [5, "20.95", "refunded", 0.0], [5, "#1003", "order worth nothing (free, or refunded in full)", 0.0],
         [7, "18", "refunded", 35.5], [12, "voided", "cancelled, voided or unpaid: not a purchase", 32.95],
         [14, "", "no customer ID (blank, or an error such as #N/A)", 12.5],
@@ -105,7 +106,7 @@ def test_zero_value_orders_and_cancelled_lines_are_listed_by_the_engine(tmp_path
     # (61 days); D: only a free order, not scored.
     assert big.scores[["Customer ID", "Frequency", "Monetary", "Recency (days)"]].values.tolist() == [
         ["C", 1, 15.5, 61], ["A", 1, 25.0, 151], ["B", 1, 0.0, 113]]
-    issues = big.issues[["Row", "Column", "Value", "Problem", "Amount"]].values.tolist()
+    issues = issue_table(big.issues)[["Row", "Column", "Value", "Problem", "Amount"]].values.tolist()
     assert issues == [
         [2, "Order ID", "1001", "order worth nothing (free, or refunded in full)", 0.0],
         [5, "Order ID", "1003", "order worth nothing (free, or refunded in full)", 0.0],
@@ -131,7 +132,7 @@ def test_typed_parquet_reads_alike_in_pandas_duckdb_and_spark(spark, tmp_path):
     frame = typed_orders()
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "orders.parquet")
     expected = rfm_excel.score(frame, as_of=AS_OF, sheet=str(tmp_path / "orders.parquet"))
-    assert expected.issues["Problem"].tolist()[-2:] == ["no customer ID (blank, or an error such as #N/A)",
+    assert issue_table(expected.issues)["Problem"].tolist()[-2:] == ["no customer ID (blank, or an error such as #N/A)",
                                                         "exact copy of an earlier line"]
     table, _ = parquet_table(str(tmp_path / "orders.parquet"))
     in_duckdb = core.score_lines(duckdb_lines(table, source=str(tmp_path / "orders.parquet")), as_of=AS_OF)

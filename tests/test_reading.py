@@ -19,6 +19,7 @@ import rfm_excel
 from rfm_excel import RfmError
 from rfm_excel.base.orders import normalise
 from rfm_excel.doors.files import score_file
+from rfm_excel.layout.issue_words import issue_table
 from rfm_excel.layout.wording import rows_summary
 from rfm_excel.readers.workbook import check_sheet_size, read_book
 
@@ -144,7 +145,8 @@ def test_a_blank_order_id_column_counts_equal_rows_as_two_orders(tmp_path):
     result, _ = score_file(book, tmp_path / "out.xlsx")
     assert scores_by_customer(result) == {"A": (1, 2, 24.0), "B": (5, 1, 5.0)}
     assert result.lines_used == 3
-    notes = result.issues[result.issues["Row"].isna()]
+    shown = issue_table(result.issues)
+    notes = shown[shown["Row"].isna()]
     assert notes[["Column", "Problem"]].values.tolist() == [
         ["Order ID", "the Order ID column is empty, so each row is an order of its own"]]
 
@@ -153,7 +155,7 @@ def test_rows_without_an_order_id_are_never_taken_for_copies_of_each_other():
     clean = normalise(orders(**{"Customer ID": ["A", "A", "A", "A"], "Order ID": ["7", "7", None, None],
                                 "Order Date": ["2024-03-05"] * 4, "Amount": [10, 10, 10, 10]}))
     assert clean.lines["source_row"].tolist() == [2, 4, 5]  # row 3 repeats row 2, order 7; rows 4 and 5 count
-    assert clean.issues[["Row", "Problem"]].values.tolist() == [[3, "exact copy of an earlier line"]]
+    assert issue_table(clean.issues)[["Row", "Problem"]].values.tolist() == [[3, "exact copy of an earlier line"]]
 
 
 def test_an_order_worth_zero_is_listed_and_not_counted_as_a_purchase():
@@ -167,7 +169,7 @@ def test_an_order_worth_zero_is_listed_and_not_counted_as_a_purchase():
     result = rfm_excel.score(frame, as_of=dt.date(2024, 3, 31))
     # By hand: O1 and O3 are A's purchases; O5 is C's, and O6 returns it.
     assert scores_by_customer(result) == {"A": (30, 2, 50.0), "C": (28, 1, 0.0)}
-    issues = result.issues[["Row", "Column", "Value", "Problem", "Action"]].values.tolist()
+    issues = issue_table(result.issues)[["Row", "Column", "Value", "Problem", "Action"]].values.tolist()
     assert issues == [
         [3, "Order ID", "O2", "order worth nothing (free, or refunded in full)", "not counted as a purchase"],
         [6, "Order ID", "O4", "order worth nothing (free, or refunded in full)", "not counted as a purchase"],
@@ -186,7 +188,7 @@ def test_a_timestamp_with_a_zone_keeps_the_calendar_date_as_written(written, day
     clean = normalise(orders(**{"Customer ID": ["A", "B"], "Order Date": [written, "2024-01-02 10:00:00 +0000"],
                                 "Amount": [10, 5]}))
     assert clean.lines["order_date"].dt.strftime("%Y-%m-%d").tolist() == [day, "2024-01-02"]
-    assert clean.issues[["Row", "Problem", "Action"]].values.tolist() == [[
+    assert issue_table(clean.issues)[["Row", "Problem", "Action"]].values.tolist() == [[
         None, f"times with a time zone, such as {written}: the date is taken as written, the zone left out",
         "read that way: an order keeps the day the shop's export gives it"]]
 
@@ -207,7 +209,9 @@ NOTE_ACTION = "read that way; change 'Decimal mark' in Settings if wrong"
 
 
 def notes(issues: pd.DataFrame) -> list[list]:
-    return issues.loc[issues["Row"].isna(), ["Column", "Problem", "Action"]].values.tolist()
+    """The notes about whole columns among the issue records, as the Data Issues sheet words them."""
+    shown = issue_table(issues)
+    return shown.loc[shown["Row"].isna(), ["Column", "Problem", "Action"]].values.tolist()
 
 
 def test_decimal_commas_from_a_german_csv_are_read_as_written(tmp_path):
@@ -470,4 +474,4 @@ def test_a_quickbooks_report_opened_in_libreoffice_is_read_under_its_title_lines
     result, _ = score_file(book, tmp_path / "out.xlsx", as_of=dt.date.fromisoformat(expected["as_of"]))
     assert scores_by_customer(result) == {c: (v["recency"], v["frequency"], v["monetary"])
                                           for c, v in expected["customers"].items()}
-    assert result.issues["Problem"].iloc[0].startswith("read as a QuickBooks invoice list: customer Name")
+    assert issue_table(result.issues)["Problem"].iloc[0].startswith("read as a QuickBooks invoice list: customer Name")

@@ -17,6 +17,7 @@ from rfm_excel import RfmError, SegmentRule, Settings
 from rfm_excel.base.settings import DEFAULT_SEGMENTS, SETTING_ROWS, UNMATCHED_SEGMENT, parse_settings
 from rfm_excel.domain import segments
 from rfm_excel.domain.scoring import breakpoint_scores, on_five_point_scale, quantile_scores
+from rfm_excel.layout.issue_words import issue_table
 
 D = dt.date
 JULY_1 = D(2024, 7, 1)
@@ -270,7 +271,8 @@ def test_orders_after_the_as_of_date_are_left_out_and_listed_as_issues():
                     ("C", "O4", "2024-08-15", 5)])   # row 5: after; C has nothing else
     result = rfm_excel.score(orders, as_of=JULY_1)
     assert picks(result, "Frequency", "Monetary", "Recency (days)") == {"A": (1, 10.0, 30), "B": (1, 20.0, 0)}
-    late = result.issues[result.issues["Problem"].str.contains("after the as-of date")]
+    shown = issue_table(result.issues)
+    late = shown[shown["Problem"].str.contains("after the as-of date")]
     assert list(late["Row"]) == [3, 5]
     assert list(late["Value"]) == ["2024-07-02", "2024-08-15"]
 
@@ -362,7 +364,8 @@ def test_blank_customer_rows_are_skipped_and_listed_with_their_sheet_row():
                     ("B", "2024-06-04", 40)], ROW)  # row 5
     result = rfm_excel.score(orders, as_of=JULY_1)
     assert sorted(result.scores["Customer ID"]) == ["A", "B"]
-    skipped = result.issues[result.issues["Problem"].str.startswith("no customer ID")]
+    shown = issue_table(result.issues)
+    skipped = shown[shown["Problem"].str.startswith("no customer ID")]
     assert list(skipped["Row"]) == [3, 4]
     assert (result.rows_read, result.lines_used) == (4, 2)
 
@@ -371,7 +374,8 @@ def test_issue_rows_follow_first_row():
     orders = frame([("A", "2024-06-01", 10), (None, "2024-06-02", 20)], ROW)
     result = rfm_excel.score(orders, as_of=JULY_1, first_row=10)
     # data starts on sheet row 10 -> the blank customer is on row 11
-    skipped = result.issues[result.issues["Problem"].str.startswith("no customer ID")]
+    shown = issue_table(result.issues)
+    skipped = shown[shown["Problem"].str.startswith("no customer ID")]
     assert list(skipped["Row"]) == [11]
 
 
