@@ -127,26 +127,29 @@ SUMMARY_PHRASES = tuple(dict.fromkeys(kind.summary for kind in KINDS.values()
 
 def _filled(words: str | Callable[[Mapping], str], details: np.ndarray) -> np.ndarray:
     """``words`` filled with each record's facts; records sharing one dict of facts are worded once."""
-    if not callable(words) and "{" not in words:
-        return np.full(len(details), words, dtype=object)
-    said: dict[int, str] = {}
-    for detail in details:
-        if id(detail) not in said:
-            said[id(detail)] = words(detail) if callable(words) else words.format(**detail)
-    return np.array([said[id(detail)] for detail in details], dtype=object)
+    shared = pd.factorize(np.fromiter(map(id, details), dtype=np.int64, count=len(details)))[0]
+    first = np.unique(shared, return_index=True)[1]  # the first record of each dict of facts
+    said = [words(details[i]) if callable(words) else words.format(**details[i]) for i in first]
+    return np.array(said, dtype=object)[shared]
 
 
-def _worded(issues: pd.DataFrame, part: Callable[[IssueKind], str | Callable[[Mapping], str] | None]) -> np.ndarray:
-    """Per record, one part of its kind's words (None where the kind has none), filled with its facts."""
-    codes, names = pd.factorize(issues["kind"].to_numpy(dtype=object))
+def _worded(issues: pd.DataFrame, *parts: Callable[[IssueKind], str | Callable[[Mapping], str] | None],
+            ) -> list[np.ndarray]:
+    """Per record, each of these parts of its kind's words (None where the kind has none), filled with its facts:
+    the words of a kind without facts are taken by its code, the others filled row by row."""
+    codes, names = pd.factorize(issues["kind"])
     details = issues["detail"].to_numpy(dtype=object)
-    said = np.full(len(issues), None, dtype=object)
-    for code, name in enumerate(names):
-        words = part(KINDS[name])
-        if words is not None:
-            these = codes == code
-            said[these] = _filled(words, details[these])
-    return said
+    found = []
+    for part in parts:
+        words = [part(KINDS[name]) for name in names]
+        fixed = np.array([None if callable(w) or (w and "{" in w) else w for w in words] + [None], dtype=object)
+        said = fixed[codes]  # a code of -1 (none) takes the None at the end
+        for code, each in enumerate(words):
+            if each is not None and fixed[code] is None:
+                these = codes == code
+                said[these] = _filled(each, details[these])
+        found.append(said)
+    return found
 
 
 def issue_table(issues: pd.DataFrame) -> pd.DataFrame:
@@ -159,24 +162,24 @@ def issue_table(issues: pd.DataFrame) -> pd.DataFrame:
     [[None, '', 'times with a time zone, such as 2024-03-05 10:00 PDT: the date is taken as written, the zone
       left out'], [4, 'same as row 3', 'exact copy of an earlier line']]
     """
-    value = _worded(issues, lambda kind: kind.value)
+    value, problem, action = _worded(issues, lambda kind: kind.value, lambda kind: kind.problem,
+                                     lambda kind: kind.action)
     shown = issues["value"].to_numpy(dtype=object)
     return pd.DataFrame({"Row": issues["row"].to_numpy(), "Column": issues["column"].to_numpy(),
-                         "Value": np.where(pd.isna(value), shown, value),
-                         "Problem": _worded(issues, lambda kind: kind.problem),
-                         "Action": _worded(issues, lambda kind: kind.action),
-                         "Amount": issues["amount"].to_numpy(dtype=float)})[ISSUE_HEADERS]
+                         "Value": np.where(pd.isna(value), shown, value), "Problem": problem, "Action": action,
+                         "Amount": issues["amount"].to_numpy(dtype=float)})
 
 
 def summary_kinds(issues: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Per record, what the run summary counts it as (None for a note) and whether its row was skipped: from
     its kind (and, for a kind whose phrase names a fact, such as the as-of date, that fact)."""
-    counted = _worded(issues, lambda kind: None if kind.note else kind.summary)
-    codes, names = pd.factorize(issues["kind"].to_numpy(dtype=object))
+    counted, = _worded(issues, lambda kind: None if kind.note else kind.summary)
+    codes, names = pd.factorize(issues["kind"])
     return counted, np.array([KINDS[name].skipped for name in names], dtype=bool)[codes]
 
 
 def notes_said(issues: pd.DataFrame) -> list[str]:
     """The notes about whole columns (records without a row), as sentences of the run summary."""
     notes = issues[issues["row"].isna().to_numpy()]
-    return [f"{text[0].upper()}{text[1:]}." for text in _worded(notes, lambda kind: kind.problem)]
+    said, = _worded(notes, lambda kind: kind.problem)
+    return [f"{text[0].upper()}{text[1:]}." for text in said]

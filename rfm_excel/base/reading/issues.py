@@ -39,10 +39,10 @@ def issue_rows(kind: str, rows, column, values, amounts=None, **facts) -> pd.Dat
     table["amount"] = table["amount"].astype(float)
     if any(_each(v) for v in facts.values()):
         each = {k: v if _each(v) else [v] * len(table) for k, v in facts.items()}
-        table["detail"] = [dict(zip(each, row, strict=True)) for row in zip(*each.values(), strict=True)]
+        details: list[dict | None] = [dict(zip(each, row, strict=True)) for row in zip(*each.values(), strict=True)]
     else:
-        shared = facts or None  # one dict for every row: the same facts
-        table["detail"] = pd.Series([shared] * len(table), index=table.index, dtype=object)
+        details = [facts or None] * len(table)  # one dict for every row: the same facts
+    table["detail"] = pd.Series(details, index=table.index, dtype=object)
     return table[ISSUE_FIELDS]
 
 
