@@ -253,7 +253,8 @@ def test_a_score_command_missing_its_orders_is_a_usage_mistake(args, message, ca
 
 
 def test_spark_without_pyspark_says_what_to_install(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "pyspark", None)  # as if it were not installed
+    for name in ("pyspark", "pyspark.errors", "pyspark.sql"):  # as if it were not installed, even once imported
+        monkeypatch.setitem(sys.modules, name, None)
     pq.write_table(pa.Table.from_pandas(orders_frame(50), preserve_index=False), tmp_path / "o.parquet")
     code = main(["score", "--source", f"parquet:{tmp_path}/*.parquet", "--engine", "spark", "--output",
                  str(tmp_path / "s.xlsx")])

@@ -16,16 +16,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as arrow_csv
 import pyarrow.parquet as pq
 import pytest
 
 import rfm_excel
 from rfm_excel import core
-from rfm_excel.base.errors import RfmError
 from rfm_excel.doors import files
 from rfm_excel.layout.issue_words import issue_table
 from rfm_excel.layout.wording import run_note
+from rfm_excel.readers.csv import read_csv
 from rfm_excel.readers.engine import duckdb_lines, parquet_table
 from rfm_excel.readers.spark import spark_lines
 
@@ -141,15 +140,20 @@ def test_typed_parquet_reads_alike_in_pandas_duckdb_and_spark(spark, tmp_path):
         assert_alike(got, expected)
 
 
-def test_spark_refuses_an_export_in_one_sentence(spark, tmp_path):
-    table = arrow_csv.read_csv(DATA / "exports" / "shopify_orders.csv",
-                               convert_options=arrow_csv.ConvertOptions(column_types={}, strings_can_be_null=False,
-                                                                        auto_dict_encode=False))
-    table = table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
-    pq.write_table(table, tmp_path / "shopify.parquet")
-    with pytest.raises(RfmError, match=r"shopify.parquet is a Shopify orders export, whose lines are read in their "
-                                       r"order on this machine; score the files with DuckDB \(without --engine\)."):
-        spark_lines(str(tmp_path / "shopify.parquet"), spark)
+@pytest.mark.parametrize("source", FIXTURES, ids=[p.name for p in FIXTURES])
+def test_every_fixture_reads_alike_in_pandas_duckdb_and_spark(source, spark, tmp_path):
+    """Each fixture's cells as text in a Parquet file (as a data team would store an export): read by Spark
+    (which brings an export's lines, a title block's and text dates here, in its own read order), by DuckDB
+    and by pandas, the same."""
+    table = read_csv(source).table  # the cells as text, as the tool reads a CSV
+    path = str(tmp_path / (source.stem + ".parquet"))
+    pq.write_table(table, path)
+    as_of = as_of_of(source)
+    expected = rfm_excel.score(table.to_pandas().astype(object), as_of=as_of, sheet=path)
+    in_duckdb = core.score_lines(duckdb_lines(parquet_table(path)[0], source=path), as_of=as_of)
+    in_spark = core.score_lines(spark_lines(path, spark), as_of=as_of)
+    for got in (in_duckdb, in_spark):
+        assert_alike(got, expected)
 
 
 def test_the_engine_takes_over_at_the_size_given(tmp_path):

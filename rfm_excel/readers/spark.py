@@ -4,10 +4,12 @@ The session is Spark's own (``SparkSession.builder.getOrCreate()``), so it runs 
 configuration points it: ``spark-submit --master``, ``SPARK_CONF_DIR``'s spark-defaults.conf, or a
 Spark Connect server named by ``SPARK_REMOTE``; on a machine with none of these, in local mode.
 
-The lines never leave the cluster: the value rules are SQL for typed columns (IDs as text or
-numbers, dates as dates or timestamps, amounts as numbers), the line rules and the per-customer
-query are engine.py's and customers.py's, translated by SQLGlot; only the per-customer table and
-the Data Issues come back. Lines are numbered in the order Spark reads them.
+Typed lines (IDs as text or numbers, dates as dates or timestamps, amounts as numbers) never leave the
+cluster: the value rules are SQL, the line rules and the per-customer query are engine.py's and
+customers.py's, translated by SQLGlot; only the per-customer table and the Data Issues come back. An
+export, a report with title lines, or dates and amounts written as text need the rules that read lines in
+order on one machine: those lines come here in Spark's order and are read as DuckDB reads them. Lines are
+numbered in the order Spark reads them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,17 @@ import pandas as pd
 from ..base.errors import RfmError
 from ..base.reading.columns import HEADER_SEARCH_ROWS
 from ..base.reading.plan import plan_reading
-from .engine import EXTRAS, ISSUES, LINES, MARKED, SPELLINGS, EngineLines, column_labels, issue_records
+from .engine import (
+    EXTRAS,
+    ISSUES,
+    LINES,
+    MARKED,
+    SPELLINGS,
+    EngineLines,
+    column_labels,
+    duckdb_lines,
+    issue_records,
+)
 
 INSTALL = ('Scoring on Spark needs PySpark, SQLGlot and Java 17 or later; install them with: '
            'pip install "rfm-excel[spark]"')
@@ -52,14 +64,11 @@ def spark_lines(pattern: str, spark=None) -> EngineLines:
         raise RfmError(f"{pattern} could not be read as Parquet files of orders ({str(error).splitlines()[0]}).") \
             from None
     plan = plan_reading(frame.columns, top, FIRST_ROW, pattern)  # refused in one sentence if a column is missing
-    if plan.layout is not None or plan.title_rows:
-        raise RfmError(f"{pattern} is {plan.layout.name if plan.layout else 'a report with title lines'}, whose "
-                       "lines are read in their order on this machine; score the files with DuckDB (without "
-                       "--engine).")
     columns = dict(plan.columns)
     types = dict(frame.dtypes)
-    _check_types(columns, types, pattern)
     numbered = _numbered(spark, frame)
+    if plan.layout is not None or plan.title_rows or not _typed(columns, types):
+        return _brought_here(numbered, pattern)
     numbered.createOrReplaceTempView("rfm_numbered")
     spark.sql(_raw_lines(columns, types, frame.columns, spark)).createOrReplaceTempView("rfm_raw_lines")
     copies = ", ".join(f"rfm_cell_{i}" for i in range(len(frame.columns)))
@@ -84,17 +93,21 @@ def spark_lines(pattern: str, spark=None) -> EngineLines:
                        plan=plan)
 
 
-def _check_types(columns: dict[str, str], types: dict[str, str], pattern: str) -> None:
-    """Refuse, in one sentence, columns Spark would have to read as text: the rules for text dates and amounts
-    run only where the lines are read into this machine (a CSV, a workbook, or DuckDB)."""
-    if not types[columns["order_date"]].startswith(("date", "timestamp")):
-        raise RfmError(f"The {columns['order_date']} column of {pattern} holds {types[columns['order_date']]}, not "
-                       "dates; store it as a date or timestamp, or score the files with DuckDB (without --engine).")
-    for name in ("amount", "quantity", "price"):
-        if name in columns and not types[columns[name]].startswith(
-                ("double", "float", "decimal", "int", "bigint", "smallint", "tinyint")):
-            raise RfmError(f"The {columns[name]} column of {pattern} holds {types[columns[name]]}, not numbers; "
-                           "store it as numbers, or score the files with DuckDB (without --engine).")
+def _typed(columns: dict[str, str], types: dict[str, str]) -> bool:
+    """Whether Spark can apply the value rules itself: the order date a date or timestamp, the amounts numbers
+    (the rules for dates and amounts written as text run on this machine)."""
+    numbers = ("double", "float", "decimal", "int", "bigint", "smallint", "tinyint")
+    return types[columns["order_date"]].startswith(("date", "timestamp")) and all(
+        types[columns[name]].startswith(numbers) for name in ("amount", "quantity", "price") if name in columns)
+
+
+def _brought_here(numbered, pattern: str) -> EngineLines:
+    """Lines whose reading needs them in order on one machine (an export's rules, a report's title lines) or
+    the value rules for text (dates and amounts written as text): brought here in the order Spark read them,
+    and read as DuckDB reads any lines (the same plan and rules); Spark's part ends there."""
+    table = numbered.orderBy("source_row").drop("source_row").toArrow()
+    numbered.unpersist()
+    return duckdb_lines(table, FIRST_ROW, pattern)
 
 
 def _numbered(spark, frame):
