@@ -113,13 +113,20 @@ class Result:
 
 @dataclass
 class Origin:
-    """Where a run's orders came from, for the run note: a file or folder, how it was read, how many lines
-    it held, and whether the workbook holds those lines on its Orders sheet."""
+    """Where a run's orders came from, for the run note: a file or folder, how many lines it held, whether the
+    workbook holds those lines on its Orders sheet, and how it was read (layout/wording.py words it): a text
+    file's ``encoding`` (as Python names it) and ``delimiter``, the ``files`` of a folder or a pattern in the
+    order read, whether they are ``parquet``, and the ``engine`` that read them where it was not this machine's
+    ("spark")."""
 
     name: str
-    read_as: str = ""  # e.g. "UTF-8 text, comma-separated"
     lines: int = 0
     in_workbook: bool = True
+    encoding: str | None = None
+    delimiter: str | None = None
+    files: tuple[str, ...] = ()
+    parquet: bool = False
+    engine: str = ""
 
 
 @dataclass

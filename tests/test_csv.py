@@ -29,9 +29,11 @@ import pytest
 import xlsxwriter
 
 import rfm_excel
+from rfm_excel import core
 from rfm_excel.base.errors import RfmError
 from rfm_excel.doors.cli import main
 from rfm_excel.layout.issue_words import issue_table
+from rfm_excel.layout.wording import source_read_as
 from rfm_excel.readers.csv import read_csv
 from rfm_excel.readers.workbook import read_book
 
@@ -62,7 +64,8 @@ def values(result) -> dict[str, tuple]:
 def test_every_encoding_and_delimiter_is_found_and_read_as_written(name):
     encoding, delimiter, described = VARIANTS[name]
     table = read_csv(DATA / name)
-    assert (table.encoding, table.delimiter, table.described()) == (encoding, delimiter, described)
+    origin = core.Origin(name, encoding=table.encoding, delimiter=table.delimiter)
+    assert (table.encoding, table.delimiter, source_read_as(origin)) == (encoding, delimiter, described)
     assert table.table.column_names == HEADER
     frame = table.frame()
     assert frame.iloc[:, 4].tolist()[:4] == ["José Müller"] * 3 + ["Zoë Brontë"]

@@ -104,24 +104,31 @@ def score_source(source: str, output: str | Path, as_of: dt.date | None = None, 
                                       prospects=side.get("prospects"))
         finally:
             lines.close()
-        result.origin = core.Origin(pattern, "Parquet, read by Spark", lines.rows_read, in_workbook=False)
+        result.origin = core.Origin(pattern, lines.rows_read, in_workbook=False, parquet=True, engine="spark")
         _write_book_of_results(result, target, step, tell)
         return result, target
     table, files = parquet_table(pattern)
-    name = f"{len(files)} Parquet files, {files[0]} to {files[-1]}" if len(files) > 1 else files[0]
-    return _score_new_book(OrderLines(pattern, table, name, typed=True), target, as_of, step, tell, side), target
+    return _score_new_book(OrderLines(pattern, table, tuple(files), typed=True), target, as_of, step, tell, side), \
+        target
 
 
 @dataclass
 class OrderLines:
     """Order lines read from files, before cleaning: their source's name, the lines (text columns, or typed
-    ones from Parquet), how they were read, and what the file says of itself (a CSV's delimiter)."""
+    ones from Parquet), the files they were read from (a folder's or a pattern's), and what the file says of
+    itself (a CSV's delimiter and encoding)."""
 
     source: str
     table: pa.Table
-    read_as: str
+    files: tuple[str, ...] = ()
     typed: bool = False
     dialect: Dialect | None = None
+
+    def origin(self, lines: int, in_workbook: bool = True) -> core.Origin:
+        """Where the lines came from and how they were read, for the run note."""
+        dialect = self.dialect or Dialect()
+        return core.Origin(self.source, lines, in_workbook, dialect.encoding, dialect.delimiter, self.files,
+                           parquet=self.typed)
 
     def take_table(self) -> pa.Table:
         """The lines, no longer held here (so that memory is freed as soon as the taker is done with them)."""
@@ -132,13 +139,12 @@ class OrderLines:
 def _order_lines(path: Path, target: Path) -> OrderLines:
     if path.is_dir():
         folder = read_folder(path, leave_out=target)
-        return OrderLines(f"{path.name}/", folder.table, folder.described())
+        return OrderLines(f"{path.name}/", folder.table, tuple(name for name, _ in folder.files))
     if path.suffix.lower() == ".parquet":
         table, _ = parquet_table(str(path))
-        return OrderLines(path.name, table, "Parquet", typed=True)
+        return OrderLines(path.name, table, typed=True)
     csv = read_csv(path)
-    return OrderLines(path.name, csv.table, csv.described(), dialect=Dialect(delimiter=csv.delimiter,
-                                                                            encoding=csv.encoding))
+    return OrderLines(path.name, csv.table, dialect=Dialect(delimiter=csv.delimiter, encoding=csv.encoding))
 
 
 def side_tables(customers: Path | None, prospects: Path | None) -> dict[str, pd.DataFrame]:
@@ -168,7 +174,7 @@ def _score(lines: OrderLines, as_of: dt.date | None, side: dict[str, pd.DataFram
         orders = lines.table.to_pandas() if lines.typed else text_frame(lines.table)
         result = core.score(orders, Settings(), as_of, first_row=2, sheet=lines.source, dialect=lines.dialect,
                             customers=side.get("customers"), prospects=side.get("prospects"))
-        result.origin = core.Origin(lines.source, lines.read_as, count)
+        result.origin = lines.origin(count)
         return result, orders
     engine = duckdb_lines(lines.take_table(), source=lines.source, dialect=lines.dialect)  # only it holds the lines
     try:
@@ -176,7 +182,7 @@ def _score(lines: OrderLines, as_of: dt.date | None, side: dict[str, pd.DataFram
                                   prospects=side.get("prospects"))
     finally:
         engine.close()
-    result.origin = core.Origin(lines.source, lines.read_as, count, in_workbook=False)
+    result.origin = lines.origin(count, in_workbook=False)
     return result, None
 
 

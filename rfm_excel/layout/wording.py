@@ -10,10 +10,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..base.reading.plan import COMMA, ReadingPlan
+from ..base.reading.plan import COMMA, DELIMITER_NAMES, ReadingPlan
 from ..base.settings import BEST_LOWEST, DEFAULT_SEGMENTS, UNMATCHED_SEGMENT, SegmentRule
 from ..base.sheet_names import Placement
-from ..core import Result, best_segments
+from ..core import Origin, Result, best_segments
 from ..domain import profiles
 from ..domain.campaign import CampaignResults
 from ..domain.contact import CONTACT, CONTROL, LEFT_OUT
@@ -59,7 +59,7 @@ def origin_note(result: Result) -> str:
     origin = result.origin
     if origin is None:
         return ""
-    how = f" ({origin.read_as})" if origin.read_as and origin.read_as != origin.name else ""
+    how = f" ({read_as})" if (read_as := source_read_as(origin)) and read_as != origin.name else ""
     dates = f", dated {result.first_date:%Y-%m-%d} to {result.last_date:%Y-%m-%d}" if result.first_date else ""
     if origin.in_workbook:
         return f" Orders: {counted(origin.lines, 'line')} from {origin.name}{how}{dates}, copied into the Orders sheet."
@@ -69,6 +69,34 @@ def origin_note(result: Result) -> str:
               if result.unused_columns else "")
     return (f" Orders: {counted(origin.lines, 'line')} from {origin.name}{how}{dates}: more than a sheet holds, so "
             f"this workbook has no Orders sheet; score {origin.name} again to update it.{unused}")
+
+
+ENCODING_NAMES = {"utf-8": "UTF-8 text", "utf-8-sig": "UTF-8 text (with a byte order mark)",
+                  "utf-16": "UTF-16 text", "cp1252": "Windows-1252 text"}
+
+
+def source_read_as(origin: Origin) -> str:
+    """How the orders' source was read, in a few words: 'UTF-8 text, comma-separated', '12 files, 2024-01.csv
+    to 2024-12.csv', 'Parquet'; "" where there is nothing to say.
+
+    >>> source_read_as(Origin("orders.csv", encoding="utf-16", delimiter=";"))
+    'UTF-16 text, semicolon-separated'
+    >>> source_read_as(Origin("orders/*.parquet", files=("2024-01.parquet", "2024-02.parquet"), parquet=True))
+    '2 Parquet files, 2024-01.parquet to 2024-02.parquet'
+    """
+    if origin.engine == "spark":
+        return "Parquet, read by Spark"
+    if len(origin.files) > 1:
+        return f"{len(origin.files)} {'Parquet files' if origin.parquet else 'files'}, {origin.files[0]} to " \
+               f"{origin.files[-1]}"
+    if origin.files:
+        return origin.files[0]
+    if origin.parquet:
+        return "Parquet"
+    if origin.encoding and origin.delimiter:
+        return f"{ENCODING_NAMES.get(origin.encoding, f'{origin.encoding} text')}, " \
+               f"{DELIMITER_NAMES[origin.delimiter]}-separated"
+    return ""
 
 
 def plan_note(plan: ReadingPlan | None) -> str:

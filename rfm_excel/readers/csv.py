@@ -24,15 +24,13 @@ import pyarrow.csv as arrow_csv
 
 from ..base.errors import RfmError
 from ..base.excel import column_letter
+from ..base.reading.plan import DELIMITER_NAMES
 from .typed import coded_text
 
 SAMPLE_BYTES = 1 << 20  # read to find the encoding and the delimiter
 DELIMITERS = (",", ";", "\t", "|")
-ENCODING_NAMES = {"utf-8": "UTF-8 text", "utf-8-sig": "UTF-8 text (with a byte order mark)",
-                  "utf-16": "UTF-16 text", "cp1252": "Windows-1252 text"}
 PREFERRED = "cp1252"
 PREFERRED_SLACK = 0.05  # how much messier than the best guess Windows-1252 may read and still be taken
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
 
 
 @dataclass
@@ -50,11 +48,6 @@ class CsvTable:
     def frame(self) -> pd.DataFrame:
         """The orders as a DataFrame for the cleaning (``text_frame``)."""
         return text_frame(self.table)
-
-    def described(self) -> str:
-        """How the file was read, for the run note: 'UTF-8 text, comma-separated'."""
-        name = ENCODING_NAMES.get(self.encoding, f"{self.encoding} text")
-        return f"{name}, {_DELIMITER_NAMES[self.delimiter]}-separated"
 
 
 def text_frame(table: pa.Table) -> pd.DataFrame:
@@ -194,7 +187,7 @@ def _arrow_read(path: Path, encoding: str, delimiter: str, names: list[str]) -> 
     if wide:
         raise RfmError(f"A row of {path.name} has {wide[0].actual_columns} fields where the header has "
                        f"{wide[0].expected_columns} ({wide[0].text[:60]!r}); put quotes around values that "
-                       f"contain a {_DELIMITER_NAMES[delimiter]}, or give the extra column a header.")
+                       f"contain a {DELIMITER_NAMES[delimiter]}, or give the extra column a header.")
     if uneven:
         raise _Uneven()
     return table

@@ -33,11 +33,6 @@ class FolderTable:
     table: pa.Table
     files: list[tuple[str, int]]
 
-    def described(self) -> str:
-        """The files, for the run note: '12 files, 2024-01.csv to 2024-12.csv'."""
-        names = [name for name, _ in self.files]
-        return f"{len(names)} files, {names[0]} to {names[-1]}" if len(names) > 1 else names[0]
-
 
 def order_files(folder: Path, leave_out: Path | None = None) -> list[Path]:
     """The CSV files and workbooks in ``folder``, in name order; Excel's lock files (~$...), hidden files,

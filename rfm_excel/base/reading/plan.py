@@ -26,6 +26,9 @@ DECIMAL_AUTO, DECIMAL_POINT, DECIMAL_COMMA = AUTOMATIC, "Point", "Comma"  # the 
 DATE_AUTO, DATE_DAY_FIRST, DATE_MONTH_FIRST = "Auto", "Day first", "Month first"  # the choice "Dates are written"
 
 
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}  # a CSV's delimiters, by name
+
+
 @dataclass(frozen=True)
 class Dialect:
     """What the file says about how its values are written, where its reader knows it.
