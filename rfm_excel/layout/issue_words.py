@@ -164,10 +164,9 @@ def issue_table(issues: pd.DataFrame) -> pd.DataFrame:
     """
     value, problem, action = _worded(issues, lambda kind: kind.value, lambda kind: kind.problem,
                                      lambda kind: kind.action)
-    shown = issues["value"].to_numpy(dtype=object)
-    return pd.DataFrame({"Row": issues["row"].to_numpy(), "Column": issues["column"].to_numpy(),
-                         "Value": np.where(pd.isna(value), shown, value), "Problem": problem, "Action": action,
-                         "Amount": issues["amount"].to_numpy(dtype=float)})
+    shown = np.where(pd.isna(value), issues["value"].to_numpy(dtype=object), value)
+    return pd.DataFrame(dict(zip(ISSUE_HEADERS, (issues["row"].to_numpy(), issues["column"].to_numpy(), shown, problem,
+                                                 action, issues["amount"].to_numpy(dtype=float)), strict=True)))
 
 
 def summary_kinds(issues: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
