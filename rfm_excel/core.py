@@ -185,8 +185,8 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     ...                        "2024-02-10"], "Amount": [20.0, 30.0, 15.0]})
     >>> result = rfm_excel.score(orders)
     >>> result.scores[["customer_id", "recency_days", "frequency", "monetary", "rfm_code"]].to_dict("records")
-    [{'Customer ID': 'A', 'Recency (days)': 1, 'Frequency': 2, 'Monetary': 50.0, 'RFM Code': '333'}, \
-{'Customer ID': 'B', 'Recency (days)': 21, 'Frequency': 1, 'Monetary': 15.0, 'RFM Code': '111'}]
+    [{'customer_id': 'A', 'recency_days': 1, 'frequency': 2, 'monetary': 50.0, 'rfm_code': '333'}, \
+{'customer_id': 'B', 'recency_days': 21, 'frequency': 1, 'monetary': 15.0, 'rfm_code': '111'}]
     """
     settings = (settings or Settings()).with_as_of(as_of)
     clean = _clean(orders, settings, first_row, sheet, dialect)

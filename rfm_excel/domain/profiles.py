@@ -165,8 +165,8 @@ def profile(attributes: pd.DataFrame, best: np.ndarray, min_customers: int = 20)
     >>> table = profile(pd.DataFrame({"Country": ["NL"] * 10 + ["FR"] * 10}), np.array([True] * 6 + [False] * 14),
     ...                 min_customers=5)
     >>> table[["value", "customers", "best_customers", "raw_index", "index"]].to_dict("records")
-    [{'Value': 'NL', 'Customers': 10, 'Best Customers': 6, 'Raw Index': 200.0, 'Index': 150.0}, \
-{'Value': 'FR', 'Customers': 10, 'Best Customers': 0, 'Raw Index': 0.0, 'Index': 50.0}]
+    [{'value': 'NL', 'customers': 10, 'best_customers': 6, 'raw_index': 200.0, 'index': 150.0}, \
+{'value': 'FR', 'customers': 10, 'best_customers': 0, 'raw_index': 0.0, 'index': 50.0}]
     """
     parts = []
     for label in attributes.columns:

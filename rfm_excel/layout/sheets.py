@@ -35,7 +35,6 @@ from ..domain.campaign import RESULT_COLUMNS
 from ..domain.forecast import BGNBD_NAME, MODIFIED_NAME
 from ..domain.history import Movement, empty_history, from_sheet, to_sheet
 from . import theme
-from .headers import header, headers, shown
 from .blocks import (
     PRINT_WIDTH_PIXELS,
     SMALLEST_PRINT_SCALE,
@@ -55,6 +54,7 @@ from .blocks import (
     shifted,
     text_lines,
 )
+from .headers import HEADERS, headers, shown
 from .template import settings_sheet, start_here_sheet
 from .wording import (
     campaign_notes,
@@ -377,7 +377,7 @@ def history_sheet(result: Result) -> SheetLayout:
 
 def history_from_sheet(rows: list[list] | None) -> pd.DataFrame:
     """The Score History (history.HISTORY_COLUMNS) from the cell values of its sheet, as ``history_sheet`` wrote it."""
-    return from_sheet(rows, header("customer_id"))
+    return from_sheet(rows, HEADERS["customer_id"])
 
 
 def segment_sizes(history: pd.DataFrame, segment_names: list[str]) -> pd.DataFrame:
