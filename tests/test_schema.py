@@ -115,3 +115,16 @@ def test_shown_and_fields_rename_only_the_schema():
     seen = shown(table)
     assert list(seen.columns) == ["Customer ID", "Segment", "Country"] and seen.index.name == "Segment Then"
     assert list(fields(seen).columns) == ["customer_id", "segment", "Country"]
+
+
+def test_the_documented_fields_are_those_of_the_layout():
+    """docs/scoring.md's table of fields and headers says what layout/headers.py says, row by row."""
+    text = (PACKAGE.parent / "docs" / "scoring.md").read_text(encoding="utf-8")
+    table = text.split("<!-- fields:", 1)[1].split("<!-- end of fields -->", 1)[0]
+    rows = [line.strip("|").split("|") for line in table.splitlines() if line.startswith("| `")]
+    documented = {}
+    for names, shown_as in rows:
+        names_ = [name.strip(" `") for name in names.split(",")]
+        documented.update(zip(names_, [h.strip() for h in shown_as.split(", ")], strict=True))
+    assert len(documented) == 53  # the Scores, Segments and Contact Plan fields
+    assert documented == {field: HEADERS[field] for field in documented}

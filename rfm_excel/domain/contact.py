@@ -78,8 +78,8 @@ def contact_plan(scores: pd.DataFrame, keys, timing: pd.DataFrame, settings: Set
     """The Contact Plan: every scored customer with plan, suggested date, channel, cost and reason.
 
     ``scores`` is the Scores table, ``keys`` its customer keys row by row, ``timing`` indexed by
-    key (``timing.purchase_timing``); ``offers`` by key, columns added as they are (Offer, Why,
-    Reorder Due: ``products.offers``). Rows: Contact first, by suggested date, then Control, then
+    key (``timing.purchase_timing``); ``offers`` by key, columns added as they are (offer, why,
+    reorder, reorder_due: ``products.offers``). Rows: Contact first, by suggested date, then Control, then
     Left out; best customers first within each.
     """
     segment = scores["segment"].to_numpy(dtype=object)

@@ -76,7 +76,7 @@ def add_event_scores(scores: pd.DataFrame, keys, events: pd.DataFrame, settings:
     """
     events = events.reindex(keys).fillna(0)
     table = scores.copy()
-    measures = {}  # header -> (values, higher is better)
+    measures = {}  # field -> (values, higher is better)
     if "returns" in events:
         table["returns"] = events["returns"].to_numpy(dtype=int)
         share = np.where(events["gross"] > 0, events["returned"] / events["gross"].where(events["gross"] > 0, 1), 0.0)
@@ -91,9 +91,9 @@ def add_event_scores(scores: pd.DataFrame, keys, events: pd.DataFrame, settings:
     assert settings.as_of is not None  # set before scoring
     table["tenure_days"] = (pd.Timestamp(settings.as_of) - table["first_order"]).dt.days
     measures["tenure_score"] = (table["tenure_days"].to_numpy(), True)
-    for header, (values, higher_is_better) in measures.items():
+    for field, (values, higher_is_better) in measures.items():
         internal = scoring.quantile_scores(values, LEVELS, higher_is_better)
-        table[header] = scoring.shown_scores(internal, LEVELS, settings).astype(int)
+        table[field] = scoring.shown_scores(internal, LEVELS, settings).astype(int)
     table["watch"] = _watch(table, events, settings)
     return table
 

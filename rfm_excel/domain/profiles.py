@@ -158,7 +158,7 @@ def profile(attributes: pd.DataFrame, best: np.ndarray, min_customers: int = 20)
 
     ``attributes``: one row per customer, one column per attribute (texts; None where not known);
     ``best``: whether each row is a best customer. Shares are among the customers whose value is known.
-    Raw Index = Share of Best / Share of All x 100; Index is the m-estimate of the value's rate of best
+    raw_index = best_share / all_share x 100; index is the m-estimate of the value's rate of best
     customers, (best + m x p) / (customers + m) with p the rate among all and m = M_ESTIMATE, divided by
     p, x 100. Sorted by Index, highest first, values with few customers after the others.
 
