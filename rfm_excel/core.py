@@ -45,7 +45,8 @@ RFM_CODES = np.array([f"{n:03d}" for n in range(1000)], dtype=object)  # one dig
 
 @dataclass
 class Result:
-    """What a run produces.
+    """What a run produces: data only, its tables' columns named by field (customer_id, recency_days, segment;
+    layout/headers.py gives the header each is shown under).
 
     scores : one row per customer, best customers first.
     segments : one row per segment of the segment table.
