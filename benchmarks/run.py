@@ -78,12 +78,14 @@ elif kind in ("duckdb aggregation", "pandas groupby"):
     detail = f"{len(table):,} customers; aggregation alone {time.perf_counter() - start:.2f} s"
 elif kind == "openpyxl":
     import openpyxl, pandas as pd, rfm_excel
+    from rfm_excel.layout.headers import shown  # the sheets' headers over the result's fields
     book = openpyxl.load_workbook(path)
     header, *data = book["Orders"].values
     result = rfm_excel.score(pd.DataFrame(data, columns=header))
     formats = {"Monetary": "#,##0.00", "Revenue": "#,##0.00", "Avg Monetary": "#,##0.00",
                "First Order": "yyyy-mm-dd", "Last Order": "yyyy-mm-dd"}
-    for name, table in (("Scores", result.scores), ("Segments", result.segments), ("Data Issues", result.issues)):
+    for name, table in (("Scores", shown(result.scores)), ("Segments", shown(result.segments)),
+                        ("Data Issues", result.issues)):
         sheet = book.create_sheet(name)
         sheet.append(list(table.columns))
         for row in table.astype(object).where(table.notna(), None).itertuples(index=False):

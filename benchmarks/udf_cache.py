@@ -105,7 +105,7 @@ def main() -> None:
     args = parser.parse_args()
     copies = [orders_range(args.lines, args.lines // 5) for _ in range(2)]
     assert copies[0] == copies[1] and copies[0][1][1] is not copies[1][1][1]
-    customers = [float(c) for c in udfs.scored(copies[0]).result.scores["Customer ID"]]  # numbers, as in the cells
+    customers = [float(c) for c in udfs.scored(copies[0]).result.scores["customer_id"]]  # numbers, as in the cells
     cells = [customers[i * len(customers) // args.cells] for i in range(args.cells)]
     caller = calling_cell()
 

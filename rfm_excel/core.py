@@ -42,7 +42,8 @@ RFM_CODES = np.array([f"{n:03d}" for n in range(1000)], dtype=object)  # one dig
 
 @dataclass
 class Result:
-    """What a run produces.
+    """What a run produces: data only, its tables' columns named by field (customer_id, recency_days, segment;
+    layout/headers.py gives the header each is shown under).
 
     scores : one row per customer, best customers first.
     segments : one row per segment of the segment table.
@@ -188,9 +189,9 @@ def score(orders: pd.DataFrame, settings: Settings | None = None, as_of: dt.date
     >>> orders = pd.DataFrame({"Customer ID": ["A", "A", "B"], "Order Date": ["2024-01-05", "2024-03-01",
     ...                        "2024-02-10"], "Amount": [20.0, 30.0, 15.0]})
     >>> result = rfm_excel.score(orders)
-    >>> result.scores[["Customer ID", "Recency (days)", "Frequency", "Monetary", "RFM Code"]].to_dict("records")
-    [{'Customer ID': 'A', 'Recency (days)': 1, 'Frequency': 2, 'Monetary': 50.0, 'RFM Code': '333'}, \
-{'Customer ID': 'B', 'Recency (days)': 21, 'Frequency': 1, 'Monetary': 15.0, 'RFM Code': '111'}]
+    >>> result.scores[["customer_id", "recency_days", "frequency", "monetary", "rfm_code"]].to_dict("records")
+    [{'customer_id': 'A', 'recency_days': 1, 'frequency': 2, 'monetary': 50.0, 'rfm_code': '333'}, \
+{'customer_id': 'B', 'recency_days': 21, 'frequency': 1, 'monetary': 15.0, 'rfm_code': '111'}]
     """
     settings = (settings or Settings()).with_as_of(as_of)
     clean = _clean(orders, settings, first_row, sheet, dialect)
@@ -354,7 +355,7 @@ def _profile(known: tuple[pd.DataFrame, dict[str, str]], result: Result, table: 
                                  if field in rows}, index=result.scores.index)
     if not labels and prospects is None:
         return None, contacts
-    best = result.scores["Segment"].isin(best_segments(settings)).to_numpy()
+    best = result.scores["segment"].isin(best_segments(settings)).to_numpy()
     attributes = pd.DataFrame({label: rows[label].to_numpy(dtype=object) for label in labels},
                               index=result.scores.index)
     prospect_attributes = None
@@ -380,7 +381,7 @@ def _score_keys(result: Result, table: pd.DataFrame, keys: np.ndarray) -> np.nda
     """The customer key of each Scores row (Scores shows each customer as first spelled)."""
     spelled = pd.Series(keys, index=table.loc[keys, "customer"].to_numpy())
     spelled = spelled[~spelled.index.duplicated()]
-    return spelled.reindex(result.scores["Customer ID"].to_numpy()).to_numpy()
+    return spelled.reindex(result.scores["customer_id"].to_numpy()).to_numpy()
 
 
 def response_window(settings: Settings) -> tuple[dt.date, int] | None:
@@ -494,7 +495,7 @@ def _offers(lines: pd.DataFrame | None, scores: pd.DataFrame, keys: np.ndarray,
     their lines are in memory (an engine's lines are summed per customer where they are)."""
     if lines is None or "product" not in lines:
         return None
-    return products.offers(lines, pd.Series(scores["Segment"].to_numpy(), index=keys), settings.as_of,
+    return products.offers(lines, pd.Series(scores["segment"].to_numpy(), index=keys), settings.as_of,
                            settings.do_not_recommend, settings.pair_min_support)
 
 
@@ -510,10 +511,10 @@ def _campaign(at_campaign: pd.DataFrame | None, table: pd.DataFrame,
     if values.empty:
         return outcome
     _, _, five_point = _dimension_scores(values, settings)
-    groups = pd.DataFrame({"Segment": segments.assign(five_point["recency"], five_point["frequency"],
+    groups = pd.DataFrame({"segment": segments.assign(five_point["recency"], five_point["frequency"],
                                                       five_point["monetary"], settings.segments)},
                           index=values.index)
-    groups["Plan"] = contact.plan_groups(groups["Segment"], values["recency"], values.index, settings)
+    groups["plan"] = contact.plan_groups(groups["segment"], values["recency"], values.index, settings)
     names = [rule.name for rule in settings.segments]
     costs = dict(zip(names, contact.SegmentRules(names, settings)["cost"], strict=True))
     answers = table[["responded", "response_revenue"]].rename(columns={"response_revenue": "revenue"})
@@ -576,7 +577,7 @@ def _score_table(values: pd.DataFrame, table: pd.DataFrame,
                  settings: Settings) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The Scores table, best customers first, the customer key of each of its rows, and where each row is
     in ``values``."""
-    columns = {"recency": "Recency (days)", "frequency": "Frequency", "monetary": "Monetary"}
+    columns = {"recency": "recency_days", "frequency": "frequency", "monetary": "monetary"}
     internal, shown, five_point = _dimension_scores(values, settings)
     weights = [settings.recency_weight, settings.frequency_weight, settings.monetary_weight]
     total = sum(w * shown[d] for w, d in zip(weights, DIMENSIONS, strict=True))
@@ -584,23 +585,23 @@ def _score_table(values: pd.DataFrame, table: pd.DataFrame,
     if all(float(w).is_integer() for w in weights):
         total = total.astype(int)
     customers_table, bought = table, table["last_purchase"].notna().to_numpy()  # the rows values has, in order
-    table = pd.DataFrame({"Customer ID": customers_table["customer"].to_numpy()[bought]})
-    for extra, header in (("customer_name", "Customer Name"), ("email", "Email")):
+    table = pd.DataFrame({"customer_id": customers_table["customer"].to_numpy()[bought]})
+    for extra in ("customer_name", "email"):
         if extra in customers_table and customers_table[extra].notna().any():
-            table[header] = customers_table[extra].to_numpy()[bought]
-    table["First Order"] = values["first_order"].to_numpy()
-    table["Last Order"] = values["last_order"].to_numpy()
-    for dimension, header in columns.items():
-        table[header] = values[dimension].to_numpy()
-    table["Frequency"] = table["Frequency"].astype(int)
-    table["Monetary"] = table["Monetary"].round(2)
-    for dimension, letter in zip(DIMENSIONS, "RFM", strict=True):
+            table[extra] = customers_table[extra].to_numpy()[bought]
+    table["first_order"] = values["first_order"].to_numpy()
+    table["last_order"] = values["last_order"].to_numpy()
+    for dimension, field in columns.items():
+        table[field] = values[dimension].to_numpy()
+    table["frequency"] = table["frequency"].astype(int)
+    table["monetary"] = table["monetary"].round(2)
+    for dimension, letter in zip(DIMENSIONS, "rfm", strict=True):
         table[letter] = shown[dimension].astype(int)
-    table["RFM Code"] = RFM_CODES[table["R"].to_numpy() * 100 + table["F"].to_numpy() * 10 + table["M"].to_numpy()]
-    table["RFM Score"] = total
-    table["Segment"] = segments.assign(five_point["recency"], five_point["frequency"], five_point["monetary"],
+    table["rfm_code"] = RFM_CODES[table["r"].to_numpy() * 100 + table["f"].to_numpy() * 10 + table["m"].to_numpy()]
+    table["rfm_score"] = total
+    table["segment"] = segments.assign(five_point["recency"], five_point["frequency"], five_point["monetary"],
                                        settings.segments)
-    order = np.lexsort((_text_ranks(table["Customer ID"]), -table["Monetary"].to_numpy(), best_first))
+    order = np.lexsort((_text_ranks(table["customer_id"]), -table["monetary"].to_numpy(), best_first))
     return table.iloc[order].reset_index(drop=True), values.index.to_numpy()[order], order
 
 

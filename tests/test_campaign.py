@@ -76,29 +76,29 @@ def test_responses_count_the_days_after_the_campaign_up_to_the_window():
 
 
 def test_results_per_segment_and_in_total():
-    groups = pd.DataFrame({"Segment": ["Gold"] * 6 + ["Silver"] * 2 + ["Gold"],
-                           "Plan": [CONTACT] * 4 + [CONTROL] * 2 + [CONTACT] * 2 + [LEFT_OUT]},
+    groups = pd.DataFrame({"segment": ["Gold"] * 6 + ["Silver"] * 2 + ["Gold"],
+                           "plan": [CONTACT] * 4 + [CONTROL] * 2 + [CONTACT] * 2 + [LEFT_OUT]},
                           index=list("abcdefghi"))
     answers = pd.DataFrame({"responded": [True, True, True, False, True], "revenue": [100.0, 50.0, 40.0, 0.0, 999.0]},
                            index=["a", "b", "e", "g", "i"])
     table = campaign_results(groups, answers, ["Gold", "Silver", "Bronze"], {"Gold": 1.5, "Silver": 0.5}) \
-        .set_index("Segment")
+        .set_index("segment")
     gold = table.loc["Gold"]
     # Gold test a-d: 2 of 4 responded (0.5), revenue 150, 37.50 each; control e, f: 1 of 2 (0.5), revenue 40,
     # 20.00 each. Incremental (37.50 - 20.00) x 4 = 70; cost 4 x 1.50 = 6; net gain 64. i was left out: ignored.
-    assert (gold["Test Customers"], gold["Test Responders"], gold["Control Customers"],
-            gold["Control Responders"]) == (4, 2, 2, 1)
-    assert (gold["Test Rate"], gold["Control Rate"], gold["Difference"]) == (0.5, 0.5, 0.0)
-    assert (gold["Incremental Revenue"], gold["Cost"], gold["Net Gain"]) == (70.0, 6.0, 64.0)
+    assert (gold["test_customers"], gold["test_responders"], gold["control_customers"],
+            gold["control_responders"]) == (4, 2, 2, 1)
+    assert (gold["test_rate"], gold["control_rate"], gold["difference"]) == (0.5, 0.5, 0.0)
+    assert (gold["incremental_revenue"], gold["cost"], gold["net_gain"]) == (70.0, 6.0, 64.0)
     silver = table.loc["Silver"]  # no control group: counted, but nothing to compare
-    assert (silver["Test Customers"], silver["Control Customers"]) == (2, 0)
-    assert np.isnan(silver["Difference"]) and np.isnan(silver["Incremental Revenue"])
+    assert (silver["test_customers"], silver["control_customers"]) == (2, 0)
+    assert np.isnan(silver["difference"]) and np.isnan(silver["incremental_revenue"])
     assert "Bronze" not in table.index  # nobody in it
     total = table.loc[ALL_SEGMENTS]
     # Counts of everyone; money only where there was a control: Silver's 2 x 0.50 of cost is left out.
-    assert (total["Test Customers"], total["Test Responders"], total["Control Customers"]) == (6, 2, 2)
-    assert (total["Incremental Revenue"], total["Cost"], total["Net Gain"]) == (70.0, 6.0, 64.0)
-    assert np.isnan(total["Difference"])
+    assert (total["test_customers"], total["test_responders"], total["control_customers"]) == (6, 2, 2)
+    assert (total["incremental_revenue"], total["cost"], total["net_gain"]) == (70.0, 6.0, 64.0)
+    assert np.isnan(total["difference"])
 
 
 def test_campaign_results_from_the_orders():
@@ -114,15 +114,15 @@ def test_campaign_results_from_the_orders():
     settings = Settings(recent_purchase_days=0, holdout_seed="rfm", campaign_date=dt.date(2024, 6, 1),
                         response_days=30, segments=(SegmentRule("Everyone", holdout=0.65, cost=2.0),))
     result = rfm_excel.score(orders, settings, as_of=dt.date(2024, 7, 15))
-    row = result.campaign.table.set_index("Segment").loc["Everyone"]
+    row = result.campaign.table.set_index("segment").loc["Everyone"]
     # Test 2 of 4 (b, g) = 0.50, control 1 of 4 (a) = 0.25: difference 0.25,
     # se = sqrt(0.5 x 0.5 / 4 + 0.25 x 0.75 / 4) = sqrt(0.109375) = 0.330719, x 1.959964 = 0.648198.
-    assert (row["Test Responders"], row["Control Responders"]) == (2, 1)
-    assert row["Difference"] == pytest.approx(0.25)
-    assert (row["95% Low"], row["95% High"]) == pytest.approx((0.25 - 0.648198, 0.25 + 0.648198), abs=1e-5)
+    assert (row["test_responders"], row["control_responders"]) == (2, 1)
+    assert row["difference"] == pytest.approx(0.25)
+    assert (row["low_95"], row["high_95"]) == pytest.approx((0.25 - 0.648198, 0.25 + 0.648198), abs=1e-5)
     # Revenue in the window: test 100 + 40 = 140 (35.00 each), control 30 (7.50 each):
     # (35.00 - 7.50) x 4 = 110 incremental; cost 4 x 2.00 = 8; net gain 102.
-    assert (row["Incremental Revenue"], row["Cost"], row["Net Gain"]) == pytest.approx((110.0, 8.0, 102.0))
+    assert (row["incremental_revenue"], row["cost"], row["net_gain"]) == pytest.approx((110.0, 8.0, 102.0))
     # 44 days > 30 have passed
     assert not any("still coming in" in note for note in campaign_notes(result.campaign, result.as_of))
 

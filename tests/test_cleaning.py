@@ -126,8 +126,8 @@ def test_formulas_error_values_and_merged_cells_in_the_orders_sheet(tmp_path):
     contents = read_book(path)
     assert contents.orders["Customer ID"].tolist()[:2] == ["C1", "C1"]     # the merged value on both rows
     result, _ = score_file(path, as_of=dt.date(2024, 3, 10))
-    scores = result.scores.set_index("Customer ID")
-    assert scores.loc["C1", ["Frequency", "Monetary", "Recency (days)"]].tolist() == [2, 30.0, 2]
+    scores = result.scores.set_index("customer_id")
+    assert scores.loc["C1", ["frequency", "monetary", "recency_days"]].tolist() == [2, 30.0, 2]
     assert list(scores.index) == ["C1"]
     shown = issue_table(result.issues).fillna({"Amount": 0})
     rows = [(r, c, p.split(" (")[0], a, m) for r, c, _, p, a, m in shown.values]

@@ -41,41 +41,41 @@ CUSTOMERS = [
 
 def scores_and_timing(customers=CUSTOMERS):
     scores = pd.DataFrame({
-        "Customer ID": [c[0] for c in customers], "Segment": [c[1] for c in customers],
-        "Recency (days)": [c[2] for c in customers], "Frequency": [c[3] for c in customers],
-        "Last Order": [pd.Timestamp(AS_OF) - pd.Timedelta(days=c[2]) for c in customers]})
+        "customer_id": [c[0] for c in customers], "segment": [c[1] for c in customers],
+        "recency_days": [c[2] for c in customers], "frequency": [c[3] for c in customers],
+        "last_order": [pd.Timestamp(AS_OF) - pd.Timedelta(days=c[2]) for c in customers]})
     gap = np.array([c[4] for c in customers], dtype=float)
-    due = scores["Last Order"] + pd.to_timedelta(gap, unit="D")
+    due = scores["last_order"] + pd.to_timedelta(gap, unit="D")
     overdue = (pd.Timestamp(AS_OF) - due).dt.days.to_numpy(dtype=float)
     timing = pd.DataFrame({"typical_gap": gap, "next_due": due.to_numpy(), "days_overdue": overdue,
                            "overdue_gaps": overdue / gap,
                            "usual_month": [c[5] for c in customers]},
-                          index=customer_keys(scores["Customer ID"]))
-    return scores, customer_keys(scores["Customer ID"]), timing
+                          index=customer_keys(scores["customer_id"]))
+    return scores, customer_keys(scores["customer_id"]), timing
 
 
 @pytest.fixture
 def plan() -> pd.DataFrame:
-    return contact_plan(*scores_and_timing(), SETTINGS).set_index("Customer ID")
+    return contact_plan(*scores_and_timing(), SETTINGS).set_index("customer_id")
 
 
 def test_recent_buyers_and_do_not_contact_segments_are_left_out_with_the_reason(plan):
-    left_out = plan[plan["Plan"] == LEFT_OUT]
+    left_out = plan[plan["plan"] == LEFT_OUT]
     assert list(left_out.index) == ["P", "T"]
-    assert left_out.loc["P", "Reason"] == "bought 7 days ago (within 7 days)"
-    assert left_out.loc["T", "Reason"] == "Gone is marked Do Not Contact"
-    assert left_out["Contact On"].isna().all() and left_out["Cost"].isna().all()
-    assert left_out["Channel"].isna().all()
+    assert left_out.loc["P", "reason"] == "bought 7 days ago (within 7 days)"
+    assert left_out.loc["T", "reason"] == "Gone is marked Do Not Contact"
+    assert left_out["contact_on"].isna().all() and left_out["cost"].isna().all()
+    assert left_out["channel"].isna().all()
 
 
 def test_nobody_is_left_out_for_recency_when_the_setting_is_zero():
     settings = Settings(as_of=AS_OF, recent_purchase_days=0, segments=RULES)
-    plan = contact_plan(*scores_and_timing(), settings).set_index("Customer ID")
-    assert plan.loc["P", "Plan"] == CONTACT and plan.loc["T", "Plan"] == LEFT_OUT
+    plan = contact_plan(*scores_and_timing(), settings).set_index("customer_id")
+    assert plan.loc["P", "plan"] == CONTACT and plan.loc["T", "plan"] == LEFT_OUT
 
 
 def test_suggested_contact_dates(plan):
-    on = plan["Contact On"].dt.date.to_dict()
+    on = plan["contact_on"].dt.date.to_dict()
     assert on["Q"] == dt.date(2024, 7, 16)    # due 06-23 + 30 = 07-23, less 7 days
     assert on["R"] == on["S"] == on["V"] == on["X"] == AS_OF  # overdue, unknown, or in their month: now
     assert on["U"] == dt.date(2024, 10, 25)   # 2024-11-01 less 7 days
@@ -84,18 +84,18 @@ def test_suggested_contact_dates(plan):
 
 
 def test_reasons_say_when_they_last_bought_and_how_often(plan):
-    assert plan.loc["R", "Reason"] == "last order 94 days ago, usually orders every 30 days (64 days overdue)"
-    assert plan.loc["Q", "Reason"] == "last order 8 days ago, usually orders every 30 days"
-    assert plan.loc["S", "Reason"] == "bought once, 200 days ago"
-    assert plan.loc["U", "Reason"] == "last order 234 days ago, usually orders in November"
-    assert plan.loc["U", "Usual Month"] == "November" and pd.isna(plan.loc["R", "Usual Month"])
-    assert plan.loc["Y", "Reason"] == "last order 20 days ago, usually orders every 30 days"
+    assert plan.loc["R", "reason"] == "last order 94 days ago, usually orders every 30 days (64 days overdue)"
+    assert plan.loc["Q", "reason"] == "last order 8 days ago, usually orders every 30 days"
+    assert plan.loc["S", "reason"] == "bought once, 200 days ago"
+    assert plan.loc["U", "reason"] == "last order 234 days ago, usually orders in November"
+    assert plan.loc["U", "usual_month"] == "November" and pd.isna(plan.loc["R", "usual_month"])
+    assert plan.loc["Y", "reason"] == "last order 20 days ago, usually orders every 30 days"
 
 
 def test_channel_cost_and_action_come_from_the_segment_table(plan):
-    assert (plan.loc["Q", "Channel"], plan.loc["Q", "Cost"], plan.loc["Q", "Action"]) == ("Phone", 4.0, "Thank them")
-    assert (plan.loc["R", "Channel"], plan.loc["R", "Cost"]) == ("Email", 0.0)
-    assert (plan.loc["X", "Channel"], plan.loc["X", "Action"]) == ("Email", UNMATCHED_ACTION)
+    assert (plan.loc["Q", "channel"], plan.loc["Q", "cost"], plan.loc["Q", "action"]) == ("Phone", 4.0, "Thank them")
+    assert (plan.loc["R", "channel"], plan.loc["R", "cost"]) == ("Email", 0.0)
+    assert (plan.loc["X", "channel"], plan.loc["X", "action"]) == ("Email", UNMATCHED_ACTION)
 
 
 def test_contact_rows_come_first_by_date_then_the_left_out(plan):
@@ -109,12 +109,12 @@ def test_contact_rows_come_first_by_date_then_the_left_out(plan):
 
 def test_text_a_spreadsheet_would_run_is_neutralised():
     table = pd.DataFrame({"Name": ["=SUM(A1)", "+1", "-2", "@x", "\tcmd", "plain", None, "a=b"],
-                          "Cost": [-5.0, 1, 2, 3, 4, 5, 6, 7]})
+                          "cost": [-5.0, 1, 2, 3, 4, 5, 6, 7]})
     safe = neutralise_formulas(table)
     names = safe["Name"].tolist()
     assert names[:6] + names[7:] == ["'=SUM(A1)", "'+1", "'-2", "'@x", "'\tcmd", "plain", "a=b"]
     assert pd.isna(names[6])  # a blank stays blank
-    assert safe["Cost"].tolist() == table["Cost"].tolist()  # numbers stay numbers, even negative ones
+    assert safe["cost"].tolist() == table["cost"].tolist()  # numbers stay numbers, even negative ones
 
 
 def test_export_writes_only_the_contact_rows_to_csv_safely(tmp_path, capsys):

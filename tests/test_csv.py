@@ -56,7 +56,7 @@ def row_by_row(path: Path, encoding: str, delimiter: str) -> pd.DataFrame:
 
 
 def values(result) -> dict[str, tuple]:
-    return {row["Customer ID"]: (row["Recency (days)"], row["Frequency"], row["Monetary"])
+    return {row["customer_id"]: (row["recency_days"], row["frequency"], row["monetary"])
             for row in result.scores.to_dict("records")}
 
 

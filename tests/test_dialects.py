@@ -257,8 +257,8 @@ def scores_as_the_orders_say(lines: list[Line], dialect: Dialect, score: Callabl
     with tempfile.TemporaryDirectory(prefix="rfm-dialect-") as folder:
         result = score(dialect.write(lines, Path(folder)))
     table = result.scores
-    scored = {c: (r, f, m) for c, r, f, m in zip(table["Customer ID"], table["Recency (days)"], table["Frequency"],
-                                                  table["Monetary"], strict=True)}
+    scored = {c: (r, f, m) for c, r, f, m in zip(table["customer_id"], table["recency_days"], table["frequency"],
+                                                  table["monetary"], strict=True)}
     assert result.as_of == as_of
     assert scored == expected, dialect.name
     issues = issue_table(result.issues)
@@ -268,7 +268,7 @@ def scores_as_the_orders_say(lines: list[Line], dialect: Dialect, score: Callabl
     unscored = issues["Action"] == "customer not scored"
     assert set(issues.loc[unscored, "Value"]) == {line.customer for line in lines} - set(expected)
     revenue_in = round(sum(line.cents for line in lines) / 100, 2)
-    assert round(table["Monetary"].sum(), 2) == pytest.approx(revenue_in)  # nothing unscored here holds money
+    assert round(table["monetary"].sum(), 2) == pytest.approx(revenue_in)  # nothing unscored here holds money
 
 
 def test_the_dialects_cover_the_ways_the_issue_names():

@@ -11,6 +11,7 @@ import pandas as pd
 import rfm_excel
 from rfm_excel.domain.events import event_columns
 from rfm_excel.doors.files import score_file
+from rfm_excel.layout.headers import headers
 
 AS_OF = dt.date(2024, 7, 1)
 EVENTS = pd.DataFrame(
@@ -21,8 +22,8 @@ EVENTS = pd.DataFrame(
      ("B", "B2", "2024-06-20", 100, 60, None, None),      # 60 of it returned
      ("C", "C1", "2024-01-01", 30, None, None, None)],
     columns=["Customer ID", "Order ID", "Order Date", "Amount", "Returned", "Complaint", "Enquiry"])
-EXTRA = ["Returns", "Return Share", "Complaints", "Enquiries", "Tenure (days)", "Returns Score", "Complaints Score",
-         "Enquiries Score", "Tenure Score", "Watch"]
+EXTRA = ["returns", "return_share", "complaints", "enquiries", "tenure_days", "returns_score", "complaints_score",
+         "enquiries_score", "tenure_score", "watch"]
 
 
 def test_optional_columns_are_found_by_their_headers():
@@ -32,16 +33,16 @@ def test_optional_columns_are_found_by_their_headers():
 
 
 def test_returns_complaints_enquiries_tenure_and_their_scores():
-    scores = rfm_excel.score(EVENTS, as_of=AS_OF).scores.set_index("Customer ID")
+    scores = rfm_excel.score(EVENTS, as_of=AS_OF).scores.set_index("customer_id")
     assert list(scores.columns[-len(EXTRA):]) == EXTRA
     # The Returned column holds amounts (60 is neither 0 nor 1), so "yes" returns its whole line.
     # A: bought 100 + 50 + 50 = 200, returned 50 -> 25%; B: bought 300, returned 60 -> 20%; C: nothing.
     # Orders with a mark: A 1 return (A2), 1 complaint (A1, marked on both its lines); B 1 return, 1 enquiry.
     # Tenure to 2024-07-01: A from 06-01 30 days, B from 05-01 61, C from 01-01 182 (31+29+31+30+31+30).
     assert scores[EXTRA[:5]].to_dict("index") == {
-        "A": {"Returns": 1, "Return Share": 0.25, "Complaints": 1, "Enquiries": 0, "Tenure (days)": 30},
-        "B": {"Returns": 1, "Return Share": 0.2, "Complaints": 0, "Enquiries": 1, "Tenure (days)": 61},
-        "C": {"Returns": 0, "Return Share": 0.0, "Complaints": 0, "Enquiries": 0, "Tenure (days)": 182}}
+        "A": {"returns": 1, "return_share": 0.25, "complaints": 1, "enquiries": 0, "tenure_days": 30},
+        "B": {"returns": 1, "return_share": 0.2, "complaints": 0, "enquiries": 1, "tenure_days": 61},
+        "C": {"returns": 0, "return_share": 0.0, "complaints": 0, "enquiries": 0, "tenure_days": 182}}
     # Scores 1 + floor(5 x customers with a worse value / 3): fewer returns and complaints are better,
     # more enquiries and a longer tenure are better.
     # Return share A .25 (beats 0) 1, B .20 (beats 1) 2, C 0 (beats 2) 4; complaints A 1, B and C 2;
@@ -51,23 +52,23 @@ def test_returns_complaints_enquiries_tenure_and_their_scores():
 
 
 def test_watch_flags_high_returns_and_complaints():
-    scores = rfm_excel.score(EVENTS, as_of=AS_OF).scores.set_index("Customer ID")
+    scores = rfm_excel.score(EVENTS, as_of=AS_OF).scores.set_index("customer_id")
     # A returns 25% (at least the default 25%) and has 1 complaint in 2 orders (at least 0.5 per order).
-    assert scores.loc["A", "Watch"] == "returns 25% of purchases; 1 complaint in 2 orders"
-    assert pd.isna(scores.loc["B", "Watch"]) and pd.isna(scores.loc["C", "Watch"])
+    assert scores.loc["A", "watch"] == "returns 25% of purchases; 1 complaint in 2 orders"
+    assert pd.isna(scores.loc["B", "watch"]) and pd.isna(scores.loc["C", "watch"])
     stricter = rfm_excel.Settings(watch_return_share=0.2, watch_complaint_rate=1.0)
-    scores = rfm_excel.score(EVENTS, stricter, as_of=AS_OF).scores.set_index("Customer ID")
-    assert scores.loc["A", "Watch"] == "returns 25% of purchases" and scores.loc["B", "Watch"] == \
+    scores = rfm_excel.score(EVENTS, stricter, as_of=AS_OF).scores.set_index("customer_id")
+    assert scores.loc["A", "watch"] == "returns 25% of purchases" and scores.loc["B", "watch"] == \
         "returns 20% of purchases"
 
 
 def test_a_column_of_flags_returns_whole_lines_and_only_present_events_add_columns():
     orders = EVENTS.drop(columns=["Complaint", "Enquiry"]).assign(Returned=[None, None, 1, None, 1, 0])
-    scores = rfm_excel.score(orders, as_of=AS_OF).scores.set_index("Customer ID")
+    scores = rfm_excel.score(orders, as_of=AS_OF).scores.set_index("customer_id")
     # 0/1 flags: A2's 50 of 200 returned (25%), B2's 100 of 300 (33.3%).
-    assert list(scores.columns[-6:]) == ["Returns", "Return Share", "Tenure (days)", "Returns Score", "Tenure Score",
-                                         "Watch"]
-    assert scores["Return Share"].to_dict() == {"B": 0.3333, "A": 0.25, "C": 0.0}
+    assert list(scores.columns[-6:]) == ["returns", "return_share", "tenure_days", "returns_score", "tenure_score",
+                                         "watch"]
+    assert scores["return_share"].to_dict() == {"B": 0.3333, "A": 0.25, "C": 0.0}
 
 
 def test_the_scores_sheet_shows_the_extra_columns_with_colour_scales(tmp_path):
@@ -76,10 +77,11 @@ def test_the_scores_sheet_shows_the_extra_columns_with_colour_scales(tmp_path):
     score_file(source, tmp_path / "out.xlsx", as_of=AS_OF)
     sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["Scores"]
     header = [c.value for c in sheet[1]]
-    assert header[-len(EXTRA):] == EXTRA
+    assert header[-len(EXTRA):] == headers(EXTRA) == ["Returns", "Return Share", "Complaints", "Enquiries",
+        "Tenure (days)", "Returns Score", "Complaints Score", "Enquiries Score", "Tenure Score", "Watch"]
     scaled = {str(f.sqref).split(":")[0] for f in sheet.conditional_formatting}
     letter = {h: c.column_letter for h, c in zip(header, sheet[1], strict=True)}
-    assert {f"{letter[h]}2" for h in EXTRA[5:9]} <= scaled
+    assert {f"{letter[h]}2" for h in headers(EXTRA[5:9])} <= scaled
 
 
 # ------------------------------------------------------------------ the R x F grid

@@ -42,8 +42,8 @@ def scored(source: Path, tmp_path: Path, as_of: str):
 
 def scores_of(source: Path, tmp_path: Path, as_of: str) -> dict[str, tuple[int, float, int]]:
     """Each customer's (Frequency, Monetary, Recency) when ``source`` is scored."""
-    return {str(row["Customer ID"]): (int(row["Frequency"]), round(float(row["Monetary"]), 2),
-                                      int(row["Recency (days)"]))
+    return {str(row["customer_id"]): (int(row["frequency"]), round(float(row["monetary"]), 2),
+                                      int(row["recency_days"]))
             for _, row in scored(source, tmp_path, as_of).iterrows()}
 
 
@@ -123,8 +123,8 @@ ENCODINGS = json.loads((DATA / "encodings" / "expected.json").read_text(encoding
 
 def encoding_case(name: str, tmp_path: Path) -> None:
     scores = scored(DATA / "encodings" / name, tmp_path, ENCODINGS["as_of"])
-    got = {str(r["Customer ID"]): (int(r["Frequency"]), round(float(r["Monetary"]), 2), int(r["Recency (days)"]),
-                                   r["Customer Name"]) for _, r in scores.iterrows()}
+    got = {str(r["customer_id"]): (int(r["frequency"]), round(float(r["monetary"]), 2), int(r["recency_days"]),
+                                   r["customer_name"]) for _, r in scores.iterrows()}
     assert got == {c: (v["frequency"], v["monetary"], v["recency"], v["name"])
                    for c, v in ENCODINGS["customers"].items()}
 

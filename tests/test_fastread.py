@@ -103,7 +103,7 @@ def test_both_reads_score_the_same(tmp_path):
     pd.testing.assert_frame_equal(fast.scores, slow.scores)
     # 17850: orders 536365 (35.64) and 536366 (10.00) -> F 2, M 45.64, last 06-20 -> 11 days
     # 13047: 54.08 once (the copy skipped) -> F 1, recency 30; 12583 has only a return -> not scored
-    assert fast.scores[["Customer ID", "Frequency", "Monetary", "Recency (days)"]].values.tolist() == [
+    assert fast.scores[["customer_id", "frequency", "monetary", "recency_days"]].values.tolist() == [
         ["17850", 2, 45.64, 11], ["13047", 1, 54.08, 30]]
 
 

@@ -165,10 +165,10 @@ def test_forecast_in_weeks_on_cdnow(cdnow_orders):
     assert_published(result.modified_bgnbd, r=0.525, alpha=6.183, a=0.891, b=1.614)
     assert result.model == fc.MODIFIED_NAME and result.holdout is not None
     first = result.customers.loc[1]  # x = 2, t_x = 30.43, T = 38.86 weeks
-    assert first["Expected Orders"] == pytest.approx(result.modified_bgnbd.expected_orders(39, 2, 30.43, 38.86),
+    assert first["expected_orders"] == pytest.approx(result.modified_bgnbd.expected_orders(39, 2, 30.43, 38.86),
                                                      rel=1e-3)
     switched = fc.forecast(cdnow_orders, CALIBRATION_END, time_unit_days=WEEK, horizon_days=273, model=fc.BGNBD_NAME)
-    assert switched.customers.loc[1, "Expected Orders"] == pytest.approx(1.226, abs=2e-3)
+    assert switched.customers.loc[1, "expected_orders"] == pytest.approx(1.226, abs=2e-3)
 
 
 def test_fit_in_days_is_the_fit_in_weeks_with_alpha_times_seven(cdnow_orders):
@@ -350,20 +350,20 @@ def test_forecast_customer_figures(shop):
     assert table.index.equals(summary.index) and result.customers_used == len(summary)
     assert result.repeat_buyers == (summary["frequency"] > 0).sum()
     x, t_x, age = summary["frequency"], summary["recency"], summary["T"]
-    assert table["P(Active)"].to_numpy() == pytest.approx(model.p_alive(x, t_x, age))
-    assert table["Expected Orders"].to_numpy() == pytest.approx(model.expected_orders(365, x, t_x, age))
+    assert table["p_active"].to_numpy() == pytest.approx(model.p_alive(x, t_x, age))
+    assert table["expected_orders"].to_numpy() == pytest.approx(model.expected_orders(365, x, t_x, age))
     order_value = values.expected_order_value(x, summary["monetary_value"])
-    assert table["Predicted Value"].to_numpy() == pytest.approx(table["Expected Orders"].to_numpy() * order_value)
+    assert table["predicted_value"].to_numpy() == pytest.approx(table["expected_orders"].to_numpy() * order_value)
     wait = np.round(model.median_time_to_next_order(x, age))
-    shown = table["P(Active)"] >= 0.2
-    assert table["Expected Next Order"].isna().tolist() == (~shown).tolist()
-    assert (table.loc[shown, "Expected Next Order"] - pd.Timestamp(as_of)).dt.days.tolist() == wait[shown].tolist()
+    shown = table["p_active"] >= 0.2
+    assert table["expected_next_order"].isna().tolist() == (~shown).tolist()
+    assert (table.loc[shown, "expected_next_order"] - pd.Timestamp(as_of)).dt.days.tolist() == wait[shown].tolist()
     # the default model never shows a one-time buyer as certainly active, and the older the purchase the less so
     once = table[summary["frequency"] == 0].assign(T=age)
-    assert once["P(Active)"].max() < 0.9
-    assert once.sort_values("T")["P(Active)"].is_monotonic_decreasing
+    assert once["p_active"].max() < 0.9
+    assert once.sort_values("T")["p_active"].is_monotonic_decreasing
     plain = fc.forecast(drawn, as_of, model=fc.BGNBD_NAME).customers
-    assert (plain.loc[summary["frequency"] == 0, "P(Active)"] == 1).all()  # the flaw, under the plain model
+    assert (plain.loc[summary["frequency"] == 0, "p_active"] == 1).all()  # the flaw, under the plain model
 
 
 def test_discounting_values_each_months_orders_at_the_months_end(shop):
@@ -378,9 +378,9 @@ def test_discounting_values_each_months_orders_at_the_months_end(shop):
     in_month = [by_end[0]] + [later - earlier for earlier, later in itertools.pairwise(by_end)]
     by_hand = sum(orders / 1.02 ** (k + 1) for k, orders in enumerate(in_month))
     by_hand = by_hand * values.expected_order_value(x, summary["monetary_value"])
-    assert discounted.customers["Predicted Value"].to_numpy() == pytest.approx(by_hand, rel=1e-10)
-    assert (discounted.customers["Predicted Value"] < plain.customers["Predicted Value"]).all()
-    assert discounted.customers["Expected Orders"].equals(plain.customers["Expected Orders"])
+    assert discounted.customers["predicted_value"].to_numpy() == pytest.approx(by_hand, rel=1e-10)
+    assert (discounted.customers["predicted_value"] < plain.customers["predicted_value"]).all()
+    assert discounted.customers["expected_orders"].equals(plain.customers["expected_orders"])
 
 
 def test_holdout_default_is_the_last_quarter_of_the_history():
@@ -475,8 +475,8 @@ def test_clockwork_buyers_get_the_limit_of_the_models():
     assert result.available
     model = result.modified_bgnbd
     assert model.r / model.alpha == pytest.approx(29 / 304, rel=1e-3)
-    assert result.customers["P(Active)"].to_numpy() == pytest.approx(1.0, abs=1e-3)
-    assert result.customers["Expected Orders"].to_numpy() == pytest.approx(365 * 29 / 304, rel=2e-3)
+    assert result.customers["p_active"].to_numpy() == pytest.approx(1.0, abs=1e-3)
+    assert result.customers["expected_orders"].to_numpy() == pytest.approx(365 * 29 / 304, rel=2e-3)
 
 
 @pytest.mark.parametrize("option, sentence", [
@@ -566,8 +566,8 @@ def test_forecast_never_shows_nan_or_infinity(seed, customers, repeat_share, spa
         return
     figures = result.customers[fc.COLUMNS[:3]].to_numpy()
     assert np.isfinite(figures).all() and (figures >= 0).all() and (figures[:, 0] <= 1).all()
-    blank = result.customers["Expected Next Order"].isna()
-    assert (blank | (result.customers["P(Active)"] >= 0.2)).all()
-    assert (result.customers.loc[~blank, "Expected Next Order"] >= pd.Timestamp(as_of)).all()
+    blank = result.customers["expected_next_order"].isna()
+    assert (blank | (result.customers["p_active"] >= 0.2)).all()
+    assert (result.customers.loc[~blank, "expected_next_order"] >= pd.Timestamp(as_of)).all()
     if result.holdout is not None:
         assert np.isfinite(result.holdout.table.to_numpy()).all()

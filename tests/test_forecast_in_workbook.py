@@ -27,7 +27,7 @@ from rfm_excel.layout.wording import forecast_notes
 from rfm_excel.writers.headless.template import build_template
 
 AS_OF = dt.date(2024, 7, 1)
-FORECAST_COLUMNS = ["P(Active)", "Expected Orders", "Predicted Value", "Expected Next Order"]
+FORECAST_COLUMNS = ["p_active", "expected_orders", "predicted_value", "expected_next_order"]
 
 
 @pytest.fixture(scope="module")
@@ -77,36 +77,36 @@ def test_a_bad_forecast_setting_names_its_cell(label, value, words):
 def test_scores_carry_the_forecast_of_each_customer(sample_result):
     scores, outlook = sample_result.scores, sample_result.forecast
     assert outlook.available and list(scores.columns[-4:]) == FORECAST_COLUMNS
-    figures = outlook.customers.reindex(customer_keys(scores["Customer ID"]))
-    assert np.allclose(scores["P(Active)"], figures["P(Active)"], atol=5e-5)
-    assert np.allclose(scores["Predicted Value"], figures["Predicted Value"], atol=0.005)
-    assert scores["P(Active)"].between(0, 1).all() and scores[FORECAST_COLUMNS[:3]].notna().all().all()
-    blank = scores["Expected Next Order"].isna()
-    assert (scores.loc[~blank, "P(Active)"] >= 0.2).all()  # a date only for customers likely still active
-    assert (scores.loc[~blank, "Expected Next Order"] > pd.Timestamp(sample_result.as_of)).all()
+    figures = outlook.customers.reindex(customer_keys(scores["customer_id"]))
+    assert np.allclose(scores["p_active"], figures["p_active"], atol=5e-5)
+    assert np.allclose(scores["predicted_value"], figures["predicted_value"], atol=0.005)
+    assert scores["p_active"].between(0, 1).all() and scores[FORECAST_COLUMNS[:3]].notna().all().all()
+    blank = scores["expected_next_order"].isna()
+    assert (scores.loc[~blank, "p_active"] >= 0.2).all()  # a date only for customers likely still active
+    assert (scores.loc[~blank, "expected_next_order"] > pd.Timestamp(sample_result.as_of)).all()
 
 
 def test_segments_average_p_active_and_add_up_predicted_value(sample_result):
-    scores, segments = sample_result.scores, sample_result.segments.set_index("Segment")
-    for name, group in scores.groupby("Segment"):
-        assert segments.at[name, "Avg P(Active)"] == pytest.approx(group["P(Active)"].mean())
-        assert segments.at[name, "Total Predicted Value"] == pytest.approx(group["Predicted Value"].sum(), abs=0.01)
+    scores, segments = sample_result.scores, sample_result.segments.set_index("segment")
+    for name, group in scores.groupby("segment"):
+        assert segments.at[name, "avg_p_active"] == pytest.approx(group["p_active"].mean())
+        assert segments.at[name, "total_predicted_value"] == pytest.approx(group["predicted_value"].sum(), abs=0.01)
 
 
 def test_a_longer_horizon_expects_more_orders():
     orders = sample_orders()
-    year = rfm_excel.score(orders).scores.set_index("Customer ID")
-    quarter = rfm_excel.score(orders, Settings(forecast_horizon_days=90)).scores.set_index("Customer ID")
-    assert (quarter["Expected Orders"] <= year["Expected Orders"]).all()
-    assert (quarter["Expected Orders"] < year["Expected Orders"]).sum() > 200
-    assert (quarter["P(Active)"] == year["P(Active)"]).all()  # the chance of being active today does not change
+    year = rfm_excel.score(orders).scores.set_index("customer_id")
+    quarter = rfm_excel.score(orders, Settings(forecast_horizon_days=90)).scores.set_index("customer_id")
+    assert (quarter["expected_orders"] <= year["expected_orders"]).all()
+    assert (quarter["expected_orders"] < year["expected_orders"]).sum() > 200
+    assert (quarter["p_active"] == year["p_active"]).all()  # the chance of being active today does not change
 
 
 def test_forecast_off_leaves_scores_segments_and_sheets_as_before():
     result = rfm_excel.score(sample_orders(), Settings(forecast=False))
     assert result.forecast is None
     assert not set(FORECAST_COLUMNS) & set(result.scores.columns)
-    assert "Avg P(Active)" not in result.segments
+    assert "avg_p_active" not in result.segments
 
 
 def test_too_few_repeat_buyers_give_no_forecast_and_say_why(helpers):
@@ -133,31 +133,31 @@ def outlook_plan() -> pd.DataFrame:
              SegmentRule("Free", action="Email them", channel="Email", cost=0.0))
     settings = Settings(as_of=AS_OF, recent_purchase_days=0, contact_lead_days=7, segments=rules)
     scores = pd.DataFrame({
-        "Customer ID": [c[0] for c in OUTLOOK], "Segment": [c[1] for c in OUTLOOK],
-        "Recency (days)": 100, "Frequency": 2, "Monetary": [c[4] for c in OUTLOOK],
-        "Last Order": pd.Timestamp(AS_OF) - pd.Timedelta(days=100), "P(Active)": [c[2] for c in OUTLOOK],
-        "Expected Next Order": [pd.NaT if c[3] is None else pd.Timestamp(AS_OF) + pd.Timedelta(days=c[3])
+        "customer_id": [c[0] for c in OUTLOOK], "segment": [c[1] for c in OUTLOOK],
+        "recency_days": 100, "frequency": 2, "monetary": [c[4] for c in OUTLOOK],
+        "last_order": pd.Timestamp(AS_OF) - pd.Timedelta(days=100), "p_active": [c[2] for c in OUTLOOK],
+        "expected_next_order": [pd.NaT if c[3] is None else pd.Timestamp(AS_OF) + pd.Timedelta(days=c[3])
                                 for c in OUTLOOK]})
-    keys = customer_keys(scores["Customer ID"])
+    keys = customer_keys(scores["customer_id"])
     timing = pd.DataFrame({"typical_gap": np.nan, "next_due": pd.NaT, "days_overdue": np.nan,
                            "overdue_gaps": np.nan, "usual_month": 0}, index=keys)
-    return contact_plan(scores, keys, timing, settings).set_index("Customer ID")
+    return contact_plan(scores, keys, timing, settings).set_index("customer_id")
 
 
 def test_the_forecast_says_who_is_due_slipping_away_or_not_worth_a_paid_contact():
     plan = outlook_plan()
-    assert plan.at["A", "Plan"] == LEFT_OUT
-    assert plan.at["A", "Reason"] == ("not worth a paid contact: unlikely to buy again (P(Active) 3%) and among the "
+    assert plan.at["A", "plan"] == LEFT_OUT
+    assert plan.at["A", "reason"] == ("not worth a paid contact: unlikely to buy again (P(Active) 3%) and among the "
                                       "lowest spenders")
-    assert plan.at["B", "Reason"].startswith("due: likely still buying (P(Active) 90%), next order expected by "
+    assert plan.at["B", "reason"].startswith("due: likely still buying (P(Active) 90%), next order expected by "
                                              "2024-07-06; ")
-    assert not plan.at["C", "Reason"].startswith(("due", "slipping"))
-    assert plan.at["D", "Reason"].startswith("slipping away, act now: a valuable customer whose chance of buying "
+    assert not plan.at["C", "reason"].startswith(("due", "slipping"))
+    assert plan.at["D", "reason"].startswith("slipping away, act now: a valuable customer whose chance of buying "
                                              "again is 20% (below 30%); ")
-    assert plan.at["E", "Reason"].startswith("slipping away")
-    assert (plan.loc[["B", "C", "D", "E"], "Plan"] == CONTACT).all()
+    assert plan.at["E", "reason"].startswith("slipping away")
+    assert (plan.loc[["B", "C", "D", "E"], "plan"] == CONTACT).all()
     # due and slipping customers are contacted now; C's date comes from the usual timing (nothing known: now too)
-    assert (plan.loc[["B", "D", "E"], "Contact On"] == pd.Timestamp(AS_OF)).all()
+    assert (plan.loc[["B", "D", "E"], "contact_on"] == pd.Timestamp(AS_OF)).all()
 
 
 # ------------------------------------------------------------------ the Forecast sheet

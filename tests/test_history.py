@@ -8,9 +8,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from rfm_excel.domain.history import NEW, add_snapshot, empty_history, from_sheet, movement, snapshot, to_sheet
+from rfm_excel.domain.history import NEW, add_snapshot, empty_history, movement, snapshot, to_sheet
 from rfm_excel.doors.cli import main
 from rfm_excel.doors.files import score_file
+from rfm_excel.layout.headers import shown
+from rfm_excel.layout.sheets import history_from_sheet
 
 THEN, NOW = dt.date(2024, 5, 31), dt.date(2024, 6, 30)
 ORDER = ["Gold", "Silver", "Bronze"]  # the segment table, best first
@@ -18,7 +20,7 @@ ORDER = ["Gold", "Silver", "Bronze"]  # the segment table, best first
 
 def scores(*rows) -> pd.DataFrame:
     """Scores rows as (Customer ID, R, F, M, Segment)."""
-    return pd.DataFrame(rows, columns=["Customer ID", "R", "F", "M", "Segment"])
+    return pd.DataFrame(rows, columns=["customer_id", "r", "f", "m", "segment"])
 
 
 def history(*snapshots) -> pd.DataFrame:
@@ -37,24 +39,24 @@ AFTER = scores(("a", 5, 5, 5, "Gold"), ("d", 4, 4, 4, "Gold"), ("b", 3, 4, 4, "S
 def test_scoring_an_as_of_date_again_replaces_its_snapshot():
     table = history((NOW, AFTER), (THEN, BEFORE), (NOW, AFTER.head(2)))
     # Three runs, two dates: the second run on NOW replaced the first; snapshots come oldest first.
-    assert table.groupby("As-of Date").size().to_dict() == {pd.Timestamp(THEN): 6, pd.Timestamp(NOW): 2}
-    assert table["As-of Date"].is_monotonic_increasing
+    assert table.groupby("as_of_date").size().to_dict() == {pd.Timestamp(THEN): 6, pd.Timestamp(NOW): 2}
+    assert table["as_of_date"].is_monotonic_increasing
 
 
 def test_the_sheet_keeps_a_column_per_date_and_reads_back_the_same():
     table = history((THEN, BEFORE), (NOW, AFTER))
     sheet = to_sheet(table)
-    assert list(sheet.columns) == ["Customer ID", "2024-05-31\n(scored 2024-06-01)", "2024-06-30\n(scored 2024-07-01)"]
+    assert list(sheet.columns) == ["customer_id", "2024-05-31\n(scored 2024-06-01)", "2024-06-30\n(scored 2024-07-01)"]
     # Rows in the latest snapshot's order (best first); "AB 1" and "ab1" are one customer, spelled as lately.
-    assert sheet["Customer ID"].tolist() == ["a", "d", "b", "g", "f", "c", "ab1"]
-    row = sheet.set_index("Customer ID").loc["b"].tolist()
+    assert sheet["customer_id"].tolist() == ["a", "d", "b", "g", "f", "c", "ab1"]
+    row = sheet.set_index("customer_id").loc["b"].tolist()
     assert row == ["544 Gold", "344 Silver"]
-    assert pd.isna(sheet.set_index("Customer ID").loc["f", "2024-05-31\n(scored 2024-06-01)"])  # new in June
-    cells = [["Score history"], ["a note"], [], list(sheet.columns),
+    assert pd.isna(sheet.set_index("customer_id").loc["f", "2024-05-31\n(scored 2024-06-01)"])  # new in June
+    cells = [["Score history"], ["a note"], [], list(shown(sheet).columns),  # as history_sheet heads it
              *sheet.astype(object).where(sheet.notna(), None).values.tolist()]
-    back = from_sheet(cells)
-    key = ["As-of Date", "Customer ID"]
-    expected = table.assign(**{"Customer ID": table["Customer ID"].str.replace("AB 1", "ab1")})
+    back = history_from_sheet(cells)
+    key = ["as_of_date", "customer_id"]
+    expected = table.assign(**{"customer_id": table["customer_id"].str.replace("AB 1", "ab1")})
     pd.testing.assert_frame_equal(back.sort_values(key).reset_index(drop=True),
                                   expected.sort_values(key).reset_index(drop=True), check_dtype=False)
 
@@ -64,12 +66,12 @@ def test_reading_back_numbers_leading_zeros_and_damage():
              [12345.0, "123 Lost", "x", "555 Champions"],   # an ID Excel holds as a number
              ["00123", "garbage", None, "111 Lost"],         # an unreadable cell is skipped
              [None, "555 Champions", None, None]]            # a row without an ID is skipped
-    back = from_sheet(cells)
-    assert back[["As-of Date", "Run Date", "Customer ID", "R", "F", "M", "Segment"]].values.tolist() == [
+    back = history_from_sheet(cells)
+    assert back[["as_of_date", "run_date", "customer_id", "r", "f", "m", "segment"]].values.tolist() == [
         [pd.Timestamp(THEN), pd.Timestamp("2024-06-02"), "12345", 1, 2, 3, "Lost"],
         [pd.Timestamp(NOW), pd.NaT, "12345", 5, 5, 5, "Champions"],
         [pd.Timestamp(NOW), pd.NaT, "00123", 1, 1, 1, "Lost"]]
-    assert from_sheet(None).empty and from_sheet([["Score history"]]).empty
+    assert history_from_sheet(None).empty and history_from_sheet([["Score history"]]).empty
 
 
 def test_migration_counts_and_who_fell_best_first():
@@ -83,7 +85,7 @@ def test_migration_counts_and_who_fell_best_first():
                                             [0, 0, 1],   # Bronze then: ab1
                                             [0, 1, 0]]   # new: f
     # Fallers: those who were Gold first (b: 5+4+4 = 13 before g: 4+4+3 = 11), then c who was Silver.
-    assert moved.fallers[["Customer ID", "Segment Then", "Segment Now", "RFM Then", "RFM Now"]].values.tolist() == [
+    assert moved.fallers[["customer_id", "segment_then", "segment_now", "rfm_then", "rfm_now"]].values.tolist() == [
         ["b", "Gold", "Silver", "544", "344"], ["g", "Gold", "Silver", "443", "333"],
         ["c", "Silver", "Bronze", "333", "223"]]
 

@@ -65,9 +65,9 @@ def test_revenue_in_equals_revenue_accounted_for(frame):
     skipped = issue_table(result.issues)["Action"].str.startswith("skipped").sum()
     assert result.lines_used + skipped == result.rows_read
     key_of = dict(zip(clean.lines["customer"], clean.lines["customer_id"], strict=True))
-    scored = {key_of[cid] for cid in result.scores["Customer ID"]}
+    scored = {key_of[cid] for cid in result.scores["customer_id"]}
     net = clean.lines.groupby("customer_id")["amount"].sum()
     unscored = net[~net.index.isin(scored)].sum()                   # customers with only returns
-    assert result.scores["Monetary"].sum() + unscored == pytest.approx(clean.lines["amount"].sum(), abs=1e-6)
+    assert result.scores["monetary"].sum() + unscored == pytest.approx(clean.lines["amount"].sum(), abs=1e-6)
     not_scored_reports = issue_table(result.issues)["Action"].str.startswith("customer not scored").sum()
     assert not_scored_reports == (~net.index.isin(scored)).sum()    # each is listed

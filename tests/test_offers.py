@@ -47,47 +47,47 @@ def orders(rows=ORDERS, header=HEADER) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def plan() -> pd.DataFrame:
-    return rfm_excel.score(orders(), SETTINGS).plan.set_index("Customer ID")
+    return rfm_excel.score(orders(), SETTINGS).plan.set_index("customer_id")
 
 
 def test_the_offer_is_the_product_bought_with_one_of_theirs(plan):
     # C bought TEA: 2 of TEA's 3 buyers also bought POT (confidence 2/3), the only pair of 2 or more
-    assert plan.at["C", "Offer"] == "Teapot (POT)"
-    assert plan.at["C", "Why"] == "bought with Teacup, which you bought in February 2024"
+    assert plan.at["C", "offer"] == "Teapot (POT)"
+    assert plan.at["C", "why"] == "bought with Teacup, which you bought in February 2024"
 
 
 def test_without_a_pair_the_offer_is_a_best_seller_they_have_not_bought(plan):
     # D bought only JAM, which has no pair of 2: the best seller they lack is TEA (3 customers)
-    assert plan.at["D", "Offer"] == "Teacup (TEA)"
-    assert plan.at["D", "Why"].startswith("a best seller among")
-    assert plan.at["B", "Offer"] == "Jam (JAM)"  # B has TEA and POT: next best seller, JAM (3 customers)
+    assert plan.at["D", "offer"] == "Teacup (TEA)"
+    assert plan.at["D", "why"].startswith("a best seller among")
+    assert plan.at["B", "offer"] == "Jam (JAM)"  # B has TEA and POT: next best seller, JAM (3 customers)
 
 
 def test_a_product_marked_do_not_recommend_is_never_offered():
     plan = rfm_excel.score(orders(), Settings(as_of=AS_OF, pair_min_support=2, recent_purchase_days=0,
-                                              forecast=False, do_not_recommend=("POT",))).plan.set_index("Customer ID")
-    assert "POT" not in " ".join(plan["Offer"].dropna())
-    assert plan.at["C", "Offer"] == "Jam (JAM)"  # the pair is gone: C gets the best seller they lack
+                                              forecast=False, do_not_recommend=("POT",))).plan.set_index("customer_id")
+    assert "POT" not in " ".join(plan["offer"].dropna())
+    assert plan.at["C", "offer"] == "Jam (JAM)"  # the pair is gone: C gets the best seller they lack
 
 
 def test_a_regular_product_is_due_again_after_its_usual_gap(plan):
-    assert plan.at["E", "Reorder"] == "Jam (JAM)"
-    assert plan.at["E", "Reorder Due"] == pd.Timestamp(2024, 6, 30)
-    assert plan.loc[["A", "B", "C", "D"], "Reorder Due"].isna().all()  # nobody else bought one thing 3 times
+    assert plan.at["E", "reorder"] == "Jam (JAM)"
+    assert plan.at["E", "reorder_due"] == pd.Timestamp(2024, 6, 30)
+    assert plan.loc[["A", "B", "C", "D"], "reorder_due"].isna().all()  # nobody else bought one thing 3 times
 
 
 def test_a_reorder_long_overdue_is_not_shown():
     late = rfm_excel.score(orders(), Settings(as_of=dt.date(2024, 9, 1), pair_min_support=2, recent_purchase_days=0,
-                                              forecast=False)).plan.set_index("Customer ID")
+                                              forecast=False)).plan.set_index("customer_id")
     # due 2024-06-30, 63 days before 2024-09-01: more than two usual gaps (60 days) late
-    assert pd.isna(late.at["E", "Reorder Due"]) and late.at["E", "Reorder"] is None
+    assert pd.isna(late.at["E", "reorder_due"]) and late.at["E", "reorder"] is None
 
 
 def test_without_a_product_column_nothing_changes():
     without = orders().drop(columns=["SKU", "Product Name"])
     result = rfm_excel.score(without, SETTINGS)
     assert result.offers is None
-    assert not {"Offer", "Why", "Reorder", "Reorder Due"} & set(result.plan.columns)
+    assert not {"offer", "why", "reorder", "reorder_due"} & set(result.plan.columns)
     plain = rfm_excel.score(orders(), SETTINGS)
     pd.testing.assert_frame_equal(result.scores, plain.scores)
 
@@ -124,8 +124,8 @@ def test_a_filter_scores_only_the_orders_it_keeps_and_says_so():
     kitchen = Settings(as_of=AS_OF, forecast=False, filter_column="category", filter_values=("kitchen",))
     result = rfm_excel.score(orders(), kitchen)
     # Kitchen lines: A O1, B O3, C O4, D O6 and its return O7; E bought only jam
-    assert sorted(result.scores["Customer ID"]) == ["A", "B", "C", "D"]
-    monetary = dict(zip(result.scores["Customer ID"], result.scores["Monetary"], strict=True))
+    assert sorted(result.scores["customer_id"]) == ["A", "B", "C", "D"]
+    monetary = dict(zip(result.scores["customer_id"], result.scores["monetary"], strict=True))
     assert monetary == {"A": 30.0, "B": 30.0, "C": 10.0, "D": 0.0}  # D's pot: one purchase, then returned
     shown = issue_table(result.issues)
     note = shown[shown["Row"].isna()]["Problem"].tolist()
@@ -165,8 +165,8 @@ def test_postage_and_other_lines_that_are_not_goods_are_never_offered():
     from rfm_excel.doors.cli import sample_orders
 
     result = rfm_excel.score(sample_orders())
-    offered = " ".join(result.plan["Offer"].dropna()) + " " + " ".join(result.plan["Reorder"].dropna())
+    offered = " ".join(result.plan["offer"].dropna()) + " " + " ".join(result.plan["reorder"].dropna())
     for code in ("(POST)", "(C2)", "(M)", "(D)", "(DOT)"):
         assert code not in offered
-    assert result.plan["Offer"].notna().sum() > 200  # everyone else is still offered something
-    assert "POSTAGE" not in " ".join(result.offers.summary.best_by_customers["Product Name"].dropna())
+    assert result.plan["offer"].notna().sum() > 200  # everyone else is still offered something
+    assert "POSTAGE" not in " ".join(result.offers.summary.best_by_customers["product_name"].dropna())

@@ -31,7 +31,7 @@ from rfm_excel.readers.spark import spark_lines
 DATA = Path(__file__).parent / "data"
 FIXTURES = sorted([*(DATA / "exports").glob("*.csv"), *(DATA / "csv").iterdir(), *(DATA / "reading").glob("*.csv")])
 AS_OF = dt.date(2024, 7, 1)
-OFFERS = ["Offer", "Why", "Reorder", "Reorder Due"]  # the plan's offers need the lines in memory
+OFFERS = ["offer", "why", "reorder", "reorder_due"]  # the plan's offers need the lines in memory
 
 
 def as_of_of(source: Path) -> dt.date:
@@ -72,8 +72,8 @@ def test_a_shopify_export_past_a_sheet_scores_as_its_worked_figures(tmp_path):
     """The issue's case: a Shopify orders export read by the engine (KeyError: 'customer_id' before)."""
     expected = json.loads((DATA / "exports" / "shopify_orders.json").read_text(encoding="utf-8"))
     _, big = both_ways(DATA / "exports" / "shopify_orders.csv", tmp_path)
-    got = {c: (f, round(m, 2), r) for c, f, m, r in big.scores[["Customer ID", "Frequency", "Monetary",
-                                                                 "Recency (days)"]].itertuples(index=False)}
+    got = {c: (f, round(m, 2), r) for c, f, m, r in big.scores[["customer_id", "frequency", "monetary",
+                                                                 "recency_days"]].itertuples(index=False)}
     assert got == {c: (v["frequency"], v["monetary"], v["recency"]) for c, v in expected["customers"].items()}
     plan = big.reading_plan
     assert plan is not None and plan.layout is not None and plan.layout.name == "a Shopify orders export"
@@ -94,7 +94,7 @@ def test_a_report_with_title_lines_is_read_under_its_header_row_by_the_engine(tm
     assert run_note(big, dt.datetime(2024, 7, 1, 9))[0].endswith(
         " Read with the header row on row 4 (3 title lines above it left out).")
     # C1: 20 + 35, last 2024-03-01 (122 days before 2024-07-01); C2: 12.50 + 7.50, last 06-30; C3: 100 on 06-01
-    assert big.scores[["Customer ID", "Frequency", "Monetary", "Recency (days)"]].values.tolist() == [
+    assert big.scores[["customer_id", "frequency", "monetary", "recency_days"]].values.tolist() == [
         ["C3", 1, 100.0, 30], ["C2", 2, 20.0, 1], ["C1", 2, 55.0, 122]]
 
 
@@ -103,7 +103,7 @@ def test_zero_value_orders_and_cancelled_lines_are_listed_by_the_engine(tmp_path
     # A: 1001 free, 1002 worth 25 on 02-01 (151 days); B: 1003 free, 1004 40 less its cancellation C1004
     # (40 made -40), last purchase 03-10 (113 days); C: a free line without an Order ID, 1005 15.50 on 05-01
     # (61 days); D: only a free order, not scored.
-    assert big.scores[["Customer ID", "Frequency", "Monetary", "Recency (days)"]].values.tolist() == [
+    assert big.scores[["customer_id", "frequency", "monetary", "recency_days"]].values.tolist() == [
         ["C", 1, 15.5, 61], ["A", 1, 25.0, 151], ["B", 1, 0.0, 113]]
     issues = issue_table(big.issues)[["Row", "Column", "Value", "Problem", "Amount"]].values.tolist()
     assert issues == [

@@ -167,33 +167,33 @@ def test_products_summary_tables():
     summary = products.products_summary(pairs, pd.Series({"b": "Loyal", "d": "Loyal", "e": "New"}), top=3,
                                         per_segment=2)
     revenue = summary.best_by_revenue
-    assert revenue["Product"].tolist() == ["85123A", "85123", "22423"]  # 40, 14, 12 (00042's 6 is fourth)
-    assert revenue["Share of Revenue"].tolist() == pytest.approx([40 / 72, 14 / 72, 12 / 72])
-    assert summary.best_by_customers[["Product", "Customers"]].values.tolist() == [
+    assert revenue["product"].tolist() == ["85123A", "85123", "22423"]  # 40, 14, 12 (00042's 6 is fourth)
+    assert revenue["revenue_share"].tolist() == pytest.approx([40 / 72, 14 / 72, 12 / 72])
+    assert summary.best_by_customers[["product", "customers"]].values.tolist() == [
         ["85123A", 4], ["85123", 3], ["00042", 3]]
-    assert summary.best_by_customers["Share of Customers"].tolist() == pytest.approx([4 / 5, 3 / 5, 3 / 5])
+    assert summary.best_by_customers["customers_share"].tolist() == pytest.approx([4 / 5, 3 / 5, 3 / 5])
     top = summary.segment_top
     # Loyal is b and d: 85123 bought by both (2 + 3 - 1 + 5 = 9), then 85123A (b) and 00042 (d) once each:
     # 85123A is the better seller overall.
-    assert top[top["Segment"] == "Loyal"][["Rank", "Product", "Customers", "Share of Segment", "Revenue"]
+    assert top[top["segment"] == "Loyal"][["rank", "product", "customers", "segment_share", "revenue"]
                                           ].values.tolist() == [[1, "85123", 2, 1.0, 9.0], [2, "85123A", 1, 0.5, 10.0]]
-    assert top[top["Segment"] == "New"]["Product"].tolist() == ["85123A", "22423"]
+    assert top[top["segment"] == "New"]["product"].tolist() == ["85123A", "22423"]
     # Each pair once, from the product with fewer buyers; highest lift first: 85123-00042 (10/9; 3 buyers
     # each, so from the better seller, 85123), then the two pairs with 85123A (5/6), 85123's before 00042's.
-    assert summary.pairs[["Product", "Also Bought", "Customers Who Bought Both"]].values.tolist() == [
+    assert summary.pairs[["product", "also_bought", "bought_both"]].values.tolist() == [
         ["85123", "00042", 2], ["85123", "85123A", 2], ["00042", "85123A", 2]]
-    assert summary.pairs["Share of Product's Buyers"].tolist() == pytest.approx([2 / 3, 2 / 3, 2 / 3])
-    assert summary.pairs["Share of Also Bought's Buyers"].tolist() == pytest.approx([2 / 3, 1 / 2, 1 / 2])
-    assert summary.pairs["Lift"].tolist() == pytest.approx([10 / 9, 5 / 6, 5 / 6])
+    assert summary.pairs["product_buyers_share"].tolist() == pytest.approx([2 / 3, 2 / 3, 2 / 3])
+    assert summary.pairs["also_bought_buyers_share"].tolist() == pytest.approx([2 / 3, 1 / 2, 1 / 2])
+    assert summary.pairs["lift"].tolist() == pytest.approx([10 / 9, 5 / 6, 5 / 6])
 
 
 def test_products_summary_leaves_out_what_is_never_offered():
     pairs = products.bought_together(products.net_purchases(SHOP), min_support=2)
     summary = products.products_summary(pairs, pd.Series({"b": "Loyal", "d": "Loyal"}), do_not_recommend=["85123"])
-    assert summary.best_by_revenue["Product"].tolist() == ["85123A", "22423", "00042"]
-    assert summary.best_by_customers["Product"].tolist() == ["85123A", "00042", "22423"]
-    assert summary.segment_top["Product"].tolist() == ["85123A", "00042"]  # Loyal's 85123 left out
-    assert summary.pairs[["Product", "Also Bought"]].values.tolist() == [["00042", "85123A"]]
+    assert summary.best_by_revenue["product"].tolist() == ["85123A", "22423", "00042"]
+    assert summary.best_by_customers["product"].tolist() == ["85123A", "00042", "22423"]
+    assert summary.segment_top["product"].tolist() == ["85123A", "00042"]  # Loyal's 85123 left out
+    assert summary.pairs[["product", "also_bought"]].values.tolist() == [["00042", "85123A"]]
 
 
 # ---------------------------------------------------------------- reorder due
@@ -286,12 +286,12 @@ def test_holdout_check_on_a_hand_made_shop():
     got = products.holdout_check(HOLDOUT, min_support=1)
     assert got.loc["Next best product"].tolist() == [4, 3, 0.75, 4, 1.0]
     assert got.loc["Best seller"].tolist() == [4, 1, 0.25, 4, 1.0]
-    assert list(got.columns) == ["Customers Checked", "Hits at 1", "Hit Rate at 1", "Hits at 5", "Hit Rate at 5"]
+    assert list(got.columns) == ["customers_checked", "hits_at_1", "hit_rate_at_1", "hits_at_5", "hit_rate_at_5"]
     # Excluding C, p1's hidden C cannot be hit: the next best product offers D (from B), a miss at 1 and
     # at 5; the best seller loses its hit at 5 for p1 (E, D). Everyone else as before.
     excluded = products.holdout_check(HOLDOUT, min_support=1, do_not_recommend=["C"])
-    assert excluded.loc["Next best product", ["Hits at 1", "Hits at 5"]].tolist() == [2, 3]
-    assert excluded.loc["Best seller", ["Hits at 1", "Hits at 5"]].tolist() == [1, 3]
+    assert excluded.loc["Next best product", ["hits_at_1", "hits_at_5"]].tolist() == [2, 3]
+    assert excluded.loc["Best seller", ["hits_at_1", "hits_at_5"]].tolist() == [1, 3]
 
 
 # ---------------------------------------------------------------- properties, against a plain-Python count
@@ -398,4 +398,4 @@ def test_sample_pairs_match_a_count_with_pandas(sample_lines):
 def test_sample_holdout_figures_in_the_docs(sample_lines):
     got = products.holdout_check(sample_lines, do_not_recommend=NOT_PRODUCTS)
     # docs/actions.md, "What to offer": 187 repeat buyers; 15 against 9 hits at 1, 35 against 36 at 5.
-    assert got[["Customers Checked", "Hits at 1", "Hits at 5"]].values.tolist() == [[187, 15, 35], [187, 9, 36]]
+    assert got[["customers_checked", "hits_at_1", "hits_at_5"]].values.tolist() == [[187, 15, 35], [187, 9, 36]]

@@ -38,8 +38,8 @@ def _said(layout) -> str:
     return " ".join(layout.lines)
 
 
-def _index(table: pd.DataFrame, value: str, column: str = "Index") -> float:
-    return float(table.loc[table["Value"] == value, column].iloc[0])
+def _index(table: pd.DataFrame, value: str, column: str = "index") -> float:
+    return float(table.loc[table["value"] == value, column].iloc[0])
 
 
 def test_the_fixture_is_as_described():
@@ -53,22 +53,22 @@ def test_indexes_by_hand():
     table = profiles.profile(ATTRIBUTES, BEST, min_customers=10)
     # NL: share of best 3/5 = 60%, share of all 5/20 = 25%: raw index 240; smoothed with m = 10 and the
     # rate among all p = 5/20: (3 + 10 x 0.25) / (5 + 10) = 0.3667, / 0.25 = 146.7 (a small count pulled to 100).
-    nl = table[table["Value"] == "NL"].iloc[0]
-    assert (nl["Customers"], nl["Best Customers"]) == (5, 3)
-    assert nl["Share of Best"] == pytest.approx(0.6)
-    assert nl["Share of All"] == pytest.approx(0.25)
-    assert nl["Raw Index"] == 240.0
-    assert nl["Index"] == 146.7
-    assert bool(nl["Few"]) is True  # 5 customers, fewer than 10
+    nl = table[table["value"] == "NL"].iloc[0]
+    assert (nl["customers"], nl["best_customers"]) == (5, 3)
+    assert nl["best_share"] == pytest.approx(0.6)
+    assert nl["all_share"] == pytest.approx(0.25)
+    assert nl["raw_index"] == 240.0
+    assert nl["index"] == 146.7
+    assert bool(nl["few"]) is True  # 5 customers, fewer than 10
     # FR: 40% / 75% = 53.3; smoothed (2 + 2.5) / 25 = 0.18 -> 72.
-    assert (_index(table, "FR", "Raw Index"), _index(table, "FR")) == (53.3, 72.0)
-    assert bool(table.loc[table["Value"] == "FR", "Few"].iloc[0]) is False
+    assert (_index(table, "FR", "raw_index"), _index(table, "FR")) == (53.3, 72.0)
+    assert bool(table.loc[table["value"] == "FR", "few"].iloc[0]) is False
     # Referral 160 -> (2 + 2.5) / 15 = 0.3 -> 120; Web 80 -> 4.5 / 20 -> 90; Shop 80 -> 3.5 / 15 -> 93.3.
-    assert (_index(table, "Referral", "Raw Index"), _index(table, "Referral")) == (160.0, 120.0)
-    assert (_index(table, "Web", "Raw Index"), _index(table, "Web")) == (80.0, 90.0)
-    assert (_index(table, "Shop", "Raw Index"), _index(table, "Shop")) == (80.0, 93.3)
+    assert (_index(table, "Referral", "raw_index"), _index(table, "Referral")) == (160.0, 120.0)
+    assert (_index(table, "Web", "raw_index"), _index(table, "Web")) == (80.0, 90.0)
+    assert (_index(table, "Shop", "raw_index"), _index(table, "Shop")) == (80.0, 93.3)
     # Highest index first among the values with at least 10 customers behind them (Web, FR), then the others.
-    assert table["Value"].tolist() == ["Web", "FR", "NL", "Referral", "Shop"]
+    assert table["value"].tolist() == ["Web", "FR", "NL", "Referral", "Shop"]
 
 
 def test_weights_of_evidence_by_hand():
@@ -92,9 +92,9 @@ def test_prospect_scores_by_hand_and_a_value_seen_only_among_prospects():
     a = 1 / (1 + math.exp(-(math.log(1 / 3) + math.log(68 / 21) + math.log(54 / 32))))
     # B: Germany was never seen among the customers, so it adds nothing: ln(1/3) + ln(3/4) -> odds 1/4 -> 20%.
     # C: nothing known: the prior, 25%, exactly the share of best customers (index 100, tier B).
-    assert scores["Score"].tolist() == [round(100 * a), 20, 25] == [65, 20, 25]
-    assert scores["Index"].tolist() == [round(100 * a / 0.25, 1), 80.0, 100.0]
-    assert scores["Tier"].tolist() == ["A", "C", "B"]
+    assert scores["score"].tolist() == [round(100 * a), 20, 25] == [65, 20, 25]
+    assert scores["index"].tolist() == [round(100 * a / 0.25, 1), 80.0, 100.0]
+    assert scores["tier"].tolist() == ["A", "C", "B"]
     assert reasons_text(reasons, prospects.index) == ["Country NL: index 147; Channel Referral: index 120",
                                                       "Channel Web: index 90", None]
 
@@ -103,7 +103,7 @@ def test_a_rare_value_counts_as_other():
     attributes = pd.DataFrame({"Country": ["NL"] * 6 + ["FR"] * 6 + ["BE"] * 2})
     best = np.array([True] * 4 + [False] * 2 + [False] * 5 + [True] + [True, False])
     table = profiles.profile(attributes, best, min_customers=1)
-    assert table.set_index("Value")["Customers"].to_dict() == {"NL": 6, "Other": 2, "FR": 6}
+    assert table.set_index("value")["customers"].to_dict() == {"NL": 6, "Other": 2, "FR": 6}
     fitted = profiles.weights(attributes, best)
     other = fitted.values["Country"]["Other"]
     assert other == pytest.approx(math.log((1 + 1) / (6 + 3) / ((1 + 1) / (8 + 3))))
@@ -169,10 +169,10 @@ def noise():
 def test_the_profile_finds_what_was_planted(planted):
     found = planted.profile
     assert found.attributes == {"Country": "Country", "Channel": "Channel"}
-    table = found.table.set_index("Value")
+    table = found.table.set_index("value")
     assert table.index[:2].tolist() in (["NL", "Referral"], ["Referral", "NL"])
-    assert table.loc["NL", "Index"] > 200 and table.loc["Referral", "Index"] > 150
-    assert all(table.loc[["UK", "FR", "DE", "ES", "Web", "Shop"], "Index"] < 100)
+    assert table.loc["NL", "index"] > 200 and table.loc["Referral", "index"] > 150
+    assert all(table.loc[["UK", "FR", "DE", "ES", "Web", "Shop"], "index"] < 100)
     assert found.check.auc > 0.65 and found.check.lift > 3
     assert found.trusted
 
@@ -182,7 +182,7 @@ def test_the_planted_prospects_rank_first(planted):
     # "How they found us" is not a known spelling of Channel: only Country is matched, so the prospects are
     # told apart by Country alone; those in NL first.
     assert found.scores is not None
-    top = found.scores.sort_values("Score", ascending=False, kind="stable").index[:5]
+    top = found.scores.sort_values("score", ascending=False, kind="stable").index[:5]
     assert sorted(found.prospects.loc[top, "Prospect"]) == ["P00", "P01", "P02", "P03", "P04"]
     layout = prospects_sheet(planted)
     assert layout.table.frame["Prospect"].tolist()[:5] == ["P00", "P01", "P02", "P03", "P04"]
@@ -195,7 +195,7 @@ def test_prospects_matched_by_a_known_spelling_use_both_attributes():
     prospects = prospects.rename(columns={"How they found us": "Sales Channel"})
     result = rfm_excel.score(orders, SETTINGS, as_of=AS_OF, prospects=prospects)
     scores = result.profile.scores
-    assert scores["Score"].iloc[:5].min() > scores["Score"].iloc[5:].max()
+    assert scores["score"].iloc[:5].min() > scores["score"].iloc[5:].max()
     assert "; Channel Referral: index " in reasons_text(result.profile.reasons, prospects.index)[0]
 
 
@@ -225,7 +225,7 @@ def test_a_customers_table_gives_attributes_and_wins_over_the_orders():
                               "E-mail": ["a@example.com", *[None] * 9]})
     result = rfm_excel.score(orders, SETTINGS, as_of=AS_OF, customers=customers)
     assert set(result.profile.attributes) == {"Country", "Channel", "Industry"}
-    contacts = result.contacts.set_index(result.scores["Customer ID"])
+    contacts = result.contacts.set_index(result.scores["customer_id"])
     assert contacts.loc["C0000", "email"] == "a@example.com"
     assert contacts.loc["C0000", "country"] == "Atlantis"  # the customers table wins
     assert contacts.loc["C0001", "country"] == orders.loc[orders["Customer ID"] == "C0001", "Country"].iloc[0]

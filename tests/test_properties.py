@@ -125,26 +125,26 @@ def test_every_customer_with_a_purchase_is_scored_once_and_in_one_segment(table,
     frame, nets = table
     result = rfm_excel.score(frame, s)
     buyers = sorted(cid for cid, orders in nets.items() if any(net > 0 for net in orders))
-    assert sorted(result.scores["Customer ID"]) == buyers          # once each, returns-only customers left out
-    frequency = dict(zip(result.scores["Customer ID"], result.scores["Frequency"], strict=True))
+    assert sorted(result.scores["customer_id"]) == buyers          # once each, returns-only customers left out
+    frequency = dict(zip(result.scores["customer_id"], result.scores["frequency"], strict=True))
     assert frequency == {cid: sum(net > 0 for net in nets[cid]) for cid in buyers}
-    assert set(result.scores["Segment"]) <= DEFAULT_NAMES
+    assert set(result.scores["segment"]) <= DEFAULT_NAMES
     summary = result.segments
-    assert summary["Customers"].sum() == len(buyers)
-    assert summary["% of Customers"].sum() == pytest.approx(1.0)
-    per_segment = result.scores["Segment"].value_counts()
-    assert all(per_segment.get(name, 0) == n for name, n in zip(summary["Segment"], summary["Customers"], strict=True))
+    assert summary["customers"].sum() == len(buyers)
+    assert summary["customers_percent"].sum() == pytest.approx(1.0)
+    per_segment = result.scores["segment"].value_counts()
+    assert all(per_segment.get(name, 0) == n for name, n in zip(summary["segment"], summary["customers"], strict=True))
 
 
 @SLOW
 @given(table=order_tables(), s=settings_)
 def test_code_is_r_f_m_side_by_side_and_score_is_the_weighted_sum(table, s):
     scores = rfm_excel.score(table[0], s).scores
-    assert list(scores["RFM Code"]) == [f"{r}{f}{m}"
-                                        for r, f, m in zip(scores["R"], scores["F"], scores["M"], strict=True)]
-    weighted = s.recency_weight * scores["R"] + s.frequency_weight * scores["F"] + s.monetary_weight * scores["M"]
-    assert list(scores["RFM Score"]) == list(weighted)
-    for letter, dimension in zip("RFM", ("recency", "frequency", "monetary"), strict=True):
+    assert list(scores["rfm_code"]) == [f"{r}{f}{m}"
+                                        for r, f, m in zip(scores["r"], scores["f"], scores["m"], strict=True)]
+    weighted = s.recency_weight * scores["r"] + s.frequency_weight * scores["f"] + s.monetary_weight * scores["m"]
+    assert list(scores["rfm_score"]) == list(weighted)
+    for letter, dimension in zip("rfm", ("recency", "frequency", "monetary"), strict=True):
         assert scores[letter].between(1, s.bins(dimension)).all()
 
 
@@ -153,8 +153,8 @@ def test_code_is_r_f_m_side_by_side_and_score_is_the_weighted_sum(table, s):
 def test_scores_in_a_run_follow_the_values(table, s):
     scores = rfm_excel.score(table[0], s).scores
     # fewer days, more orders, more money are better
-    checks = [("R", "recency", -scores["Recency (days)"]), ("F", "frequency", scores["Frequency"]),
-              ("M", "monetary", scores["Monetary"])]
+    checks = [("r", "recency", -scores["recency_days"]), ("f", "frequency", scores["frequency"]),
+              ("m", "monetary", scores["monetary"])]
     for letter, dimension, better in checks:
         score = internal(scores, letter, s.bins(dimension), s).to_numpy()
         value = better.to_numpy()
@@ -170,8 +170,8 @@ def test_revenue_is_accounted_for(table):
     frame, nets = table
     result = rfm_excel.score(frame)                                  # all history, default as-of
     assert result.lines_used == len(frame)                           # nothing is after the default as-of date
-    scored = set(result.scores["Customer ID"])
+    scored = set(result.scores["customer_id"])
     left_out = sum(sum(orders) for cid, orders in nets.items() if cid not in scored) / 100
     total = frame["Amount"].sum()
-    assert result.scores["Monetary"].sum() + left_out == pytest.approx(total, abs=0.005 * len(nets) + 1e-6)
+    assert result.scores["monetary"].sum() + left_out == pytest.approx(total, abs=0.005 * len(nets) + 1e-6)
 

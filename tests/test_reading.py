@@ -36,8 +36,8 @@ def orders(**columns) -> pd.DataFrame:
 
 def scores_by_customer(result) -> dict[str, tuple]:
     table = result.scores
-    return {c: (r, f, m) for c, r, f, m in zip(table["Customer ID"], table["Recency (days)"], table["Frequency"],
-                                              table["Monetary"], strict=True)}
+    return {c: (r, f, m) for c, r, f, m in zip(table["customer_id"], table["recency_days"], table["frequency"],
+                                              table["monetary"], strict=True)}
 
 
 def finishing(call, *args, seconds: float = 120):
@@ -268,7 +268,7 @@ def test_the_decimal_mark_setting_of_the_workbook_is_used(tmp_path, helpers):
         score_file(book)
     helpers.set_setting(book, "Decimal mark", "Comma")
     result, _ = score_file(book)
-    assert sorted(result.scores["Monetary"]) == [1.5, 2.0]
+    assert sorted(result.scores["monetary"]) == [1.5, 2.0]
 
 
 def test_settings_read_numbers_by_the_same_rule():
@@ -320,7 +320,7 @@ def test_a_1904_workbook_is_read_and_written_in_its_own_date_system(tmp_path):
     source = book_1904(tmp_path / "mac.xlsx")
     result, out = score_file(source, tmp_path / "scored.xlsx", as_of=dt.date(2024, 6, 30))
     assert {c: (f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}") for c, a, b in
-            zip(result.scores["Customer ID"], result.scores["First Order"], result.scores["Last Order"],
+            zip(result.scores["customer_id"], result.scores["first_order"], result.scores["last_order"],
                 strict=True)} == EXPECTED_1904
     assert b'date1904="1"' in zipfile.ZipFile(out).read("xl/workbook.xml")  # the owner's book keeps its system
     book = python_calamine.CalamineWorkbook.from_path(str(out))   # calamine converts by the book's system
@@ -407,7 +407,7 @@ def test_a_locale_named_in_the_workbooks_number_formats_decides_an_ambiguous_col
     contents = read_book(path)
     assert contents.dialect.locale == "de-DE"
     result, _ = score_file(path, tmp_path / "out.xlsx")
-    assert sorted(result.scores["Monetary"]) == [1500.0, 2000.0]
+    assert sorted(result.scores["monetary"]) == [1500.0, 2000.0]
     assert notes(result.issues) == [["Amount", "numbers such as 1.500 read with a decimal comma (as 1500), as the "
                                                "file's language (de-DE) writes numbers so", NOTE_ACTION]]
 

@@ -31,7 +31,7 @@ def frame(rows, columns=LINE) -> pd.DataFrame:
 
 def by_customer(result) -> dict:
     """Scores rows keyed by Customer ID."""
-    return {row["Customer ID"]: row for row in result.scores.to_dict("records")}
+    return {row["customer_id"]: row for row in result.scores.to_dict("records")}
 
 
 def picks(result, *columns) -> dict:
@@ -100,7 +100,7 @@ def test_equal_monetary_to_the_cent_gets_equal_m_scores():
     result = rfm_excel.score(orders, as_of=JULY_1)
     # A and B both 0.30 (0.1 + 0.2 summed without float noise): nobody worse -> M 1 for both;
     # C: 2 of 3 worse -> 1 + floor(10/3) = 4
-    assert picks(result, "Monetary", "M") == {"A": (0.3, 1), "B": (0.3, 1), "C": (0.5, 4)}
+    assert picks(result, "monetary", "m") == {"A": (0.3, 1), "B": (0.3, 1), "C": (0.5, 4)}
 
 
 # ------------------------------------------------------------------ breakpoint_scores
@@ -123,7 +123,7 @@ def test_recency_breakpoints_in_settings_score_days_since_last_purchase():
     # C 2024-05-31 (31 days) -> band 31..90 -> R 2.  Limits 30, 90 -> 3 levels.
     orders = frame([("A", "2024-06-01", 10), ("B", "2024-04-01", 10), ("C", "2024-05-31", 10)], ROW)
     result = rfm_excel.score(orders, Settings(recency_breakpoints=(30.0, 90.0)), as_of=JULY_1)
-    assert picks(result, "Recency (days)", "R") == {"A": (30, 3), "B": (91, 1), "C": (31, 2)}
+    assert picks(result, "recency_days", "r") == {"A": (30, 3), "B": (91, 1), "C": (31, 2)}
 
 
 # ------------------------------------------------------------------ score levels, direction, weights
@@ -142,10 +142,10 @@ def test_four_levels_score_one_to_four_and_stretch_to_1_2_4_5_for_segments():
     # F: all 1 -> nobody worse -> 1
     # five-point scale (4 levels): 1->1, 2->2, 3->4, 4->5
     #   W (5,1,5) New Customers; X (4,1,4) Promising; Y (2,1,2) Hibernating; Z (1,1,1) Lost
-    assert picks(result, "RFM Code", "RFM Score", "Segment") == {
+    assert picks(result, "rfm_code", "rfm_score", "segment") == {
         "W": ("414", 9, "New Customers"), "X": ("313", 7, "Promising"),
         "Y": ("212", 5, "Hibernating"), "Z": ("111", 3, "Lost")}
-    assert list(result.scores["Customer ID"]) == ["W", "X", "Y", "Z"]  # by score 11, 9, 7, 5
+    assert list(result.scores["customer_id"]) == ["W", "X", "Y", "Z"]  # by score 11, 9, 7, 5
 
 
 def three_customers() -> pd.DataFrame:
@@ -162,7 +162,7 @@ def test_three_levels_score_one_to_three():
     # 3 distinct values in 3 bins -> (i + 0.5)/3 * 3 = i + 0.5 -> 1, 2, 3
     # R: C 60 -> 1, B 10 -> 2, A 1 -> 3;  F: C 1 -> 1, A 2 -> 2, B 3 -> 3;  M: A 10 -> 1, B 90 -> 2, C 500 -> 3
     # five-point (3 levels): 1->1, 2->3, 3->5.  A (5,3,1) Potential Loyalist; B (3,5,3) Loyal; C (1,1,5) Lost
-    assert picks(result, "Recency (days)", "Frequency", "Monetary", "RFM Code", "Segment") == {
+    assert picks(result, "recency_days", "frequency", "monetary", "rfm_code", "segment") == {
         "A": (1, 2, 10.0, "321", "Potential Loyalist"), "B": (10, 3, 90.0, "232", "Loyal"),
         "C": (60, 1, 500.0, "113", "Lost")}
 
@@ -174,18 +174,18 @@ def test_best_score_lowest_flips_scores_and_code_and_weights_apply_to_shown_scor
     # internal (as above) A 3,2,1  B 2,3,2  C 1,1,3 -> shown 4 - s: A 1,2,3  B 2,1,2  C 3,3,1
     # RFM Score = 2R + F + M: A 2+2+3 = 7, B 4+1+2 = 7, C 6+3+1 = 10
     # segments use the internal scores, so they do not change: A Potential Loyalist, B Loyal, C Lost
-    assert picks(result, "R", "F", "M", "RFM Code", "RFM Score", "Segment") == {
+    assert picks(result, "r", "f", "m", "rfm_code", "rfm_score", "segment") == {
         "A": (1, 2, 3, "123", 7, "Potential Loyalist"), "B": (2, 1, 2, "212", 7, "Loyal"),
         "C": (3, 3, 1, "331", 10, "Lost")}
     # best first on internal 2R+F+M: A 6+2+1 = 9, B 4+3+2 = 9 (tie: B has more Monetary), C 2+1+3 = 6
-    assert list(result.scores["Customer ID"]) == ["B", "A", "C"]
+    assert list(result.scores["customer_id"]) == ["B", "A", "C"]
 
 
 def test_rfm_score_is_the_weighted_sum_with_highest_best():
     result = rfm_excel.score(three_customers(), Settings(recency_bins=3, frequency_bins=3, monetary_bins=3,
                                                          recency_weight=2), as_of=JULY_1)
     # A 2*3+2+1 = 9, B 2*2+3+2 = 9, C 2*1+1+3 = 6
-    assert picks(result, "RFM Score") == {"A": (9,), "B": (9,), "C": (6,)}
+    assert picks(result, "rfm_score") == {"A": (9,), "B": (9,), "C": (6,)}
 
 
 # ------------------------------------------------------------------ orders
@@ -198,7 +198,7 @@ def test_lines_sharing_an_order_id_are_one_order_dated_by_the_earliest_line():
     result = rfm_excel.score(orders, as_of=JULY_1)
     # A: orders O1 (06-10, 25) and O2 (05-01, 5) -> F 2, M 30, last purchase 06-10 -> recency 21 (not 11)
     # B: F 1, M 7, recency 1
-    assert picks(result, "Frequency", "Monetary", "Recency (days)") == {"A": (2, 30.0, 21), "B": (1, 7.0, 1)}
+    assert picks(result, "frequency", "monetary", "recency_days") == {"A": (2, 30.0, 21), "B": (1, 7.0, 1)}
     assert result.orders == 3
 
 
@@ -207,14 +207,14 @@ def test_a_line_with_a_blank_order_id_is_an_order_of_its_own():
                     ("A", None, "2024-06-10", 7), ("A", None, "2024-06-10", 8)])
     result = rfm_excel.score(orders, as_of=JULY_1)
     # O1 -> one order (10 + 5); each blank-ID line -> its own order (7, 8): F 3, M 30
-    assert picks(result, "Frequency", "Monetary") == {"A": (3, 30.0)}
+    assert picks(result, "frequency", "monetary") == {"A": (3, 30.0)}
 
 
 def test_without_an_order_id_column_every_row_is_an_order():
     orders = frame([("A", "2024-06-20", 10), ("A", "2024-06-20", 15), ("A", "2024-05-01", 5)], ROW)
     result = rfm_excel.score(orders, as_of=JULY_1)
     # three rows -> three orders: F 3, M 10 + 15 + 5 = 30
-    assert picks(result, "Frequency", "Monetary") == {"A": (3, 30.0)}
+    assert picks(result, "frequency", "monetary") == {"A": (3, 30.0)}
     assert result.orders == 3
 
 
@@ -226,7 +226,7 @@ def test_a_return_is_netted_into_monetary_but_is_no_purchase():
     result = rfm_excel.score(orders, as_of=JULY_1)
     # A: one purchase (O1) -> F 1, last purchase 03-01 -> recency Mar 31 + Apr 30 + May 31 + Jun 30 = 122
     #    Monetary 100 - 30 + 0 = 70
-    assert picks(result, "Frequency", "Monetary", "Recency (days)", "Last Order") == {
+    assert picks(result, "frequency", "monetary", "recency_days", "last_order") == {
         "A": (1, 70.0, 31 + 30 + 31 + 30, pd.Timestamp("2024-03-01")),
         "B": (1, 50.0, 30, pd.Timestamp("2024-06-01"))}
 
@@ -236,13 +236,13 @@ def test_an_order_netting_to_zero_cents_is_not_a_purchase():
                     ("A", "O2", "2024-06-21", 0.1), ("A", "O2", "2024-06-21", 0.2), ("A", "O2", "2024-06-21", -0.3)])
     result = rfm_excel.score(orders, as_of=JULY_1)
     # O2 nets to 0.00 -> not a purchase: F 1, last purchase 06-01 -> recency 30, M 10 + 0 = 10
-    assert picks(result, "Frequency", "Recency (days)", "Monetary") == {"A": (1, 30, 10.0)}
+    assert picks(result, "frequency", "recency_days", "monetary") == {"A": (1, 30, 10.0)}
 
 
 def test_a_customer_with_only_returns_is_not_scored():
     orders = frame([("A", "O1", "2024-06-01", 100), ("B", "R1", "2024-06-10", -40), ("B", "R2", "2024-06-11", 0)])
     result = rfm_excel.score(orders, as_of=JULY_1)
-    assert list(result.scores["Customer ID"]) == ["A"]
+    assert list(result.scores["customer_id"]) == ["A"]
     assert result.customers == 1
 
 
@@ -253,7 +253,7 @@ def test_recency_counts_whole_days_ignoring_the_time_of_day():
     orders = frame([("A", dt.datetime(2024, 6, 30, 23, 59), 10), ("B", dt.datetime(2024, 6, 1, 0, 1), 10)], ROW)
     result = rfm_excel.score(orders, as_of=JULY_1)
     # A: 06-30 -> 07-01 = 1 day; B: 06-01 -> 07-01 = 30 days
-    assert picks(result, "Recency (days)") == {"A": (1,), "B": (30,)}
+    assert picks(result, "recency_days") == {"A": (1,), "B": (30,)}
 
 
 def test_default_as_of_is_the_day_after_the_latest_order_date():
@@ -261,7 +261,7 @@ def test_default_as_of_is_the_day_after_the_latest_order_date():
     result = rfm_excel.score(orders)
     # latest 2024-05-10 -> as-of 2024-05-11; A recency 1, B 05-01 -> 05-11 = 10
     assert result.as_of == D(2024, 5, 11)
-    assert picks(result, "Recency (days)") == {"A": (1,), "B": (10,)}
+    assert picks(result, "recency_days") == {"A": (1,), "B": (10,)}
 
 
 def test_orders_after_the_as_of_date_are_left_out_and_listed_as_issues():
@@ -270,7 +270,7 @@ def test_orders_after_the_as_of_date_are_left_out_and_listed_as_issues():
                     ("B", "O3", "2024-07-01", 20),   # row 4: on the as-of date is kept (recency 0)
                     ("C", "O4", "2024-08-15", 5)])   # row 5: after; C has nothing else
     result = rfm_excel.score(orders, as_of=JULY_1)
-    assert picks(result, "Frequency", "Monetary", "Recency (days)") == {"A": (1, 10.0, 30), "B": (1, 20.0, 0)}
+    assert picks(result, "frequency", "monetary", "recency_days") == {"A": (1, 10.0, 30), "B": (1, 20.0, 0)}
     shown = issue_table(result.issues)
     late = shown[shown["Problem"].str.contains("after the as-of date")]
     assert list(late["Row"]) == [3, 5]
@@ -286,7 +286,7 @@ def test_time_window_limits_frequency_and_monetary_but_not_recency():
     result = rfm_excel.score(orders, Settings(window_months=3), as_of=JULY_1)
     # A: F 2, M 50 + 25 = 75, recency 06-15 -> 07-01 = 16, first order still 01-15
     # B: F 0, M 0, recency Feb 1 -> Jul 1 = 29 + 31 + 30 + 31 + 30 = 151 (2024 is a leap year)
-    assert picks(result, "Frequency", "Monetary", "Recency (days)", "First Order") == {
+    assert picks(result, "frequency", "monetary", "recency_days", "first_order") == {
         "A": (2, 75.0, 16, pd.Timestamp("2024-01-15")), "B": (0, 0.0, 151, pd.Timestamp("2024-02-01"))}
 
 
@@ -299,7 +299,7 @@ def test_amount_is_quantity_times_price_without_an_amount_column():
                    ["Customer ID", "Order ID", "Order Date", "Quantity", "Price"])
     result = rfm_excel.score(orders, as_of=JULY_1)
     # A: 3 x 2.5 + 2 x 10 = 27.5 in one order; B: -1 x 4 = -4 (a return) and 4 x 4 = 16 -> F 1, M 12
-    assert picks(result, "Frequency", "Monetary") == {"A": (1, 27.5), "B": (1, 12.0)}
+    assert picks(result, "frequency", "monetary") == {"A": (1, 27.5), "B": (1, 12.0)}
 
 
 def test_header_synonyms_are_recognised():
@@ -307,7 +307,7 @@ def test_header_synonyms_are_recognised():
                     (13047, "536367", "2010-12-01 08:34", 54.08)], ["CustomerID", "InvoiceNo", "InvoiceDate", "Total"])
     result = rfm_excel.score(orders)
     # as-of = 2010-12-02; 17850: one invoice 15.30 + 20.34 = 35.64; 13047: 54.08
-    assert picks(result, "Frequency", "Monetary", "Recency (days)") == {
+    assert picks(result, "frequency", "monetary", "recency_days") == {
         "17850": (1, 35.64, 1), "13047": (1, 54.08, 1)}
 
 
@@ -332,7 +332,7 @@ def test_numeric_and_text_spellings_of_an_id_are_one_customer_and_leading_zeros_
                            "Amount": [1.0, 2.0, 3.0, 4.0, 5.0]})
     result = rfm_excel.score(orders, as_of=JULY_1)
     # 12345: four orders, 1 + 2 + 3 + 4 = 10; "00123" is its own customer and keeps its zeros
-    assert picks(result, "Frequency", "Monetary") == {"12345": (4, 10.0), "00123": (1, 5.0)}
+    assert picks(result, "frequency", "monetary") == {"12345": (4, 10.0), "00123": (1, 5.0)}
 
 
 def test_a_true_cell_does_not_swallow_customer_one():
@@ -340,7 +340,7 @@ def test_a_true_cell_does_not_swallow_customer_one():
                            "Order Date": ["2024-06-01", "2024-06-02", "2024-06-03"], "Amount": [1.0, 2.0, 3.0]})
     result = rfm_excel.score(orders, as_of=JULY_1)
     # row 2 (TRUE) is no customer ID and is skipped; customer 1 (row 3) spent 2, C spent 3
-    assert picks(result, "Monetary") == {"1": (2.0,), "C": (3.0,)}
+    assert picks(result, "monetary") == {"1": (2.0,), "C": (3.0,)}
 
 
 def test_a_true_cell_does_not_make_an_amount_of_one_unreadable():
@@ -348,13 +348,13 @@ def test_a_true_cell_does_not_make_an_amount_of_one_unreadable():
                            "Amount": pd.Series([True, 1, 5], dtype=object)})
     result = rfm_excel.score(orders, as_of=JULY_1)
     # row 2 (TRUE) is not a number and is skipped; B's 1 and C's 5 are used
-    assert picks(result, "Monetary") == {"B": (1.0,), "C": (5.0,)}
+    assert picks(result, "monetary") == {"B": (1.0,), "C": (5.0,)}
 
 
 def test_ids_differing_only_in_spaces_or_capitals_are_one_customer_shown_as_first_seen():
     orders = frame([("Ab 12", "2024-06-01", 10), ("AB12", "2024-06-02", 20), ("ab12 ", "2024-06-03", 30)], ROW)
     result = rfm_excel.score(orders, as_of=JULY_1)
-    assert picks(result, "Frequency", "Monetary") == {"Ab 12": (3, 60.0)}
+    assert picks(result, "frequency", "monetary") == {"Ab 12": (3, 60.0)}
 
 
 def test_blank_customer_rows_are_skipped_and_listed_with_their_sheet_row():
@@ -363,7 +363,7 @@ def test_blank_customer_rows_are_skipped_and_listed_with_their_sheet_row():
                     ("  ", "2024-06-03", 30),   # row 4
                     ("B", "2024-06-04", 40)], ROW)  # row 5
     result = rfm_excel.score(orders, as_of=JULY_1)
-    assert sorted(result.scores["Customer ID"]) == ["A", "B"]
+    assert sorted(result.scores["customer_id"]) == ["A", "B"]
     shown = issue_table(result.issues)
     skipped = shown[shown["Problem"].str.startswith("no customer ID")]
     assert list(skipped["Row"]) == [3, 4]
@@ -413,8 +413,8 @@ def test_a_custom_table_with_gaps_leaves_customers_unclassified():
     orders = frame([("A", "2024-06-30", 10), ("A", "2024-06-29", 10), ("B", "2024-01-01", 10)], ROW)
     result = rfm_excel.score(orders, Settings(segments=rules), as_of=JULY_1)
     # two customers, distinct values -> 0 or 1 worse of 2 -> scores 1 and 3: A R3 F3 -> Great; B R1 F1 -> no rule
-    assert picks(result, "R", "F", "Segment") == {"A": (3, 3, "Great"), "B": (1, 1, UNMATCHED_SEGMENT)}
-    assert result.segments[["Segment", "Customers"]].values.tolist() == [["Great", 1], [UNMATCHED_SEGMENT, 1]]
+    assert picks(result, "r", "f", "segment") == {"A": (3, 3, "Great"), "B": (1, 1, UNMATCHED_SEGMENT)}
+    assert result.segments[["segment", "customers"]].values.tolist() == [["Great", 1], [UNMATCHED_SEGMENT, 1]]
 
 
 @pytest.mark.parametrize("bins, expected", [
@@ -429,19 +429,19 @@ def test_scores_are_stretched_onto_the_five_point_scale(bins, expected):
 
 def test_segment_summary_counts_shares_revenue_and_empty_segments():
     rules = (SegmentRule("Gold", 4, 5), SegmentRule("Empty", 3, 3), SegmentRule("Silver", 1, 2, action="Call"))
-    scores = pd.DataFrame({"Customer ID": ["a", "b", "c", "d"], "Recency (days)": [10, 20, 30, 100],
-                           "Frequency": [3, 5, 1, 2], "Monetary": [100.0, 200.0, 300.0, 400.0],
-                           "Segment": ["Gold", "Gold", "Gold", "Silver"]})
-    table = segments.summary(scores, rules).set_index("Segment")
+    scores = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "recency_days": [10, 20, 30, 100],
+                           "frequency": [3, 5, 1, 2], "monetary": [100.0, 200.0, 300.0, 400.0],
+                           "segment": ["Gold", "Gold", "Gold", "Silver"]})
+    table = segments.summary(scores, rules).set_index("segment")
     assert list(table.index) == ["Gold", "Empty", "Silver"]
-    assert list(table["Customers"]) == [3, 0, 1]
-    assert list(table["% of Customers"]) == pytest.approx([0.75, 0.0, 0.25])          # 3/4, 0, 1/4
-    assert list(table["Revenue"]) == pytest.approx([600.0, 0.0, 400.0])               # 100+200+300, 0, 400
-    assert list(table["% of Revenue"]) == pytest.approx([0.6, 0.0, 0.4])              # 600/1000, 400/1000
-    assert table.loc["Gold", "Avg Recency (days)"] == pytest.approx(20.0)             # (10+20+30)/3
-    assert table.loc["Gold", "Avg Frequency"] == pytest.approx(3.0)                   # (3+5+1)/3
-    assert table.loc["Gold", "Avg Monetary"] == pytest.approx(200.0)                  # 600/3
-    assert table.loc["Silver", "Recommended Action"] == "Call"
+    assert list(table["customers"]) == [3, 0, 1]
+    assert list(table["customers_percent"]) == pytest.approx([0.75, 0.0, 0.25])          # 3/4, 0, 1/4
+    assert list(table["revenue"]) == pytest.approx([600.0, 0.0, 400.0])               # 100+200+300, 0, 400
+    assert list(table["revenue_percent"]) == pytest.approx([0.6, 0.0, 0.4])              # 600/1000, 400/1000
+    assert table.loc["Gold", "avg_recency_days"] == pytest.approx(20.0)             # (10+20+30)/3
+    assert table.loc["Gold", "avg_frequency"] == pytest.approx(3.0)                   # (3+5+1)/3
+    assert table.loc["Gold", "avg_monetary"] == pytest.approx(200.0)                  # 600/3
+    assert table.loc["Silver", "recommended_action"] == "Call"
 
 
 # ------------------------------------------------------------------ parse_settings
@@ -632,11 +632,11 @@ def test_worked_example_whole_scores_table():
         ("Q", "2024-05-01", "2024-05-20", 42, 2, 420.0, 2, 2, 4, "224", 8, "Hibernating"),
         ("R", "2023-12-01", "2023-12-01", 213, 1, 30.0, 1, 1, 1, "111", 3, "Lost"),
     ]
-    columns = ["Customer ID", "First Order", "Last Order", "Recency (days)", "Frequency", "Monetary",
-               "R", "F", "M", "RFM Code", "RFM Score", "Segment"]
+    columns = ["customer_id", "first_order", "last_order", "recency_days", "frequency", "monetary",
+               "r", "f", "m", "rfm_code", "rfm_score", "segment"]
     assert list(result.scores.columns) == columns
     got = [tuple(row) for row in result.scores.itertuples(index=False)]
     assert got == [(c, pd.Timestamp(first), pd.Timestamp(last), *rest) for c, first, last, *rest in expected]
     assert (result.customers, result.orders, result.lines_used) == (4, 9, 10)
-    counts = result.segments.set_index("Segment")["Customers"]
+    counts = result.segments.set_index("segment")["customers"]
     assert counts[["Potential Loyalist", "Loyal", "Hibernating", "Lost", "Champions"]].tolist() == [1, 1, 1, 1, 0]

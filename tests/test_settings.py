@@ -84,6 +84,6 @@ def test_decimal_comma_given_in_python_in_lower_case_reads_amounts_with_a_comma(
                            "Amount": ["1,234", "2,500", "3,750"]})
     settings = Settings(decimal_mark="comma")
     assert settings.decimal_mark == "Comma"
-    scores = score(orders, settings).scores.set_index("Customer ID")
-    assert scores.loc["a", "Monetary"] == pytest.approx(1.234 + 3.75, abs=0.005)  # to the cent
-    assert scores.loc["b", "Monetary"] == pytest.approx(2.5)
+    scores = score(orders, settings).scores.set_index("customer_id")
+    assert scores.loc["a", "monetary"] == pytest.approx(1.234 + 3.75, abs=0.005)  # to the cent
+    assert scores.loc["b", "monetary"] == pytest.approx(2.5)

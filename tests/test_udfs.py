@@ -342,25 +342,25 @@ def sample_book(monkeypatch):
 
 def test_p_active_predicted_value_and_next_product_are_those_of_the_sheets(windows_udfs, sample_book):
     result = rfm_excel.score(sample_book.frame)
-    scores = result.scores.set_index("Customer ID")
-    plan = result.plan.set_index("Customer ID")
+    scores = result.scores.set_index("customer_id")
+    plan = result.plan.set_index("customer_id")
     for customer in scores.index[[0, 40, -1]]:  # a Champion, one further down, the last
         active = cell(call(windows_udfs, "RFM_P_ACTIVE", customer, sample_book.orders, caller=sample_book.caller))
         value = cell(call(windows_udfs, "RFM_PREDICTED_VALUE", customer, sample_book.orders,
                           caller=sample_book.caller))
         offer = cell(call(windows_udfs, "RFM_NEXT_PRODUCT", customer, sample_book.orders, caller=sample_book.caller))
-        assert active == pytest.approx(scores.at[customer, "P(Active)"]) and 0 <= active <= 1
-        assert value == pytest.approx(scores.at[customer, "Predicted Value"])
-        assert offer == plan.at[customer, "Offer"]
+        assert active == pytest.approx(scores.at[customer, "p_active"]) and 0 <= active <= 1
+        assert value == pytest.approx(scores.at[customer, "predicted_value"])
+        assert offer == plan.at[customer, "offer"]
 
 
 def test_predicted_value_over_a_shorter_horizon_is_smaller(windows_udfs, sample_book):
-    customer = rfm_excel.score(sample_book.frame).scores["Customer ID"].iloc[0]
+    customer = rfm_excel.score(sample_book.frame).scores["customer_id"].iloc[0]
     year = cell(call(windows_udfs, "RFM_PREDICTED_VALUE", customer, sample_book.orders, caller=sample_book.caller))
     quarter = cell(call(windows_udfs, "RFM_PREDICTED_VALUE", customer, sample_book.orders, 90,
                         caller=sample_book.caller))
     expected = rfm_excel.score(sample_book.frame, rfm_excel.Settings(forecast_horizon_days=90)).scores.set_index(
-        "Customer ID").at[customer, "Predicted Value"]
+        "customer_id").at[customer, "predicted_value"]
     assert quarter == pytest.approx(expected) and 0 < quarter < year
 
 

@@ -24,10 +24,10 @@ from .contact import CONTACT, CONTROL
 
 Z_95 = 1.959964  # the 97.5th percentile of the standard normal distribution
 ALL_SEGMENTS = "All segments"
-RESULT_COLUMNS = ["Segment", "Test Customers", "Test Responders", "Test Rate", "Control Customers",
-                  "Control Responders", "Control Rate", "Difference", "95% Low", "95% High",
-                  "Test Revenue per Customer", "Control Revenue per Customer", "Incremental Revenue", "Cost",
-                  "Net Gain"]
+RESULT_COLUMNS = ["segment", "test_customers", "test_responders", "test_rate", "control_customers",
+                  "control_responders", "control_rate", "difference", "low_95", "high_95",
+                  "test_revenue_per_customer", "control_revenue_per_customer", "incremental_revenue", "cost",
+                  "net_gain"]
 
 
 @dataclass
@@ -72,9 +72,9 @@ def campaign_results(groups: pd.DataFrame, answers: pd.DataFrame, segment_names:
     ``groups``: per customer key, Segment and Plan (Contact = test, Control = control; others are
     left out). ``answers``: ``responses()``. ``costs``: cost per contact by segment.
     """
-    groups = groups[groups["Plan"].isin([CONTACT, CONTROL])]
+    groups = groups[groups["plan"].isin([CONTACT, CONTROL])]
     answered = answers.reindex(groups.index)
-    frame = pd.DataFrame({"segment": groups["Segment"].to_numpy(), "test": (groups["Plan"] == CONTACT).to_numpy(),
+    frame = pd.DataFrame({"segment": groups["segment"].to_numpy(), "test": (groups["plan"] == CONTACT).to_numpy(),
                           "responded": answered["responded"].fillna(False).to_numpy(dtype=bool),
                           "revenue": answered["revenue"].fillna(0.0).to_numpy()})
     sums = frame.groupby(["segment", "test"]).agg(customers=("responded", "size"), responders=("responded", "sum"),
@@ -94,17 +94,17 @@ def campaign_results(groups: pd.DataFrame, answers: pd.DataFrame, segment_names:
     incremental = (per_test - per_control) * n_t
     cost = n_t * np.array([costs.get(name, 0.0) for name in names])
     table = pd.DataFrame({
-        "Segment": names, "Test Customers": n_t, "Test Responders": x_t, "Test Rate": x_t / np.where(n_t, n_t, np.nan),
-        "Control Customers": n_c, "Control Responders": x_c, "Control Rate": x_c / np.where(n_c, n_c, np.nan),
-        "Difference": difference, "95% Low": low, "95% High": high, "Test Revenue per Customer": per_test,
-        "Control Revenue per Customer": per_control, "Incremental Revenue": incremental, "Cost": cost,
-        "Net Gain": incremental - cost})
+        "segment": names, "test_customers": n_t, "test_responders": x_t, "test_rate": x_t / np.where(n_t, n_t, np.nan),
+        "control_customers": n_c, "control_responders": x_c, "control_rate": x_c / np.where(n_c, n_c, np.nan),
+        "difference": difference, "low_95": low, "high_95": high, "test_revenue_per_customer": per_test,
+        "control_revenue_per_customer": per_control, "incremental_revenue": incremental, "cost": cost,
+        "net_gain": incremental - cost})
     measured = (n_t > 0) & (n_c > 0)  # money totals only where there is something to compare against
-    total = {"Segment": ALL_SEGMENTS, "Test Customers": n_t.sum(), "Test Responders": x_t.sum(),
-             "Control Customers": n_c.sum(), "Control Responders": x_c.sum(),
-             "Incremental Revenue": incremental[measured].sum(), "Cost": cost[measured].sum(),
-             "Net Gain": (incremental - cost)[measured].sum()}
+    total = {"segment": ALL_SEGMENTS, "test_customers": n_t.sum(), "test_responders": x_t.sum(),
+             "control_customers": n_c.sum(), "control_responders": x_c.sum(),
+             "incremental_revenue": incremental[measured].sum(), "cost": cost[measured].sum(),
+             "net_gain": (incremental - cost)[measured].sum()}
     table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)[RESULT_COLUMNS]
-    for count in ("Test Customers", "Test Responders", "Control Customers", "Control Responders"):
+    for count in ("test_customers", "test_responders", "control_customers", "control_responders"):
         table[count] = table[count].astype(int)
     return table

@@ -11,7 +11,6 @@ Every scored customer gets one plan:
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import hashlib
 
@@ -21,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base.settings import SegmentRule, Settings
+from .timing import MONTH_NAMES
 
 CONTACT, CONTROL, LEFT_OUT = "Contact", "Control", "Left out"
 PLANS = (CONTACT, CONTROL, LEFT_OUT)
@@ -29,7 +29,7 @@ DUE_FROM = 0.5  # P(Active) from which a customer whose next order is expected s
 NOT_WORTH_BELOW = 0.05  # P(Active) under which a low spender is not worth a paid contact
 VALUABLE_SHARE, LOW_VALUE_SHARE = 0.4, 0.4  # the top and bottom shares of customers by Monetary
 UNMATCHED_ACTION = "Review the segment table in Settings."
-MONTH_NAMES = np.array([None, *calendar.month_name[1:]], dtype=object)
+MONTHS = np.array([None, *MONTH_NAMES], dtype=object)  # by usual_month: 0 (none), 1-12
 
 
 def holdout_draws(keys, seed: str) -> np.ndarray:
@@ -78,13 +78,13 @@ def contact_plan(scores: pd.DataFrame, keys, timing: pd.DataFrame, settings: Set
     """The Contact Plan: every scored customer with plan, suggested date, channel, cost and reason.
 
     ``scores`` is the Scores table, ``keys`` its customer keys row by row, ``timing`` indexed by
-    key (``timing.purchase_timing``); ``offers`` by key, columns added as they are (Offer, Why,
-    Reorder Due: ``products.offers``). Rows: Contact first, by suggested date, then Control, then
+    key (``timing.purchase_timing``); ``offers`` by key, columns added as they are (offer, why,
+    reorder, reorder_due: ``products.offers``). Rows: Contact first, by suggested date, then Control, then
     Left out; best customers first within each.
     """
-    segment = scores["Segment"].to_numpy(dtype=object)
+    segment = scores["segment"].to_numpy(dtype=object)
     rules = SegmentRules(segment, settings)
-    recency = scores["Recency (days)"].to_numpy()
+    recency = scores["recency_days"].to_numpy()
     plan = plan_groups(segment, recency, keys, settings)
     when = timing.reindex(pd.Index(keys, dtype=object))  # as texts are in numpy: no copy into Arrow to compare
     gap, overdue = when["typical_gap"].to_numpy(), when["days_overdue"].to_numpy()
@@ -97,31 +97,31 @@ def contact_plan(scores: pd.DataFrame, keys, timing: pd.DataFrame, settings: Set
     plan = np.where(outlook == NOT_WORTH, LEFT_OUT, plan).astype(object)
     suggested = np.where((outlook == DUE) | (outlook == SLIPPING), as_of, suggested)
     contact = plan == CONTACT
-    table = scores[[c for c in ("Customer ID", "Customer Name", "Email") if c in scores]].copy()
-    table["Segment"] = segment
-    table["Plan"] = plan
-    table["Contact On"] = np.where(contact, suggested.astype("datetime64[ns]"), np.datetime64("NaT"))
-    table["Channel"] = np.where(contact, rules["channel"], None)  # type: ignore[call-overload]  # numpy's stubs reject None
-    reason = _reasons(segment, rules, recency, scores["Frequency"].to_numpy(), plan, gap, usual, by_month, overdue,
+    table = scores[[c for c in ("customer_id", "customer_name", "email") if c in scores]].copy()
+    table["segment"] = segment
+    table["plan"] = plan
+    table["contact_on"] = np.where(contact, suggested.astype("datetime64[ns]"), np.datetime64("NaT"))
+    table["channel"] = np.where(contact, rules["channel"], None)  # type: ignore[call-overload]  # numpy's stubs reject None
+    reason = _reasons(segment, rules, recency, scores["frequency"].to_numpy(), plan, gap, usual, by_month, overdue,
                       settings)
-    table["Reason"] = _outlook_reasons(reason, outlook, scores, settings) if "P(Active)" in scores else reason
+    table["reason"] = _outlook_reasons(reason, outlook, scores, settings) if "p_active" in scores else reason
     del reason
-    table["Cost"] = np.where(contact, rules["cost"].astype(float), np.nan)
-    table["Last Order"] = scores["Last Order"].to_numpy()
-    table["Usual Gap (days)"] = gap
-    table["Next Order Due"] = when["next_due"].to_numpy()
-    table["Days Overdue"] = overdue
-    table["Overdue (gaps)"] = when["overdue_gaps"].round(2).to_numpy()
-    table["Usual Month"] = MONTH_NAMES[usual]
-    for column in ("P(Active)", "Expected Next Order"):
+    table["cost"] = np.where(contact, rules["cost"].astype(float), np.nan)
+    table["last_order"] = scores["last_order"].to_numpy()
+    table["usual_gap_days"] = gap
+    table["next_order_due"] = when["next_due"].to_numpy()
+    table["days_overdue"] = overdue
+    table["overdue_gaps"] = when["overdue_gaps"].round(2).to_numpy()
+    table["usual_month"] = MONTHS[usual]
+    for column in ("p_active", "expected_next_order"):
         if column in scores:
             table[column] = scores[column].to_numpy()
-    table["Action"] = rules["action"]
+    table["action"] = rules["action"]
     if offers is not None:
         for column in offers.columns:
             table[column] = offers[column].reindex(keys).to_numpy()
     rank = pd.Categorical(plan, categories=PLANS).codes
-    contact_day = table["Contact On"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    contact_day = table["contact_on"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     order = np.lexsort((np.arange(len(table)), np.where(contact, contact_day, 0), rank))
     return table.iloc[order].reset_index(drop=True)
 
@@ -133,11 +133,11 @@ def _outlook(scores: pd.DataFrame, plan: np.ndarray, rules: SegmentRules, settin
     Contact marks stay as they are.
     """
     said = np.full(len(plan), "", dtype=object)
-    if "P(Active)" not in scores:
+    if "p_active" not in scores:
         return said
-    active = scores["P(Active)"].to_numpy(dtype=float)
-    value = scores["Monetary"].rank(pct=True).to_numpy()  # the share of customers who spent as much or less
-    next_order = scores["Expected Next Order"].to_numpy(dtype="datetime64[D]")
+    active = scores["p_active"].to_numpy(dtype=float)
+    value = scores["monetary"].rank(pct=True).to_numpy()  # the share of customers who spent as much or less
+    next_order = scores["expected_next_order"].to_numpy(dtype="datetime64[D]")
     soon = np.datetime64(settings.as_of, "D") + np.timedelta64(settings.contact_lead_days, "D")
     contact = plan == CONTACT
     said[contact & (active >= DUE_FROM) & ~np.isnat(next_order) & (next_order <= soon)] = DUE
@@ -150,11 +150,11 @@ def _outlook(scores: pd.DataFrame, plan: np.ndarray, rules: SegmentRules, settin
 def _outlook_reasons(text: np.ndarray, outlook: np.ndarray, scores: pd.DataFrame, settings: Settings) -> np.ndarray:
     """The reasons with what the forecast says put first, where it says something."""
     said = outlook != ""
-    chance = scores["P(Active)"].to_numpy(dtype=float)
+    chance = scores["p_active"].to_numpy(dtype=float)
     active = np.full(len(text), "", dtype=object)
     active[said] = [f"{p:.0%}" for p in chance[said]]
     next_order = np.full(len(text), "", dtype=object)
-    next_order[said] = pd.Series(scores["Expected Next Order"].to_numpy()[said]).dt.strftime("%Y-%m-%d").fillna(
+    next_order[said] = pd.Series(scores["expected_next_order"].to_numpy()[said]).dt.strftime("%Y-%m-%d").fillna(
         "").to_numpy(dtype=object)
     text = text.copy()
     due, slipping, not_worth = outlook == DUE, outlook == SLIPPING, outlook == NOT_WORTH
@@ -215,7 +215,7 @@ def _reasons(segment, rules: SegmentRules, recency, frequency, plan, gap, usual,
             late = np.where(overdue[rows] > 0, " (" + _days(overdue[rows]) + " overdue)", "")
             text[rows] = ago(rows) + ", usually orders every " + _days(gap[rows]) + late
         elif name == "by month":
-            text[rows] = ago(rows) + ", usually orders in " + MONTH_NAMES[usual[rows]]
+            text[rows] = ago(rows) + ", usually orders in " + MONTHS[usual[rows]]
         elif name == "control":
             share = np.array([f"{value:.0%}" for value in rules["holdout"][rows]], dtype=object)
             text[rows] = "held out as control (" + share + " of " + segment[rows] + ")"

@@ -76,39 +76,39 @@ def add_event_scores(scores: pd.DataFrame, keys, events: pd.DataFrame, settings:
     """
     events = events.reindex(keys).fillna(0)
     table = scores.copy()
-    measures = {}  # header -> (values, higher is better)
+    measures = {}  # field -> (values, higher is better)
     if "returns" in events:
-        table["Returns"] = events["returns"].to_numpy(dtype=int)
+        table["returns"] = events["returns"].to_numpy(dtype=int)
         share = np.where(events["gross"] > 0, events["returned"] / events["gross"].where(events["gross"] > 0, 1), 0.0)
-        table["Return Share"] = np.round(share, 4)
-        measures["Returns Score"] = (share, False)
+        table["return_share"] = np.round(share, 4)
+        measures["returns_score"] = (share, False)
     if "complaints" in events:
-        table["Complaints"] = events["complaints"].to_numpy(dtype=int)
-        measures["Complaints Score"] = (table["Complaints"].to_numpy(), False)
+        table["complaints"] = events["complaints"].to_numpy(dtype=int)
+        measures["complaints_score"] = (table["complaints"].to_numpy(), False)
     if "enquiries" in events:
-        table["Enquiries"] = events["enquiries"].to_numpy(dtype=int)
-        measures["Enquiries Score"] = (table["Enquiries"].to_numpy(), True)
+        table["enquiries"] = events["enquiries"].to_numpy(dtype=int)
+        measures["enquiries_score"] = (table["enquiries"].to_numpy(), True)
     assert settings.as_of is not None  # set before scoring
-    table["Tenure (days)"] = (pd.Timestamp(settings.as_of) - table["First Order"]).dt.days
-    measures["Tenure Score"] = (table["Tenure (days)"].to_numpy(), True)
-    for header, (values, higher_is_better) in measures.items():
+    table["tenure_days"] = (pd.Timestamp(settings.as_of) - table["first_order"]).dt.days
+    measures["tenure_score"] = (table["tenure_days"].to_numpy(), True)
+    for field, (values, higher_is_better) in measures.items():
         internal = scoring.quantile_scores(values, LEVELS, higher_is_better)
-        table[header] = scoring.shown_scores(internal, LEVELS, settings).astype(int)
-    table["Watch"] = _watch(table, events, settings)
+        table[field] = scoring.shown_scores(internal, LEVELS, settings).astype(int)
+    table["watch"] = _watch(table, events, settings)
     return table
 
 
 def _watch(table: pd.DataFrame, events: pd.DataFrame, settings: Settings) -> np.ndarray:
     notes = pd.Series("", index=table.index)
-    if "Return Share" in table:
-        high = (table["Return Share"] >= settings.watch_return_share) & (table["Return Share"] > 0)
-        notes[high] = "returns " + (table["Return Share"][high] * 100).round().astype(int).astype(str) + \
+    if "return_share" in table:
+        high = (table["return_share"] >= settings.watch_return_share) & (table["return_share"] > 0)
+        notes[high] = "returns " + (table["return_share"][high] * 100).round().astype(int).astype(str) + \
             "% of purchases"
-    if "Complaints" in table:
+    if "complaints" in table:
         purchases = events["purchases"].to_numpy(dtype=int)
-        rate = table["Complaints"] / np.maximum(purchases, 1)
-        many = (table["Complaints"] > 0) & (rate >= settings.watch_complaint_rate)
-        text = _count(table["Complaints"], "complaint") + " in " + _count(pd.Series(purchases, index=table.index),
+        rate = table["complaints"] / np.maximum(purchases, 1)
+        many = (table["complaints"] > 0) & (rate >= settings.watch_complaint_rate)
+        text = _count(table["complaints"], "complaint") + " in " + _count(pd.Series(purchases, index=table.index),
                                                                            "order")
         notes[many] = np.where(notes[many] != "", notes[many] + "; ", "") + text[many]
     cells = notes.to_numpy(dtype=object)

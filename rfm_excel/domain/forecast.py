@@ -35,7 +35,7 @@ NEXT_ORDER_FROM = 0.2  # Expected Next Order is blank under this P(Active)
 LONGEST_WAIT_DAYS = 36525  # and blank when the median wait is more than a hundred years
 DAYS_PER_MONTH = 365.25 / 12
 HOLDOUT_GROUPS = 7  # repeat purchases 0, 1, ..., 6, then 7+
-COLUMNS = ["P(Active)", "Expected Orders", "Predicted Value", "Expected Next Order"]
+COLUMNS = ["p_active", "expected_orders", "predicted_value", "expected_next_order"]
 # Parameters are fitted as logs within bounds, with times in units of the longest T and money in units of
 # the mean repeat value. At the upper bounds of r, a and b the gamma or beta mixtures are nearly homogeneous
 # (rates or drop-out chances about the same for everyone); within them expected orders are finite for any

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from ..base.orders import id_text, matching_keys
 
-HISTORY_COLUMNS = ["As-of Date", "Run Date", "Filter", "Customer ID", "R", "F", "M", "Segment"]
+HISTORY_COLUMNS = ["as_of_date", "run_date", "filter", "customer_id", "r", "f", "m", "segment"]
 NEW = "New"
 NOT_SCORED = "Not scored"
 _SNAPSHOT_HEADER = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\s+([^(]*?))?(?:\s*\(scored (\d{4}-\d{2}-\d{2})\))?$")
@@ -31,47 +31,47 @@ _CELL = re.compile(r"^([1-9])([1-9])([1-9]) (.+)$")
 
 def snapshot(scores: pd.DataFrame, as_of: dt.date, run_date: dt.date, filtered: str = "") -> pd.DataFrame:
     """This run's rows for the Score History; ``filtered`` names the filter of the orders scored ("" for none)."""
-    return pd.DataFrame({"As-of Date": pd.Timestamp(as_of), "Run Date": pd.Timestamp(run_date), "Filter": filtered,
-                         "Customer ID": scores["Customer ID"].astype(str).array,
-                         "R": scores["R"].to_numpy(), "F": scores["F"].to_numpy(), "M": scores["M"].to_numpy(),
-                         "Segment": scores["Segment"].to_numpy()})
+    return pd.DataFrame({"as_of_date": pd.Timestamp(as_of), "run_date": pd.Timestamp(run_date), "filter": filtered,
+                         "customer_id": scores["customer_id"].astype(str).array,
+                         "r": scores["r"].to_numpy(), "f": scores["f"].to_numpy(), "m": scores["m"].to_numpy(),
+                         "segment": scores["segment"].to_numpy()})
 
 
 def empty_history() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c.endswith("Date") else int if len(c) == 1
+    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c.endswith("_date") else int if len(c) == 1
                                       else object) for c in HISTORY_COLUMNS})
 
 
 def of_filter(history: pd.DataFrame, filtered: str) -> pd.DataFrame:
     """The snapshots scored with the filter ``filtered`` ("" for those of all orders)."""
-    return history[history["Filter"] == filtered]
+    return history[history["filter"] == filtered]
 
 
 def add_snapshot(history: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     """History with ``rows`` in place of any earlier snapshot of the same as-of date and filter, oldest date first."""
-    same = (history["As-of Date"] == rows["As-of Date"].iloc[0]) & (history["Filter"] == rows["Filter"].iloc[0]) \
+    same = (history["as_of_date"] == rows["as_of_date"].iloc[0]) & (history["filter"] == rows["filter"].iloc[0]) \
         if len(rows) else np.zeros(len(history), dtype=bool)
     kept = history[~same]
     combined = pd.concat([kept, rows], ignore_index=True) if len(kept) else rows
-    order = np.argsort(combined["As-of Date"].to_numpy(), kind="stable")
+    order = np.argsort(combined["as_of_date"].to_numpy(), kind="stable")
     return combined.iloc[order].reset_index(drop=True)
 
 
 def snapshot_dates(history: pd.DataFrame) -> list[dt.date]:
     """The as-of dates the history holds, oldest first."""
-    return [pd.Timestamp(d).date() for d in sorted(history["As-of Date"].unique())]
+    return [pd.Timestamp(d).date() for d in sorted(history["as_of_date"].unique())]
 
 
 def to_sheet(history: pd.DataFrame) -> pd.DataFrame:
-    """The compact sheet table: Customer ID, then a column per snapshot (oldest first) of "554 Champions".
+    """The compact sheet table: customer_id, then a column per snapshot (oldest first) of "554 Champions".
 
     A snapshot is an as-of date and a filter; customers come in the order of the latest snapshot (best
     first), then those only in older ones.
     """
-    snapshots = history[["As-of Date", "Filter"]].drop_duplicates().sort_values(["As-of Date", "Filter"])
-    newest_first = [history[(history["As-of Date"] == d) & (history["Filter"] == f)]
+    snapshots = history[["as_of_date", "filter"]].drop_duplicates().sort_values(["as_of_date", "filter"])
+    newest_first = [history[(history["as_of_date"] == d) & (history["filter"] == f)]
                     for d, f in snapshots.itertuples(index=False)][::-1]
-    keys = pa.concat_arrays([_keys(one["Customer ID"]) for one in newest_first] or [pa.array([], pa.string())]
+    keys = pa.concat_arrays([_keys(one["customer_id"]) for one in newest_first] or [pa.array([], pa.string())]
                             ).dictionary_encode()
     codes, customers = keys.indices.fill_null(-1).to_numpy(), len(keys.dictionary)
     ids = np.full(customers, None, dtype=object)
@@ -82,15 +82,15 @@ def to_sheet(history: pd.DataFrame) -> pd.DataFrame:
         at = codes[start:start + len(one)]
         start += len(one)
         first_time = ~named[at]  # the latest spelling of an ID wins
-        ids[at[first_time]] = one["Customer ID"].to_numpy()[first_time]
+        ids[at[first_time]] = one["customer_id"].to_numpy()[first_time]
         named[at] = True
         cells = np.full(customers, None, dtype=object)
-        cells[at] = (one["R"].astype(str) + one["F"].astype(str) + one["M"].astype(str) + " "
-                     + one["Segment"].astype(str)).to_numpy(dtype=object)
-        as_of, run, filtered = one["As-of Date"].iloc[0], one["Run Date"].iloc[0], one["Filter"].iloc[0]
+        cells[at] = (one["r"].astype(str) + one["f"].astype(str) + one["m"].astype(str) + " "
+                     + one["segment"].astype(str)).to_numpy(dtype=object)
+        as_of, run, filtered = one["as_of_date"].iloc[0], one["run_date"].iloc[0], one["filter"].iloc[0]
         columns[f"{as_of:%Y-%m-%d}" + (f" {filtered}" if filtered else "")
                 + ("" if pd.isna(run) else f"\n(scored {run:%Y-%m-%d})")] = cells
-    table = pd.DataFrame({"Customer ID": ids})
+    table = pd.DataFrame({"customer_id": ids})
     for header in reversed(columns):
         table[header] = columns[header]
     return table
@@ -101,9 +101,10 @@ def _keys(ids: pd.Series) -> pa.Array:
     return matching_keys(pa.array(ids, pa.string(), from_pandas=True))
 
 
-def from_sheet(rows: list[list] | None) -> pd.DataFrame:
-    """The Score History from the cell values of its sheet; cells and columns that cannot be read are skipped."""
-    top = next((r for r, row in enumerate(rows or []) if row and row[0] == "Customer ID"), None)
+def from_sheet(rows: list[list] | None, id_header: str) -> pd.DataFrame:
+    """The Score History from the cell values of its sheet, whose table starts at the row whose first cell is
+    ``id_header``; cells and columns that cannot be read are skipped."""
+    top = next((r for r, row in enumerate(rows or []) if row and row[0] == id_header), None)
     if top is None:
         return empty_history()
     assert rows is not None  # a header row was found in them
@@ -122,8 +123,8 @@ def from_sheet(rows: list[list] | None) -> pd.DataFrame:
             continue
         r, f, m, segment = zip(*cells[found], strict=True)
         parts.append(pd.DataFrame({
-            "As-of Date": pd.Timestamp(dates[1]), "Run Date": pd.Timestamp(dates[3]) if dates[3] else pd.NaT,
-            "Filter": (dates[2] or "").strip(), "Customer ID": ids[found], "R": r, "F": f, "M": m, "Segment": segment}))
+            "as_of_date": pd.Timestamp(dates[1]), "run_date": pd.Timestamp(dates[3]) if dates[3] else pd.NaT,
+            "filter": (dates[2] or "").strip(), "customer_id": ids[found], "r": r, "f": f, "m": m, "segment": segment}))
     history = empty_history()
     for part in parts:
         history = add_snapshot(history, part)
@@ -177,15 +178,15 @@ def movement(history: pd.DataFrame, segment_names: list[str], scores: pd.DataFra
     codes, keys = pd.factorize(np.concatenate([then.index.to_numpy(), now.index.to_numpy()]))
     at_then, at_now = codes[:len(then)], codes[len(then):]
     was = np.full(len(keys), NEW, dtype=object)
-    was[at_then] = then["Segment"].to_numpy()
+    was[at_then] = then["segment"].to_numpy()
     is_ = np.full(len(keys), NOT_SCORED, dtype=object)
-    is_[at_now] = now["Segment"].to_numpy()
+    is_[at_now] = now["segment"].to_numpy()
     order = list(dict.fromkeys(segment_names))
     seen = [s for s in pd.unique(np.concatenate([was, is_])) if s not in order and s not in (NEW, NOT_SCORED)]
     rows = order + seen + ([NEW] if (was == NEW).any() else [])
     columns = order + seen + ([NOT_SCORED] if (is_ == NOT_SCORED).any() else [])
     matrix = pd.crosstab(was, is_).reindex(index=rows, columns=columns, fill_value=0)
-    matrix.index.name, matrix.columns.name = "Segment Then", "Segment Now"
+    matrix.index.name, matrix.columns.name = "segment_then", "segment_now"
 
     rank_then, rank_now = (pd.Index(order).get_indexer(pd.Index(names)).astype(float) for names in (was, is_))
     rank_then[rank_then < 0] = np.nan  # New, or a segment no longer in the table: cannot be said to fall
@@ -193,31 +194,31 @@ def movement(history: pd.DataFrame, segment_names: list[str], scores: pd.DataFra
     fell = np.flatnonzero(rank_now > rank_then)  # codes of customers in both snapshots whose segment fell
     before = then.iloc[pd.Index(at_then).get_indexer(pd.Index(fell))]
     after = now.iloc[pd.Index(at_now).get_indexer(pd.Index(fell))]
-    total = before[["R", "F", "M"]].sum(axis=1).to_numpy()
-    best_first = np.lexsort((before["Customer ID"].to_numpy(dtype=str), total if best_lowest else -total,
+    total = before[["r", "f", "m"]].sum(axis=1).to_numpy()
+    best_first = np.lexsort((before["customer_id"].to_numpy(dtype=str), total if best_lowest else -total,
                              rank_then[fell]))
     before, after, fell = before.iloc[best_first], after.iloc[best_first], fell[best_first]
-    fallers = pd.DataFrame({"Customer ID": after["Customer ID"].to_numpy()})
-    current = None if scores is None else scores.set_index(_keys(scores["Customer ID"]).to_numpy(zero_copy_only=False))
-    for extra in ("Customer Name", "Email"):
+    fallers = pd.DataFrame({"customer_id": after["customer_id"].to_numpy()})
+    current = None if scores is None else scores.set_index(_keys(scores["customer_id"]).to_numpy(zero_copy_only=False))
+    for extra in ("customer_name", "email"):
         if current is not None and extra in current:
             fallers[extra] = current[extra].reindex(keys[fell]).to_numpy()
-    fallers["Segment Then"] = before["Segment"].to_numpy()
-    fallers["Segment Now"] = after["Segment"].to_numpy()
-    fallers["RFM Then"] = _code(before)
-    fallers["RFM Now"] = _code(after)
+    fallers["segment_then"] = before["segment"].to_numpy()
+    fallers["segment_now"] = after["segment"].to_numpy()
+    fallers["rfm_then"] = _code(before)
+    fallers["rfm_now"] = _code(after)
     if current is not None:
-        fallers["Monetary"] = current["Monetary"].reindex(keys[fell]).to_numpy()
-        fallers["Last Order"] = current["Last Order"].reindex(keys[fell]).to_numpy()
+        fallers["monetary"] = current["monetary"].reindex(keys[fell]).to_numpy()
+        fallers["last_order"] = current["last_order"].reindex(keys[fell]).to_numpy()
     return Movement(earlier, later, matrix, fallers)
 
 
 def _one(history: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """One snapshot indexed by customer key."""
-    rows = history[history["As-of Date"] == pd.Timestamp(as_of)]
-    rows = rows.set_index(_keys(rows["Customer ID"]).to_numpy(zero_copy_only=False))
-    return rows[~rows.index.duplicated()][["Customer ID", "R", "F", "M", "Segment"]]
+    rows = history[history["as_of_date"] == pd.Timestamp(as_of)]
+    rows = rows.set_index(_keys(rows["customer_id"]).to_numpy(zero_copy_only=False))
+    return rows[~rows.index.duplicated()][["customer_id", "r", "f", "m", "segment"]]
 
 
 def _code(table: pd.DataFrame) -> np.ndarray:
-    return (table["R"].astype(str) + table["F"].astype(str) + table["M"].astype(str)).to_numpy(dtype=object)
+    return (table["r"].astype(str) + table["f"].astype(str) + table["m"].astype(str)).to_numpy(dtype=object)

@@ -25,11 +25,10 @@ import scipy.sparse as sp
 
 from ..base.errors import RfmError
 from ..base.settings import Settings
+from .timing import MONTH_NAMES
 
 MIN_SUPPORT = Settings.pair_min_support  # customers who bought both, for a pair to count: the setting's default
 BOUGHT = 1e-6  # a net amount above this is a purchase; below it, the rounding left by a full return
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
 TOGETHER, IN_SEGMENT, OVERALL = "bought together", "best seller in segment", "best seller"
 BASES = np.array([TOGETHER, IN_SEGMENT, OVERALL, None], dtype=object)  # by basis code 0, 1, 2, -1
 BLOCK_CELLS = 1 << 24  # customers x products cells of one dense block of the recommendation
@@ -220,7 +219,7 @@ def next_best_products(pairs: Pairs, segments: pd.Series | None = None, do_not_r
     reason = np.full(len(product), None, dtype=object)
     together = basis == 0
     reason[together] = ("bought with " + purchases.label(source[together]).astype(str) + ", which you bought in "
-                        + np.array(MONTHS, dtype=object)[month[together] % 12]
+                        + np.array(MONTH_NAMES, dtype=object)[month[together] % 12]
                         + " " + (1970 + month[together] // 12).astype(str))
     reason[basis == 1] = "a best seller among " + names[segment[basis == 1]].astype(str)
     reason[basis == 2] = "a best seller among all customers"
@@ -344,9 +343,9 @@ def products_summary(pairs: Pairs, segments: pd.Series | None = None, do_not_rec
 
     def best(rows: np.ndarray) -> pd.DataFrame:
         return _frame({
-            "Product": codes[rows], "Product Name": names[rows], "Customers": buyers[rows],
-            "Share of Customers": buyers[rows] / max(pairs.customers, 1), "Revenue": revenue[rows],
-            "Share of Revenue": revenue[rows] / total if total > 0 else np.full(len(rows), np.nan)})
+            "product": codes[rows], "product_name": names[rows], "customers": buyers[rows],
+            "customers_share": buyers[rows] / max(pairs.customers, 1), "revenue": revenue[rows],
+            "revenue_share": revenue[rows] / total if total > 0 else np.full(len(rows), np.nan)})
 
     by_customers = np.flatnonzero(allowed & (buyers > 0))[:top]
     by_revenue = np.lexsort((np.arange(len(revenue)), -revenue))
@@ -362,12 +361,12 @@ def products_summary(pairs: Pairs, segments: pd.Series | None = None, do_not_rec
             rows = np.argsort(-buyers_in[group], kind="stable")
             rows = rows[allowed[rows] & (buyers_in[group, rows] > 0)][:per_segment]
             parts.append(_frame({
-                "Segment": np.full(len(rows), name, dtype=object), "Rank": np.arange(1, len(rows) + 1),
-                "Product": codes[rows], "Product Name": names[rows],
-                "Customers": buyers_in[group, rows].astype(np.int64),
-                "Share of Segment": buyers_in[group, rows] / size[group], "Revenue": revenue_in[group, rows]}))
+                "segment": np.full(len(rows), name, dtype=object), "rank": np.arange(1, len(rows) + 1),
+                "product": codes[rows], "product_name": names[rows],
+                "customers": buyers_in[group, rows].astype(np.int64),
+                "segment_share": buyers_in[group, rows] / size[group], "revenue": revenue_in[group, rows]}))
     segment_top = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["Segment", "Rank", "Product", "Product Name", "Customers", "Share of Segment", "Revenue"])
+        columns=["segment", "rank", "product", "product_name", "customers", "segment_share", "revenue"])
 
     support = pairs.support
     row = np.repeat(np.arange(support.shape[0]), np.diff(support.indptr))
@@ -379,9 +378,9 @@ def products_summary(pairs: Pairs, segments: pd.Series | None = None, do_not_rec
     order = np.lexsort((col, row, -count, -lift))[:top_pairs]
     row, col, count, lift = row[order], col[order], count[order], lift[order]
     strongest = _frame({
-        "Product": codes[row], "Product Name": names[row], "Also Bought": codes[col], "Also Bought Name": names[col],
-        "Customers Who Bought Both": count, "Share of Product's Buyers": count / pairs.buyers[row],
-        "Share of Also Bought's Buyers": count / pairs.buyers[col], "Lift": lift})
+        "product": codes[row], "product_name": names[row], "also_bought": codes[col], "also_bought_name": names[col],
+        "bought_both": count, "product_buyers_share": count / pairs.buyers[row],
+        "also_bought_buyers_share": count / pairs.buyers[col], "lift": lift})
     return ProductsSummary(best(by_revenue), best(by_customers), segment_top, strongest)
 
 
@@ -399,8 +398,8 @@ def holdout_check(lines: pd.DataFrame, segments: pd.Series | None = None, do_not
 
     Returns
     -------
-    DataFrame indexed by Recommendation ("Next best product", "Best seller"), columns Customers
-    Checked, Hits at 1, Hit Rate at 1, Hits at 5, Hit Rate at 5.
+    DataFrame indexed by recommendation ("Next best product", "Best seller"), columns customers_checked,
+    hits_at_1, hit_rate_at_1, hits_at_5, hit_rate_at_5.
     """
     _require(lines, "product")
     customer, _ = pd.factorize(lines["customer_id"])
@@ -446,9 +445,9 @@ def holdout_check(lines: pd.DataFrame, segments: pd.Series | None = None, do_not
     for name, product in offers.items():
         hit = np.isin(rows[:, None] * width + product[rows], targets) & (product[rows] >= 0)
         at_1, at_5 = int(hit[:, 0].sum()), int(hit.any(axis=1).sum())
-        table[name] = {"Customers Checked": len(rows), "Hits at 1": at_1, "Hit Rate at 1": at_1 / max(len(rows), 1),
-                       "Hits at 5": at_5, "Hit Rate at 5": at_5 / max(len(rows), 1)}
-    return pd.DataFrame.from_dict(table, orient="index").rename_axis("Recommendation")
+        table[name] = {"customers_checked": len(rows), "hits_at_1": at_1, "hit_rate_at_1": at_1 / max(len(rows), 1),
+                       "hits_at_5": at_5, "hit_rate_at_5": at_5 / max(len(rows), 1)}
+    return pd.DataFrame.from_dict(table, orient="index").rename_axis("recommendation")
 
 
 @dataclass(frozen=True)
@@ -724,10 +723,10 @@ def offers(lines: pd.DataFrame, segments: pd.Series, as_of, do_not_recommend=(),
     best = next_best_products(pairs, segments, do_not_recommend).reindex(segments.index)
     due = reorder_due(lines, as_of, do_not_recommend).reindex(segments.index)
     lapsed = ~(due["days_overdue"] <= LAPSED_GAPS * due["usual_gap"])
-    customers = pd.DataFrame({"Offer": _labels(best["product"], best["product_name"]), "Why": best["reason"].to_numpy(),
-                              "Reorder": np.where(lapsed, None,  # type: ignore[call-overload]  # numpy's stubs reject None
+    customers = pd.DataFrame({"offer": _labels(best["product"], best["product_name"]), "why": best["reason"].to_numpy(),
+                              "reorder": np.where(lapsed, None,  # type: ignore[call-overload]  # numpy's stubs reject None
                                                   _labels(due["product"], due["product_name"])),
-                              "Reorder Due": pd.to_datetime(due["reorder_date"]).where(~lapsed).to_numpy()},
+                              "reorder_due": pd.to_datetime(due["reorder_date"]).where(~lapsed).to_numpy()},
                              index=segments.index)
     return Offers(customers, products_summary(pairs, segments, do_not_recommend),
                   holdout_check(lines, segments, do_not_recommend, min_support), len(pairs.purchases.products),

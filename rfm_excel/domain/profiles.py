@@ -62,8 +62,8 @@ TOP_SHARE = 0.1  # the top decile, for the lift
 TIER_A, TIER_B = 150, 100  # index of a prospect's chance of being a best customer, for tiers A and B
 REASONS = 3  # values named per prospect
 CHECK_SEED = 23  # the check's folds are drawn with this seed, so a rerun gives the same figures
-PROFILE_COLUMNS = ["Attribute", "Value", "Customers", "Best Customers", "Share of Best", "Share of All",
-                   "Raw Index", "Index", "Few"]
+PROFILE_COLUMNS = ["attribute", "value", "customers", "best_customers", "best_share", "all_share",
+                   "raw_index", "index", "few"]
 
 
 def attribute_headers(headers, named: tuple[str, ...] = (), ignored: tuple[str, ...] = ()) -> dict[str, str]:
@@ -158,15 +158,15 @@ def profile(attributes: pd.DataFrame, best: np.ndarray, min_customers: int = 20)
 
     ``attributes``: one row per customer, one column per attribute (texts; None where not known);
     ``best``: whether each row is a best customer. Shares are among the customers whose value is known.
-    Raw Index = Share of Best / Share of All x 100; Index is the m-estimate of the value's rate of best
+    raw_index = best_share / all_share x 100; index is the m-estimate of the value's rate of best
     customers, (best + m x p) / (customers + m) with p the rate among all and m = M_ESTIMATE, divided by
     p, x 100. Sorted by Index, highest first, values with few customers after the others.
 
     >>> table = profile(pd.DataFrame({"Country": ["NL"] * 10 + ["FR"] * 10}), np.array([True] * 6 + [False] * 14),
     ...                 min_customers=5)
-    >>> table[["Value", "Customers", "Best Customers", "Raw Index", "Index"]].to_dict("records")
-    [{'Value': 'NL', 'Customers': 10, 'Best Customers': 6, 'Raw Index': 200.0, 'Index': 150.0}, \
-{'Value': 'FR', 'Customers': 10, 'Best Customers': 0, 'Raw Index': 0.0, 'Index': 50.0}]
+    >>> table[["value", "customers", "best_customers", "raw_index", "index"]].to_dict("records")
+    [{'value': 'NL', 'customers': 10, 'best_customers': 6, 'raw_index': 200.0, 'index': 150.0}, \
+{'value': 'FR', 'customers': 10, 'best_customers': 0, 'raw_index': 0.0, 'index': 50.0}]
     """
     parts = []
     for label in attributes.columns:
@@ -184,18 +184,18 @@ def profile(attributes: pd.DataFrame, best: np.ndarray, min_customers: int = 20)
         share_all = counts["size"] / customers
         smoothed = (counts["sum"] + M_ESTIMATE * rate) / (counts["size"] + M_ESTIMATE)
         parts.append(pd.DataFrame({
-            "Attribute": label, "Value": counts.index.astype(str), "Customers": counts["size"].astype(int).to_numpy(),
-            "Best Customers": counts["sum"].astype(int).to_numpy(), "Share of Best": share_best.to_numpy(),
-            "Share of All": share_all.to_numpy(),
-            "Raw Index": (100 * share_best / share_all).to_numpy() if best_count else np.full(len(counts), 100.0),
-            "Index": (100 * smoothed / rate).to_numpy() if best_count else np.full(len(counts), 100.0),
-            "Few": (counts["size"] < min_customers).to_numpy()}))
+            "attribute": label, "value": counts.index.astype(str), "customers": counts["size"].astype(int).to_numpy(),
+            "best_customers": counts["sum"].astype(int).to_numpy(), "best_share": share_best.to_numpy(),
+            "all_share": share_all.to_numpy(),
+            "raw_index": (100 * share_best / share_all).to_numpy() if best_count else np.full(len(counts), 100.0),
+            "index": (100 * smoothed / rate).to_numpy() if best_count else np.full(len(counts), 100.0),
+            "few": (counts["size"] < min_customers).to_numpy()}))
     if not parts:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in PROFILE_COLUMNS})
     table = pd.concat(parts, ignore_index=True)
-    table["Raw Index"] = table["Raw Index"].round(1)
-    table["Index"] = table["Index"].round(1)
-    return table.sort_values(["Few", "Index", "Customers"], ascending=[True, False, False], kind="stable",
+    table["raw_index"] = table["raw_index"].round(1)
+    table["index"] = table["index"].round(1)
+    return table.sort_values(["few", "index", "customers"], ascending=[True, False, False], kind="stable",
                              ignore_index=True)
 
 
@@ -376,11 +376,11 @@ def score_prospects(prospects: pd.DataFrame, attributes: pd.DataFrame, fitted: W
     log_odds = fitted.prior + woe.sum(axis=1).to_numpy()
     probability = chance(log_odds)
     index = 100 * probability / fitted.rate if fitted.rate else np.full(len(probability), 100.0)
-    scores = pd.DataFrame({"Score": np.round(100 * probability).astype(int), "Index": np.round(index, 1),
-                           "Tier": np.where(index >= TIER_A, "A", np.where(index >= TIER_B, "B", "C"))},
+    scores = pd.DataFrame({"score": np.round(100 * probability).astype(int), "index": np.round(index, 1),
+                           "tier": np.where(index >= TIER_A, "A", np.where(index >= TIER_B, "B", "C"))},
                           index=prospects.index)
     shown = {(str(attribute), str(value).casefold()): (str(value), float(value_index)) for attribute, value, value_index
-             in zip(table["Attribute"], table["Value"], table["Index"], strict=True)}
+             in zip(table["attribute"], table["value"], table["index"], strict=True)}
     other_index = {attribute: value_index for (attribute, value), (_, value_index) in shown.items()
                    if value == OTHER.casefold()}
     records = []
@@ -391,8 +391,8 @@ def score_prospects(prospects: pd.DataFrame, attributes: pd.DataFrame, fitted: W
                 continue
             spelled, value_index = shown.get((label, value.casefold()), (value, other_index.get(label, np.nan)))
             records.append((row, label, spelled, weight, value_index))
-    reasons = pd.DataFrame(records, columns=["prospect", "Attribute", "Value", "Weight", "Index"])
-    reasons = reasons.sort_values(["prospect", "Weight"], ascending=[True, False], kind="stable") \
+    reasons = pd.DataFrame(records, columns=["prospect", "attribute", "value", "weight", "index"])
+    reasons = reasons.sort_values(["prospect", "weight"], ascending=[True, False], kind="stable") \
         .groupby("prospect", sort=False).head(REASONS).reset_index(drop=True)
     return scores, reasons
 
@@ -405,7 +405,7 @@ def customer_profile(attributes: pd.DataFrame, best: np.ndarray, labels: dict[st
     attributes tell something (``prospect_attributes``: their values under the same labels)."""
     best = np.asarray(best, dtype=bool)
     table = profile(attributes, best, min_customers)
-    used = {label: header for label, header in labels.items() if label in set(table["Attribute"])}
+    used = {label: header for label, header in labels.items() if label in set(table["attribute"])}
     attributes = attributes[list(used)]
     result = Profile(used, len(best), int(best.sum()), table, check(attributes, best) if used else None, prospects)
     if prospects is not None and prospect_attributes is not None and result.trusted:

@@ -11,6 +11,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")  # usual_month 1-12 named, as the reasons and the Contact Plan say it
+
 
 def purchase_timing(orders: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Per customer with a purchase (index: customer key), from orders as ``scoring.group_orders`` makes them.

@@ -22,8 +22,7 @@ from ..base.excel import EPOCH_SHIFT_1904
 from ..base.orders import Dialect
 from ..base.settings import DATE_1904, Settings, parse_settings
 from ..base.sheet_names import CUSTOMERS, PROSPECTS, SCORE_HISTORY, SETTINGS
-from ..domain.history import from_sheet
-from ..layout.sheets import opens_on, run_sheets
+from ..layout.sheets import history_from_sheet, opens_on, run_sheets
 from ..readers.workbook import orders_from_rows, table_block
 from ..writers.live import activate, find_sheet, merged_ranges, placement, sheet_values, uses_1904_dates, write_layouts
 from .failures import book_path, unexpected
@@ -73,7 +72,7 @@ def score_book(book: xw.Book, orders_sheet: str | None = None,
                                                       sheet.name)
     if early and settings_rows is not None:
         settings = parse_settings(moved(settings_rows, early), where[SETTINGS])
-    history = from_sheet(sheet_values(book.sheets[where[SCORE_HISTORY]])) if where.has(SCORE_HISTORY) else None
+    history = history_from_sheet(sheet_values(book.sheets[where[SCORE_HISTORY]])) if where.has(SCORE_HISTORY) else None
     customers, prospects = (_owner_table(book, name) for name in (CUSTOMERS, PROSPECTS))
     status(f"Score customers: scoring {len(orders):,} order rows...")
     result = core.score(orders, settings, first_row=first_row, sheet=sheet.name, read_issues=read_issues,

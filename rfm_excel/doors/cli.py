@@ -20,7 +20,7 @@ from .. import __version__
 from ..base.errors import RfmError
 from ..base.settings import DEFAULT_SEGMENTS, Settings
 from ..core import Result, best_segments
-from ..layout.wording import audience_notes, counted, plan_summary, summary
+from ..layout.wording import audience_notes, counted, plan_summary, segment_lines, summary
 from ..writers.headless.template import build_template
 from .failures import unexpected
 from .files import (
@@ -170,11 +170,9 @@ def _report(result: Result, path: Path, notes: Sequence[str] = ()) -> None:
     print(summary(result))
     for note in notes:
         print(note)
-    segments = result.segments[result.segments["Customers"] > 0]
-    width = max(len(s) for s in segments["Segment"])
-    print(f"\n{'Segment':<{width}}  Customers  Revenue share")
-    for row in segments.itertuples(index=False):
-        print(f"{row.Segment:<{width}}  {row.Customers:>9,}  {row[4]:>12.1%}")
+    print()
+    for line in segment_lines(result):
+        print(line)
     print(f"\nContact plan: {plan_summary(result.plan, result.settings.currency_symbol)}")
     print(f"\nWrote {path}")
 

@@ -26,8 +26,9 @@ from ..base.settings import BEST_LOWEST, Settings, parse_settings
 from ..base.sheet_names import CUSTOMERS, PROSPECTS, SCORE_HISTORY, SETTINGS, Placement
 from ..domain import audiences
 from ..domain.contact import CONTACT, neutralise_formulas
-from ..domain.history import from_sheet, movement, of_filter, snapshot_dates
-from ..layout.sheets import SheetLayout, fitted, movement_sheet, opens_on, placed, run_sheets
+from ..domain.history import movement, of_filter, snapshot_dates
+from ..layout.headers import shown
+from ..layout.sheets import SheetLayout, fitted, history_from_sheet, movement_sheet, opens_on, placed, run_sheets
 from ..layout.signatures import SIGNATURE_ROWS, placement
 from ..layout.wording import taken_note
 from ..readers.csv import read_csv, text_frame
@@ -226,7 +227,7 @@ def _read_and_score(path: Path, as_of: dt.date | None, orders_sheet: str | None,
     settings = parse_settings(contents.settings_rows) if contents.settings_rows is not None else Settings()
     tables = {"customers": contents.customers, "prospects": contents.prospects, **(side or {})}
     result = core.score(contents.orders, settings, as_of, first_row=contents.first_row, sheet=contents.orders_sheet,
-                        read_issues=contents.issues, history=from_sheet(contents.history_rows),
+                        read_issues=contents.issues, history=history_from_sheet(contents.history_rows),
                         dialect=contents.dialect, customers=tables["customers"], prospects=tables["prospects"])
     return contents, result, where
 
@@ -249,10 +250,10 @@ def export_plan(path: str | Path, output: str | Path | None = None, as_of: dt.da
         result = _score(_order_lines(path, target), as_of, engine_from=engine_from)[0]
     else:
         result = _read_and_score(path, as_of, orders_sheet)[1]
-    rows = result.plan[result.plan["Plan"] == CONTACT].drop(columns="Plan")
-    rows = rows.astype({"Usual Gap (days)": "Int64", "Days Overdue": "Int64"})  # 31, not 31.0
+    rows = result.plan[result.plan["plan"] == CONTACT].drop(columns="plan")
+    rows = rows.astype({"usual_gap_days": "Int64", "days_overdue": "Int64"})  # 31, not 31.0
     with _replacing(target) as temporary:
-        write_csv(neutralise_formulas(rows), temporary)
+        write_csv(neutralise_formulas(shown(rows)), temporary)
     return result, target, len(rows)
 
 
@@ -282,8 +283,8 @@ def write_audiences(path: str | Path, folder: str | Path, names: str = "all", as
     if result.settings.default_country and country is None:
         raise RfmError(f"Settings: Default country (phones) is {result.settings.default_country!r}, which is not a "
                        "country name or code; write e.g. GB or United Kingdom.")
-    best = result.scores["Segment"].isin(core.best_segments(result.settings)).to_numpy()
-    value_column = "Predicted Value" if "Predicted Value" in result.scores else "Monetary"
+    best = result.scores["segment"].isin(core.best_segments(result.settings)).to_numpy()
+    value_column = "predicted_value" if "predicted_value" in result.scores else "monetary"
     values = pd.Series(result.scores[value_column].to_numpy(dtype=float), index=result.scores.index)
     folder.mkdir(exist_ok=True)
     written = []
@@ -311,7 +312,7 @@ def compare_file(path: str | Path, output: str | Path | None = None, earlier: dt
     target = Path(output) if output else path
     _check_target(target, path.suffix.lower(), path, force)
     contents, result, where = _read_and_score(path, None, orders_sheet)
-    stored = of_filter(from_sheet(contents.history_rows), result.settings.filter_label)
+    stored = of_filter(history_from_sheet(contents.history_rows), result.settings.filter_label)
     dates = snapshot_dates(stored)
     for wanted in (earlier, later):
         if wanted is not None and wanted not in dates:
@@ -452,7 +453,7 @@ def write_csv(table: pd.DataFrame, path: Path, bom: bool = True) -> None:
     columns = {}
     for header in table.columns:
         values = table[header]
-        if values.dtype.kind == "M":
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
             columns[str(header)] = pa.array(values.to_numpy(dtype="datetime64[D]"), mask=values.isna().to_numpy())
         else:
             columns[str(header)] = pa.array(values.astype(object).where(values.notna(), None).tolist()

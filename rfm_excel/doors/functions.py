@@ -96,7 +96,7 @@ CACHE = ScoreCache()
 def _score(orders: list[list], settings: Settings, dialect: Dialect) -> Scored:
     frame, first_row = orders_block(orders)
     result = core.score(frame, settings, first_row=first_row, dialect=dialect)
-    keys = customer_keys(result.scores["Customer ID"])
+    keys = customer_keys(result.scores["customer_id"])
     return Scored(result, dict(zip(keys.tolist(), range(len(keys)), strict=True)))
 
 
@@ -284,31 +284,31 @@ def _one_customer(function):
 @_one_customer
 def RFM_SCORE(customer_id, orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
     """The customer's RFM code, e.g. "543" (R, F and M scores), as the Scores sheet shows it."""
-    return customer_value(customer_id, "RFM Code", orders, as_of, window_months, levels, settings, caller)
+    return customer_value(customer_id, "rfm_code", orders, as_of, window_months, levels, settings, caller)
 
 
 @_one_customer
 def RFM_SEGMENT(customer_id, orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
     """The customer's segment, e.g. "Champions", from the segment table in Settings."""
-    return customer_value(customer_id, "Segment", orders, as_of, window_months, levels, settings, caller)
+    return customer_value(customer_id, "segment", orders, as_of, window_months, levels, settings, caller)
 
 
 @_one_customer
 def RFM_RECENCY(customer_id, orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
     """Days from the customer's last purchase to the as-of date."""
-    return customer_value(customer_id, "Recency (days)", orders, as_of, window_months, levels, settings, caller)
+    return customer_value(customer_id, "recency_days", orders, as_of, window_months, levels, settings, caller)
 
 
 @_one_customer
 def RFM_FREQUENCY(customer_id, orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
     """The number of orders the customer placed (within the time window, if one is set)."""
-    return customer_value(customer_id, "Frequency", orders, as_of, window_months, levels, settings, caller)
+    return customer_value(customer_id, "frequency", orders, as_of, window_months, levels, settings, caller)
 
 
 @_one_customer
 def RFM_MONETARY(customer_id, orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
     """What the customer spent, returns netted (within the time window, if one is set)."""
-    return customer_value(customer_id, "Monetary", orders, as_of, window_months, levels, settings, caller)
+    return customer_value(customer_id, "monetary", orders, as_of, window_months, levels, settings, caller)
 
 
 @_whole_table
@@ -331,7 +331,7 @@ def RFM_SEGMENTS(orders, as_of=None, window_months=None, levels=None, settings=N
 @_one_customer
 def RFM_P_ACTIVE(customer_id, orders, as_of=None, window_months=None, levels=None, settings=None, caller=None):
     """The chance, 0 to 1, that the customer still buys from you (the forecast's P(Active), as on Scores)."""
-    return customer_value(customer_id, "P(Active)", orders, as_of, window_months, levels, settings, caller)
+    return customer_value(customer_id, "p_active", orders, as_of, window_months, levels, settings, caller)
 
 
 @_one_customer
@@ -339,7 +339,7 @@ def RFM_P_ACTIVE(customer_id, orders, as_of=None, window_months=None, levels=Non
 def RFM_PREDICTED_VALUE(customer_id, orders, horizon_days=None, as_of=None, window_months=None, levels=None,
                         settings=None, caller=None):
     """What the customer is expected to spend over the horizon (the forecast's Predicted Value, as on Scores)."""
-    return customer_value(customer_id, "Predicted Value", orders, as_of, window_months, levels, settings, caller,
+    return customer_value(customer_id, "predicted_value", orders, as_of, window_months, levels, settings, caller,
                           horizon_days)
 
 
@@ -353,4 +353,4 @@ def RFM_NEXT_PRODUCT(customer_id, orders, as_of=None, window_months=None, levels
     offers = found.result.offers
     if offers is None:
         return "The orders have no product column (Product, SKU, StockCode, Item...); add one to get offers."
-    return offers.customers.at[key, "Offer"]
+    return offers.customers.at[key, "offer"]

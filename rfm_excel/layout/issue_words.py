@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from ..base.reading.plan import COMMA
+from .headers import headers
 
-ISSUE_HEADERS = ["Row", "Column", "Value", "Problem", "Action", "Amount"]  # the Data Issues table, left to right
+ISSUE_HEADERS = headers(["row", "column", "value", "problem", "action", "amount"])  # Data Issues, left to right
 
 
 def _dates_read(facts: Mapping) -> str:

@@ -33,7 +33,7 @@ from ..base.sheet_names import (
 from ..core import Result
 from ..domain.campaign import RESULT_COLUMNS
 from ..domain.forecast import BGNBD_NAME, MODIFIED_NAME
-from ..domain.history import Movement, empty_history, to_sheet
+from ..domain.history import Movement, empty_history, from_sheet, to_sheet
 from . import theme
 from .blocks import (
     PRINT_WIDTH_PIXELS,
@@ -54,6 +54,7 @@ from .blocks import (
     shifted,
     text_lines,
 )
+from .headers import HEADERS, headers, shown
 from .issue_words import issue_table
 from .template import settings_sheet, start_here_sheet
 from .wording import (
@@ -158,7 +159,7 @@ def _place(lines: list[str], frame: pd.DataFrame, columns: list[Column], gap: in
 
 
 def scores_sheet(result: Result) -> SheetLayout:
-    table = result.scores
+    table = shown(result.scores)
     kinds = {"Customer ID": "id", "First Order": "date", "Last Order": "date", "Recency (days)": "int",
              "Frequency": "int", "Monetary": "money", "R": "score", "F": "score", "M": "score", "RFM Code": "code",
              "RFM Score": "score" if table["RFM Score"].dtype.kind == "i" else "decimal"}
@@ -218,7 +219,7 @@ def segments_sheet(result: Result, scored_at: dt.datetime, notes: Sequence[str] 
     """The segment table with what each segment means and what to do, the chart of shares under it and
     the R x F grids under the chart, all within the table's columns so that the sheet prints one page wide;
     the run note above the table, ``notes`` under it."""
-    summary = result.segments
+    summary = shown(result.segments)
     meanings = segment_meanings(result.settings.segments, summary["Segment"])
     table = pd.DataFrame({"Segment": summary["Segment"], "Customers": summary["Customers"],
                           "% of Customers": summary["% of Customers"], "% of Revenue": summary["% of Revenue"],
@@ -283,13 +284,13 @@ def issues_sheet(result: Result) -> SheetLayout:
 
 
 def contact_plan_sheet(result: Result) -> SheetLayout:
-    table = result.plan
+    table = shown(result.plan)
     kinds = {"Customer ID": "id", "Segment": "code", "Plan": "code", "Contact On": "date", "Channel": "code",
              "Cost": "money", "Last Order": "date", "Usual Gap (days)": "int", "Next Order Due": "date",
              "Days Overdue": "int", "Overdue (gaps)": "decimal", "Usual Month": "code", "Reorder Due": "date",
              **FORECAST_KINDS}
     columns = _columns(table, kinds, result.currency_symbol)
-    lines, top = _place(["Contact plan", plan_summary(table, result.currency_symbol),
+    lines, top = _place(["Contact plan", plan_summary(result.plan, result.currency_symbol),
                          "Plan: Contact = contact on the date given, by the channel given; Control = held out to "
                          "measure the campaign (do not contact); Left out = bought recently, or in a segment marked "
                          "Do Not Contact. rfm-excel export writes the Contact rows to a CSV file."], table, columns)
@@ -305,7 +306,7 @@ def movement_sheet(movement: Movement | None, currency_symbol: str = "") -> Shee
                              "Needs two snapshots in Score History: score again on a later date, or score past dates "
                              "with --as-of to fill it in."], table, columns)
         return _table_sheet(MOVEMENT, lines, Table(top, table, columns))
-    matrix, fallers = movement.matrix, movement.fallers
+    matrix, fallers = shown(movement.matrix), shown(movement.fallers)
     total = int(matrix.to_numpy().sum())
     stayed = sum(int(matrix.loc[s, s]) for s in matrix.index if s in matrix.columns)
     kinds = {"Customer ID": "id", "Segment Then": "code", "Segment Now": "code", "RFM Then": "code", "RFM Now": "code",
@@ -332,14 +333,14 @@ def movement_sheet(movement: Movement | None, currency_symbol: str = "") -> Shee
 def campaign_sheet(result: Result) -> SheetLayout:
     outcome = result.campaign
     if outcome is None:
-        table = pd.DataFrame(columns=RESULT_COLUMNS)
+        table = pd.DataFrame(columns=headers(RESULT_COLUMNS))
         texts = ["Campaign results",
                  "No campaign date in Settings. To measure a campaign: give segments a Holdout % in Settings, "
                  "contact only the Contact rows of the Contact Plan, then set Campaign date and score again "
                  "once the response window has passed."]
     else:
-        table, texts = outcome.table, ["Campaign results", *campaign_notes(outcome, result.as_of)]
-    kinds = {header: "int" for header in RESULT_COLUMNS if "Customers" in header or "Responders" in header}
+        table, texts = shown(outcome.table), ["Campaign results", *campaign_notes(outcome, result.as_of)]
+    kinds = {name: "int" for name in headers(RESULT_COLUMNS) if "Customers" in name or "Responders" in name}
     kinds.update(dict.fromkeys(("Test Rate", "Control Rate", "Difference", "95% Low", "95% High"), "percent"))
     kinds.update(dict.fromkeys(("Test Revenue per Customer", "Control Revenue per Customer", "Incremental Revenue",
                                 "Cost", "Net Gain"), "money"))
@@ -352,9 +353,9 @@ def history_sheet(result: Result) -> SheetLayout:
     """One row per customer and one column per snapshot; above it, the customers of each segment at each
     snapshot and their line chart."""
     history = result.history if result.history is not None else empty_history()
-    table = to_sheet(history)
+    table = shown(to_sheet(history))
     snapshots = len(table.columns) - 1
-    cell = max([len(str(name)) + 4 for name in history["Segment"].unique()] + [12])  # "554 " + the segment
+    cell = max([len(str(name)) + 4 for name in history["segment"].unique()] + [12])  # "554 " + the segment
     columns = [Column("Customer ID", "id", _width(table, "Customer ID", "id"), theme.column_style("id"))] + \
         [Column(header, "code", min(cell + 2, 26), theme.column_style("code")) for header in table.columns[1:]]
     lines, grid_row = _place(["Score history",
@@ -375,9 +376,14 @@ def history_sheet(result: Result) -> SheetLayout:
     return with_printing(layout, breaks=(top,))  # the customers' table from a new page
 
 
+def history_from_sheet(rows: list[list] | None) -> pd.DataFrame:
+    """The Score History (history.HISTORY_COLUMNS) from the cell values of its sheet, as ``history_sheet`` wrote it."""
+    return from_sheet(rows, HEADERS["customer_id"])
+
+
 def segment_sizes(history: pd.DataFrame, segment_names: list[str]) -> pd.DataFrame:
     """Customers per segment (rows: the segment table's order, then any others) at each as-of date (columns)."""
-    counts = pd.crosstab(history["Segment"], history["As-of Date"].dt.strftime("%Y-%m-%d"))
+    counts = pd.crosstab(history["segment"], history["as_of_date"].dt.strftime("%Y-%m-%d"))
     order = list(dict.fromkeys(segment_names)) + [s for s in counts.index if s not in segment_names]
     return counts.reindex(index=order, fill_value=0).astype(int)
 
@@ -437,7 +443,7 @@ def products_sheet(result: Result) -> SheetLayout | None:
     if offers is None:
         return None
     summary, money = offers.summary, result.currency_symbol
-    pairs = summary.pairs
+    pairs = shown(summary.pairs)
     kinds = {"Customers Who Bought Both": "int", "Share of Product's Buyers": "percent",
              "Share of Also Bought's Buyers": "percent", "Lift": "decimal"}
     columns = _columns(pairs, kinds, money)
@@ -449,12 +455,13 @@ def products_sheet(result: Result) -> SheetLayout | None:
     tall_rows: list[int] = []
     for title, table in (("Best products by revenue", summary.best_by_revenue),
                          ("Best products by customers", summary.best_by_customers)):
-        cells, _, needed, tall = grid(title, table.head(TOP_PRODUCTS).set_index("Product"), best, row, 0, "Product")
+        cells, _, needed, tall = grid(title, shown(table.head(TOP_PRODUCTS)).set_index("Product"), best, row, 0,
+                                      "Product")
         above.append(cells)
         tall_rows += [cells.row + 1] if tall else []
         widths.update({col: max(widths.get(col, 0), width) for col, width in needed.items()})
         row = cells.bottom + 2
-    tops = summary.segment_top[summary.segment_top["Rank"] <= TOP_PER_SEGMENT]
+    tops = shown(summary.segment_top[summary.segment_top["rank"] <= TOP_PER_SEGMENT])
     named = (tops["Product Name"] + " (" + tops["Product"] + ")").where(tops["Product Name"].notna(), tops["Product"])
     tops = pd.DataFrame({"Product": named.to_numpy(), "Customers": tops["Customers"].to_numpy(),
                          "Share of Segment": tops["Share of Segment"].to_numpy(),
@@ -477,9 +484,9 @@ def profile_sheet(result: Result) -> SheetLayout | None:
     found = result.profile
     if found is None:
         return None
-    table = found.table[["Attribute", "Value", "Customers", "Best Customers", "Share of Best", "Share of All",
+    table = shown(found.table)[["Attribute", "Value", "Customers", "Best Customers", "Share of Best", "Share of All",
                          "Index"]].copy()
-    few = found.table["Few"].to_numpy(dtype=bool)
+    few = found.table["few"].to_numpy(dtype=bool)
     if few.any():
         table["Note"] = ["few customers" if marked else None for marked in few]
     kinds = {"Customers": "int", "Best Customers": "int", "Share of Best": "percent", "Share of All": "percent",
@@ -505,10 +512,10 @@ def prospects_sheet(result: Result) -> SheetLayout | None:
     own = own.where(own.notna(), None)
     table = own.copy()
     if found.scores is not None and found.reasons is not None:
-        table["Score"] = found.scores["Score"].to_numpy()
-        table["Tier"] = found.scores["Tier"].to_numpy()
+        table["Score"] = found.scores["score"].to_numpy()
+        table["Tier"] = found.scores["tier"].to_numpy()
         table["Reasons"] = reasons_text(found.reasons, given.index)
-        table = table.iloc[np.argsort(-found.scores["Score"].to_numpy(), kind="stable")].reset_index(drop=True)
+        table = table.iloc[np.argsort(-found.scores["score"].to_numpy(), kind="stable")].reset_index(drop=True)
     kinds = {"Score": "int", "Tier": "code"}
     columns = _columns(table, kinds, result.currency_symbol)
     lines, top = _place(["Prospect scores", *prospect_notes(found, result.settings, len(given))], table, columns)

@@ -19,6 +19,7 @@ from ..domain.campaign import CampaignResults
 from ..domain.contact import CONTACT, CONTROL, LEFT_OUT
 from ..domain.forecast import MODIFIED_NAME, Forecast
 from ..domain.products import Offers
+from .headers import header
 from .issue_words import SUMMARY_PHRASES, notes_said, summary_kinds
 
 NO_DROP_OUT = 1e-3  # a mean chance of dropping out after an order below this: the orders show no one leaving
@@ -190,15 +191,25 @@ def summary(result: Result) -> str:
             f"{counted(result.orders, 'order')} as of {result.as_of:%Y-%m-%d}.")
 
 
+def segment_lines(result: Result) -> list[str]:
+    """The segments with customers, as a terminal shows them: name, customers and share of revenue."""
+    segments = result.segments[result.segments["customers"] > 0]
+    width = max(len(s) for s in segments["segment"])
+    lines = [f"{header('segment'):<{width}}  {header('customers')}  Revenue share"]
+    for name, customers, share in segments[["segment", "customers", "revenue_percent"]].itertuples(index=False):
+        lines.append(f"{name:<{width}}  {customers:>9,}  {share:>12.1%}")
+    return lines
+
+
 def plan_summary(plan: pd.DataFrame, currency_symbol: str = "") -> str:
     """One line: how many to contact, at what cost, by channel; how many held out and left out."""
-    contact = plan[plan["Plan"] == CONTACT]
+    contact = plan[plan["plan"] == CONTACT]
     channels = ", ".join(f"{n:,} by {str(channel).lower()}"
-                         for channel, n in contact["Channel"].value_counts().items())
-    left_out = plan[plan["Plan"] == LEFT_OUT]
-    marked = int(left_out["Reason"].str.endswith("Do Not Contact").sum())
+                         for channel, n in contact["channel"].value_counts().items())
+    left_out = plan[plan["plan"] == LEFT_OUT]
+    marked = int(left_out["reason"].str.endswith("Do Not Contact").sum())
     return (f"{counted(len(contact), 'customer')} to contact ({channels or 'none'}), costing "
-            f"{money(contact['Cost'].sum(), currency_symbol)}; {(plan['Plan'] == CONTROL).sum():,} held out as "
+            f"{money(contact['cost'].sum(), currency_symbol)}; {(plan['plan'] == CONTROL).sum():,} held out as "
             f"control; {len(left_out):,} left out ({len(left_out) - marked:,} bought recently, {marked:,} in "
             "segments marked Do Not Contact).")
 
@@ -217,7 +228,7 @@ def campaign_notes(outcome: CampaignResults, as_of: dt.date) -> list[str]:
     if outcome.days_passed < days:
         notes.append(f"Only {outcome.days_passed} of the {days} days had passed by the as-of date "
                      f"{as_of:%Y-%m-%d}: responses are still coming in.")
-    if not (outcome.table["Control Customers"] > 0).any():
+    if not (outcome.table["control_customers"] > 0).any():
         notes.append("Nobody was held out: give segments a Holdout % in Settings before the next campaign.")
     return notes
 
@@ -266,7 +277,7 @@ def products_notes(offers: Offers) -> list[str]:
     check = offers.holdout
     offered, baseline = check.loc["Next best product"], check.loc["Best seller"]
     assert isinstance(offered, pd.Series) and isinstance(baseline, pd.Series)  # one row each
-    people = int(offered["Customers Checked"])
+    people = int(offered["customers_checked"])
     lines = [f"{counted(offers.products, 'product')} bought; {counted(offers.pairs, 'pair')} of products bought by "
              f"the same {offers.min_support:,} or more customers (Settings: Bought together: at least). The Contact "
              "Plan's Offer is each customer's next best product: the one most often bought with a product of theirs, "
@@ -274,11 +285,11 @@ def products_notes(offers: Offers) -> list[str]:
     if people:
         lines.append(
             f"Check: hiding each repeat buyer's last order and offering from what they had bought before, the next "
-            f"best product was in that order for {int(offered['Hits at 1']):,} of {people:,} customers "
-            f"({offered['Hit Rate at 1']:.1%}), and one of their top 5 for {int(offered['Hits at 5']):,} "
-            f"({offered['Hit Rate at 5']:.1%}); offering the best seller they had not bought instead: "
-            f"{int(baseline['Hits at 1']):,} ({baseline['Hit Rate at 1']:.1%}) and {int(baseline['Hits at 5']):,} "
-            f"({baseline['Hit Rate at 5']:.1%}).")
+            f"best product was in that order for {int(offered['hits_at_1']):,} of {people:,} customers "
+            f"({offered['hit_rate_at_1']:.1%}), and one of their top 5 for {int(offered['hits_at_5']):,} "
+            f"({offered['hit_rate_at_5']:.1%}); offering the best seller they had not bought instead: "
+            f"{int(baseline['hits_at_1']):,} ({baseline['hit_rate_at_1']:.1%}) and {int(baseline['hits_at_5']):,} "
+            f"({baseline['hit_rate_at_5']:.1%}).")
     return [*lines, "Lift: how many times more often the pair is bought together than if the two were bought "
                     "independently; above 1 means they go together."]
 
@@ -369,19 +380,19 @@ def start_here_news(result: Result, scored_at: dt.datetime) -> list[str]:
               f"{result.source} sheet: {result.lines_used:,} of {result.rows_read:,} order rows used.")
     if result.source.lower().endswith(".csv"):
         scored = scored.replace(f"the {result.source} sheet", result.source)
-    sizes = result.segments[result.segments["Customers"] > 0]
-    largest = sizes.sort_values("Customers", ascending=False, kind="stable").iloc[0]
+    sizes = result.segments[result.segments["customers"] > 0]
+    largest = sizes.sort_values("customers", ascending=False, kind="stable").iloc[0]
     who = (f"{counted(result.customers, 'customer')} in {counted(len(sizes), 'segment')}; the largest is "
-           f"{largest['Segment']} ({largest['Customers']:,}).")
+           f"{largest['segment']} ({largest['customers']:,}).")
     week_end = pd.Timestamp(result.as_of) + pd.Timedelta(days=6)
     plan = result.plan
-    due = plan[(plan["Plan"] == CONTACT) & (plan["Contact On"] <= week_end)]
+    due = plan[(plan["plan"] == CONTACT) & (plan["contact_on"] <= week_end)]
     if due.empty:
         contact = "Nobody to contact this week; the Contact Plan gives the next dates."
     else:
-        ids = pa.array(result.scores["Customer ID"])  # IDs are texts; Arrow matches millions of them fast
-        where = pc.index_in(pa.array(due["Customer ID"]).cast(ids.type), value_set=ids)
-        spent = result.scores["Monetary"].to_numpy()[where.to_numpy(zero_copy_only=False)].sum()
+        ids = pa.array(result.scores["customer_id"])  # IDs are texts; Arrow matches millions of them fast
+        where = pc.index_in(pa.array(due["customer_id"]).cast(ids.type), value_set=ids)
+        spent = result.scores["monetary"].to_numpy()[where.to_numpy(zero_copy_only=False)].sum()
         contact = (f"{counted(len(due), 'customer')} to contact this week (by {week_end:%Y-%m-%d}): together they "
                    f"have spent {money(spent, result.currency_symbol)} with you.")
     return [scored, who, contact]
@@ -480,8 +491,8 @@ def prospect_notes(found: profiles.Profile, settings, count: int) -> list[str]:
 
 def reasons_text(reasons: pd.DataFrame, rows) -> list[str | None]:
     """Per prospect row, its reasons in words: "Country NL: index 210; Channel Referral: index 180"."""
-    said = reasons.assign(text=reasons["Attribute"] + " " + reasons["Value"] + ": index "
-                          + reasons["Index"].round().astype(int).astype(str)).groupby("prospect")["text"] \
+    said = reasons.assign(text=reasons["attribute"] + " " + reasons["value"] + ": index "
+                          + reasons["index"].round().astype(int).astype(str)).groupby("prospect")["text"] \
         .agg("; ".join)
     return [said.get(row) for row in rows]
 

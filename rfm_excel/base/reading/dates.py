@@ -40,7 +40,7 @@ def parse_dates(values, date_order: str = DATE_AUTO, dialect: Dialect | None = N
 def column_dates(coded: Coded, date_order: str, dialect: Dialect) -> tuple[np.ndarray, list[Note], bool | None]:
     """The date of every row of a coded column, each distinct value read once, the notes on the whole column,
     and whether text dates such as 05/03/2024 were read day first (None: the column has none)."""
-    if coded.typed.dtype.kind == "M":  # a column of real dates
+    if pd.api.types.is_datetime64_any_dtype(coded.typed.dtype):  # a column of real dates
         return coded.spread(coded.typed.astype("datetime64[ns]"), np.datetime64("NaT")), [], None
     distinct = coded.distinct
     result = pd.Series(pd.NaT, index=distinct.index, dtype="datetime64[ns]")

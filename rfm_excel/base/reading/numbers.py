@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RfmError
+from .columns import LABELS
 from .issues import IssueList
 from .plan import COMMA, DECIMAL_AUTO, DECIMAL_COMMA, DECIMAL_POINT, POINT, Dialect
 from .values import Coded
@@ -108,7 +109,7 @@ class DecimalMark:
 
 
 def decimal_mark(values, setting: str = DECIMAL_AUTO, dialect: Dialect = Dialect(),
-                 column: str = "Amount") -> DecimalMark:
+                 column: str = LABELS["amount"]) -> DecimalMark:
     """The decimal mark of a column of numbers written as text, decided from the whole column.
 
     A value only one mark reads proves it: 100,50 and 1.120,00 a comma, 12.50 and 1,234.50 a point.
