@@ -79,13 +79,14 @@ elif kind in ("duckdb aggregation", "pandas groupby"):
 elif kind == "openpyxl":
     import openpyxl, pandas as pd, rfm_excel
     from rfm_excel.layout.headers import shown  # the sheets' headers over the result's fields
+    from rfm_excel.layout.issue_words import issue_table  # the Data Issues' records as the owner reads them
     book = openpyxl.load_workbook(path)
     header, *data = book["Orders"].values
     result = rfm_excel.score(pd.DataFrame(data, columns=header))
     formats = {"Monetary": "#,##0.00", "Revenue": "#,##0.00", "Avg Monetary": "#,##0.00",
                "First Order": "yyyy-mm-dd", "Last Order": "yyyy-mm-dd"}
     for name, table in (("Scores", shown(result.scores)), ("Segments", shown(result.segments)),
-                        ("Data Issues", result.issues)):
+                        ("Data Issues", issue_table(result.issues))):
         sheet = book.create_sheet(name)
         sheet.append(list(table.columns))
         for row in table.astype(object).where(table.notna(), None).itertuples(index=False):
