@@ -117,8 +117,9 @@ class Origin:
     """Where a run's orders came from, for the run note: a file or folder, how many lines it held, whether the
     workbook holds those lines on its Orders sheet, and how it was read (layout/wording.py words it): a text
     file's ``encoding`` (as Python names it) and ``delimiter``, the ``files`` of a folder or a pattern in the
-    order read, whether they are ``parquet``, and the ``engine`` that read them where it was not this machine's
-    ("spark")."""
+    order read, whether they are ``parquet``, the ``engine`` that read them where it was not this machine's
+    ("spark"), and whether that engine ``brought`` the lines here to be cleaned (an export, title lines, text
+    dates or amounts)."""
 
     name: str
     lines: int = 0
@@ -128,6 +129,7 @@ class Origin:
     files: tuple[str, ...] = ()
     parquet: bool = False
     engine: str = ""
+    brought: bool = False
 
 
 @dataclass

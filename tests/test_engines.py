@@ -287,7 +287,10 @@ def test_pandas_duckdb_and_spark_score_every_customer_alike(spark, tmp_path):
         [len(frame) + 1, "no customer ID (blank, or an error such as #N/A)"]]
     assert main(["score", "--source", f"parquet:{folder}/*.parquet", "--engine", "spark", "--output",
                  str(tmp_path / "spark.xlsx")]) == 0
-    assert "Orders" not in openpyxl.load_workbook(tmp_path / "spark.xlsx", read_only=True).sheetnames
+    book = openpyxl.load_workbook(tmp_path / "spark.xlsx", read_only=True)
+    assert "Orders" not in book.sheetnames
+    said = [c for row in book["Segments"].iter_rows(values_only=True) for c in row if "Spark" in str(c)]
+    assert len(said) == 1 and "*.parquet (Parquet, read by Spark), dated" in said[0]  # cleaned on the cluster
 
 
 @settings_hypothesis(max_examples=300, deadline=None)

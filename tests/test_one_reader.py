@@ -156,6 +156,19 @@ def test_every_fixture_reads_alike_in_pandas_duckdb_and_spark(source, spark, tmp
         assert_alike(got, expected)
 
 
+def test_a_shopify_export_on_spark_scores_as_its_worked_figures_and_says_where_it_was_cleaned(spark, tmp_path):
+    """The command's door: a Shopify export stored as text Parquet, scored with --engine spark."""
+    expected = json.loads((DATA / "exports" / "shopify_orders.json").read_text(encoding="utf-8"))
+    pq.write_table(read_csv(DATA / "exports" / "shopify_orders.csv").table, tmp_path / "shopify.parquet")
+    result, _ = files.score_source(f"parquet:{tmp_path / 'shopify.parquet'}", tmp_path / "scores.xlsx",
+                                   as_of=as_of_of(DATA / "exports" / "shopify_orders.csv"), engine="spark")
+    got = {c: (f, round(m, 2), r) for c, f, m, r in result.scores[["customer_id", "frequency", "monetary",
+                                                                    "recency_days"]].itertuples(index=False)}
+    assert got == {c: (v["frequency"], v["monetary"], v["recency"]) for c, v in expected["customers"].items()}
+    assert f"from {tmp_path / 'shopify.parquet'} (Parquet, read by Spark and cleaned on this machine)" in \
+        " ".join(run_note(result, dt.datetime(2024, 7, 1, 9)))
+
+
 def test_the_engine_takes_over_at_the_size_given(tmp_path):
     source = DATA / "csv" / "orders-utf8.csv"  # 13 lines
     at = {}

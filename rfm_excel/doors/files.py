@@ -105,7 +105,8 @@ def score_source(source: str, output: str | Path, as_of: dt.date | None = None, 
                                       prospects=side.get("prospects"))
         finally:
             lines.close()
-        result.origin = core.Origin(pattern, lines.rows_read, in_workbook=False, parquet=True, engine="spark")
+        result.origin = core.Origin(pattern, lines.rows_read, in_workbook=False, parquet=True, engine="spark",
+                                    brought=lines.dialect != "spark")
         _write_book_of_results(result, target, step, tell)
         return result, target
     table, files = parquet_table(pattern)

@@ -86,7 +86,7 @@ def source_read_as(origin: Origin) -> str:
     '2 Parquet files, 2024-01.parquet to 2024-02.parquet'
     """
     if origin.engine == "spark":
-        return "Parquet, read by Spark"
+        return "Parquet, read by Spark and cleaned on this machine" if origin.brought else "Parquet, read by Spark"
     if len(origin.files) > 1:
         return f"{len(origin.files)} {'Parquet files' if origin.parquet else 'files'}, {origin.files[0]} to " \
                f"{origin.files[-1]}"
