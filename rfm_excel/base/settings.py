@@ -14,7 +14,8 @@ import numpy as np
 
 from .errors import RfmError
 from .excel import cell_name
-from .orders import (
+from .reading.numbers import number_value
+from .reading.plan import (
     AUTOMATIC,
     DATE_AUTO,
     DATE_DAY_FIRST,
@@ -22,7 +23,6 @@ from .orders import (
     DECIMAL_AUTO,
     DECIMAL_COMMA,
     DECIMAL_POINT,
-    number_value,
 )
 
 DATE_SYSTEM_AUTO, DATE_1900, DATE_1904 = AUTOMATIC, "1900 dates", "1904 dates"  # the date system
