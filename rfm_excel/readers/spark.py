@@ -113,7 +113,7 @@ def _brought_here(numbered, pattern: str) -> EngineLines:
 def _numbered(spark, frame):
     """The lines with ``source_row``: 2, 3, 4... (as if under one header row, like every other source) in the
     order Spark reads them (each partition's rows after those of the partitions before it), without gathering
-    the lines in one place."""
+    the lines in one place; cached, for the caller to unpersist."""
     from pyspark.sql import functions
 
     tagged = frame.withColumn("rfm_id", functions.monotonically_increasing_id()).cache()
@@ -124,7 +124,11 @@ def _numbered(spark, frame):
                                                   counts["count"].to_numpy()}))
     joined = tagged.join(functions.broadcast(offsets), part == offsets["part"])
     local = functions.col("rfm_id").bitwiseAND((1 << 33) - 1)
-    return joined.withColumn("source_row", functions.col("offset") + local + FIRST_ROW).drop("rfm_id", "part", "offset")
+    numbered = joined.withColumn("source_row", functions.col("offset") + local + FIRST_ROW) \
+        .drop("rfm_id", "part", "offset").cache()
+    numbered.count()  # cached with its row numbers, so the tagged lines can go
+    tagged.unpersist()
+    return numbered
 
 
 def _text(column: str, kind: str) -> str:
